@@ -1,0 +1,62 @@
+import {
+  ACCT_SET_SIZE, CHAIN_ACCT_FWD, CHAIN_ACCT_IN, CHAIN_ACCT_OUT, MAX_LEVEL, SET_ACCT_IN, SET_ACCT_OUT,
+  SET_UNATTR_IN, SET_UNATTR_OUT, TABLE_FAMILY, TABLE_NAME, UNATTR_SET_SIZE,
+} from './names';
+
+export interface AccountingOptions {
+  /**
+   * Cgroup levels that hold processes, any order. Only these are looked up, deepest
+   * first, so the per-packet cost follows how deep the tree really is, not MAX_LEVEL.
+   */
+  levels: number[];
+  /** Idle seconds after which a (cgroup, interface) element is dropped by the kernel. */
+  elementTimeoutSec: number;
+}
+
+const T = `${TABLE_FAMILY} ${TABLE_NAME}`;
+
+/** normaliseLevels sorts the populated levels deepest first, within 1..MAX_LEVEL, without repeats. */
+export function normaliseLevels(levels: number[]): number[] {
+  const ok = levels.filter((l) => Number.isInteger(l) && l >= 1 && l <= MAX_LEVEL);
+  return [...new Set(ok)].sort((a, b) => b - a);
+}
+
+/**
+ * accountingCommands returns the nft commands that (re)build the counting part of our
+ * table. Sets are only added (never flushed), so their counters survive a rebuild;
+ * the three chains are flushed and refilled in the same batch. For each direction:
+ *   update @acct_out { socket cgroupv2 level 5 . oifname } return
+ *   update @acct_out { socket cgroupv2 level 2 . oifname } return
+ *   update @unattr_out { oifname }
+ * so each packet lands exactly once: at the deepest populated level of its socket's
+ * cgroup, or in the interface's unattributed counter when it has no full local socket.
+ */
+export function accountingCommands(opts: AccountingOptions): string[] {
+  const levels = normaliseLevels(opts.levels);
+  const timeout = Math.max(10, Math.floor(opts.elementTimeoutSec));
+  const acctSet = (name: string, dirKey: 'iifname' | 'oifname') =>
+    `add set ${T} ${name} { typeof socket cgroupv2 level 1 . ${dirKey}; flags dynamic,timeout; timeout ${timeout}s; size ${ACCT_SET_SIZE}; counter; }`;
+  const unattrSet = (name: string, dirKey: 'iifname' | 'oifname') =>
+    `add set ${T} ${name} { typeof ${dirKey}; flags dynamic; size ${UNATTR_SET_SIZE}; counter; }`;
+  const cascade = (chain: string, set: string, unattr: string, dirKey: 'iifname' | 'oifname') => [
+    `flush chain ${T} ${chain}`,
+    ...levels.map((l) => `add rule ${T} ${chain} update @${set} { socket cgroupv2 level ${l} . ${dirKey} } return`),
+    `add rule ${T} ${chain} update @${unattr} { ${dirKey} }`,
+  ];
+  return [
+    `add table ${T}`,
+    acctSet(SET_ACCT_IN, 'iifname'),
+    acctSet(SET_ACCT_OUT, 'oifname'),
+    unattrSet(SET_UNATTR_IN, 'iifname'),
+    unattrSet(SET_UNATTR_OUT, 'oifname'),
+    // Ingress is counted before any filtering (it crossed the interface either way);
+    // egress after ours and the usual filter priorities, so dropped packets are not counted.
+    `add chain ${T} ${CHAIN_ACCT_IN} { type filter hook input priority -10; policy accept; }`,
+    `add chain ${T} ${CHAIN_ACCT_OUT} { type filter hook output priority 300; policy accept; }`,
+    `add chain ${T} ${CHAIN_ACCT_FWD} { type filter hook forward priority -300; policy accept; }`,
+    ...cascade(CHAIN_ACCT_IN, SET_ACCT_IN, SET_UNATTR_IN, 'iifname'),
+    ...cascade(CHAIN_ACCT_OUT, SET_ACCT_OUT, SET_UNATTR_OUT, 'oifname'),
+    `flush chain ${T} ${CHAIN_ACCT_FWD}`,
+    `add rule ${T} ${CHAIN_ACCT_FWD} update @${SET_UNATTR_IN} { iifname } update @${SET_UNATTR_OUT} { oifname }`,
+  ];
+}

@@ -1,0 +1,37 @@
+/** The one nftables table appnet owns; nothing outside it is ever touched. */
+export const TABLE_FAMILY = 'inet';
+export const TABLE_NAME = 'appnet';
+
+/** Per-(cgroup, interface) counter sets, filled by the datapath. */
+export const SET_ACCT_IN = 'acct_in';
+export const SET_ACCT_OUT = 'acct_out';
+/** Per-interface counters for packets no local socket accounts for. */
+export const SET_UNATTR_IN = 'unattr_in';
+export const SET_UNATTR_OUT = 'unattr_out';
+export const COUNTER_SETS = [SET_ACCT_IN, SET_ACCT_OUT, SET_UNATTR_IN, SET_UNATTR_OUT] as const;
+export type CounterSetName = (typeof COUNTER_SETS)[number];
+
+export const CHAIN_ACCT_IN = 'acct_input';
+export const CHAIN_ACCT_OUT = 'acct_output';
+export const CHAIN_ACCT_FWD = 'acct_forward';
+
+/** Capacity of each per-(cgroup, interface) set. */
+export const ACCT_SET_SIZE = 262144;
+/** Interfaces are few; this bounds the unattributed sets. */
+export const UNATTR_SET_SIZE = 4096;
+/** Deepest cgroup level the accounting cascade looks at. */
+export const MAX_LEVEL = 12;
+
+/** isIfname checks a Linux interface name: 1–15 bytes, no '/', whitespace, quote or backslash. */
+export function isIfname(s: string): boolean {
+  return /^[A-Za-z0-9_.:@+-]{1,15}$/.test(s) && s !== '.' && s !== '..';
+}
+
+/**
+ * isSafeCgroupPath checks a cgroup path before it is written into nft syntax: relative,
+ * '/'-separated, each part made of the characters systemd and desktops use in unit names.
+ */
+export function isSafeCgroupPath(s: string): boolean {
+  if (s.length === 0 || s.length > 1024) return false;
+  return s.split('/').every((p) => /^[A-Za-z0-9_.:@+\\-]{1,255}$/.test(p) && p !== '.' && p !== '..');
+}

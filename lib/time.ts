@@ -1,0 +1,91 @@
+/** Roll-up resolutions, finest first, with how long each is kept. */
+export const RESOLUTIONS = [
+  { table: 'usage_10s', seconds: 10, keepSeconds: 2 * 86400 },
+  { table: 'usage_1m', seconds: 60, keepSeconds: 15 * 86400 },
+  { table: 'usage_1h', seconds: 3600, keepSeconds: 400 * 86400 },
+  { table: 'usage_1d', seconds: 86400, keepSeconds: null },
+] as const;
+
+export type Resolution = (typeof RESOLUTIONS)[number];
+export type UsageTable = Resolution['table'];
+
+/** localMidnight returns the unix seconds of the local-time midnight that starts the day holding ts. */
+export function localMidnight(ts: number): number {
+  const d = new Date(ts * 1000);
+  d.setHours(0, 0, 0, 0);
+  return Math.floor(d.getTime() / 1000);
+}
+
+/** bucketStart aligns unix seconds to a roll-up bucket; days follow local time (23- and 25-hour days included). */
+export function bucketStart(ts: number, res: Resolution): number {
+  if (res.table === 'usage_1d') return localMidnight(ts);
+  return ts - (ts % res.seconds);
+}
+
+/**
+ * resolutionFor picks the coarsest table that still draws about `points` buckets over
+ * [since, until) and whose retention reaches back to `since`.
+ */
+export function resolutionFor(since: number, until: number, now: number, points = 120): Resolution {
+  const span = Math.max(1, until - since);
+  const kept = RESOLUTIONS.filter((r) => r.keepSeconds === null || now - since <= r.keepSeconds);
+  const fine = kept.filter((r) => span / r.seconds >= Math.min(points, span / kept[0].seconds));
+  return (fine.length ? fine[fine.length - 1] : kept[0]) as Resolution;
+}
+
+/** finestCovering picks the finest table whose retention still holds `since`: exact totals. */
+export function finestCovering(since: number, now: number): Resolution {
+  return RESOLUTIONS.find((r) => r.keepSeconds === null || now - since <= r.keepSeconds) ?? RESOLUTIONS[3];
+}
+
+const UNIT: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 7 * 86400 };
+
+/** parseDuration reads '90s', '15m', '24h', '7d', '2w' into seconds; null if malformed. */
+export function parseDuration(s: string): number | null {
+  const m = /^(\d{1,6})([smhdw])$/.exec(s.trim());
+  return m ? Number(m[1]) * UNIT[m[2]] : null;
+}
+
+/** A piece of a period answered by one roll-up table: buckets starting in [from, to). */
+export interface RangePiece {
+  table: UsageTable;
+  from: number;
+  to: number;
+}
+
+/**
+ * splitRange answers [since, until) with as few rows as possible and no bucket twice:
+ * whole days from usage_1d in the middle, whole hours around them, then minutes and
+ * 10 s buckets at the edges, each level only where its retention still holds the data.
+ * Days are used only where local midnight falls on an hour (so hours nest in days).
+ */
+export function splitRange(since: number, until: number, now: number): RangePiece[] {
+  const out: RangePiece[] = [];
+  const levels = [...RESOLUTIONS].reverse(); // coarse → fine
+  const kept = (r: Resolution, at: number) => r.keepSeconds === null || now - at <= r.keepSeconds;
+  const cover = (a: number, b: number, idx: number): void => {
+    if (a >= b) return;
+    const res = levels[idx];
+    const finer = levels.slice(idx + 1).filter((r) => kept(r, a));
+    if (finer.length === 0) {
+      out.push({ table: res.table, from: a, to: b });
+      return;
+    }
+    let A: number;
+    let B: number;
+    if (res.table === 'usage_1d') {
+      A = localMidnight(a) === a ? a : localMidnight(a + 86400 + 7200);
+      B = localMidnight(b);
+      if (A % 3600 !== 0 || B % 3600 !== 0) return cover(a, b, idx + 1);
+    } else {
+      A = Math.ceil(a / res.seconds) * res.seconds;
+      B = Math.floor(b / res.seconds) * res.seconds;
+    }
+    if (A >= B || !kept(res, A) && idx > 0) return cover(a, b, idx + 1);
+    cover(a, A, idx + 1);
+    out.push({ table: res.table, from: A, to: B });
+    cover(B, b, idx + 1);
+  };
+  cover(since, until, 0);
+  return out.sort((x, y) => x.from - y.from);
+}

@@ -1,0 +1,18 @@
+/**
+ * appnet's command line. Each subcommand lives in collector/commands/<name>.ts and
+ * registers itself on the program; this file only lists them.
+ */
+import { Command } from 'commander';
+// -- register commands: one import per line --
+// -- end of imports --
+
+const program = new Command();
+program.name('appnet').description('Per-application network accounting and firewalling for Linux').showHelpAfterError();
+
+// -- register commands: one call per line --
+// -- end of calls --
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`appnet: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

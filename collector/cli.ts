@@ -4,12 +4,18 @@
  */
 import { Command } from 'commander';
 // -- register commands: one import per line --
+import { registerCollect } from './commands/collect';
+import { registerTop } from './commands/top';
+import { registerServe } from './commands/serve';
 // -- end of imports --
 
 const program = new Command();
 program.name('appnet').description('Per-application network accounting and firewalling for Linux').showHelpAfterError();
 
 // -- register commands: one call per line --
+registerCollect(program);
+registerTop(program);
+registerServe(program);
 // -- end of calls --
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -33,6 +33,9 @@ function must(cmd: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr || r.error?.message}`);
 }
 
+// A sysfs of our own shows this network namespace's interfaces under /sys/class/net;
+// cgroup2 then goes on top of it at the usual place.
+must('mount', ['-t', 'sysfs', 'none', '/sys']);
 must('mount', ['-t', 'cgroup2', 'none', '/sys/fs/cgroup']);
 must('ip', ['link', 'set', 'lo', 'up']);
 const peer = spawn('unshare', ['-n', '--', 'sleep', 'infinity'], { stdio: 'ignore' });

@@ -1,0 +1,109 @@
+/**
+ * The collector's main loop: poll every interval, without drift and without
+ * overlapping polls; SIGTERM/SIGINT finish the current poll, close the store and
+ * leave the firewall rules in place.
+ */
+import { openDb, type Db } from '../db/open';
+import { insertEvent } from '../db/queries/status';
+import { pruneUsage } from '../db/queries/usage';
+import { deleteGoneCgroups } from '../db/queries/apps';
+import type { CollectorConfig } from './config';
+import { nftRunner } from './nft/exec';
+import { newPollState, poll, ensureRuleset, type PollContext, type RulesetExtension } from './poll';
+import { CgroupTracker } from './sources/cgroups';
+
+export interface Collector {
+  ctx: PollContext;
+  /** Resolves when the loop has stopped and the store is closed. */
+  stopped: Promise<void>;
+  stop(): void;
+}
+
+function logLine(level: string, msg: string): void {
+  process.stderr.write(`${new Date().toISOString()} ${level} ${msg}\n`);
+}
+
+/** createContext opens the store and sets up the sources for a collector. */
+export function createContext(cfg: CollectorConfig, opts: { extension?: RulesetExtension; log?: PollContext['log'] } = {}): PollContext {
+  const db: Db = openDb(cfg.dbPath, { migrate: true });
+  const tracker = new CgroupTracker(cfg.cgroupRoot, { watch: !cfg.once });
+  return { cfg, db, nft: nftRunner({ bin: cfg.nftBin }), tracker, extension: opts.extension, log: opts.log ?? logLine, st: newPollState(db) };
+}
+
+const HOUR = 3600_000;
+
+/** housekeeping prunes old roll-up rows and forgets cgroups nobody counts any more. */
+function housekeeping(ctx: PollContext, now: number): void {
+  const cut = Math.floor(now / 1000);
+  const pruned = pruneUsage(ctx.db, cut);
+  const counted = new Set<number>();
+  for (const s of ctx.st.states.values()) {
+    const id = Number(s.elemKey.split('|')[0]);
+    if (id) counted.add(id);
+  }
+  const forgotten = ctx.tracker.forget(counted, now - ctx.cfg.elementTimeoutSec * 1000 * 2);
+  deleteGoneCgroups(ctx.db, cut - 400 * 86400);
+  ctx.db.prepare('DELETE FROM events WHERE ts < ?').run(now - 90 * 86400_000);
+  if (pruned || forgotten) ctx.log('info', `housekeeping: ${pruned} old roll-up rows, ${forgotten} gone cgroups forgotten`);
+}
+
+/** startCollector runs the loop until stop() or a signal. */
+export function startCollector(cfg: CollectorConfig, opts: { extension?: RulesetExtension; handleSignals?: boolean; log?: PollContext['log'] } = {}): Collector {
+  const ctx = createContext(cfg, opts);
+  let stopping = false;
+  let wake: (() => void) | null = null;
+  const stop = () => {
+    stopping = true;
+    wake?.();
+  };
+  if (opts.handleSignals !== false) {
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  }
+  // A new cgroup at a level we do not look at yet, or one with rules, re-applies the
+  // ruleset at once instead of at the next poll.
+  let pendingApply = false;
+  ctx.tracker.onNew(() => {
+    if (pendingApply || stopping) return;
+    pendingApply = true;
+    setTimeout(() => {
+      pendingApply = false;
+      if (stopping) return;
+      ctx.st.live = ctx.tracker.refresh(Date.now());
+      ensureRuleset(ctx, { force: false }).catch((err: unknown) => ctx.log('error', `ruleset: ${err instanceof Error ? err.message : String(err)}`));
+    }, 50);
+  });
+  const stopped = (async () => {
+    insertEvent(ctx.db, { ts: Date.now(), level: 'info', kind: 'collector-start', message: `collector started (pid ${process.pid}, every ${cfg.intervalSec} s)` });
+    let lastHousekeeping = 0;
+    let next = Date.now();
+    while (!stopping) {
+      const r = await poll(ctx);
+      if (!r.ok) ctx.log('warn', 'poll incomplete: see collector_status');
+      const now = Date.now();
+      if (now - lastHousekeeping > HOUR) {
+        lastHousekeeping = now;
+        try {
+          housekeeping(ctx, now);
+        } catch (err) {
+          ctx.log('error', `housekeeping: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      if (cfg.once) break;
+      next += cfg.intervalSec * 1000;
+      if (next < now) next = now + cfg.intervalSec * 1000; // fell behind: skip, never overlap
+      await new Promise<void>((res) => {
+        const t = setTimeout(res, next - Date.now());
+        wake = () => {
+          clearTimeout(t);
+          res();
+        };
+      });
+      wake = null;
+    }
+    insertEvent(ctx.db, { ts: Date.now(), level: 'info', kind: 'collector-stop', message: 'collector stopped; firewall rules stay in place' });
+    ctx.tracker.close();
+    ctx.db.close();
+  })();
+  return { ctx, stopped, stop };
+}

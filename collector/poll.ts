@@ -1,0 +1,261 @@
+/**
+ * One poll: scan cgroups, refresh interfaces, keep our nft table in shape, read the
+ * kernel counters and store their deltas in one SQLite transaction. Each part is
+ * timed and isolated: one that fails is recorded and the others still run.
+ */
+import type { Db } from '../db/open';
+import { getCounterStates, type StoredState } from '../db/queries/state';
+import { insertEvent, putSourceStatus } from '../db/queries/status';
+import { accountingCommands, normaliseLevels } from '../lib/nft/accounting';
+import { parseTableSnapshot, type CounterElement, type TableSnapshot } from '../lib/nft/parse';
+import { COUNTER_SETS } from '../lib/nft/names';
+import { counterDelta, expiryOf } from '../lib/delta';
+import type { CollectorConfig } from './config';
+import type { NftRunner } from './nft/exec';
+import { CgroupTracker, type LiveCgroup } from './sources/cgroups';
+import { readInterfaces, type InterfaceInfo } from './sources/interfaces';
+import { storePoll, type ElementDelta } from './store';
+
+/** Extra commands appended to every ruleset batch (the firewall), and how to report their result. */
+export interface RulesetExtension {
+  commands(live: LiveCgroup[], ifaces: InterfaceInfo[]): string[];
+  /** Called after each apply attempt; lets the extension record applied status. */
+  applied(ok: boolean, error: string | null): void;
+  /** Fingerprint of the desired state: a change triggers an apply. */
+  fingerprint(live: LiveCgroup[]): string;
+}
+
+export interface PollContext {
+  cfg: CollectorConfig;
+  db: Db;
+  nft: NftRunner;
+  tracker: CgroupTracker;
+  extension?: RulesetExtension;
+  log: (level: 'info' | 'warn' | 'error', msg: string) => void;
+  /** Mutable state carried between polls. */
+  st: PollState;
+}
+
+export interface PollState {
+  states: Map<string, StoredState>;
+  /** level → last time (ms) a cgroup at that level held processes. */
+  levelsSeen: Map<number, number>;
+  appliedFingerprint: string | null;
+  ifaces: InterfaceInfo[];
+  ifacesAt: number;
+  lastHandle: number | null;
+  lastFullWarnAt: number;
+  live: LiveCgroup[];
+}
+
+/** newPollState loads what the previous run stored, so a restart resumes exactly. */
+export function newPollState(db: Db): PollState {
+  const states = new Map<string, StoredState>();
+  let lastHandle: number | null = null;
+  for (const s of getCounterStates(db)) {
+    states.set(`${s.setName}/${s.elemKey}`, s);
+    lastHandle = lastHandle === null ? s.tableHandle : Math.max(lastHandle, s.tableHandle);
+  }
+  return { states, levelsSeen: new Map(), appliedFingerprint: null, ifaces: [], ifacesAt: 0, lastHandle, lastFullWarnAt: 0, live: [] };
+}
+
+export interface SourceResult<T> {
+  ok: boolean;
+  value?: T;
+  error?: string;
+  ms: number;
+}
+
+/** runSource times one part of a poll, records its status and never throws. */
+export async function runSource<T>(ctx: PollContext, name: string, fn: () => Promise<T> | T, detail?: (v: T) => unknown): Promise<SourceResult<T>> {
+  const t0 = performance.now();
+  try {
+    const value = await fn();
+    const ms = performance.now() - t0;
+    putSourceStatus(ctx.db, { source: name, ok: true, lastRun: Date.now(), durationMs: ms, error: null, detail: detail ? detail(value) : null });
+    return { ok: true, value, ms };
+  } catch (err) {
+    const ms = performance.now() - t0;
+    const error = err instanceof Error ? err.message : String(err);
+    try {
+      putSourceStatus(ctx.db, { source: name, ok: false, lastRun: Date.now(), durationMs: ms, error, detail: null });
+    } catch {
+      /* the store itself is failing: the loop reports it */
+    }
+    ctx.log('error', `${name}: ${error}`);
+    return { ok: false, error, ms };
+  }
+}
+
+const LEVEL_STICKY_MS = 15 * 60_000;
+
+/**
+ * currentLevels is every level where processes live or are about to: populated
+ * cgroups and leaves (a fresh scope is an empty leaf for the moment before its first
+ * process joins), kept for 15 minutes after they were last seen (sockets outlive moves).
+ */
+function currentLevels(st: PollState, live: LiveCgroup[], now: number): number[] {
+  const parents = new Set<string>();
+  for (const c of live) {
+    const i = c.path.lastIndexOf('/');
+    if (i > 0) parents.add(c.path.slice(0, i));
+  }
+  for (const c of live) if (c.populated || !parents.has(c.path)) st.levelsSeen.set(c.level, now);
+  for (const [l, at] of st.levelsSeen) if (now - at > LEVEL_STICKY_MS) st.levelsSeen.delete(l);
+  const levels = normaliseLevels([...st.levelsSeen.keys()]);
+  return levels.length ? levels : [1];
+}
+
+/** ensureRuleset applies our table when it is missing, incomplete, or the desired state changed. */
+export async function ensureRuleset(ctx: PollContext, opts: { force: boolean }): Promise<boolean> {
+  const { st } = ctx;
+  const levels = currentLevels(st, st.live, Date.now());
+  const ext = ctx.extension;
+  const fp = `${levels.join(',')}#${ctx.cfg.elementTimeoutSec}#${ext ? ext.fingerprint(st.live) : ''}`;
+  if (!opts.force && fp === st.appliedFingerprint) return false;
+  let extra: string[] = [];
+  if (ext) {
+    try {
+      extra = ext.commands(st.live, st.ifaces);
+    } catch (err) {
+      ext.applied(false, err instanceof Error ? err.message : String(err));
+      extra = [];
+    }
+  }
+  try {
+    await ctx.nft.apply([...accountingCommands({ levels, elementTimeoutSec: ctx.cfg.elementTimeoutSec }), ...extra]);
+    ext?.applied(true, null);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    if (!ext || extra.length === 0) throw err;
+    // The firewall part failed: the whole batch was rolled back by the kernel. Keep
+    // counting with the accounting part alone, and report the firewall error.
+    ext.applied(false, msg);
+    ctx.log('error', `firewall rules not applied, previous ruleset kept: ${msg}`);
+    await ctx.nft.apply(accountingCommands({ levels, elementTimeoutSec: ctx.cfg.elementTimeoutSec }));
+  }
+  st.appliedFingerprint = fp;
+  return true;
+}
+
+function chainsComplete(snap: TableSnapshot): boolean {
+  return ['acct_input', 'acct_output', 'acct_forward'].every((c) => (snap.chains[c] ?? 0) > 0) && COUNTER_SETS.every((s) => snap.setFill[s] !== undefined);
+}
+
+/** readCounters lists our table; re-creates it (and says so) when someone deleted it. */
+async function readCounters(ctx: PollContext): Promise<TableSnapshot> {
+  let text = await ctx.nft.listTable();
+  if (text === null) {
+    if (ctx.st.lastHandle !== null) {
+      const msg = 'the appnet nft table was missing (deleted by hand or after a reboot): re-created it; traffic while it was gone is not counted';
+      ctx.log('warn', msg);
+      insertEvent(ctx.db, { ts: Date.now(), level: 'warn', kind: 'table-recreated', message: msg });
+    }
+    await ensureRuleset(ctx, { force: true });
+    text = await ctx.nft.listTable();
+    if (text === null) throw new Error('the appnet nft table is still missing after creating it');
+  }
+  let snap = parseTableSnapshot(text);
+  if (!chainsComplete(snap)) {
+    ctx.log('warn', 'our accounting chains were incomplete: repaired them');
+    insertEvent(ctx.db, { ts: Date.now(), level: 'warn', kind: 'ruleset-repaired', message: 'accounting chains were missing or empty and were restored' });
+    await ensureRuleset(ctx, { force: true });
+    snap = parseTableSnapshot((await ctx.nft.listTable()) ?? '');
+  }
+  return snap;
+}
+
+/** elementKey maps a kernel element to our state key, resolving cgroup paths to ids. */
+function elementKey(ctx: PollContext, e: CounterElement): { key: string; cgroupId: number | null } | null {
+  if (e.cgroup === null) return { key: `|${e.iface}`, cgroupId: null };
+  const id = typeof e.cgroup === 'number' ? e.cgroup : ctx.tracker.idOfPath(e.cgroup);
+  if (id === null) return null;
+  return { key: `${id}|${e.iface}`, cgroupId: id };
+}
+
+/** computeDeltas turns a snapshot into per-element deltas and the new stored states. */
+export function computeDeltas(ctx: PollContext, snap: TableSnapshot, now: number) {
+  const { st } = ctx;
+  const deltas: ElementDelta[] = [];
+  const next: StoredState[] = [];
+  const present = new Set<string>();
+  if (st.lastHandle !== null && snap.tableHandle !== st.lastHandle) {
+    const msg = `the appnet nft table was re-created (handle ${st.lastHandle} → ${snap.tableHandle}): counting restarts from zero; bytes while it was absent are unknown`;
+    ctx.log('warn', msg);
+    insertEvent(ctx.db, { ts: now, level: 'warn', kind: 'table-recreated', message: msg });
+  }
+  for (const e of snap.elements) {
+    const k = elementKey(ctx, e);
+    if (!k) {
+      ctx.log('warn', `cannot resolve cgroup ${String(e.cgroup)} of a counter: skipped this poll`);
+      continue;
+    }
+    const stateKey = `${e.set}/${k.key}`;
+    present.add(stateKey);
+    const prev = st.states.get(stateKey);
+    const reading = { bytes: e.bytes, packets: e.packets, tableHandle: snap.tableHandle, expiresSec: e.expiresSec };
+    const d = counterDelta(prev, reading, { now, timeoutSec: e.cgroup === null ? null : ctx.cfg.elementTimeoutSec });
+    const s: StoredState = { setName: e.set, elemKey: k.key, tableHandle: snap.tableHandle, bytes: e.bytes, packets: e.packets, seenAt: now, expiresAt: expiryOf(reading, now) };
+    next.push(s);
+    if (d.bytes > 0 || d.packets > 0) deltas.push({ set: e.set, cgroupId: k.cgroupId, iface: e.iface, bytes: d.bytes, packets: d.packets, elapsedMs: prev ? now - prev.seenAt : null });
+  }
+  const gone = [...st.states.keys()].filter((k) => !present.has(k));
+  return { deltas, next, gone, tableHandle: snap.tableHandle };
+}
+
+export interface PollReport {
+  ok: boolean;
+  durationMs: number;
+  elements: number;
+  deltas: number;
+  bytes: number;
+}
+
+/** poll runs one complete poll; see the file comment. */
+export async function poll(ctx: PollContext): Promise<PollReport> {
+  const t0 = performance.now();
+  const now = Date.now();
+  const cg = await runSource(ctx, 'cgroups', () => ctx.tracker.refresh(now), (v) => ({ cgroups: v.length, watches: ctx.tracker.watchCount }));
+  if (cg.ok && cg.value) ctx.st.live = cg.value;
+  if (now - ctx.st.ifacesAt > 30_000 || ctx.st.ifaces.length === 0) {
+    const ifs = await runSource(ctx, 'interfaces', () => readInterfaces(ctx.cfg.sysClassNet), (v) => ({ interfaces: v.length }));
+    if (ifs.ok && ifs.value) {
+      ctx.st.ifaces = ifs.value;
+      ctx.st.ifacesAt = now;
+    }
+  }
+  await runSource(ctx, 'ruleset', () => ensureRuleset(ctx, { force: false }));
+  const counters = await runSource(ctx, 'counters', () => readCounters(ctx), (s) => ({ elements: s.elements.length, setFill: s.setFill }));
+  let report: PollReport = { ok: false, durationMs: 0, elements: 0, deltas: 0, bytes: 0 };
+  if (counters.ok && counters.value) {
+    const snap = counters.value;
+    const stored = await runSource(ctx, 'store', () => {
+      const c = computeDeltas(ctx, snap, now);
+      storePoll(ctx, c, now);
+      return c;
+    }, (c) => ({ deltas: c.deltas.length }));
+    if (stored.ok && stored.value) {
+      const c = stored.value;
+      for (const s of c.next) ctx.st.states.set(`${s.setName}/${s.elemKey}`, s);
+      for (const k of c.gone) ctx.st.states.delete(k);
+      ctx.st.lastHandle = c.tableHandle;
+      report = { ok: true, durationMs: 0, elements: snap.elements.length, deltas: c.deltas.length, bytes: c.deltas.reduce((n, d) => n + d.bytes, 0) };
+    }
+    warnIfFull(ctx, snap, now);
+  }
+  report.durationMs = performance.now() - t0;
+  putSourceStatus(ctx.db, { source: 'poll', ok: report.ok, lastRun: now, durationMs: report.durationMs, error: report.ok ? null : 'see the failing source', detail: report });
+  return report;
+}
+
+function warnIfFull(ctx: PollContext, snap: TableSnapshot, now: number): void {
+  for (const [name, f] of Object.entries(snap.setFill)) {
+    if (f.size && f.count >= f.size * 0.9 && now - ctx.st.lastFullWarnAt > 3600_000) {
+      ctx.st.lastFullWarnAt = now;
+      const msg = `nft set ${name} is ${Math.round((100 * f.count) / f.size)}% full (${f.count}/${f.size}): new apps may go uncounted until idle elements expire`;
+      ctx.log('warn', msg);
+      insertEvent(ctx.db, { ts: now, level: 'warn', kind: 'set-full', message: msg });
+    }
+  }
+}
+

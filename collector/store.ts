@@ -1,0 +1,128 @@
+/**
+ * Writes one poll to SQLite in a single transaction: newly seen cgroups and their
+ * apps, gone cgroups, usage deltas into every roll-up, and the counter values they
+ * came from (so a crash between two polls loses or repeats nothing).
+ */
+import { readFileSync } from 'node:fs';
+import { markCgroupGone, upsertApp, upsertCgroup } from '../db/queries/apps';
+import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
+import { deleteCounterState, putCounterState, type StoredState } from '../db/queries/state';
+import { insertEvent } from '../db/queries/status';
+import { getOrCreateSeries, insertUsage, type UsageDelta } from '../db/queries/usage';
+import { appIdentity, unattributedIdentity, type AppIdentity } from '../lib/identity';
+import { classifyInterface } from '../lib/netkind';
+import type { PollContext } from './poll';
+
+export interface ElementDelta {
+  set: string;
+  cgroupId: number | null;
+  iface: string;
+  bytes: number;
+  packets: number;
+  /** Time since the previous read of this element, ms; null for a new element. */
+  elapsedMs: number | null;
+}
+
+export interface PollDeltas {
+  deltas: ElementDelta[];
+  next: StoredState[];
+  gone: string[];
+}
+
+const PHYSICAL = new Set(['wifi', 'ethernet', 'mobile', 'tethering']);
+
+function exeOf(pid: number | null): string | null {
+  if (pid === null) return null;
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** plausible rejects a delta beyond twice the link's line rate over the interval (a corrupt or foreign counter). */
+function plausible(ctx: PollContext, d: ElementDelta): boolean {
+  const info = ctx.st.ifaces.find((i) => i.name === d.iface);
+  if (!info || !info.speedMbps || !PHYSICAL.has(info.kind) || d.elapsedMs === null) return true;
+  const max = ((info.speedMbps * 1e6) / 8) * (d.elapsedMs / 1000) * 2 + 1e6;
+  return d.bytes <= max;
+}
+
+/** storePoll writes one poll's results; see the file comment. */
+export function storePoll(ctx: PollContext, c: PollDeltas, now: number): void {
+  const { db, tracker } = ctx;
+  const ts = Math.floor(now / 1000);
+  const appIds = new Map<string, number>();
+  const appIdOf = (ident: AppIdentity, exe: string | null = null) => {
+    let id = appIds.get(ident.key);
+    if (id === undefined) {
+      id = upsertApp(db, ident, ts, exe);
+      appIds.set(ident.key, id);
+    }
+    return id;
+  };
+  const cgroupApp = new Map<number, number>();
+  const newlyStored: Array<{ stored: boolean }> = [];
+  const tx = db.transaction(() => {
+    for (const cg of tracker.seen.values()) {
+      if (cg.stored && cg.goneAt === null) continue;
+      if (!cg.stored) {
+        const ident = appIdentity(cg.path);
+        const appId = appIdOf(ident, exeOf(cg.samplePid));
+        upsertCgroup(db, { cgroupId: cg.id, path: cg.path, level: cg.level, appId }, ts);
+        cgroupApp.set(cg.id, appId);
+        newlyStored.push(cg);
+      }
+      if (cg.goneAt !== null) markCgroupGone(db, cg.id, Math.floor(cg.goneAt / 1000));
+    }
+    const ifaceIds = new Map<string, { ifaceId: number; networkId: number }>();
+    const ifaceOf = (name: string) => {
+      let v = ifaceIds.get(name);
+      if (!v) {
+        const info = ctx.st.ifaces.find((i) => i.name === name);
+        const kind = info?.kind ?? classifyInterface({ name, type: null, devtype: null, wireless: false, driver: null });
+        const networkId = upsertNetwork(db, { netKey: info?.netKey ?? `iface:${name}`, name: info?.netName ?? name, kind, meteredAuto: info?.meteredAuto ?? null }, ts);
+        const ifaceId = upsertInterface(db, { name, kind, mac: info?.mac ?? null, networkId }, ts);
+        v = { ifaceId, networkId };
+        ifaceIds.set(name, v);
+      }
+      return v;
+    };
+    const bySeries = new Map<number, UsageDelta>();
+    for (const d of c.deltas) {
+      if (!plausible(ctx, d)) {
+        insertEvent(db, { ts: now, level: 'warn', kind: 'implausible-delta', message: `ignored ${d.bytes} bytes on ${d.iface} in ${d.elapsedMs} ms: beyond the link's line rate` });
+        continue;
+      }
+      let appId: number;
+      if (d.cgroupId === null) appId = appIdOf(unattributedIdentity());
+      else {
+        const known = cgroupApp.get(d.cgroupId) ?? (db.prepare('SELECT app_id AS a FROM cgroups WHERE cgroup_id = ?').get(d.cgroupId) as { a: number } | undefined)?.a;
+        appId = known ?? appIdOf({ key: '(unknown cgroup)', kind: 'other', name: 'cgroups that ended before they were seen', unit: null, launcher: null });
+        cgroupApp.set(d.cgroupId, appId);
+      }
+      const { ifaceId, networkId } = ifaceOf(d.iface);
+      const seriesId = getOrCreateSeries(db, appId, ifaceId, networkId);
+      const u = bySeries.get(seriesId) ?? { seriesId, rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 };
+      if (d.set.endsWith('_in')) {
+        u.rxBytes += d.bytes;
+        u.rxPackets += d.packets;
+      } else {
+        u.txBytes += d.bytes;
+        u.txPackets += d.packets;
+      }
+      bySeries.set(seriesId, u);
+    }
+    insertUsage(db, ts, [...bySeries.values()]);
+    for (const s of c.next) {
+      const prev = ctx.st.states.get(`${s.setName}/${s.elemKey}`);
+      if (!prev || prev.bytes !== s.bytes || prev.packets !== s.packets || prev.tableHandle !== s.tableHandle || prev.expiresAt !== s.expiresAt) putCounterState(db, s);
+    }
+    for (const k of c.gone) {
+      const i = k.indexOf('/');
+      deleteCounterState(db, k.slice(0, i), k.slice(i + 1));
+    }
+  });
+  tx();
+  for (const cg of newlyStored) cg.stored = true;
+}

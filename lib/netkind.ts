@@ -1,0 +1,59 @@
+/** Interface kinds people distinguish when they ask "which app used my mobile data?". */
+export type NetKind = 'wifi' | 'ethernet' | 'mobile' | 'tethering' | 'vpn' | 'loopback' | 'virtual' | 'other';
+
+/** What /sys/class/net/<name> tells about an interface (read elsewhere; parsed here). */
+export interface SysNetFacts {
+  name: string;
+  /** ARPHRD type from /sys/class/net/<name>/type (1 ethernet, 772 loopback, 65534 none/tun, 512 ppp, 519 rawip). */
+  type: number | null;
+  /** DEVTYPE from uevent: wlan, wwan, bridge, vlan, wireguard, gadget, … */
+  devtype: string | null;
+  /** /sys/class/net/<name>/wireless exists. */
+  wireless: boolean;
+  /** Kernel driver name (device/driver link), e.g. 'rndis_host', 'cdc_ether', 'veth'. */
+  driver: string | null;
+  /** Link kind from `ip -d link` / rtnetlink when known (veth, tun, wireguard, bridge…). */
+  linkKind?: string | null;
+}
+
+const byName: Array<[RegExp, NetKind]> = [
+  [/^lo$/, 'loopback'],
+  [/^(wlan|wlp|wlx|wl)/, 'wifi'],
+  [/^(wwan|wwp|rmnet|ppp|ccmni|mhi)/, 'mobile'],
+  [/^(usb|rndis|bnep)/, 'tethering'],
+  [/^(tun|tap|wg|vpn|tailscale|zt|nordlynx|proton|ipsec)/, 'vpn'],
+  [/^(eth|en|eno|ens|enp)/, 'ethernet'],
+  [/^(veth|br|docker|virbr|vnet|lxc|cni|flannel|podman|dummy)/, 'virtual'],
+];
+
+/**
+ * classifyInterface decides an interface's kind: hardware facts first (wireless,
+ * DEVTYPE wwan, tethering drivers, loopback, tunnels), then the name. A veth named
+ * like a real interface (the test sandbox's wlan0, wwan0) is classified by its name,
+ * because that is the only thing that tells what it stands for.
+ */
+export function classifyInterface(f: SysNetFacts): NetKind {
+  if (f.type === 772 || f.name === 'lo') return 'loopback';
+  if (f.wireless || f.devtype === 'wlan') return 'wifi';
+  if (f.devtype === 'wwan' || f.type === 519 || f.type === 512) return 'mobile';
+  if (f.driver && /^(rndis_host|cdc_ether|cdc_ncm|ipheth)$/.test(f.driver)) return 'tethering';
+  if (f.devtype === 'wireguard' || f.linkKind === 'wireguard' || f.linkKind === 'tun' || f.type === 65534) return 'vpn';
+  for (const [re, kind] of byName) if (re.test(f.name)) return kind;
+  if (f.devtype === 'bridge' || f.linkKind === 'veth' || f.linkKind === 'bridge') return 'virtual';
+  return f.type === 1 ? 'ethernet' : 'other';
+}
+
+/** defaultMetered is the metered guess when neither NetworkManager nor the user said: mobile and tethering are. */
+export function defaultMetered(kind: NetKind): boolean {
+  return kind === 'mobile' || kind === 'tethering';
+}
+
+/** parseUevent reads KEY=value lines of a sysfs uevent file. */
+export function parseUevent(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return out;
+}

@@ -1,0 +1,50 @@
+/** Everything the App detail page shows. */
+import type { Db } from '../../db/open';
+import {
+  getApp, getAppCgroups, getAppLastActive, getAppNetworkTotals, getAppSeriesByNetwork,
+  type AppCgroup, type AppRow, type NetworkTotal,
+} from '../../db/queries/dashboard';
+import { bucketsOf, chartResolution, pivot } from './chart';
+import type { ChartSeries } from './overview';
+import { listProcesses, type ProcessInfo } from './processes';
+import type { View } from './view';
+
+export interface AppDetail {
+  app: AppRow;
+  lastActive: number | null;
+  total: { rx: number; tx: number };
+  perNetwork: NetworkTotal[];
+  chart: { series: ChartSeries[]; down: Array<Record<string, number>>; up: Array<Record<string, number>>; stepSeconds: number };
+  cgroups: AppCgroup[];
+  processes: ProcessInfo[];
+}
+
+/** getAppDetail reads one app's usage per direction and network, its cgroups and live processes; null if no such app. */
+export function getAppDetail(db: Db, id: number, view: View, now: number): AppDetail | null {
+  const app = getApp(db, id);
+  if (!app) return null;
+  const f = view.filter;
+  const perNetwork = getAppNetworkTotals(db, id, f, now);
+  const { res, from } = chartResolution(f.since, f.until, now, 120);
+  const rows = getAppSeriesByNetwork(db, id, f, res.table, from);
+  const seen = new Map<number, string>(perNetwork.map((n) => [n.networkId, n.name]));
+  for (const r of rows) if (!seen.has(r.networkId)) seen.set(r.networkId, `network ${r.networkId}`);
+  const series = [...seen].map(([nid, name]) => ({ key: `n${nid}`, name }));
+  const buckets = bucketsOf(res, from, f.until);
+  const keys = series.map((s) => s.key);
+  const cgroups = getAppCgroups(db, id);
+  return {
+    app,
+    lastActive: getAppLastActive(db, id),
+    total: perNetwork.reduce((a, n) => ({ rx: a.rx + n.rxBytes, tx: a.tx + n.txBytes }), { rx: 0, tx: 0 }),
+    perNetwork,
+    chart: {
+      series,
+      down: pivot(buckets, rows, (r) => `n${r.networkId}`, (r) => r.rxBytes, keys),
+      up: pivot(buckets, rows, (r) => `n${r.networkId}`, (r) => r.txBytes, keys),
+      stepSeconds: res.seconds,
+    },
+    cgroups,
+    processes: listProcesses(cgroups.filter((c) => c.goneAt === null).map((c) => c.path)),
+  };
+}

@@ -1,0 +1,24 @@
+/** The Networks page: every network with its plan, usage this billing cycle and a projection. */
+import type { Db } from '../../db/open';
+import { getNetworks, getNetworkUsage, type NetworkRow } from '../../db/queries/dashboard';
+import { cycleBounds } from '../../lib/period';
+
+export interface NetworkCard extends NetworkRow {
+  cycleSince: number;
+  cycleUntil: number;
+  used: number;
+  /** Bytes expected by the end of the cycle at the pace so far (null early in a cycle). */
+  projected: number | null;
+}
+
+/** getNetworkCards reads each network's settings and the bytes used so far in its current billing cycle. */
+export function getNetworkCards(db: Db, now: number): NetworkCard[] {
+  return getNetworks(db).map((n) => {
+    const c = cycleBounds(now, n.cycleStartDay);
+    const u = getNetworkUsage(db, n.id, c.since, now, now);
+    const used = u.rxBytes + u.txBytes;
+    const elapsed = now - c.since;
+    const projected = elapsed >= 3600 ? Math.round((used * (c.until - c.since)) / elapsed) : null;
+    return { ...n, cycleSince: c.since, cycleUntil: c.until, used, projected };
+  });
+}

@@ -1,0 +1,15 @@
+import { connection } from 'next/server';
+import { requireApiAuth } from '../../_data/auth';
+import { openStore } from '../../_data/db';
+import { collectorState } from '../../_data/overview';
+
+/** GET /api/status: whether the dashboard can read the store and when the collector last polled. */
+export async function GET(req: Request): Promise<Response> {
+  await connection();
+  const denied = await requireApiAuth(req);
+  if (denied) return denied;
+  const store = openStore();
+  const now = Math.floor(Date.now() / 1000);
+  const body = store.state === 'ok' ? { db: 'ok', collector: collectorState(store.db, now) } : { db: store.state, collector: null };
+  return Response.json(body, { headers: { 'cache-control': 'no-store' } });
+}

@@ -1,0 +1,130 @@
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { AutoRefresh } from '../../../components/AutoRefresh';
+import { Filters } from '../../../components/Filters';
+import { NoData } from '../../../components/NoData';
+import { StackedChart } from '../../../components/StackedChart';
+import { formatAgo, formatBytes, formatDateTime, isoLocal } from '../../../lib/format';
+import { PERIOD_LABELS, PERIODS } from '../../../lib/period';
+import { getAppDetail } from '../../_data/app-detail';
+import { requirePageAuth } from '../../_data/auth';
+import { getConfig } from '../../_data/config';
+import { readStore } from '../../_data/db';
+import { networkOptions } from '../../_data/overview';
+import { parseView } from '../../_data/view';
+
+type Props = { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+/** App detail: one app's usage per direction and network, its cgroups, processes and rules. */
+export default async function AppPage({ params, searchParams }: Props) {
+  await requirePageAuth();
+  const { id: raw } = await params;
+  const id = /^\d{1,12}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(id)) notFound();
+  const store = await readStore();
+  if (store.state !== 'ok') return <NoData state={store.state} path={store.path} />;
+  const now = Math.floor(Date.now() / 1000);
+  const view = parseView(store.db, await searchParams, now);
+  const d = getAppDetail(store.db, id, view, now);
+  if (!d) notFound();
+  const { app } = d;
+  return (
+    <>
+      <AutoRefresh seconds={getConfig().refreshSeconds} />
+      <div className="pagehead">
+        <div>
+          <p className="small"><Link href={`/?${view.query}`}>← Overview</Link></p>
+          <h1 data-testid="app-name">{app.name}</h1>
+          <p className="muted small">
+            <span className="mono">{app.appKey}</span> · {app.kind}
+            {' · '}last active {d.lastActive === null ? 'never' : formatAgo(d.lastActive, now)}
+          </p>
+        </div>
+        <Link className="button secondary" href={`/rules?app=${encodeURIComponent(app.appKey)}`}>Rules for this app</Link>
+      </div>
+      <section className="panel">
+        <Filters
+          period={view.period}
+          net={view.net}
+          since={isoLocal(view.since).slice(0, 16)}
+          until={isoLocal(view.until).slice(0, 16)}
+          networks={networkOptions(store.db)}
+          periods={PERIODS.map((p) => ({ value: p, label: PERIOD_LABELS[p] }))}
+        />
+      </section>
+      <section className="stats">
+        <div className="panel stat"><div className="label">Total ({view.periodLabel.toLowerCase()})</div><div className="value" data-testid="app-total" data-bytes={d.total.rx + d.total.tx}>{formatBytes(d.total.rx + d.total.tx)}</div></div>
+        <div className="panel stat"><div className="label">Downloaded</div><div className="value down">{formatBytes(d.total.rx)}</div></div>
+        <div className="panel stat"><div className="label">Uploaded</div><div className="value up">{formatBytes(d.total.tx)}</div></div>
+      </section>
+      <div className="grid2">
+        <section className="panel">
+          <h2>Download per network</h2>
+          <StackedChart points={d.chart.down} series={d.chart.series} stepSeconds={d.chart.stepSeconds} label="Downloaded bytes per network" small />
+          <h2>Upload per network</h2>
+          <StackedChart points={d.chart.up} series={d.chart.series} stepSeconds={d.chart.stepSeconds} label="Uploaded bytes per network" small />
+        </section>
+        <section className="panel">
+          <h2>Per network</h2>
+          {d.perNetwork.length === 0 ? (
+            <p className="muted">No traffic in this period.</p>
+          ) : (
+            <table>
+              <thead><tr><th>Network</th><th className="num">Down</th><th className="num">Up</th></tr></thead>
+              <tbody>
+                {d.perNetwork.map((n) => (
+                  <tr key={n.networkId}>
+                    <td>{n.name}<div className="muted small">{n.ifaces}{n.metered ? ' · metered' : ''}</div></td>
+                    <td className="num down">{formatBytes(n.rxBytes)}</td>
+                    <td className="num up">{formatBytes(n.txBytes)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <h2 className="section-gap">Details</h2>
+          <dl className="facts">
+            {app.unit && (<><dt>Unit</dt><dd className="mono">{app.unit}</dd></>)}
+            {app.exe && (<><dt>Executable</dt><dd className="mono">{app.exe}</dd></>)}
+            <dt>First seen</dt><dd>{formatDateTime(app.firstSeen)}</dd>
+            <dt>Last seen</dt><dd>{formatDateTime(app.lastSeen)}</dd>
+          </dl>
+        </section>
+      </div>
+      <section className="panel">
+        <h2>Control groups</h2>
+        {d.cgroups.length === 0 ? (
+          <p className="muted">None: this bucket counts packets that belong to no local socket.</p>
+        ) : (
+          <table>
+            <thead><tr><th>Path</th><th className="hide-narrow">Seen</th><th>State</th></tr></thead>
+            <tbody>
+              {d.cgroups.map((c) => (
+                <tr key={c.cgroupId}>
+                  <td className="mono">{c.path}</td>
+                  <td className="hide-narrow small">{formatDateTime(c.firstSeen)} – {formatDateTime(c.lastSeen)}</td>
+                  <td>{c.goneAt === null ? 'running' : `gone ${formatAgo(c.goneAt, now)}`}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <section className="panel">
+        <h2>Processes now</h2>
+        {d.processes.length === 0 ? (
+          <p className="muted">No running processes.</p>
+        ) : (
+          <table>
+            <thead><tr><th className="num">PID</th><th>Name</th><th className="hide-narrow">Command line</th></tr></thead>
+            <tbody>
+              {d.processes.map((p) => (
+                <tr key={p.pid}><td className="num">{p.pid}</td><td>{p.comm}</td><td className="mono hide-narrow">{p.cmdline}</td></tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </>
+  );
+}

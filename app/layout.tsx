@@ -1,0 +1,40 @@
+import type { Metadata, Viewport } from 'next';
+import type { ReactNode } from 'react';
+import { ConnectionBanner } from '../components/ConnectionBanner';
+import { NavLinks } from '../components/NavLinks';
+import './globals.css';
+
+export const metadata: Metadata = {
+  title: { default: 'appnet', template: '%s · appnet' },
+  description: 'Which application used my network? Per-application traffic on this computer.',
+  manifest: '/manifest.webmanifest',
+  icons: { icon: '/icons/icon-192.png', apple: '/icons/icon-192.png' },
+};
+
+export const viewport: Viewport = {
+  width: 'device-width',
+  initialScale: 1,
+  themeColor: [
+    { media: '(prefers-color-scheme: light)', color: '#ffffff' },
+    { media: '(prefers-color-scheme: dark)', color: '#171b21' },
+  ],
+};
+
+/** RootLayout: top bar with navigation, the connection banner, then the page. */
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body>
+        <ConnectionBanner />
+        <header className="topbar">
+          <a className="brand" href="/">
+            <img src="/icons/icon-192.png" width={26} height={26} alt="" />
+            appnet
+          </a>
+          <NavLinks />
+        </header>
+        <main>{children}</main>
+      </body>
+    </html>
+  );
+}

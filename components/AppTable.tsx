@@ -1,0 +1,58 @@
+import Link from 'next/link';
+import { formatBytes, formatShare } from '../lib/format';
+import { Sparkline } from './Sparkline';
+
+export interface AppTableRow {
+  id: number;
+  key: string;
+  name: string;
+  kind: string;
+  rx: number;
+  tx: number;
+  spark: number[];
+}
+
+const KIND_LABEL: Record<string, string> = {
+  service: 'system service', 'user-service': 'user service', app: 'app', container: 'container', session: 'session',
+  scope: 'scope', slice: 'slice', other: 'other', unattributed: 'no local socket',
+};
+
+/** AppTable ranks apps by bytes with the download/upload split, share of the total and a sparkline. */
+export function AppTable({ rows, total, query }: { rows: AppTableRow[]; total: number; query: string }) {
+  return (
+    <table data-testid="app-table">
+      <thead>
+        <tr>
+          <th className="rank">#</th>
+          <th>App</th>
+          <th className="num">Total</th>
+          <th className="num hide-narrow">Down</th>
+          <th className="num hide-narrow">Up</th>
+          <th className="num">Share</th>
+          <th className="hide-narrow">Trend</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r, i) => (
+          <tr key={r.id} className={r.kind === 'unattributed' ? 'unattributed' : undefined} data-app-key={r.key}>
+            <td className="rank">{i + 1}</td>
+            <td>
+              <Link className="appname" href={`/apps/${r.id}?${query}`}>{r.name}</Link>
+              <span className="kind">{KIND_LABEL[r.kind] ?? r.kind}</span>
+            </td>
+            <td className="num" data-bytes={r.rx + r.tx}>{formatBytes(r.rx + r.tx)}</td>
+            <td className="num hide-narrow down">↓ {formatBytes(r.rx)}</td>
+            <td className="num hide-narrow up">↑ {formatBytes(r.tx)}</td>
+            <td className="num">
+              <span className="share">
+                <meter min={0} max={Math.max(total, 1)} value={r.rx + r.tx} aria-hidden="true" />
+                {formatShare(r.rx + r.tx, total)}
+              </span>
+            </td>
+            <td className="hide-narrow"><Sparkline values={r.spark} label={`${r.name} trend`} /></td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,26 @@
+'use client';
+import Link from 'next/link';
+import { usePathname } from 'next/navigation';
+
+const LINKS = [
+  { href: '/', label: 'Overview' },
+  { href: '/networks', label: 'Networks' },
+  { href: '/rules', label: 'Rules' },
+];
+
+/** NavLinks is the main navigation, marking the current section. */
+export function NavLinks() {
+  const path = usePathname();
+  return (
+    <nav className="nav" aria-label="Main">
+      {LINKS.map((l) => {
+        const active = l.href === '/' ? path === '/' || path.startsWith('/apps') : path.startsWith(l.href);
+        return (
+          <Link key={l.href} href={l.href} className={active ? 'active' : undefined} aria-current={active ? 'page' : undefined}>
+            {l.label}
+          </Link>
+        );
+      })}
+    </nav>
+  );
+}

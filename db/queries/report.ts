@@ -1,0 +1,33 @@
+/** The usage report behind /api/usage, /api/export.csv and `appnet export`. */
+import type { Db } from '../open';
+import { resolvePeriod } from '../../lib/period';
+import type { ReportQuery, ReportRow } from '../../lib/report';
+import { getCycleStartDay, getReportRows } from './dashboard';
+import type { UsageFilter } from './usage';
+
+export interface Report {
+  since: number;
+  until: number;
+  filter: UsageFilter;
+  rows: ReportRow[];
+}
+
+/**
+ * getReport resolves a validated report query (explicit since/until win over a named period;
+ * the default is the last 24 hours) and reads its rows.
+ */
+export function getReport(db: Db, q: ReportQuery, now: number): Report {
+  const base = { ifaces: q.iface, networkId: q.network, metered: q.metered };
+  let since: number;
+  let until: number;
+  if (q.since !== undefined || q.until !== undefined || q.period === undefined || q.period === 'custom') {
+    until = q.until ?? now;
+    since = q.since ?? until - 86400;
+  } else {
+    const cycleStartDay = q.period === 'cycle' ? getCycleStartDay(db, base) : 1;
+    ({ since, until } = resolvePeriod({ period: q.period, cycleStartDay }, now));
+  }
+  if (since >= until) throw new RangeError(`the period is empty: since (${since}) is not before until (${until})`);
+  const filter: UsageFilter = { since, until, ...base };
+  return { since, until, filter, rows: getReportRows(db, filter, q.by, now) };
+}

@@ -1,0 +1,142 @@
+/**
+ * The usage report shared by GET /api/usage (JSON), GET /api/export.csv and `appnet export`:
+ * one parameter schema, one row shape, one CSV layout.
+ */
+import { z } from 'zod';
+import { toCsv, type Cell } from './csv';
+import { isoLocal } from './format';
+import { PERIODS } from './period';
+
+/** A time given as unix seconds or ISO-8601 (an offset-less time is read as local time). */
+const timeParam = z
+  .string()
+  .trim()
+  .min(1)
+  .transform((s, ctx) => {
+    const n = /^\d{1,12}$/.test(s) ? Number(s) : Date.parse(s) / 1000;
+    if (!Number.isFinite(n)) {
+      ctx.addIssue({ code: 'custom', message: `not a time: "${s}" (use ISO-8601 like 2026-11-28T14:00:00+01:00 or unix seconds)` });
+      return z.NEVER;
+    }
+    return Math.floor(n);
+  });
+
+const IFACE = /^[A-Za-z0-9_.:@-]{1,15}$/;
+
+export const BY = ['app', 'app,iface', 'app,day'] as const;
+export type ReportBy = (typeof BY)[number];
+
+/** reportQuerySchema validates the query string of /api/usage and /api/export.csv (and the CLI's options). */
+export const reportQuerySchema = z
+  .object({
+    since: timeParam.optional(),
+    until: timeParam.optional(),
+    period: z.enum(PERIODS).optional(),
+    iface: z
+      .string()
+      .trim()
+      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+      .refine((l) => l.every((x) => IFACE.test(x)), { message: 'interface names are 1–15 characters of letters, digits, _ . : @ -' })
+      .optional(),
+    network: z.coerce.number().int().positive().optional(),
+    metered: z
+      .enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'metered must be 1 or 0 (or true/false)' })
+      .transform((s) => s === '1' || s === 'true' || s === 'yes')
+      .optional(),
+    by: z.enum(BY, { message: `by must be one of ${BY.join(' | ')}` }).default('app'),
+  })
+  .strict()
+  .refine((q) => q.since === undefined || q.until === undefined || q.since < q.until, {
+    message: 'since must be before until',
+    path: ['since'],
+  })
+  .refine((q) => q.since === undefined || q.until === undefined || q.until - q.since <= 5 * 366 * 86400, {
+    message: 'a period can be at most 5 years long',
+    path: ['until'],
+  });
+
+export type ReportQuery = z.infer<typeof reportQuerySchema>;
+
+/** The one error shape of the dashboard API. */
+export interface ApiError {
+  error: { code: string; message: string; fields?: Record<string, string[]> };
+}
+
+/** apiErrorFromZod turns a validation failure into the API error shape with a readable message. */
+export function apiErrorFromZod(err: z.ZodError): ApiError {
+  const fields: Record<string, string[]> = {};
+  for (const i of err.issues) {
+    const k = i.path.length ? i.path.join('.') : '_';
+    (fields[k] ??= []).push(i.message);
+  }
+  const message = Object.entries(fields).map(([k, v]) => (k === '_' ? v.join('; ') : `${k}: ${v.join('; ')}`)).join('; ');
+  return { error: { code: 'bad_request', message: `invalid parameters — ${message}`, fields } };
+}
+
+/** One row of a usage report; iface/network only for by=app,iface; since/until are the row's own period. */
+export interface ReportRow {
+  since: number;
+  until: number;
+  appKey: string;
+  appName: string;
+  kind: string;
+  iface?: string;
+  network?: string;
+  rxBytes: number;
+  txBytes: number;
+  rxPackets: number;
+  txPackets: number;
+}
+
+/** The JSON answer of /api/usage. */
+export interface ReportJson {
+  since: string;
+  until: string;
+  by: ReportBy;
+  generatedAt: string;
+  filter: { iface: string[] | null; network: number | null; metered: boolean | null };
+  totals: { rxBytes: number; txBytes: number; totalBytes: number };
+  rows: Array<Omit<ReportRow, 'since' | 'until'> & { since: string; until: string; totalBytes: number }>;
+}
+
+/** reportJson shapes report rows for /api/usage: ISO-8601 times with offset, integer bytes. */
+export function reportJson(
+  rows: ReportRow[],
+  meta: { since: number; until: number; by: ReportBy; now: number; iface?: string[]; network?: number; metered?: boolean },
+): ReportJson {
+  const rx = rows.reduce((a, r) => a + r.rxBytes, 0);
+  const tx = rows.reduce((a, r) => a + r.txBytes, 0);
+  return {
+    since: isoLocal(meta.since),
+    until: isoLocal(meta.until),
+    by: meta.by,
+    generatedAt: isoLocal(meta.now),
+    filter: { iface: meta.iface ?? null, network: meta.network ?? null, metered: meta.metered ?? null },
+    totals: { rxBytes: rx, txBytes: tx, totalBytes: rx + tx },
+    rows: rows.map((r) => ({ ...r, since: isoLocal(r.since), until: isoLocal(r.until), totalBytes: r.rxBytes + r.txBytes })),
+  };
+}
+
+/** reportHeader is the CSV header for a grouping. */
+export function reportHeader(by: ReportBy): string[] {
+  const extra = by === 'app,iface' ? ['iface', 'network'] : [];
+  return ['since', 'until', 'app', 'app_name', 'kind', ...extra, 'rx_bytes', 'tx_bytes', 'total_bytes', 'rx_packets', 'tx_packets'];
+}
+
+/** reportCsv renders report rows as RFC 4180 CSV with a header row. */
+export function reportCsv(rows: ReportRow[], by: ReportBy): string {
+  const body: Cell[][] = rows.map((r) => [
+    isoLocal(r.since),
+    isoLocal(r.until),
+    r.appKey,
+    r.appName,
+    r.kind,
+    ...(by === 'app,iface' ? [r.iface ?? '', r.network ?? ''] : []),
+    r.rxBytes,
+    r.txBytes,
+    r.rxBytes + r.txBytes,
+    r.rxPackets,
+    r.txPackets,
+  ]);
+  return toCsv(reportHeader(by), body);
+}

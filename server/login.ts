@@ -1,0 +1,75 @@
+/**
+ * /login and /logout, served before Next.js: a login URL with a one-time code (printed by
+ * `appnet serve`/`appnet start`/`appnet login-url`) or a form where the token can be pasted.
+ * Both end in an HttpOnly, SameSite=Strict session cookie and a redirect to /.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { csrfRefusal } from '../lib/security/origin';
+import { headerLookup, readSmallBody, sendHtml, sendStatus } from './respond';
+import type { SessionAuthority } from './sessions';
+
+function page(nonce: string, message: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>appnet · sign in</title><style nonce="${nonce}">body{font:16px system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;color:#222}
+input{width:100%;box-sizing:border-box;padding:.5rem;margin:.5rem 0;font:inherit}button{padding:.5rem 1rem;font:inherit}p.note{color:#555}</style></head>
+<body><h1>appnet</h1><p>${message}</p>
+<form method="post" action="/login"><label for="token">Access token</label>
+<input id="token" name="token" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button></form>
+<p class="note">Run <code>appnet login-url</code> as the user that started the dashboard for a fresh one-time link, or paste the token from the secret file (or APPNET_TOKEN).</p></body></html>`;
+}
+
+function sessionCookie(name: string, value: string, maxAge: number): string {
+  return `${name}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}`;
+}
+
+function signedIn(res: ServerResponse, auth: SessionAuthority, session: { value: string; maxAge: number }): void {
+  res.writeHead(303, { Location: '/', 'Set-Cookie': sessionCookie(auth.cookieName, session.value, session.maxAge), 'Cache-Control': 'no-store', 'Content-Length': 0 });
+  res.end();
+}
+
+function sameOrigin(req: IncomingMessage): boolean {
+  const h = headerLookup(req);
+  return csrfRefusal({ method: req.method ?? 'GET', host: h.get('host'), origin: h.get('origin'), secFetchSite: h.get('sec-fetch-site') }) === null;
+}
+
+function logout(req: IncomingMessage, res: ServerResponse, auth: SessionAuthority): void {
+  if (req.method !== 'POST') return sendStatus(res, 405, { Allow: 'POST' });
+  if (!sameOrigin(req)) return sendStatus(res, 403);
+  auth.logout(headerLookup(req));
+  res.writeHead(303, { Location: '/login', 'Set-Cookie': sessionCookie(auth.cookieName, '', 0), 'Cache-Control': 'no-store', 'Content-Length': 0 });
+  res.end();
+}
+
+function loginGet(res: ServerResponse, url: URL, auth: SessionAuthority, nonce: string): void {
+  const code = url.searchParams.get('t');
+  if (code === null) return sendHtml(res, 200, page(nonce, 'Sign in to the dashboard.'));
+  const session = auth.redeemLoginCode(code);
+  if (session) return signedIn(res, auth, session);
+  sendHtml(res, 401, page(nonce, 'This login link is invalid, expired or was already used.'));
+}
+
+async function loginPost(req: IncomingMessage, res: ServerResponse, auth: SessionAuthority, nonce: string): Promise<void> {
+  if (!sameOrigin(req)) return sendStatus(res, 403);
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') return sendStatus(res, 415);
+  const body = await readSmallBody(req, 4096);
+  if (body === null) return sendStatus(res, 413);
+  const session = auth.loginWithToken((new URLSearchParams(body).get('token') ?? '').trim());
+  if (session) return signedIn(res, auth, session);
+  sendHtml(res, 401, page(nonce, 'That token is not correct.'));
+}
+
+/**
+ * handleLogin serves GET /login (?t=<code> redeems a one-time code), POST /login (token
+ * form, same-origin only) and POST /logout. Returns false when the path is not one of these.
+ */
+export async function handleLogin(req: IncomingMessage, res: ServerResponse, url: URL, auth: SessionAuthority, nonce: string): Promise<boolean> {
+  const method = req.method ?? 'GET';
+  if (url.pathname === '/logout') logout(req, res, auth);
+  else if (url.pathname !== '/login') return false;
+  else if (method === 'GET' || method === 'HEAD') loginGet(res, url, auth, nonce);
+  else if (method === 'POST') await loginPost(req, res, auth, nonce);
+  else sendStatus(res, 405, { Allow: 'GET, POST' });
+  return true;
+}

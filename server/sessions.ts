@@ -1,0 +1,83 @@
+/**
+ * The server's small memory: login codes already used and sessions logged out, each kept
+ * until it would have expired anyway. Restarting the server forgets both (see docs/security.md).
+ */
+import type { AuthGate, AuthMethod, HeaderLookup } from '../lib/security/gate';
+import { bearerToken, parseCookies, sessionCookieName } from '../lib/security/cookies';
+import { type Keys, verifyBearer, verifyLoginCode, verifySession, mintSession } from './tokens';
+
+const MAX_REMEMBERED = 10_000;
+
+class ExpiringSet {
+  private readonly items = new Map<string, number>();
+  add(id: string, exp: number): void {
+    if (this.items.size >= MAX_REMEMBERED) this.prune(Date.now() / 1000);
+    this.items.set(id, exp);
+  }
+  has(id: string): boolean {
+    return this.items.has(id);
+  }
+  prune(nowSec: number): void {
+    for (const [id, exp] of this.items) if (exp <= nowSec) this.items.delete(id);
+  }
+}
+
+export class SessionAuthority implements AuthGate {
+  private readonly usedCodes = new ExpiringSet();
+  private readonly loggedOut = new ExpiringSet();
+  readonly cookieName: string;
+
+  constructor(
+    private readonly keys: Keys,
+    readonly allowedHosts: ReadonlySet<string>,
+    port: number,
+    private readonly clock: () => number = () => Date.now() / 1000,
+  ) {
+    this.cookieName = sessionCookieName(port);
+  }
+
+  /** authenticate: an Authorization header is judged alone; otherwise the session cookie. */
+  authenticate(headers: HeaderLookup): AuthMethod | null {
+    const auth = headers.get('authorization');
+    if (auth !== null) {
+      const token = bearerToken(auth);
+      return token !== null && verifyBearer(this.keys, token) ? 'bearer' : null;
+    }
+    return this.sessionId(headers) !== null ? 'session' : null;
+  }
+
+  /** sessionId returns the id of a valid, not logged-out session cookie, else null. */
+  sessionId(headers: HeaderLookup): string | null {
+    const value = parseCookies(headers.get('cookie')).get(this.cookieName);
+    if (!value) return null;
+    const s = verifySession(this.keys, value, this.clock());
+    return s && !this.loggedOut.has(s.id) ? s.id : null;
+  }
+
+  /** redeemLoginCode turns a genuine, unexpired, unused login code into a new session cookie value. */
+  redeemLoginCode(code: string): { value: string; maxAge: number } | null {
+    const now = this.clock();
+    const c = verifyLoginCode(this.keys, code, now);
+    if (!c || this.usedCodes.has(c.id)) return null;
+    this.usedCodes.add(c.id, c.exp);
+    return this.newSession();
+  }
+
+  /** loginWithToken exchanges the secret itself (typed into the login form) for a session. */
+  loginWithToken(token: string): { value: string; maxAge: number } | null {
+    return verifyBearer(this.keys, token) ? this.newSession() : null;
+  }
+
+  /** logout forgets a session until its natural expiry. */
+  logout(headers: HeaderLookup): void {
+    const value = parseCookies(headers.get('cookie')).get(this.cookieName);
+    const s = value ? verifySession(this.keys, value, this.clock()) : null;
+    if (s) this.loggedOut.add(s.id, s.exp);
+  }
+
+  private newSession(): { value: string; maxAge: number } {
+    const now = this.clock();
+    const s = mintSession(this.keys, now);
+    return { value: s.value, maxAge: s.exp - Math.floor(now) };
+  }
+}

@@ -2,12 +2,12 @@ import type { Metadata, Viewport } from 'next';
 import type { ReactNode } from 'react';
 import { ConnectionBanner } from '../components/ConnectionBanner';
 import { NavLinks } from '../components/NavLinks';
+import { requirePageAuth } from './_data/auth';
 import './globals.css';
 
 export const metadata: Metadata = {
   title: { default: 'appnet', template: '%s · appnet' },
   description: 'Which application used my network? Per-application traffic on this computer.',
-  manifest: '/manifest.webmanifest',
   icons: { icon: '/icons/icon-192.png', apple: '/icons/icon-192.png' },
 };
 
@@ -20,10 +20,16 @@ export const viewport: Viewport = {
   ],
 };
 
-/** RootLayout: top bar with navigation, the connection banner, then the page. */
-export default function RootLayout({ children }: { children: ReactNode }) {
+/** RootLayout: sign-in check, top bar with navigation, the connection banner, then the page. */
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Also makes every page dynamic, which the per-response CSP nonce needs.
+  await requirePageAuth();
   return (
     <html lang="en">
+      <head>
+        {/* Credentials: the manifest and its icons sit behind the same login as the pages. */}
+        <link rel="manifest" href="/manifest.webmanifest" crossOrigin="use-credentials" />
+      </head>
       <body>
         <ConnectionBanner />
         <header className="topbar">

@@ -34,8 +34,8 @@ function sameOrigin(req: IncomingMessage): boolean {
 }
 
 function logout(req: IncomingMessage, res: ServerResponse, auth: SessionAuthority): void {
-  if (req.method !== 'POST') return sendStatus(res, 405, { Allow: 'POST' });
   if (!sameOrigin(req)) return sendStatus(res, 403);
+  if (req.method !== 'POST') return sendStatus(res, 405, { Allow: 'POST' });
   auth.logout(headerLookup(req));
   res.writeHead(303, { Location: '/login', 'Set-Cookie': sessionCookie(auth.cookieName, '', 0), 'Cache-Control': 'no-store', 'Content-Length': 0 });
   res.end();

@@ -4,7 +4,7 @@
  * leave the firewall rules in place.
  */
 import { openDb, type Db } from '../db/open';
-import { insertEvent } from '../db/queries/status';
+import { deleteEventsBefore, insertEvent } from '../db/queries/status';
 import { pruneUsage } from '../db/queries/usage';
 import { deleteGoneCgroups } from '../db/queries/apps';
 import type { CollectorConfig } from './config';
@@ -32,19 +32,13 @@ export function createContext(cfg: CollectorConfig, opts: { extension?: RulesetE
 
 const HOUR = 3600_000;
 
-/** housekeeping prunes old roll-up rows and forgets cgroups nobody counts any more. */
+/** housekeeping prunes roll-up rows past retention, cgroups gone for over a year and old events. */
 function housekeeping(ctx: PollContext, now: number): void {
   const cut = Math.floor(now / 1000);
   const pruned = pruneUsage(ctx.db, cut);
-  const counted = new Set<number>();
-  for (const s of ctx.st.states.values()) {
-    const id = Number(s.elemKey.split('|')[0]);
-    if (id) counted.add(id);
-  }
-  const forgotten = ctx.tracker.forget(counted, now - ctx.cfg.elementTimeoutSec * 1000 * 2);
-  deleteGoneCgroups(ctx.db, cut - 400 * 86400);
-  ctx.db.prepare('DELETE FROM events WHERE ts < ?').run(now - 90 * 86400_000);
-  if (pruned || forgotten) ctx.log('info', `housekeeping: ${pruned} old roll-up rows, ${forgotten} gone cgroups forgotten`);
+  const cgroups = deleteGoneCgroups(ctx.db, cut - 400 * 86400);
+  const events = deleteEventsBefore(ctx.db, now - 90 * 86400_000);
+  if (pruned || cgroups || events) ctx.log('info', `housekeeping: removed ${pruned} old roll-up rows, ${cgroups} long-gone cgroups, ${events} old events`);
 }
 
 /** startCollector runs the loop until stop() or a signal. */

@@ -215,7 +215,7 @@ export interface PollReport {
 export async function poll(ctx: PollContext): Promise<PollReport> {
   const t0 = performance.now();
   const now = Date.now();
-  const cg = await runSource(ctx, 'cgroups', () => ctx.tracker.refresh(now), (v) => ({ cgroups: v.length, watches: ctx.tracker.watchCount }));
+  const cg = await runSource(ctx, 'cgroups', () => ctx.tracker.refresh(now), (v) => ({ cgroups: v.length, tracked: ctx.tracker.seen.size, watches: ctx.tracker.watchCount }));
   if (cg.ok && cg.value) ctx.st.live = cg.value;
   if (now - ctx.st.ifacesAt > 30_000 || ctx.st.ifaces.length === 0) {
     const ifs = await runSource(ctx, 'interfaces', () => readInterfaces(ctx.cfg.sysClassNet), (v) => ({ interfaces: v.length }));
@@ -239,6 +239,7 @@ export async function poll(ctx: PollContext): Promise<PollReport> {
       for (const s of c.next) ctx.st.states.set(`${s.setName}/${s.elemKey}`, s);
       for (const k of c.gone) ctx.st.states.delete(k);
       ctx.st.lastHandle = c.tableHandle;
+      forgetUncounted(ctx, now);
       report = { ok: true, durationMs: 0, elements: snap.elements.length, deltas: c.deltas.length, bytes: c.deltas.reduce((n, d) => n + d.bytes, 0) };
     }
     warnIfFull(ctx, snap, now);
@@ -246,6 +247,16 @@ export async function poll(ctx: PollContext): Promise<PollReport> {
   report.durationMs = performance.now() - t0;
   putSourceStatus(ctx.db, { source: 'poll', ok: report.ok, lastRun: now, durationMs: report.durationMs, error: report.ok ? null : 'see the failing source', detail: report });
   return report;
+}
+
+/** forgetUncounted drops gone cgroups no kernel counter refers to any more: memory stays flat under churn. */
+function forgetUncounted(ctx: PollContext, now: number): void {
+  const counted = new Set<number>();
+  for (const s of ctx.st.states.values()) {
+    const id = Number(s.elemKey.slice(0, s.elemKey.indexOf('|')));
+    if (id) counted.add(id);
+  }
+  ctx.tracker.forget(counted, now - ctx.cfg.intervalSec * 2000);
 }
 
 function warnIfFull(ctx: PollContext, snap: TableSnapshot, now: number): void {

@@ -65,10 +65,9 @@ export function scanCgroups(root: string): LiveCgroup[] {
   return out;
 }
 
-/** Directories worth watching for new children: the root, slices and services (delegated subtrees). */
+/** Directories worth watching for new children: all but scopes, which systemd keeps as leaves. */
 function watchable(path: string): boolean {
-  const last = path.split('/').pop() ?? '';
-  return path === '' || last.endsWith('.slice') || last.endsWith('.service');
+  return !path.endsWith('.scope');
 }
 
 /**

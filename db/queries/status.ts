@@ -48,3 +48,8 @@ export function getRecentEvents(db: Db, limit = 50): Array<{ ts: number; level: 
     ts: number; level: string; kind: string; message: string;
   }>;
 }
+
+/** deleteEventsBefore drops events older than ts (unix ms); returns how many. */
+export function deleteEventsBefore(db: Db, ts: number): number {
+  return db.prepare('DELETE FROM events WHERE ts < ?').run(ts).changes;
+}

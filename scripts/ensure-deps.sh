@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what appnet needs on a Debian 12 machine with Node 20, once:
+#   ensure-deps.sh runtime   nftables, iproute2, node modules, the production build
+#   ensure-deps.sh test      the above plus what the test suite drives (Chromium, iperf3, promtool, …)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-runtime}
+
+runtime_pkgs=(nftables iproute2 procps)
+test_pkgs=(iptables chromium iperf3 socat prometheus systemd)
+
+missing=()
+want=("${runtime_pkgs[@]}")
+[ "$what" = test ] && want+=("${test_pkgs[@]}")
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "appnet: missing Debian packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "appnet: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+# The dashboard runs from a production build; rebuild when any source is newer than it.
+if [ ! -f .next/BUILD_ID ] || [ -n "$(find app components lib db next.config.js package-lock.json -newer .next/BUILD_ID -print -quit 2>/dev/null)" ]; then
+  npx next build >&2
+fi

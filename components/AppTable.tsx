@@ -20,6 +20,7 @@ const KIND_LABEL: Record<string, string> = {
 /** AppTable ranks apps by bytes with the download/upload split, share of the total and a sparkline. */
 export function AppTable({ rows, total, query }: { rows: AppTableRow[]; total: number; query: string }) {
   return (
+    <div className="tablewrap">
     <table data-testid="app-table">
       <thead>
         <tr>
@@ -49,10 +50,11 @@ export function AppTable({ rows, total, query }: { rows: AppTableRow[]; total: n
                 {formatShare(r.rx + r.tx, total)}
               </span>
             </td>
-            <td className="hide-narrow"><Sparkline values={r.spark} label={`${r.name} trend`} /></td>
+            <td className="hide-narrow"><Sparkline values={r.spark} width={72} label={`${r.name} trend`} /></td>
           </tr>
         ))}
       </tbody>
     </table>
+    </div>
   );
 }

@@ -25,7 +25,8 @@ function tickFormatter(stepSeconds: number) {
 export function StackedChart({ points, series, stepSeconds, label, small }: StackedChartProps) {
   const tick = tickFormatter(stepSeconds);
   return (
-    <figure className={small ? 'chart small' : 'chart'} aria-label={label} data-testid="stacked-chart">
+    <figure className="chartfig" aria-label={label} data-testid="stacked-chart">
+      <div className={small ? 'chart small' : 'chart'}>
       <ResponsiveContainer width="100%" height="100%">
         <AreaChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid vertical={false} />
@@ -50,6 +51,7 @@ export function StackedChart({ points, series, stepSeconds, label, small }: Stac
           ))}
         </AreaChart>
       </ResponsiveContainer>
+      </div>
       <figcaption className="legend">
         {series.map((s, i) => (
           <span key={s.key}>

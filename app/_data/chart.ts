@@ -7,14 +7,19 @@ export function chartResolution(since: number, until: number, now: number, point
   return { res, from: bucketStart(since, res) };
 }
 
-/** bucketsOf lists bucket starts in [from, until) for a resolution; days follow local midnights. */
+/**
+ * bucketsOf lists bucket starts in [from, until) for a resolution; days follow local midnights.
+ * A last sub-daily bucket that has only begun is left out of long charts: drawn, it looks like
+ * traffic suddenly stopped (the exact totals elsewhere on the page still include it).
+ */
 export function bucketsOf(res: Resolution, from: number, until: number): number[] {
   const out: number[] = [];
   if (res.table === 'usage_1d') {
     for (let t = from; t < until; t = localMidnight(t + 26 * 3600)) out.push(t);
-  } else {
-    for (let t = from; t < until; t += res.seconds) out.push(t);
+    return out;
   }
+  for (let t = from; t < until; t += res.seconds) out.push(t);
+  if (out.length > 20 && until - out[out.length - 1] < res.seconds) out.pop();
   return out;
 }
 

@@ -35,3 +35,17 @@ export function isSafeCgroupPath(s: string): boolean {
   if (s.length === 0 || s.length > 1024) return false;
   return s.split('/').every((p) => /^[A-Za-z0-9_.:@+\\-]{1,255}$/.test(p) && p !== '.' && p !== '..');
 }
+
+// Firewall (issue 4). Base chains next to the accounting ones, in the same table.
+export const CHAIN_FW_IN = 'fw_input';
+export const CHAIN_FW_OUT = 'fw_output';
+/** Verdict maps: live cgroup (looked up at each populated level) → goto the app's chain. */
+export const MAP_FW_IN = 'fw_in';
+export const MAP_FW_OUT = 'fw_out';
+/** Interface-name sets of the network classes, refilled from the interface table each apply. */
+export const SET_IF_METERED = 'if_metered';
+export const SET_IF_MOBILE = 'if_mobile';
+/** Per-app chains, named counters (one per rule) and quotas are named from database ids. */
+export const fwAppChain = (appId: number, dir: 'in' | 'out'): string => `fw_a${appId}_${dir}`;
+export const fwRuleCounter = (ruleId: number): string => `fw_r${ruleId}`;
+export const fwQuota = (appId: number): string => `fw_q${appId}`;

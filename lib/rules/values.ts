@@ -1,0 +1,134 @@
+/**
+ * Parsers for the small values a firewall rule is made of: remote address lists,
+ * port lists, byte sizes, app selectors. Each returns a canonical form or a
+ * sentence saying what is wrong; nothing here is trusted to reach nft unparsed.
+ */
+import ipaddr from 'ipaddr.js';
+
+export interface PortRange {
+  from: number;
+  to: number;
+}
+
+export interface RemoteLists {
+  v4: string[];
+  v6: string[];
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+const MAX_LIST = 256;
+
+/** splitList splits "a, b c" or ['a', 'b,c'] into trimmed non-empty items. */
+export function splitList(v: string | readonly string[] | undefined | null): string[] {
+  if (v === undefined || v === null) return [];
+  const parts = typeof v === 'string' ? [v] : [...v];
+  return parts.flatMap((p) => p.split(/[\s,]+/)).filter((p) => p.length > 0);
+}
+
+interface Cidr {
+  kind: 'ipv4' | 'ipv6';
+  addr: ipaddr.IPv4 | ipaddr.IPv6;
+  bits: number;
+}
+
+function parseOneCidr(item: string): Cidr | string {
+  if (!/^[0-9A-Fa-f:.\/]{2,64}$/.test(item)) return `'${item.slice(0, 60)}' is not an IP address or CIDR`;
+  try {
+    if (item.includes('/')) {
+      if (!ipaddr.isValidCIDR(item)) return `'${item}' is not a valid CIDR`;
+      const [addr, bits] = ipaddr.parseCIDR(item);
+      const net = addr.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(item) : ipaddr.IPv6.networkAddressFromCIDR(item);
+      return { kind: addr.kind(), addr: net, bits };
+    }
+    if (!ipaddr.isValid(item)) return `'${item}' is not a valid IP address`;
+    const addr = ipaddr.parse(item);
+    return { kind: addr.kind(), addr, bits: addr.kind() === 'ipv4' ? 32 : 128 };
+  } catch {
+    return `'${item}' is not a valid IP address or CIDR`;
+  }
+}
+
+function cidrText(c: Cidr): string {
+  const full = c.kind === 'ipv4' ? 32 : 128;
+  return c.bits === full ? c.addr.toString() : `${c.addr.toString()}/${c.bits}`;
+}
+
+function contains(outer: Cidr, inner: Cidr): boolean {
+  if (outer.kind !== inner.kind || outer.bits > inner.bits) return false;
+  return (inner.addr as ipaddr.IPv4).match(outer.addr as ipaddr.IPv4, outer.bits);
+}
+
+/**
+ * parseRemote parses addresses and CIDRs (IPv4 and IPv6, mixed) with ipaddr.js into
+ * canonical network addresses, split by family. Entries covered by a wider entry are
+ * dropped, because nft refuses overlapping intervals in one anonymous set.
+ */
+export function parseRemote(v: string | readonly string[] | undefined | null): Parsed<RemoteLists> {
+  const items = splitList(v);
+  if (items.length > MAX_LIST) return { ok: false, error: `at most ${MAX_LIST} addresses, got ${items.length}` };
+  const cidrs: Cidr[] = [];
+  for (const item of items) {
+    const c = parseOneCidr(item);
+    if (typeof c === 'string') return { ok: false, error: c };
+    cidrs.push(c);
+  }
+  const kept = cidrs.filter((c, i) => !cidrs.some((o, j) => j !== i && contains(o, c) && (o.bits < c.bits || j < i)));
+  const uniq = (k: 'ipv4' | 'ipv6') => [...new Set(kept.filter((c) => c.kind === k).map(cidrText))].sort();
+  return { ok: true, value: { v4: uniq('ipv4'), v6: uniq('ipv6') } };
+}
+
+/** parsePorts parses "80", "1000-2000", "80,443" (or a number) into merged, sorted ranges within 1–65535. */
+export function parsePorts(v: string | number | readonly string[] | undefined | null): Parsed<PortRange[]> {
+  const items = typeof v === 'number' ? [String(v)] : splitList(v);
+  if (items.length > 64) return { ok: false, error: `at most 64 ports or ranges, got ${items.length}` };
+  const ranges: PortRange[] = [];
+  for (const item of items) {
+    const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(item);
+    if (!m) return { ok: false, error: `'${item.slice(0, 40)}' is not a port (1–65535) or a range like 1000-2000` };
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    for (const p of [from, to]) if (p < 1 || p > 65535) return { ok: false, error: `port ${p} is out of range: ports are 1–65535` };
+    if (to < from) return { ok: false, error: `range ${item} is reversed: write ${to}-${from}` };
+    ranges.push({ from, to });
+  }
+  ranges.sort((a, b) => a.from - b.from);
+  const merged: PortRange[] = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r.from <= last.to + 1) last.to = Math.max(last.to, r.to);
+    else merged.push({ ...r });
+  }
+  return { ok: true, value: merged };
+}
+
+/** portsText renders ranges canonically: "80,1000-2000". */
+export function portsText(ranges: readonly PortRange[]): string {
+  return ranges.map((r) => (r.from === r.to ? String(r.from) : `${r.from}-${r.to}`)).join(',');
+}
+
+const UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, t: 1e12, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+
+/** parseBytes reads "2GiB", "500 MB", "1048576" into a whole number of bytes. */
+export function parseBytes(v: string | number): Parsed<number> {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]{0,3})\s*$/.exec(String(v));
+  const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
+  if (!m || unit === undefined) return { ok: false, error: `'${String(v).slice(0, 40)}' is not a size like 2GiB, 500MB or 1048576` };
+  const n = Math.round(Number(m[1]) * unit);
+  if (!Number.isSafeInteger(n) || n < 1) return { ok: false, error: `size ${String(v)} is out of range` };
+  return { ok: true, value: n };
+}
+
+/** OTHER_APPS is the selector of the rules that apply to every app without rules of its own. */
+export const OTHER_APPS = '*';
+
+/**
+ * isAppSelector accepts '*', an app key from lib/identity.ts appIdentity()
+ * ('nginx.service', 'app:firefox', 'user:pipewire.service') or a cgroup path
+ * ('system.slice/foo.service'); the characters are those of systemd unit names.
+ */
+export function isAppSelector(s: string): boolean {
+  if (s === OTHER_APPS) return true;
+  if (s.length === 0 || s.length > 512) return false;
+  return s.split('/').every((p) => /^[A-Za-z0-9_.:@+\\-]{1,255}$/.test(p) && p !== '.' && p !== '..');
+}

@@ -7,6 +7,10 @@ import { Command } from 'commander';
 import { registerCollect } from './commands/collect';
 import { registerTop } from './commands/top';
 import { registerServe } from './commands/serve';
+import { registerExport } from './commands/export';
+import { registerStart } from './commands/start';
+import { registerDemo } from './commands/demo';
+import { registerUninstall } from './commands/uninstall';
 // -- end of imports --
 
 const program = new Command();
@@ -16,6 +20,10 @@ program.name('appnet').description('Per-application network accounting and firew
 registerCollect(program);
 registerTop(program);
 registerServe(program);
+registerExport(program);
+registerStart(program);
+registerDemo(program);
+registerUninstall(program);
 // -- end of calls --
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -120,11 +120,4 @@ export async function waitListening(s: Sandbox, port: number, opts: { udp?: bool
   throw new Error(`nothing listens on ${opts.udp ? 'udp' : 'tcp'} port ${port} after 10 s`);
 }
 
-/**
- * systemdSkeleton creates the cgroups every systemd host has before any app starts
- * (slices, the user manager, a long-running service and user service), so the
- * collector starts out knowing the depths where units live, as it would on a real machine.
- */
-export function systemdSkeleton(s: Sandbox): void {
-  for (const p of ['init.scope', 'system.slice/cron.service', 'user.slice/user-1000.slice/user@1000.service/init.scope', 'user.slice/user-1000.slice/user@1000.service/app.slice/dbus-broker.service', 'user.slice/user-1000.slice/session-2.scope']) s.mkCgroup(p);
-}
+export { systemdSkeleton } from '../../collector/sandbox/workloads';

@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { loadConfig } from '../config';
+import { startCollector } from '../loop';
+import { requireNetAdmin } from './collect';
+import { ensureWebUser, shareStore, WEB_USER } from '../webuser';
+
+const APPNET = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'appnet.mjs');
+interface StartOptions {
+  db?: string;
+  interval?: string;
+  port: string;
+}
+
+/** registerStart adds `appnet start`: the collector and the dashboard together, as a system would run them. */
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('run the collector and the dashboard (as root; the dashboard drops to the appnet account)')
+    .option('--db <path>', 'SQLite store (default /var/lib/appnet/appnet.db or $APPNET_DB)')
+    .option('--interval <seconds>', 'seconds between polls', '5')
+    .option('--port <n>', 'dashboard port on 127.0.0.1', '7171')
+    .action(async (opts: StartOptions) => {
+      requireNetAdmin();
+      const cfg = loadConfig({ db: opts.db, interval: opts.interval });
+      const web = await ensureWebUser();
+      const dir = dirname(cfg.dbPath);
+      if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+      chownSync(dir, 0, web.gid);
+      chmodSync(dir, 0o770);
+      const collector = startCollector(cfg);
+      shareStore(cfg.dbPath, web.gid);
+      const dashboard = spawn(process.execPath, [APPNET, 'serve', '--db', cfg.dbPath, '--port', opts.port, '--user', WEB_USER], { stdio: ['ignore', 'inherit', 'inherit'] });
+      let stopping = false;
+      const stop = () => {
+        if (stopping) return;
+        stopping = true;
+        dashboard.kill('SIGTERM');
+        collector.stop();
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+      dashboard.on('exit', (code) => {
+        if (!stopping) {
+          process.stderr.write(`appnet: the dashboard exited (${code}); stopping the collector too\n`);
+          process.exitCode = 1;
+        }
+        stop();
+      });
+      await collector.stopped;
+    });
+}

@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { TABLE_FAMILY, TABLE_NAME } from '../../lib/nft/names';
+import { nftRunner } from '../nft/exec';
+import { requireNetAdmin } from './collect';
+
+/** registerUninstall adds `appnet uninstall`: removes our nft table (counters and firewall rules); the store is kept. */
+export function registerUninstall(program: Command): void {
+  program
+    .command('uninstall')
+    .description('remove appnet\'s nftables table (all its counters and firewall rules); the database is kept')
+    .action(async () => {
+      requireNetAdmin();
+      const nft = nftRunner();
+      if ((await nft.listTable()) === null) {
+        process.stdout.write(`no ${TABLE_FAMILY} ${TABLE_NAME} table: nothing to remove\n`);
+        return;
+      }
+      await nft.apply([`delete table ${TABLE_FAMILY} ${TABLE_NAME}`]);
+      process.stdout.write(`removed the ${TABLE_FAMILY} ${TABLE_NAME} table; stop the collector too, or it will create it again\n`);
+    });
+}

@@ -1,0 +1,76 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { openDb } from '../../db/open';
+import { getReport } from '../../db/queries/report';
+import { apiErrorFromZod, BY, reportCsv, reportJson, reportQuerySchema } from '../../lib/report';
+import { PERIODS } from '../../lib/period';
+import { parseDuration } from '../../lib/time';
+import { loadConfig } from '../config';
+
+interface ExportOptions {
+  db?: string;
+  since?: string;
+  until?: string;
+  period?: string;
+  iface?: string;
+  network?: string;
+  metered?: string;
+  by: string;
+  format: string;
+  output?: string;
+}
+
+/** relative turns a duration such as '7d' into unix seconds before now; other values pass through. */
+function relative(v: string | undefined, now: number): string | undefined {
+  if (v === undefined) return undefined;
+  const span = parseDuration(v);
+  return span === null ? v : String(now - span);
+}
+
+/**
+ * registerExport adds `appnet export`: the same usage report as GET /api/export.csv (and, with
+ * --format json, GET /api/usage), written to stdout or a file.
+ */
+export function registerExport(program: Command): void {
+  program
+    .command('export')
+    .description('write a usage report as CSV (RFC 4180) or JSON, the same as the dashboard\'s export')
+    .option('--db <path>', 'SQLite store (default /var/lib/appnet/appnet.db or $APPNET_DB)')
+    .option('--since <time>', 'start: ISO-8601 (2026-11-01T00:00:00+01:00), unix seconds, or a duration back from now (24h, 7d)')
+    .option('--until <time>', 'end (exclusive), same forms as --since; default now')
+    .option('--period <name>', `a named period instead of --since/--until: ${PERIODS.filter((p) => p !== 'custom').join(', ')}`)
+    .option('--iface <names>', 'only these interfaces, comma-separated')
+    .option('--network <id>', 'only this network id')
+    .option('--metered <1|0>', 'only metered (1) or unmetered (0) networks')
+    .option('--by <grouping>', `rows per ${BY.join(' | ')}`, 'app')
+    .option('--format <csv|json>', 'output format', 'csv')
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .action((opts: ExportOptions) => {
+      if (opts.format !== 'csv' && opts.format !== 'json') throw new Error(`--format must be csv or json, not '${opts.format}'`);
+      const now = Math.floor(Date.now() / 1000);
+      const raw = Object.fromEntries(
+        Object.entries({
+          since: relative(opts.since, now), until: relative(opts.until, now), period: opts.period, iface: opts.iface,
+          network: opts.network, metered: opts.metered, by: opts.by,
+        }).filter(([, v]) => v !== undefined),
+      );
+      const parsed = reportQuerySchema.safeParse(raw);
+      if (!parsed.success) {
+        const fields = apiErrorFromZod(parsed.error).error.fields ?? {};
+        throw new Error(`invalid options: ${Object.entries(fields).map(([k, v]) => `--${k}: ${v.join('; ')}`).join('; ')}`);
+      }
+      const q = parsed.data;
+      const db = openDb(loadConfig({ db: opts.db }).dbPath, { readonly: true });
+      let text: string;
+      try {
+        const r = getReport(db, q, now);
+        text = opts.format === 'csv'
+          ? reportCsv(r.rows, q.by)
+          : `${JSON.stringify(reportJson(r.rows, { since: r.since, until: r.until, by: q.by, now, iface: q.iface, network: q.network, metered: q.metered }), null, 2)}\n`;
+      } finally {
+        db.close();
+      }
+      if (opts.output) writeFileSync(opts.output, text);
+      else process.stdout.write(text);
+    });
+}

@@ -41,6 +41,7 @@ export function loginUrl(cfg: Pick<ServeConfig, 'host' | 'port'>, code: string):
 export async function startServer(cfg: ServeConfig, opts: { appDir?: string; log?: (line: string) => void } = {}): Promise<Running> {
   const log = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const secret = loadOrCreateSecret({ dir: cfg.secretDir, envToken: cfg.envToken });
+  delete process.env.APPNET_TOKEN; // Next.js code and any child process must not see it
   if (secret.created) log(`appnet: created the dashboard secret ${secret.path} (mode 600)`);
   const keys = deriveKeys(secret.secret);
   process.umask(0o027);

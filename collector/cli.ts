@@ -11,6 +11,7 @@ import { registerExport } from './commands/export';
 import { registerStart } from './commands/start';
 import { registerDemo } from './commands/demo';
 import { registerUninstall } from './commands/uninstall';
+import { registerMetrics } from './commands/metrics';
 // -- end of imports --
 
 const program = new Command();
@@ -24,6 +25,7 @@ registerExport(program);
 registerStart(program);
 registerDemo(program);
 registerUninstall(program);
+registerMetrics(program);
 // -- end of calls --
 
 program.parseAsync(process.argv).catch((err: unknown) => {

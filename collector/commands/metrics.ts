@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { DEFAULT_DB } from '../config';
+import { openDb, type Db } from '../../db/open';
+import { getMetricsSnapshot } from '../../db/queries/metrics';
+import { DEFAULT_LIMITS, renderMetrics, type LabelLimits } from '../../lib/metrics';
+import { DEFAULT_METRICS_PORT, startMetricsServer, type MetricsServer } from '../metrics';
+
+/** Options `appnet collect` and `appnet metrics` share for the listener. */
+export interface MetricsListenOptions {
+  metricsListen?: string;
+  metricsTokenFile?: string;
+  metricsExposeToNetwork?: boolean;
+  metricsMaxApps?: string;
+}
+
+/** readToken reads a scrape token file: one line, 16 to 512 printable characters. */
+export function readToken(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    throw new Error(`cannot read the metrics token file ${path}: ${(err as Error).message}`);
+  }
+  if (!/^[\x21-\x7e]{16,512}$/.test(text)) throw new Error(`${path} must hold one token of 16 to 512 printable characters`);
+  return text;
+}
+
+function limitsFrom(opts: MetricsListenOptions): Partial<LabelLimits> {
+  if (opts.metricsMaxApps === undefined) return {};
+  const n = Number(opts.metricsMaxApps);
+  if (!Number.isInteger(n) || n < 0 || n > 1000) throw new Error(`--metrics-max-apps must be a whole number from 0 to 1000, got '${opts.metricsMaxApps}'`);
+  return { maxApps: n };
+}
+
+/** addMetricsListenOptions adds --metrics-listen and its companions to a command (used by `appnet collect`). */
+export function addMetricsListenOptions(cmd: Command): Command {
+  return cmd
+    .option('--metrics-listen <addr>', `serve Prometheus metrics on HOST:PORT (loopback only unless --metrics-expose-to-network; e.g. 127.0.0.1:${DEFAULT_METRICS_PORT})`)
+    .option('--metrics-token-file <path>', 'require this bearer token (a file holding one line) from the scraper')
+    .option('--metrics-expose-to-network', 'allow a --metrics-listen address other machines can reach')
+    .option('--metrics-max-apps <n>', `apps with their own label value (default ${DEFAULT_LIMITS.maxApps}; the rest count as app="(other)")`);
+}
+
+/** startMetricsFromOptions starts the listener when --metrics-listen was given; null otherwise. */
+export async function startMetricsFromOptions(opts: MetricsListenOptions, db: Db | string): Promise<MetricsServer | null> {
+  if (!opts.metricsListen) return null;
+  const server = await startMetricsServer({
+    db,
+    listen: opts.metricsListen,
+    token: opts.metricsTokenFile ? readToken(opts.metricsTokenFile) : undefined,
+    exposeToNetwork: Boolean(opts.metricsExposeToNetwork),
+    limits: limitsFrom(opts),
+  });
+  const h = server.address.host.includes(':') ? `[${server.address.host}]` : server.address.host;
+  process.stderr.write(`appnet: metrics at http://${h}:${server.address.port}/metrics${opts.metricsTokenFile ? ' (bearer token required)' : ''}\n`);
+  return server;
+}
+
+/**
+ * registerMetrics adds `appnet metrics`: print the metrics of a store once, or serve them
+ * (--listen) next to a collector that runs as its own service.
+ */
+export function registerMetrics(program: Command): void {
+  const cmd = program
+    .command('metrics')
+    .description('print Prometheus metrics from the store, or serve them with --listen')
+    .option('--db <path>', `SQLite store (default ${DEFAULT_DB} or $APPNET_DB)`)
+    .option('--listen <addr>', 'serve on HOST:PORT instead of printing once');
+  cmd
+    .option('--token-file <path>', 'require this bearer token from the scraper')
+    .option('--expose-to-network', 'allow a --listen address other machines can reach')
+    .option('--max-apps <n>', `apps with their own label value (default ${DEFAULT_LIMITS.maxApps})`)
+    .action(async (o: { db?: string; listen?: string; tokenFile?: string; exposeToNetwork?: boolean; maxApps?: string }) => {
+      const dbPath = o.db ?? process.env.APPNET_DB ?? DEFAULT_DB;
+      const opts: MetricsListenOptions = { metricsListen: o.listen, metricsTokenFile: o.tokenFile, metricsExposeToNetwork: o.exposeToNetwork, metricsMaxApps: o.maxApps };
+      if (!o.listen) {
+        const db = openDb(dbPath, { readonly: true });
+        try {
+          process.stdout.write(await renderMetrics(getMetricsSnapshot(db, { ...DEFAULT_LIMITS, ...limitsFrom(opts) }, Math.floor(Date.now() / 1000))));
+        } finally {
+          db.close();
+        }
+        return;
+      }
+      const server = await startMetricsFromOptions(opts, dbPath);
+      const stop = (): void => {
+        void server?.close().then(() => process.exit(0));
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+}

@@ -1,0 +1,158 @@
+/**
+ * The reads behind /metrics. getMetricsSnapshot runs them in one read transaction so a
+ * scrape never sees half a poll. Firewall tables (migration 002) are optional: an older
+ * store simply reports no rule or quota metrics.
+ */
+import type { Db } from '../open';
+import { schemaVersion } from '../open';
+import { localMidnight } from '../../lib/time';
+import {
+  chooseAppCuts, firstSeenNames, OTHER,
+  type AppHistory, type AppInfo, type LabelLimits, type MetricsSnapshot, type QuotaUse, type RuleHits, type SetFill, type SourceHealth, type UsageTotal,
+} from '../../lib/metrics';
+
+/** getAppHistories returns, per app with traffic, its first day and the completed day its total reached minBytes. */
+export function getAppHistories(db: Db, minBytes: number, todayStart: number): AppHistory[] {
+  return db
+    .prepare(
+      `WITH d AS (SELECT s.app_id, u.ts, SUM(u.rx_bytes + u.tx_bytes) AS b FROM usage_1d u JOIN series s ON s.id = u.series_id GROUP BY s.app_id, u.ts),
+            c AS (SELECT app_id, ts, SUM(b) OVER (PARTITION BY app_id ORDER BY ts) AS cum FROM d)
+       SELECT a.id AS appId, a.app_key AS appKey, MIN(c.ts) AS firstDay, MIN(CASE WHEN c.cum >= ? AND c.ts < ? THEN c.ts END) AS crossDay
+       FROM c JOIN apps a ON a.id = c.app_id GROUP BY a.id`,
+    )
+    .all(minBytes, todayStart) as AppHistory[];
+}
+
+interface SplitRow {
+  appId: number;
+  ifaceId: number;
+  networkId: number;
+  metered: number;
+  own: number;
+  rxBytes: number;
+  txBytes: number;
+  rxPackets: number;
+  txPackets: number;
+}
+
+/** getUsageSplit sums usage_1d per series, split at each app's cut (rows from the cut on are the app's own). */
+export function getUsageSplit(db: Db, cuts: Map<number, number>): SplitRow[] {
+  return db
+    .prepare(
+      `WITH cut(app_id, ts) AS (SELECT CAST(key AS INTEGER), value FROM json_each(?))
+       SELECT s.app_id AS appId, s.iface_id AS ifaceId, s.network_id AS networkId,
+              COALESCE(n.metered_user, n.metered_auto, 0) AS metered,
+              (c.ts IS NOT NULL AND u.ts >= c.ts) AS own,
+              SUM(u.rx_bytes) AS rxBytes, SUM(u.tx_bytes) AS txBytes, SUM(u.rx_packets) AS rxPackets, SUM(u.tx_packets) AS txPackets
+       FROM usage_1d u JOIN series s ON s.id = u.series_id JOIN networks n ON n.id = s.network_id
+       LEFT JOIN cut c ON c.app_id = s.app_id
+       GROUP BY s.app_id, s.iface_id, s.network_id, own`,
+    )
+    .all(JSON.stringify(Object.fromEntries(cuts))) as SplitRow[];
+}
+
+/** getLabelNames returns apps, interfaces and networks by id, for label values. */
+export function getLabelNames(db: Db): { apps: Array<{ id: number; key: string; name: string; kind: string }>; ifaces: Array<{ id: number; name: string }>; networks: Array<{ id: number; name: string }> } {
+  return {
+    apps: db.prepare('SELECT id, app_key AS key, name, kind FROM apps').all() as Array<{ id: number; key: string; name: string; kind: string }>,
+    ifaces: db.prepare('SELECT id, name FROM interfaces').all() as Array<{ id: number; name: string }>,
+    networks: db.prepare('SELECT id, name FROM networks').all() as Array<{ id: number; name: string }>,
+  };
+}
+
+function hasTable(db: Db, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
+/** getRuleHits returns every rule's hit counters, or null when the store has no rules table. */
+export function getRuleHits(db: Db): RuleHits[] | null {
+  if (!hasTable(db, 'rules')) return null;
+  const rows = db
+    .prepare('SELECT id AS rule, app_key AS app, action, direction, enabled, hit_packets AS packets, hit_bytes AS bytes FROM rules ORDER BY id')
+    .all() as Array<Omit<RuleHits, 'enabled'> & { enabled: number }>;
+  return rows.map((r) => ({ ...r, enabled: r.enabled === 1 }));
+}
+
+/** getQuotaUse returns the data caps and their use, or null when the store has no fw_apps table. */
+export function getQuotaUse(db: Db): QuotaUse[] | null {
+  if (!hasTable(db, 'fw_apps')) return null;
+  return db
+    .prepare('SELECT app_key AS app, quota_bytes AS limitBytes, quota_used AS usedBytes, quota_cycle_start AS cycleStart FROM fw_apps WHERE quota_bytes IS NOT NULL ORDER BY app_key')
+    .all() as QuotaUse[];
+}
+
+/** getFirewallApply returns the outcome of the last firewall apply, or null without a fw_state table. */
+export function getFirewallApply(db: Db): MetricsSnapshot['firewall'] {
+  if (!hasTable(db, 'fw_state')) return null;
+  const r = db.prepare('SELECT last_try AS lastTry, last_ok AS lastOk, last_error AS lastError FROM fw_state WHERE id = 1').get() as
+    | { lastTry: number | null; lastOk: number | null; lastError: string | null }
+    | undefined;
+  if (!r || r.lastTry === null) return null;
+  return { lastTryMs: r.lastTry, lastOkMs: r.lastOk, ok: r.lastError === null };
+}
+
+/** getSourceHealth returns each collector source's latest run and the set fill the counters source recorded. */
+export function getSourceHealth(db: Db): { sources: SourceHealth[]; sets: SetFill[] } {
+  const rows = db
+    .prepare('SELECT source, ok, last_run AS lastRunMs, last_ok AS lastOkMs, duration_ms AS durationMs, detail FROM collector_status ORDER BY source')
+    .all() as Array<Omit<SourceHealth, 'ok'> & { ok: number; detail: string | null }>;
+  const sets: SetFill[] = [];
+  for (const r of rows) {
+    if (r.source !== 'counters' || !r.detail) continue;
+    try {
+      const fill = (JSON.parse(r.detail) as { setFill?: Record<string, { count?: number; size?: number }> }).setFill ?? {};
+      for (const [set, f] of Object.entries(fill)) sets.push({ set, elements: Number(f.count ?? 0), size: Number(f.size ?? 0) });
+    } catch {
+      /* a detail we cannot read only loses the set-fill gauges */
+    }
+  }
+  return { sources: rows.map(({ detail: _d, ok, ...r }) => ({ ...r, ok: ok === 1 })), sets };
+}
+
+/** getMetricsSnapshot reads everything one scrape reports, in one read transaction. */
+export function getMetricsSnapshot(db: Db, limits: LabelLimits, nowSec: number): MetricsSnapshot {
+  const read = db.transaction((): MetricsSnapshot => {
+    const histories = getAppHistories(db, limits.minBytes, localMidnight(nowSec));
+    const cuts = chooseAppCuts(histories, limits);
+    const names = getLabelNames(db);
+    const appById = new Map(names.apps.map((a) => [a.id, a]));
+    const ifaceName = firstSeenNames(names.ifaces, limits.maxIfaces);
+    const netName = firstSeenNames(names.networks, limits.maxNetworks);
+    const totals = new Map<string, UsageTotal>();
+    for (const r of getUsageSplit(db, cuts)) {
+      const u: UsageTotal = {
+        app: r.own ? (appById.get(r.appId)?.key ?? OTHER) : OTHER,
+        iface: ifaceName.get(r.ifaceId) ?? OTHER,
+        network: netName.get(r.networkId) ?? OTHER,
+        metered: r.metered === 1,
+        rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0,
+      };
+      const key = JSON.stringify([u.app, u.iface, u.network, u.metered]);
+      const t = totals.get(key) ?? u;
+      t.rxBytes += r.rxBytes;
+      t.txBytes += r.txBytes;
+      t.rxPackets += r.rxPackets;
+      t.txPackets += r.txPackets;
+      totals.set(key, t);
+    }
+    const apps: AppInfo[] = [...cuts.keys()].flatMap((id) => {
+      const a = appById.get(id);
+      return a ? [{ app: a.key, name: a.name, kind: a.kind }] : [];
+    });
+    if ([...totals.values()].some((t) => t.app === OTHER)) apps.push({ app: OTHER, name: 'Other apps', kind: 'other' });
+    const health = getSourceHealth(db);
+    return {
+      usage: [...totals.values()],
+      apps,
+      appsKnown: histories.length,
+      appsLabelled: cuts.size,
+      rules: getRuleHits(db),
+      quotas: getQuotaUse(db),
+      firewall: getFirewallApply(db),
+      sources: health.sources,
+      sets: health.sets,
+      schemaVersion: schemaVersion(db),
+    };
+  });
+  return read();
+}

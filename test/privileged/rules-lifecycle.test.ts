@@ -1,0 +1,125 @@
+// Rules across cgroup churn and failures: a restarted service and a relaunched app keep
+// their rules; a row that fails validation never reaches nft; a batch nft refuses
+// leaves the previous ruleset fully in force and says why.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmdirSync } from 'node:fs';
+import { withSandbox } from '../../collector/sandbox/sandbox';
+import { watchCgroups } from '../../collector/rules/watch';
+import { getFwState, getRules } from '../../db/queries/rules';
+import { FIREFOX, POSTGRES, addRule, applyAll, connect, nft, ruleset, setPolicy, startServer, tempDb } from './rules-helpers';
+
+const IFACES = [{ name: 'eth0', kind: 'ethernet', metered: false }];
+
+test('a service restarted into a new cgroup, and a relaunched app, are re-bound by the cgroup watch', async (t) => {
+  const { db, close } = tempDb();
+  try {
+    await withSandbox(async (s) => {
+      const l = await s.addLink({ name: 'eth0', subnet: 7 });
+      s.mkCgroup(POSTGRES);
+      s.mkCgroup(FIREFOX);
+      setPolicy(db, { app: 'postgresql.service', defaultIn: 'reject' });
+      addRule(db, { app: 'app:firefox', direction: 'out', action: 'reject', protocol: 'tcp', remotePort: '443' });
+      assert.equal(await applyAll(s, db, IFACES), null);
+      const rebinds: number[] = [];
+      let changedAt = 0;
+      const watch = watchCgroups(s.cgroupDir, async () => {
+        assert.equal(await applyAll(s, db, IFACES), null);
+        if (changedAt) rebinds.push(Date.now() - changedAt);
+      });
+      try {
+        // Restart: the old cgroup goes, a new one (new id, same path) comes.
+        let pg = await startServer(s, { cgroup: POSTGRES, ports: [5432] });
+        assert.equal(await connect(s, { host: l.v4, port: 5432, net: 'peer' }), 'ERR ECONNREFUSED');
+        await pg.stop();
+        rmdirSync(s.cgroupPath(POSTGRES));
+        await watch.settled();
+        changedAt = Date.now();
+        s.mkCgroup(POSTGRES);
+        await watch.settled();
+        await new Promise((r) => setTimeout(r, 300));
+        await watch.settled();
+        pg = await startServer(s, { cgroup: POSTGRES, ports: [5432] });
+        assert.equal(await connect(s, { host: l.v4, port: 5432, net: 'peer' }), 'ERR ECONNREFUSED', 'the restarted service keeps its rules');
+        assert.deepEqual(await pg.stop(), []);
+
+        // Relaunch: a second Firefox scope with another pid suffix is the same app.
+        const firefox2 = FIREFOX.replace('4711', '5120');
+        changedAt = Date.now();
+        s.mkCgroup(firefox2);
+        await new Promise((r) => setTimeout(r, 300));
+        await watch.settled();
+        const web = await startServer(s, { net: 'peer', ports: [443, 80] });
+        assert.equal(await connect(s, { host: l.peerV4, port: 443, cgroup: firefox2 }), 'ERR ECONNREFUSED');
+        assert.equal(await connect(s, { host: l.peerV4, port: 80, cgroup: firefox2 }), 'OK 3');
+        assert.deepEqual(await web.stop(), [`ACCEPT 80 ${l.v4}`]);
+      } finally {
+        watch.close();
+      }
+      const map = await s.execOk(['nft', 'list', 'map', 'inet', 'appnet', 'fw_in']);
+      assert.match(map, /app-gnome-firefox-5120\.scope/);
+      assert.ok(rebinds.length >= 2, `re-bound ${rebinds.length} times`);
+      t.diagnostic(`re-bind after a new cgroup: ${rebinds.join(', ')} ms`);
+    });
+  } finally {
+    close();
+  }
+});
+
+test('a stored rule that fails validation (injection in a port) is left out and reported; nothing else is touched', async () => {
+  const { db, close } = tempDb();
+  try {
+    await withSandbox(async (s) => {
+      await nft(s, ['-f', '-'], 'add table ip sentinel\nadd chain ip sentinel c\n');
+      const good = addRule(db, { app: 'nginx.service', direction: 'in', action: 'drop', localPort: '8080' });
+      // Written behind the dashboard's back, straight into the database.
+      const now = Math.floor(Date.now() / 1000);
+      const bad = Number(
+        db
+          .prepare(`INSERT INTO rules (app_key, direction, action, local_port, created_at, updated_at) VALUES ('nginx.service', 'in', 'drop', '80; flush ruleset', ?, ?)`)
+          .run(now, now).lastInsertRowid,
+      );
+      assert.equal(await applyAll(s, db, IFACES), null);
+      const text = await ruleset(s);
+      assert.match(text, /table ip sentinel/, 'other tables survive');
+      assert.doesNotMatch(text, /flush|appnet:r2\b/);
+      assert.match(text, /th dport 8080 .*appnet:r1/);
+      const rows = new Map(getRules(db).map((r) => [r.id, r]));
+      assert.equal(rows.get(good)?.appliedVersion, 1);
+      assert.equal(rows.get(bad)?.appliedVersion, 0);
+      assert.match(rows.get(bad)?.lastError ?? '', /rule 2 is invalid.*local port: '80;' is not a port/);
+    });
+  } finally {
+    close();
+  }
+});
+
+test('when nft refuses a batch, the previous ruleset stays fully active and the rules say why', async () => {
+  const { db, close } = tempDb();
+  try {
+    await withSandbox(async (s) => {
+      const l = await s.addLink({ name: 'eth0', subnet: 7 });
+      s.mkCgroup(POSTGRES);
+      setPolicy(db, { app: 'postgresql.service', defaultIn: 'reject' });
+      assert.equal(await applyAll(s, db, IFACES), null);
+      const before = await s.execOk(['nft', 'list', 'table', 'inet', 'appnet']);
+      const added = addRule(db, { app: 'postgresql.service', direction: 'in', action: 'allow', remote: '10.200.7.0/24' });
+      // A cgroup that vanished between listing and applying makes nft refuse the whole batch.
+      const err = await applyAll(s, db, IFACES, ['gone.slice/postgresql.service']);
+      assert.ok(err, 'the batch failed');
+      assert.equal(await s.execOk(['nft', 'list', 'table', 'inet', 'appnet']), before, 'the kernel holds exactly the previous ruleset');
+      const pg = await startServer(s, { cgroup: POSTGRES, ports: [5432] });
+      assert.equal(await connect(s, { host: l.v4, port: 5432, net: 'peer' }), 'ERR ECONNREFUSED', 'the previous rules still decide');
+      assert.deepEqual(await pg.stop(), []);
+      const row = getRules(db).find((r) => r.id === added);
+      assert.equal(row?.appliedVersion, 0);
+      assert.match(row?.lastError ?? '', /gone\.slice|No such file/);
+      assert.match(getFwState(db).lastError ?? '', /\S/);
+      // The next good apply clears the error.
+      assert.equal(await applyAll(s, db, IFACES), null);
+      assert.equal(getRules(db).find((r) => r.id === added)?.lastError, null);
+    });
+  } finally {
+    close();
+  }
+});

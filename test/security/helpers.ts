@@ -60,7 +60,7 @@ export function prepareStore(dir: string): string {
 }
 
 /** runCli runs bin/appnet.mjs with args to completion (for commands that should refuse to start). */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((ok) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/appnet.mjs'), ...args], { cwd: ROOT, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env } });
     let stdout = '';
@@ -76,7 +76,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ c
 }
 
 /** startDashboard starts `appnet serve` and waits for its login line. */
-export async function startDashboard(opts: { extraArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<Dashboard> {
+export async function startDashboard(opts: { extraArgs?: string[]; env?: Record<string, string> } = {}): Promise<Dashboard> {
   const dir = mkdtempSync(join(tmpdir(), 'appnet-sec-'));
   chmodSync(dir, 0o755);
   const dbPath = prepareStore(dir);

@@ -12,6 +12,8 @@ import { registerStart } from './commands/start';
 import { registerDemo } from './commands/demo';
 import { registerUninstall } from './commands/uninstall';
 import { registerMetrics } from './commands/metrics';
+import { registerRules } from './commands/rules';
+import { registerRun } from './commands/run';
 // -- end of imports --
 
 const program = new Command();
@@ -26,6 +28,8 @@ registerStart(program);
 registerDemo(program);
 registerUninstall(program);
 registerMetrics(program);
+registerRules(program);
+registerRun(program);
 // -- end of calls --
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -233,3 +233,17 @@ export function getFirewallIfaces(db: Db): FwIfaceRow[] {
     )
     .all() as FwIfaceRow[];
 }
+
+/**
+ * getFirewallSignature changes whenever the desired firewall state changes (a rule or an
+ * app's settings added, edited or removed): the collector re-plans when it differs.
+ */
+export function getFirewallSignature(db: Db): string {
+  const r = db
+    .prepare(
+      `SELECT (SELECT COUNT(*) || '.' || COALESCE(SUM(version), 0) || '.' || COALESCE(MAX(id), 0) FROM rules) || '/' ||
+              (SELECT COUNT(*) || '.' || COALESCE(SUM(version), 0) FROM fw_apps) AS sig`,
+    )
+    .get() as { sig: string };
+  return r.sig;
+}

@@ -58,11 +58,24 @@ const ruleFields = {
   direction: enumOf(DIRECTIONS, 'direction'),
   action: z.preprocess((v) => (v === 'deny' ? 'drop' : v), enumOf(ACTIONS, 'action')),
   protocol: enumOf(PROTOCOLS, 'protocol').default('any'),
-  remote: listish.optional().nullable(),
-  localPort: portish.optional().nullable(),
-  remotePort: portish.optional().nullable(),
+  remote: listish.optional().nullable().superRefine((v, ctx) => {
+    const r = parseRemote(v);
+    if (!r.ok) ctx.addIssue({ code: 'custom', message: `remote: ${r.error}` });
+  }),
+  localPort: portish.optional().nullable().superRefine((v, ctx) => {
+    const r = parsePorts(v);
+    if (!r.ok) ctx.addIssue({ code: 'custom', message: `local port: ${r.error}` });
+  }),
+  remotePort: portish.optional().nullable().superRefine((v, ctx) => {
+    const r = parsePorts(v);
+    if (!r.ok) ctx.addIssue({ code: 'custom', message: `remote port: ${r.error}` });
+  }),
   network: enumOf(NETWORKS, 'network').default('any'),
-  iface: text('interface').trim().optional().nullable(),
+  iface: text('interface')
+    .trim()
+    .refine((v) => v === '' || isIfname(v), { error: (iss) => `interface '${String(iss.input).slice(0, 40)}' is not a valid interface name` })
+    .optional()
+    .nullable(),
   comment: text('comment')
     .max(COMMENT_MAX, `comment must be at most ${COMMENT_MAX} characters`)
     .refine(commentOk, 'comment may hold letters, digits, spaces and . , : ( ) / + # @ ! ? % & = - only')
@@ -77,14 +90,11 @@ export type RuleInput = z.input<typeof ruleInputSchema>;
 
 /** ruleSchema validates and canonicalises a rule; its issues carry the field name as path. */
 export const ruleSchema = ruleInputSchema.transform((r, ctx): Rule => {
+  // Field checks above already refused bad values; these parses cannot fail here.
   const remote = parseRemote(r.remote);
-  if (!remote.ok) ctx.addIssue({ code: 'custom', path: ['remote'], message: `remote: ${remote.error}` });
   const local = parsePorts(r.localPort);
-  if (!local.ok) ctx.addIssue({ code: 'custom', path: ['localPort'], message: `local port: ${local.error}` });
   const rport = parsePorts(r.remotePort);
-  if (!rport.ok) ctx.addIssue({ code: 'custom', path: ['remotePort'], message: `remote port: ${rport.error}` });
   const iface = r.iface ? r.iface : null;
-  if (iface !== null && !isIfname(iface)) ctx.addIssue({ code: 'custom', path: ['iface'], message: `interface '${iface.slice(0, 40)}' is not a valid interface name` });
   if (iface !== null && r.network !== 'any') ctx.addIssue({ code: 'custom', path: ['iface'], message: 'choose either a network class or one interface, not both' });
   const hasPorts = (local.ok && local.value.length > 0) || (rport.ok && rport.value.length > 0);
   if (hasPorts && r.protocol === 'icmp') ctx.addIssue({ code: 'custom', path: ['protocol'], message: 'ICMP has no ports: remove the ports or pick tcp/udp' });
@@ -147,7 +157,7 @@ export type FieldErrors = Record<string, string[]>;
 export function fieldErrors(err: z.ZodError): FieldErrors {
   const out: FieldErrors = {};
   for (const iss of err.issues) {
-    const key = iss.path.length ? String(iss.path[0]) : iss.code === 'unrecognized_keys' ? 'body' : 'body';
+    const key = iss.path.length ? String(iss.path[0]) : 'body';
     const msg = iss.code === 'unrecognized_keys' ? `unknown field(s): ${iss.keys.join(', ')}` : iss.message;
     (out[key] ??= []).push(msg);
   }
@@ -156,9 +166,7 @@ export function fieldErrors(err: z.ZodError): FieldErrors {
 
 /** errorSentence joins field errors into one line for the CLI and the collector's status. */
 export function errorSentence(errors: FieldErrors): string {
-  return Object.entries(errors)
-    .map(([k, v]) => (v.every((m) => m.toLowerCase().startsWith(k.toLowerCase())) ? v.join('; ') : `${k}: ${v.join('; ')}`))
-    .join('; ');
+  return Object.values(errors).flat().join('; ');
 }
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors; message: string };

@@ -85,7 +85,7 @@ export function parsePorts(v: string | number | readonly string[] | undefined | 
   const ranges: PortRange[] = [];
   for (const item of items) {
     const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(item);
-    if (!m) return { ok: false, error: `'${item.slice(0, 40)}' is not a port (1–65535) or a range like 1000-2000` };
+    if (!m) return { ok: false, error: `'${(typeof v === 'string' ? v : item).slice(0, 60)}' is not a port (1–65535), a range like 1000-2000 or a list like 80,443` };
     const from = Number(m[1]);
     const to = m[2] === undefined ? from : Number(m[2]);
     for (const p of [from, to]) if (p < 1 || p > 65535) return { ok: false, error: `port ${p} is out of range: ports are 1–65535` };

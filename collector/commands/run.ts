@@ -1,0 +1,88 @@
+/**
+ * `appnet run --app NAME -- COMMAND [ARG...]`: start a command in its own app cgroup
+ * (appnet.slice/app-appnet-NAME-PID.scope, app key 'app:NAME' as lib/identity.ts reads
+ * it) with the app's rules already in the kernel, so not even its first packet passes
+ * unchecked. The cgroup is removed when the command ends.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { loadConfig } from '../config';
+import { nftRunner } from '../nft/exec';
+import { planFirewallFromDb, recordFirewallResult } from '../rules/plan';
+import { readTree } from '../rules/watch';
+import { requireNetAdmin } from './collect';
+import { openDb } from '../../db/open';
+import { appIdentity } from '../../lib/identity';
+
+const CGEXEC = join(dirname(fileURLToPath(import.meta.url)), '..', 'cgexec.mjs');
+export const RUN_SLICE = 'appnet.slice';
+
+/** runScopePath is the cgroup `appnet run --app NAME` uses; null when NAME would not map back to app:NAME. */
+export function runScopePath(name: string, pid: number): string | null {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$/.test(name)) return null;
+  const path = `${RUN_SLICE}/app-appnet-${name}-${pid}.scope`;
+  return appIdentity(path).key === `app:${name}` ? path : null;
+}
+
+function removeWhenEmpty(dir: string): void {
+  for (let i = 0; i < 50; i++) {
+    try {
+      rmdirSync(dir);
+      return;
+    } catch {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
+}
+
+async function run(opts: { app: string; db?: string }, argv: string[]): Promise<number> {
+  const cfg = loadConfig({ db: opts.db });
+  const rel = runScopePath(opts.app, process.pid);
+  if (!rel) throw new Error(`--app '${opts.app}' must be a plain app name (letters, digits, . _ + -), e.g. firefox`);
+  const dir = join(cfg.cgroupRoot, rel);
+  mkdirSync(dir, { recursive: true });
+  try {
+    const db = openDb(cfg.dbPath, { migrate: true });
+    try {
+      const cmds = planFirewallFromDb(db, readTree(cfg.cgroupRoot), { cgroupRoot: cfg.cgroupRoot });
+      try {
+        await nftRunner({ bin: cfg.nftBin }).apply(cmds);
+        recordFirewallResult(db, true);
+      } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        recordFirewallResult(db, false, msg);
+        throw new Error(`the rules of app:${opts.app} could not be applied, so the command was not started: ${msg}`);
+      }
+    } finally {
+      db.close();
+    }
+  } catch (err) {
+    removeWhenEmpty(dir);
+    throw err;
+  }
+  const child = spawn(process.execPath, [CGEXEC, join(dir, 'cgroup.procs'), ...argv], { stdio: 'inherit' });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
+  const code = await new Promise<number>((resolve) => {
+    child.on('exit', (c, signal) => resolve(c ?? (signal ? 128 + 15 : 1)));
+    child.on('error', () => resolve(127));
+  });
+  if (existsSync(dir)) removeWhenEmpty(dir);
+  return code;
+}
+
+/** registerRun adds `appnet run --app NAME -- COMMAND`. */
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run a command as app NAME in its own cgroup, with its firewall rules in place before it starts')
+    .requiredOption('--app <name>', "app name; its rules are those of 'app:NAME'")
+    .option('--db <path>', 'SQLite store (default /var/lib/appnet/appnet.db or $APPNET_DB)')
+    .argument('<command...>', 'the command and its arguments (after --)')
+    .action(async (argv: string[], opts: { app: string; db?: string }) => {
+      requireNetAdmin();
+      process.exitCode = await run(opts, argv);
+    });
+}

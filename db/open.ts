@@ -34,7 +34,11 @@ export function openDb(path: string, opts: OpenOptions = {}): Db {
   if (opts.readonly && !existsSync(path)) throw new DbOpenError(path, 'the file does not exist (has the collector run yet?)');
   if (!opts.readonly) {
     const dir = dirname(path);
-    if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o750 });
+    try {
+      if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o750 });
+    } catch (err) {
+      throw new DbOpenError(path, `cannot create its directory: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
   const created = !opts.readonly && !existsSync(path);
   let db: Db;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createSandbox, type Link, type Sandbox } from '../../collector/sandbox/sandbox';
-import { appTotals, ifaceTotals, peerTruth, sleep, startCollector, systemdSkeleton, tempDir, TRAFFIC, waitForPoll, waitListening, within } from './helpers';
+import { APPNET, appTotals, ifaceTotals, peerTruth, sleep, startCollector, systemdSkeleton, tempDir, TRAFFIC, waitForPoll, waitListening, within } from './helpers';
 
 const node = process.execPath;
 
@@ -133,5 +133,19 @@ describe('reliability under crashes, tampering and churn', () => {
     assert.ok(detail.tracked < detail.cgroups + 50, `collector memory of cgroups back near the live count: tracking ${detail.tracked} for ${detail.cgroups} live`);
     s.kill(c.pid, 'SIGTERM');
     await c.done;
+  });
+
+  test('an unusable store is one clear line and exit 1; `appnet uninstall` removes our table and nothing else', async () => {
+    const bad = await s.exec([node, APPNET, 'collect', '--once', '--db', '/etc/hostname/appnet.db']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^appnet: cannot open the appnet database \/etc\/hostname\/appnet\.db: .+\n$/);
+    await s.execOk(['nft', 'add table inet neighbour; add chain inet neighbour c { type filter hook input priority 0; }']);
+    const db = join(tmp.dir, 'uninstall.db');
+    await s.execOk([node, APPNET, 'collect', '--once', '--db', db]);
+    assert.match(await s.execOk(['nft', 'list', 'tables']), /inet appnet/);
+    assert.match(await s.execOk([node, APPNET, 'uninstall']), /removed the inet appnet table/);
+    const tables = await s.execOk(['nft', 'list', 'tables']);
+    assert.doesNotMatch(tables, /inet appnet/);
+    assert.match(tables, /inet neighbour/, 'a table that is not ours is left alone');
   });
 });

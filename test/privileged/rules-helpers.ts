@@ -97,7 +97,7 @@ while True:
             s.sendto(b'pong', a)
 `;
 
-const CLIENT = String.raw`
+export const CLIENT = String.raw`
 import socket, sys, errno
 host, port, proto, src = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 fam = socket.AF_INET6 if ':' in host else socket.AF_INET

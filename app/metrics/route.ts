@@ -1,7 +1,7 @@
 import { requireApiAuth } from '../_data/auth';
 import { readStore } from '../_data/db';
-import { getMetricsSnapshot } from '../../db/queries/metrics';
-import { DEFAULT_LIMITS, METRICS_CONTENT_TYPE, renderMetrics } from '../../lib/metrics';
+import { metricsText } from '../_data/metrics';
+import { METRICS_CONTENT_TYPE } from '../../lib/metrics';
 
 /**
  * GET /metrics: the collector's store in the Prometheus text format, the same text as
@@ -16,6 +16,5 @@ export async function GET(req: Request): Promise<Response> {
     const why = store.state === 'missing' ? store.reason : `the store at ${store.path} has no schema yet`;
     return new Response(`appnet cannot read its store: ${why}\n`, { status: 503, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' } });
   }
-  const text = await renderMetrics(getMetricsSnapshot(store.db, DEFAULT_LIMITS, Math.floor(Date.now() / 1000)));
-  return new Response(text, { headers: { 'Content-Type': METRICS_CONTENT_TYPE, 'Cache-Control': 'no-store' } });
+  return new Response(await metricsText(store.db), { headers: { 'Content-Type': METRICS_CONTENT_TYPE, 'Cache-Control': 'no-store' } });
 }

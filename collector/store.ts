@@ -9,9 +9,10 @@ import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
 import { deleteCounterState, putCounterState, type StoredState } from '../db/queries/state';
 import { insertEvent } from '../db/queries/status';
 import { getOrCreateSeries, insertUsage, type UsageDelta } from '../db/queries/usage';
-import { appIdentity, unattributedIdentity, type AppIdentity } from '../lib/identity';
+import { appIdentity, unattributedIdentity, withExecutable, type AppIdentity } from '../lib/identity';
 import { classifyInterface } from '../lib/netkind';
 import type { PollContext } from './poll';
+import { desktopIdentity } from './sources/desktop';
 
 export interface ElementDelta {
   set: string;
@@ -67,8 +68,9 @@ export function storePoll(ctx: PollContext, c: PollDeltas, now: number): void {
     for (const cg of tracker.seen.values()) {
       if (cg.stored && cg.goneAt === null) continue;
       if (!cg.stored) {
-        const ident = appIdentity(cg.path);
-        const appId = appIdOf(ident, exeOf(cg.samplePid));
+        const exe = exeOf(cg.samplePid);
+        const ident = desktopIdentity(withExecutable(appIdentity(cg.path), exe), cg.path);
+        const appId = appIdOf(ident, exe);
         upsertCgroup(db, { cgroupId: cg.id, path: cg.path, level: cg.level, appId }, ts);
         cgroupApp.set(cg.id, appId);
         newlyStored.push(cg);

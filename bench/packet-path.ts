@@ -1,0 +1,76 @@
+/**
+ * Figure 1: packet-path cost of appnet's ruleset on a veth link to the peer namespace,
+ * against no ruleset, a single plain `counter` rule and the naive 8-level cascade.
+ */
+import type { Link, Sandbox } from '../collector/sandbox/sandbox';
+import { runMatrix, type Config, type TestResult, type TestSpec } from './matrix';
+import { cgroupIdMap } from './cgroups';
+import { realisticFirewall } from './firewall';
+import { accounting, applyNft, dropTable, plainCounter } from './rulesets';
+import { APP_CGROUP } from './traffic';
+
+/** Levels a desktop systemd host populates: services (2) and desktop app scopes (5). */
+export const REALISTIC_LEVELS = [2, 5];
+
+const USER_APPS = 'user.slice/user-1000.slice/user@1000.service/app.slice';
+
+/** desktopCgroups makes a small desktop host's tree: five services (level 2) and five app scopes (level 5). */
+export function desktopCgroups(s: Sandbox): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    out.push(`system.slice/app-${i}.service`, `${USER_APPS}/app-gnome-app${i}-${1000 + i}.scope`);
+  }
+  for (const c of [...out, APP_CGROUP]) s.mkCgroup(c);
+  return out;
+}
+
+/** liveCgroups lists every cgroup path in the sandbox, as the collector would pass to the firewall builder. */
+export function liveCgroups(s: Sandbox): string[] {
+  return [...cgroupIdMap(s.cgroupDir).values()];
+}
+
+/** packetPathConfigs are the configurations figure 1 compares; the first is the baseline. */
+export function packetPathConfigs(s: Sandbox, link: Link): Config[] {
+  const apps = desktopCgroups(s);
+  const fw = realisticFirewall({ measured: APP_CGROUP, appCgroups: apps, maxRules: 12, allCgroups: liveCgroups(s), iface: link.name });
+  const cfg = (name: string, label: string, cmds: string[]): Config => ({ name, label, apply: () => applyNft(s, [...dropTable(), ...cmds]) });
+  return [
+    cfg('none', 'no nftables ruleset at all', []),
+    cfg('counter', 'one plain `counter` rule on input and on output', plainCounter()),
+    cfg('appnet', `appnet: accounting at levels ${REALISTIC_LEVELS.join(',')} + firewall (lib/nft/firewall.ts) with ${fw.rules} rules for ${fw.apps} apps, lookups at levels ${fw.levels.join(',')}`, [
+      ...accounting(REALISTIC_LEVELS),
+      ...fw.commands,
+    ]),
+    cfg('acct-only', `appnet accounting at levels ${REALISTIC_LEVELS.join(',')}, no firewall`, accounting(REALISTIC_LEVELS)),
+    cfg('cascade8', 'naive cascade: accounting at levels 1..8', accounting([1, 2, 3, 4, 5, 6, 7, 8])),
+  ];
+}
+
+export const PACKET_PATH_TESTS: TestSpec[] = [
+  { kind: 'udp64', dir: 'egress' },
+  { kind: 'udp64', dir: 'ingress' },
+  { kind: 'tcp', dir: 'egress' },
+  { kind: 'tcp', dir: 'ingress' },
+  { kind: 'rr', dir: 'egress' },
+  { kind: 'rr', dir: 'ingress' },
+];
+
+export interface PacketPathResult {
+  configs: Array<{ name: string; label: string }>;
+  rounds: number;
+  secs: number;
+  appCgroup: string;
+  tests: TestResult[];
+}
+
+/** benchPacketPath runs figure 1 in the given sandbox. */
+export async function benchPacketPath(s: Sandbox, opts: { rounds: number; secs: number; log?: (l: string) => void }): Promise<PacketPathResult> {
+  const link = s.links.find((l) => l.name === 'wwan0') ?? (await s.addLink({ name: 'wwan0', subnet: 7 }));
+  const configs = packetPathConfigs(s, link);
+  try {
+    const tests = await runMatrix(s, link, { configs, tests: PACKET_PATH_TESTS, rounds: opts.rounds, secs: opts.secs, log: opts.log });
+    return { configs: configs.map((c) => ({ name: c.name, label: c.label })), rounds: opts.rounds, secs: opts.secs, appCgroup: APP_CGROUP, tests };
+  } finally {
+    await applyNft(s, dropTable());
+  }
+}

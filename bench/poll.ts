@@ -1,0 +1,97 @@
+/**
+ * Figure 4: poll cost against the number of counter elements: `nft -j list table inet
+ * appnet` plus parseTableSnapshot. nft 1.0.6 prints each `socket cgroupv2` value by
+ * walking /sys/fs/cgroup for a directory with that inode, once per element, so the
+ * plain listing costs elements × cgroups. The mitigation measured next to it lists the
+ * table in a private mount namespace whose /sys/fs/cgroup is an empty tmpfs: nft then
+ * prints ids as numbers, and the collector maps ids to paths with one walk of its own.
+ */
+import type { Sandbox } from '../collector/sandbox/sandbox';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { appCgroup, elementCommands, makeApps } from './cgroups';
+import { accounting, applyNft, dropTable } from './rulesets';
+import { summarize, type Summary } from './stats';
+
+const PROBE = join(dirname(fileURLToPath(import.meta.url)), 'probe', 'poll-probe.ts');
+
+interface ProbeRow {
+  listMs: number;
+  parseMs: number;
+  walkMs: number;
+  elements: number;
+  numericIds: number;
+}
+
+/** probe runs bench/probe/poll-probe.ts inside the sandbox (as the collector would run) and returns its timings. */
+async function probe(s: Sandbox, mode: 'plain' | 'numeric', reps: number, timeoutMs: number): Promise<ProbeRow[]> {
+  const out = await s.execOk([process.execPath, '--import', 'tsx', PROBE, mode, String(reps)], { timeoutMs });
+  return JSON.parse(out.trim().split('\n').pop() ?? '[]') as ProbeRow[];
+}
+
+export interface PollPoint {
+  elements: number;
+  cgroups: number;
+  /** Mitigated: numeric listing + parse + id→path walk, ms. */
+  numeric: Summary;
+  numericListMs: Summary;
+  parseMs: Summary;
+  idWalkMs: Summary;
+  /** Plain `nft -j list` + parse, ms; null where it was not run (too slow to be useful). */
+  plain: Summary | null;
+  plainNote?: string;
+}
+
+export interface PollResult {
+  reps: number;
+  points: PollPoint[];
+  /** plain ÷ numeric at the largest size where both ran. */
+  ratio: { elements: number; plainOverNumeric: number } | null;
+}
+
+/**
+ * benchPoll measures the poll at each size (elements = cgroups, one element per app
+ * and direction counted as one each). Plain listings run only while they stay under
+ * `plainBudgetMs` per listing, extrapolated beyond.
+ */
+export async function benchPoll(s: Sandbox, opts: { sizes: number[]; reps: number; plainBudgetMs: number; log?: (l: string) => void }): Promise<PollResult> {
+  const points: PollPoint[] = [];
+  let plainTooSlow = false;
+  try {
+    await applyNft(s, [...dropTable(), ...accounting([2, 5])]);
+    let have = 0;
+    for (const size of opts.sizes) {
+      const apps = makeApps(s, size);
+      await applyNft(s, elementCommands(apps.slice(have), 'wwan0', { sets: ['acct_out'] }));
+      have = size;
+      const rows = await probe(s, 'numeric', opts.reps, 600_000);
+      for (const r of rows) {
+        if (r.elements !== size || r.numericIds !== size) throw new Error(`poll bench: expected ${size} numeric elements, parsed ${r.elements} (${r.numericIds} numeric)`);
+      }
+      const numeric = rows.map((r) => r.listMs + r.parseMs + r.walkMs);
+      const lists = rows.map((r) => r.listMs);
+      const parses = rows.map((r) => r.parseMs);
+      const walks = rows.map((r) => r.walkMs);
+      let plain: Summary | null = null;
+      let plainNote: string | undefined;
+      if (!plainTooSlow) {
+        const first = await probe(s, 'plain', 1, opts.plainBudgetMs * 20);
+        let xs = first.map((r) => r.listMs + r.parseMs);
+        if (xs[0] < opts.plainBudgetMs) xs = (await probe(s, 'plain', Math.min(opts.reps, 5), opts.plainBudgetMs * 20)).map((r) => r.listMs + r.parseMs);
+        else plainTooSlow = true;
+        plain = summarize(xs);
+      } else plainNote = 'not run: the previous size already exceeded the time budget';
+      const pt: PollPoint = { elements: size, cgroups: size, numeric: summarize(numeric), numericListMs: summarize(lists), parseMs: summarize(parses), idWalkMs: summarize(walks), plain, plainNote };
+      opts.log?.(`  poll ${size}: numeric p95 ${pt.numeric.p95.toFixed(1)} ms, plain ${plain ? `${plain.median.toFixed(0)} ms` : 'skipped'}`);
+      points.push(pt);
+    }
+  } finally {
+    await applyNft(s, dropTable());
+  }
+  const both = points.filter((p) => p.plain);
+  const last = both[both.length - 1];
+  return { reps: opts.reps, points, ratio: last ? { elements: last.elements, plainOverNumeric: last.plain!.median / last.numeric.median } : null };
+}
+
+/** APP_NAME_EXAMPLE documents the cgroup naming used (for the report). */
+export const APP_NAME_EXAMPLE = appCgroup(0);

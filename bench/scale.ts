@@ -1,0 +1,82 @@
+/**
+ * Figure 2: the packet path stays flat as apps and rules grow: 10,000 tracked cgroups
+ * (a counter element each way) and 500 firewall rules against a 10-app host; alongside,
+ * the classic one-iptables-rule-per-app design at 10 and at 10,000 apps.
+ */
+import type { Link, Sandbox } from '../collector/sandbox/sandbox';
+import { elementCommands, makeApps } from './cgroups';
+import { realisticFirewall } from './firewall';
+import { runMatrix, type Config, type TestResult, type TestSpec } from './matrix';
+import { desktopCgroups, liveCgroups, REALISTIC_LEVELS } from './packet-path';
+import { accounting, applyNft, dropTable, iptablesPerApp } from './rulesets';
+import { pairedRatios, type RatioSummary } from './stats';
+import { APP_CGROUP } from './traffic';
+
+export const SCALE_TESTS: TestSpec[] = [
+  { kind: 'udp64', dir: 'egress' },
+  { kind: 'udp64', dir: 'ingress' },
+  { kind: 'rr', dir: 'egress' },
+];
+
+export interface ScaleResult {
+  apps: number;
+  rules: number;
+  configs: Array<{ name: string; label: string }>;
+  rounds: number;
+  secs: number;
+  tests: TestResult[];
+  /** iptables at `apps` ÷ iptables at 10, per test (paired per round). */
+  iptablesDegradation: Record<string, RatioSummary>;
+}
+
+/** Removes the iptables-nft table of the sandbox (iptables -F leaves its hooks registered). */
+const dropIptables = ['add table ip filter', 'delete table ip filter'];
+
+/** benchScale runs figure 2 with `apps` tracked cgroups and `rules` firewall rules. */
+export async function benchScale(s: Sandbox, opts: { apps: number; rules: number; rounds: number; secs: number; log?: (l: string) => void }): Promise<ScaleResult> {
+  const link = s.links.find((l) => l.name === 'wwan0') ?? (await s.addLink({ name: 'wwan0', subnet: 7 }));
+  const small = desktopCgroups(s);
+  const many = makeApps(s, opts.apps);
+  const all = liveCgroups(s);
+  const fwSmall = realisticFirewall({ measured: APP_CGROUP, appCgroups: small, maxRules: 12, allCgroups: all, iface: link.name });
+  const fwBig = realisticFirewall({ measured: APP_CGROUP, appCgroups: [...small, ...many], maxRules: opts.rules, allCgroups: all, iface: link.name });
+  const smallElems = elementCommands([...small, APP_CGROUP], link.name);
+  const bigElems = elementCommands([...small, ...many, APP_CGROUP], link.name);
+  const mid = Math.floor(many.length / 2);
+  const ipt = (n: number) => {
+    const list = many.slice(0, n);
+    const at = Math.floor(list.length / 2);
+    return iptablesPerApp([...list.slice(0, at), APP_CGROUP, ...list.slice(at)]);
+  };
+  const nftCfg = (name: string, label: string, cmds: string[]): Config => ({ name, label, apply: () => applyNft(s, [...dropIptables, ...dropTable(), ...cmds]) });
+  const iptCfg = (name: string, label: string, restore: string): Config => ({
+    name,
+    label,
+    async apply() {
+      await applyNft(s, [...dropIptables, ...dropTable()]);
+      await s.execOk(['iptables-restore'], { input: restore, timeoutMs: 600_000 });
+    },
+  });
+  const configs: Config[] = [
+    nftCfg('appnet-10', `appnet (accounting + firewall, ${fwSmall.rules} rules), 10 apps tracked`, [...accounting(REALISTIC_LEVELS), ...fwSmall.commands, ...smallElems]),
+    nftCfg('appnet-scaled', `appnet, ${opts.apps} more apps tracked (${opts.apps + 11} counter elements each way), ${fwBig.rules} firewall rules for ${fwBig.apps} apps`, [
+      ...accounting(REALISTIC_LEVELS),
+      ...fwBig.commands,
+      ...bigElems,
+    ]),
+    iptCfg('iptables-10', 'classic: one `iptables -m cgroup --path` rule per app, 10 apps, measured app in the middle', ipt(10)),
+    iptCfg('iptables-scaled', `classic: one iptables rule per app, ${opts.apps} apps, measured app in the middle (rule ${mid + 1})`, ipt(opts.apps)),
+  ];
+  try {
+    const tests = await runMatrix(s, link, { configs, tests: SCALE_TESTS, rounds: opts.rounds, secs: opts.secs, log: opts.log });
+    const iptablesDegradation: Record<string, RatioSummary> = {};
+    for (const t of tests) {
+      const a = t.cells.find((c) => c.config === 'iptables-10')?.trials.map((x) => x.value) ?? [];
+      const b = t.cells.find((c) => c.config === 'iptables-scaled')?.trials.map((x) => x.value) ?? [];
+      iptablesDegradation[t.test] = pairedRatios(a, b);
+    }
+    return { apps: opts.apps, rules: fwBig.rules, configs: configs.map((c) => ({ name: c.name, label: c.label })), rounds: opts.rounds, secs: opts.secs, tests, iptablesDegradation };
+  } finally {
+    await applyNft(s, [...dropIptables, ...dropTable()]);
+  }
+}

@@ -12,6 +12,8 @@ import { registerStart } from './commands/start';
 import { registerDemo } from './commands/demo';
 import { registerUninstall } from './commands/uninstall';
 import { registerMetrics } from './commands/metrics';
+import { registerInstall } from './commands/install';
+import { registerNftSet } from './commands/nftset';
 import { registerRules } from './commands/rules';
 import { registerRun } from './commands/run';
 // -- end of imports --
@@ -28,6 +30,8 @@ registerStart(program);
 registerDemo(program);
 registerUninstall(program);
 registerMetrics(program);
+registerInstall(program);
+registerNftSet(program);
 registerRules(program);
 registerRun(program);
 // -- end of calls --

@@ -4,7 +4,7 @@ import {
   getApp, getAppCgroups, getAppLastActive, getAppNetworkTotals, getAppSeriesByNetwork,
   type AppCgroup, type AppRow, type NetworkTotal,
 } from '../../db/queries/dashboard';
-import { bucketsOf, chartResolution, pivot } from './chart';
+import { bucketsOf, chartGrid, pivot } from './chart';
 import type { ChartSeries } from './overview';
 import { listProcesses, type ProcessInfo } from './processes';
 import type { View } from './view';
@@ -25,12 +25,12 @@ export function getAppDetail(db: Db, id: number, view: View, now: number): AppDe
   if (!app) return null;
   const f = view.filter;
   const perNetwork = getAppNetworkTotals(db, id, f, now);
-  const { res, from } = chartResolution(f.since, f.until, now, 120);
-  const rows = getAppSeriesByNetwork(db, id, f, res.table, from);
+  const grid = chartGrid(f.since, f.until, now, 150);
+  const rows = getAppSeriesByNetwork(db, id, f, grid);
   const seen = new Map<number, string>(perNetwork.map((n) => [n.networkId, n.name]));
   for (const r of rows) if (!seen.has(r.networkId)) seen.set(r.networkId, `network ${r.networkId}`);
   const series = [...seen].map(([nid, name]) => ({ key: `n${nid}`, name }));
-  const buckets = bucketsOf(res, from, f.until);
+  const buckets = bucketsOf(grid, f.until);
   const keys = series.map((s) => s.key);
   const cgroups = getAppCgroups(db, id);
   return {
@@ -40,9 +40,9 @@ export function getAppDetail(db: Db, id: number, view: View, now: number): AppDe
     perNetwork,
     chart: {
       series,
-      down: pivot(buckets, rows, (r) => `n${r.networkId}`, (r) => r.rxBytes, keys),
-      up: pivot(buckets, rows, (r) => `n${r.networkId}`, (r) => r.txBytes, keys),
-      stepSeconds: res.seconds,
+      down: pivot(grid, buckets, rows, (r) => `n${r.networkId}`, (r) => r.rxBytes, keys),
+      up: pivot(grid, buckets, rows, (r) => `n${r.networkId}`, (r) => r.txBytes, keys),
+      stepSeconds: grid.step,
     },
     cgroups,
     processes: listProcesses(cgroups.filter((c) => c.goneAt === null).map((c) => c.path)),

@@ -1,45 +1,68 @@
-/** Turning roll-up rows into evenly spaced chart points (missing buckets become zero). */
-import { bucketStart, localMidnight, resolutionFor, type Resolution } from '../../lib/time';
+/** Chart grids over the roll-ups, and turning rows into evenly spaced points (missing buckets become zero). */
+import type { ChartGrid } from '../../db/queries/dashboard';
+import { bucketStart, localMidnight, resolutionFor } from '../../lib/time';
 
-/** chartResolution picks the roll-up table and first bucket for a chart of about `points` points. */
-export function chartResolution(since: number, until: number, now: number, points: number): { res: Resolution; from: number } {
+const NICE_STEPS = [10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200];
+
+/**
+ * chartGrid picks the roll-up table for a chart of about `points` points over [since, until) and,
+ * for sub-daily tables, a round step that merges buckets so a chart never draws much more than that
+ * (24 h reads minutes but draws 10-minute points). Daily charts use local days.
+ */
+export function chartGrid(since: number, until: number, now: number, points: number): ChartGrid {
   const res = resolutionFor(since, until, now, points);
-  return { res, from: bucketStart(since, res) };
+  if (res.table === 'usage_1d') return { table: res.table, from: bucketStart(since, res), step: 86400 };
+  const want = (until - since) / points;
+  const step = NICE_STEPS.find((s) => s >= want && s % res.seconds === 0) ?? res.seconds * Math.ceil(want / res.seconds);
+  return { table: res.table, from: Math.floor(since / step) * step, step: Math.max(step, res.seconds) };
 }
 
 /**
- * bucketsOf lists bucket starts in [from, until) for a resolution; days follow local midnights.
- * A last sub-daily bucket that has only begun is left out of long charts: drawn, it looks like
+ * bucketsOf lists the grid's point times in [from, until); days follow local midnights.
+ * A last sub-daily point that has only begun is left out of long charts: drawn, it looks like
  * traffic suddenly stopped (the exact totals elsewhere on the page still include it).
  */
-export function bucketsOf(res: Resolution, from: number, until: number): number[] {
+export function bucketsOf(grid: ChartGrid, until: number): number[] {
   const out: number[] = [];
-  if (res.table === 'usage_1d') {
-    for (let t = from; t < until; t = localMidnight(t + 26 * 3600)) out.push(t);
+  if (grid.table === 'usage_1d') {
+    for (let t = grid.from; t < until; t = localMidnight(t + 26 * 3600)) out.push(t);
     return out;
   }
-  for (let t = from; t < until; t += res.seconds) out.push(t);
-  if (out.length > 20 && until - out[out.length - 1] < res.seconds) out.pop();
+  for (let t = grid.from; t < until; t += grid.step) out.push(t);
+  if (out.length > 20 && until - out[out.length - 1] < grid.step) out.pop();
   return out;
 }
 
-/** pivot lays rows {ts, key, value} onto the buckets: one object per bucket with a number per key. */
+/** pointIndex maps a roll-up bucket time onto the index of the grid point that draws it (or -1). */
+export function pointIndex(grid: ChartGrid, buckets: number[]): (ts: number) => number {
+  if (grid.table === 'usage_1d') {
+    const index = new Map(buckets.map((t, i) => [t, i]));
+    return (ts) => index.get(ts) ?? -1;
+  }
+  return (ts) => {
+    const i = Math.floor((ts - grid.from) / grid.step);
+    return i >= 0 && i < buckets.length ? i : -1;
+  };
+}
+
+/** pivot lays rows {ts, key, value} onto the grid's points: one object per point with a number per key. */
 export function pivot<R extends { ts: number }>(
+  grid: ChartGrid,
   buckets: number[],
   rows: R[],
   keyOf: (r: R) => string,
   valueOf: (r: R) => number,
   keys: string[],
 ): Array<Record<string, number>> {
-  const index = new Map(buckets.map((t, i) => [t, i]));
+  const at = pointIndex(grid, buckets);
   const out = buckets.map((ts) => {
     const o: Record<string, number> = { ts };
     for (const k of keys) o[k] = 0;
     return o;
   });
   for (const r of rows) {
-    const i = index.get(r.ts);
-    if (i === undefined) continue;
+    const i = at(r.ts);
+    if (i < 0) continue;
     const k = keyOf(r);
     out[i][k] = (out[i][k] ?? 0) + valueOf(r);
   }

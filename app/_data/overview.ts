@@ -1,9 +1,8 @@
-/** Everything the Overview page shows, read in one go and returned as plain objects. */
+/** Everything the Overview page shows, read in two passes (exact totals; one chart table) as plain objects. */
 import type { Db } from '../../db/open';
-import { getAppsSeries, getDataState, getNetworks, getNetworkTotals, getStackedSeries, type NetworkTotal } from '../../db/queries/dashboard';
-import { getTopApps } from '../../db/queries/usage';
+import { getAppPoints, getDataState, getNetworks, getPointTotals, getSeriesTotals, type NetworkTotal, type SeriesTotalRow } from '../../db/queries/dashboard';
 import { UNATTRIBUTED_KEY } from '../../lib/identity';
-import { bucketsOf, chartResolution, pivot } from './chart';
+import { bucketsOf, chartGrid, pivot } from './chart';
 import { getConfig } from './config';
 import type { View } from './view';
 
@@ -60,38 +59,82 @@ export interface OverviewData {
 
 const CHART_APPS = 7;
 const SPARK_APPS = 40;
+const SPARK_POINTS = 24;
+
+/** rankApps sums series totals per app, largest first. */
+function rankApps(rows: SeriesTotalRow[]): AppListItem[] {
+  const by = new Map<number, AppListItem>();
+  for (const r of rows) {
+    const a = by.get(r.appId) ?? { id: r.appId, key: r.appKey, name: r.appName, kind: r.kind, rx: 0, tx: 0, spark: [] };
+    a.rx += r.rxBytes;
+    a.tx += r.txBytes;
+    by.set(r.appId, a);
+  }
+  return [...by.values()].filter((a) => a.rx + a.tx > 0).sort((x, y) => y.rx + y.tx - (x.rx + x.tx) || x.key.localeCompare(y.key));
+}
+
+/** networkTotals sums series totals per network, largest first. */
+function networkTotals(rows: SeriesTotalRow[]): NetworkTotal[] {
+  const by = new Map<number, NetworkTotal & { set: Set<string> }>();
+  for (const r of rows) {
+    const n = by.get(r.networkId) ?? { networkId: r.networkId, name: r.networkName, kind: r.networkKind, metered: r.metered, ifaces: '', rxBytes: 0, txBytes: 0, set: new Set() };
+    n.rxBytes += r.rxBytes;
+    n.txBytes += r.txBytes;
+    n.set.add(r.iface);
+    by.set(r.networkId, n);
+  }
+  return [...by.values()]
+    .map(({ set, ...n }) => ({ ...n, ifaces: [...set].sort().join(',') }))
+    .filter((n) => n.rxBytes + n.txBytes > 0)
+    .sort((x, y) => y.rxBytes + y.txBytes - (x.rxBytes + x.txBytes));
+}
+
+/** downsample sums consecutive values into at most `n` bins (sparklines). */
+function downsample(values: number[], n: number): number[] {
+  if (values.length <= n) return values;
+  const out = Array<number>(n).fill(0);
+  values.forEach((v, i) => (out[Math.floor((i * n) / values.length)] += v));
+  return out;
+}
 
 /** getOverview ranks apps for the view's period and filter and builds the stacked chart and sparklines. */
 export function getOverview(db: Db, view: View, now: number): OverviewData {
   const f = view.filter;
-  const top = getTopApps(db, f, now, 500);
-  const total = top.reduce((a, r) => ({ rx: a.rx + r.rxBytes, tx: a.tx + r.txBytes }), { rx: 0, tx: 0 });
-  const un = top.find((r) => r.appKey === UNATTRIBUTED_KEY);
+  const series = getSeriesTotals(db, f, now);
+  const apps = rankApps(series);
+  const total = apps.reduce((a, r) => ({ rx: a.rx + r.rx, tx: a.tx + r.tx }), { rx: 0, tx: 0 });
+  const un = apps.find((r) => r.key === UNATTRIBUTED_KEY);
 
-  const chartRes = chartResolution(f.since, f.until, now, 120);
-  const chartIds = top.slice(0, CHART_APPS).map((r) => r.appId);
-  const stacked = getStackedSeries(db, f, chartRes.res.table, chartRes.from, chartIds);
-  const series: ChartSeries[] = top.slice(0, CHART_APPS).map((r) => ({ key: `a${r.appId}`, name: r.name }));
-  if (top.length > CHART_APPS) series.push({ key: 'a0', name: `${top.length - CHART_APPS} other apps` });
-  const points = pivot(bucketsOf(chartRes.res, chartRes.from, f.until), stacked, (r) => `a${r.appId}`, (r) => r.rxBytes + r.txBytes, series.map((s) => s.key));
-
-  const sparkRes = chartResolution(f.since, f.until, now, 24);
-  const sparkIds = top.slice(0, SPARK_APPS).map((r) => r.appId);
-  const sparkBuckets = bucketsOf(sparkRes.res, sparkRes.from, f.until);
-  const sparkRows = getAppsSeries(db, f, sparkRes.res.table, sparkRes.from, sparkIds);
-  const sparkIndex = new Map(sparkBuckets.map((t, i) => [t, i]));
-  const sparks = new Map<number, number[]>(sparkIds.map((id) => [id, sparkBuckets.map(() => 0)]));
-  for (const r of sparkRows) {
-    const i = sparkIndex.get(r.ts);
-    const arr = sparks.get(r.appId);
-    if (i !== undefined && arr) arr[i] += r.rxBytes + r.txBytes;
-  }
+  // Chart: all traffic per bucket (streams in key order) and the top apps' own series; "other
+  // apps" is the difference. Sparklines read a coarser grid when one fits (24 h: hours, not minutes).
+  const grid = chartGrid(f.since, f.until, now, 150);
+  const buckets = bucketsOf(grid, f.until);
+  const sparkGrid = chartGrid(f.since, f.until, now, SPARK_POINTS);
+  const sparkIds = apps.slice(0, SPARK_APPS).map((r) => r.id);
+  const chartApps = apps.slice(0, CHART_APPS);
+  const same = sparkGrid.table === grid.table;
+  const appRows = getAppPoints(db, f, grid, (same ? apps.slice(0, SPARK_APPS) : chartApps).map((r) => r.id));
+  const totals = pivot(grid, buckets, getPointTotals(db, f, grid), () => 'all', (r) => r.rxBytes + r.txBytes, ['all']);
+  const perApp = pivot(grid, buckets, appRows, (r) => `a${r.appId}`, (r) => r.rxBytes + r.txBytes, chartApps.map((a) => `a${a.id}`));
+  const chartSeries: ChartSeries[] = chartApps.map((r) => ({ key: `a${r.id}`, name: r.name }));
+  if (apps.length > CHART_APPS) chartSeries.push({ key: 'a0', name: `${apps.length - CHART_APPS} other apps` });
+  const points = buckets.map((ts, i) => {
+    const p: Record<string, number> = { ts };
+    let shown = 0;
+    for (const a of chartApps) shown += p[`a${a.id}`] = perApp[i][`a${a.id}`];
+    if (apps.length > CHART_APPS) p.a0 = Math.max(0, totals[i].all - shown);
+    return p;
+  });
+  const sparkBuckets = same ? buckets : bucketsOf(sparkGrid, f.until);
+  const sparkRows = same ? appRows : getAppPoints(db, f, sparkGrid, sparkIds);
+  const perSpark = pivot(same ? grid : sparkGrid, sparkBuckets, sparkRows, (r) => `a${r.appId}`, (r) => r.rxBytes + r.txBytes, sparkIds.map((id) => `a${id}`));
+  for (const a of apps.slice(0, SPARK_APPS)) a.spark = downsample(perSpark.map((p) => p[`a${a.id}`] ?? 0), SPARK_POINTS);
 
   return {
     total,
-    apps: top.map((r) => ({ id: r.appId, key: r.appKey, name: r.name, kind: r.kind, rx: r.rxBytes, tx: r.txBytes, spark: sparks.get(r.appId) ?? [] })),
-    chart: { series, points, stepSeconds: chartRes.res.seconds },
-    networkTotals: getNetworkTotals(db, f, now),
-    unattributed: un ? { rx: un.rxBytes, tx: un.txBytes } : null,
+    apps,
+    chart: { series: chartSeries, points, stepSeconds: grid.step },
+    networkTotals: networkTotals(series),
+    unattributed: un ? { rx: un.rx, tx: un.tx } : null,
   };
 }

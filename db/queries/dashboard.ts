@@ -16,7 +16,42 @@ function and(where: string, cond: string): string {
   return where ? `${where} AND ${cond}` : `WHERE ${cond}`;
 }
 
-const JOINS = `JOIN series s ON s.id = u.series_id JOIN apps a ON a.id = s.app_id
+/**
+ * totalsCte sums a period's roll-up rows per series (and per bucket when byTs) before any join:
+ * the joins then run once per series instead of once per row. Each range piece is summed on its
+ * own, restricted to the filter's series; on usage_1d that restriction probes the (series_id, ts)
+ * index series by series (migration 003), so a year over thousands of series needs no sort.
+ * The result is the CTE `t(series_id[, ts], rx, tx, rxp, txp)`.
+ */
+function totalsCte(f: UsageFilter, now: number, opts: { byTs?: boolean; appId?: number } = {}): { sql: string; params: Array<string | number> } {
+  const w = seriesFilterSql(f);
+  const key = opts.byTs ? 'series_id, ts' : 'series_id';
+  const scope = `SELECT s.id FROM series s JOIN interfaces i ON i.id = s.iface_id JOIN networks n ON n.id = s.network_id
+         ${opts.appId === undefined ? w.sql : and(w.sql, 's.app_id = ?')}`;
+  const scopeParams = opts.appId === undefined ? w.params : [...w.params, opts.appId];
+  const params: Array<string | number> = [];
+  const parts = splitRange(f.since, f.until, now).map((p) => {
+    params.push(...scopeParams, p.from, p.to);
+    return `SELECT ${key}, SUM(rx_bytes) AS rx, SUM(tx_bytes) AS tx, SUM(rx_packets) AS rxp, SUM(tx_packets) AS txp
+         FROM ${checkTable(p.table)} WHERE series_id IN (${scope}) AND ts >= ? AND ts < ? GROUP BY ${key}`;
+  });
+  const body = parts.length ? parts.join('\n         UNION ALL ') : 'SELECT 0 AS series_id, 0 AS ts, 0 AS rx, 0 AS tx, 0 AS rxp, 0 AS txp WHERE 0';
+  return {
+    sql: `WITH p AS (${body}),
+       t AS (SELECT ${key}, SUM(rx) AS rx, SUM(tx) AS tx, SUM(rxp) AS rxp, SUM(txp) AS txp FROM p GROUP BY ${key})`,
+    params,
+  };
+}
+
+/** seriesJoins joins only what a filter needs to a per-row scan of `u` (the series row always). */
+function seriesJoins(f: UsageFilter): string {
+  let j = 'JOIN series s ON s.id = u.series_id';
+  if (f.ifaces && f.ifaces.length) j += ' JOIN interfaces i ON i.id = s.iface_id';
+  if (f.metered !== undefined) j += ' JOIN networks n ON n.id = s.network_id';
+  return j;
+}
+
+const T_JOINS = `JOIN series s ON s.id = t.series_id JOIN apps a ON a.id = s.app_id
        JOIN interfaces i ON i.id = s.iface_id JOIN networks n ON n.id = s.network_id`;
 
 export interface DataState {
@@ -54,19 +89,19 @@ interface RawReportRow {
  * or per (app, local day), ordered by total bytes (days in order, then bytes).
  */
 export function getReportRows(db: Db, f: UsageFilter, by: ReportBy, now: number): ReportRow[] {
-  const r = rangeSql(splitRange(f.since, f.until, now));
+  const c = totalsCte(f, now, { byTs: by === 'app,day' });
   const w = seriesFilterSql(f);
-  const group = by === 'app' ? 'a.id' : by === 'app,iface' ? 'a.id, i.id, n.id' : 'u.ts, a.id';
-  const cols = by === 'app,iface' ? ', i.name AS iface, n.name AS network' : by === 'app,day' ? ', u.ts AS ts' : '';
+  const group = by === 'app' ? 'a.id' : by === 'app,iface' ? 'a.id, i.id, n.id' : 't.ts, a.id';
+  const cols = by === 'app,iface' ? ', i.name AS iface, n.name AS network' : by === 'app,day' ? ', t.ts AS ts' : '';
   const raw = db
     .prepare(
-      `WITH u AS (${r.sql})
+      `${c.sql}
        SELECT a.app_key AS appKey, a.name AS appName, a.kind ${cols},
-              SUM(u.rx_bytes) AS rxBytes, SUM(u.tx_bytes) AS txBytes, SUM(u.rx_packets) AS rxPackets, SUM(u.tx_packets) AS txPackets
-       FROM u ${JOINS} ${w.sql}
+              SUM(t.rx) AS rxBytes, SUM(t.tx) AS txBytes, SUM(t.rxp) AS rxPackets, SUM(t.txp) AS txPackets
+       FROM t ${T_JOINS} ${w.sql}
        GROUP BY ${group} ORDER BY rxBytes + txBytes DESC, a.app_key`,
     )
-    .all(...r.params, ...w.params) as RawReportRow[];
+    .all(...c.params, ...w.params) as RawReportRow[];
   if (by !== 'app,day') {
     return raw.map(({ ts: _ts, ...x }) => ({ ...x, since: f.since, until: f.until }));
   }
@@ -103,18 +138,51 @@ export interface NetworkTotal {
 
 /** getNetworkTotals sums a period's bytes per network, exactly. */
 export function getNetworkTotals(db: Db, f: UsageFilter, now: number): NetworkTotal[] {
-  const r = rangeSql(splitRange(f.since, f.until, now));
+  const c = totalsCte(f, now);
   const w = seriesFilterSql(f);
   const rows = db
     .prepare(
-      `WITH u AS (${r.sql})
+      `${c.sql}
        SELECT n.id AS networkId, n.name, n.kind, COALESCE(n.metered_user, n.metered_auto, 0) AS metered,
-              GROUP_CONCAT(DISTINCT i.name) AS ifaces, SUM(u.rx_bytes) AS rxBytes, SUM(u.tx_bytes) AS txBytes
-       FROM u ${JOINS} ${w.sql}
+              GROUP_CONCAT(DISTINCT i.name) AS ifaces, SUM(t.rx) AS rxBytes, SUM(t.tx) AS txBytes
+       FROM t ${T_JOINS} ${w.sql}
        GROUP BY n.id ORDER BY rxBytes + txBytes DESC`,
     )
-    .all(...r.params, ...w.params) as Array<Omit<NetworkTotal, 'metered'> & { metered: number }>;
+    .all(...c.params, ...w.params) as Array<Omit<NetworkTotal, 'metered'> & { metered: number }>;
   return rows.map((x) => ({ ...x, metered: x.metered === 1 }));
+}
+
+export interface SeriesTotalRow {
+  appId: number;
+  appKey: string;
+  appName: string;
+  kind: string;
+  networkId: number;
+  networkName: string;
+  networkKind: string;
+  metered: boolean;
+  iface: string;
+  rxBytes: number;
+  txBytes: number;
+}
+
+/**
+ * getSeriesTotals sums a period exactly per (app, interface, network) series matching the filter:
+ * one pass from which the Overview derives both its app ranking and its per-network totals.
+ */
+export function getSeriesTotals(db: Db, f: UsageFilter, now: number): SeriesTotalRow[] {
+  const c = totalsCte(f, now);
+  const w = seriesFilterSql(f);
+  const rows = db
+    .prepare(
+      `${c.sql}
+       SELECT a.id AS appId, a.app_key AS appKey, a.name AS appName, a.kind, n.id AS networkId, n.name AS networkName,
+              n.kind AS networkKind, COALESCE(n.metered_user, n.metered_auto, 0) AS metered, i.name AS iface,
+              t.rx AS rxBytes, t.tx AS txBytes
+       FROM t ${T_JOINS} ${w.sql}`,
+    )
+    .all(...c.params, ...w.params) as Array<Omit<SeriesTotalRow, 'metered'> & { metered: number }>;
+  return rows.map((r) => ({ ...r, metered: r.metered === 1 }));
 }
 
 export interface SeriesPoint {
@@ -126,35 +194,48 @@ export interface SeriesPoint {
 }
 
 /**
- * getStackedSeries reads one roll-up table's buckets starting in [from, until), bytes per bucket for
- * each app in `appIds` and one summed "other" (appId 0) for every other app.
+ * A chart's grid: buckets of one roll-up table starting in [from, until), drawn as points `step`
+ * seconds apart (from + k·step; the caller merges buckets); usage_1d keeps its local-midnight buckets.
  */
-export function getStackedSeries(db: Db, f: UsageFilter, table: string, from: number, appIds: number[]): SeriesPoint[] {
-  const t = checkTable(table);
-  const w = seriesFilterSql(f);
-  const list = appIds.length ? appIds.map(() => '?').join(',') : 'NULL';
-  return db
-    .prepare(
-      `SELECT u.ts, CASE WHEN s.app_id IN (${list}) THEN s.app_id ELSE 0 END AS appId,
-              SUM(u.rx_bytes) AS rxBytes, SUM(u.tx_bytes) AS txBytes
-       FROM ${t} u ${JOINS} ${and(w.sql, 'u.ts >= ? AND u.ts < ?')}
-       GROUP BY u.ts, 2 ORDER BY u.ts`,
-    )
-    .all(...appIds, ...w.params, from, f.until) as SeriesPoint[];
+export interface ChartGrid {
+  table: UsageTable;
+  from: number;
+  step: number;
 }
 
-/** getAppsSeries reads per-bucket bytes of the given apps only (sparklines), from one roll-up table. */
-export function getAppsSeries(db: Db, f: UsageFilter, table: string, from: number, appIds: number[]): SeriesPoint[] {
-  if (!appIds.length) return [];
-  const t = checkTable(table);
+/**
+ * getPointTotals sums all matching traffic per roll-up bucket of a chart grid's table, in
+ * [grid.from, until). Grouping by the primary key's leading column streams without a sort.
+ */
+export function getPointTotals(db: Db, f: UsageFilter, grid: ChartGrid): Array<{ ts: number; rxBytes: number; txBytes: number }> {
+  const t = checkTable(grid.table);
   const w = seriesFilterSql(f);
+  return db
+    .prepare(
+      `SELECT u.ts, SUM(u.rx_bytes) AS rxBytes, SUM(u.tx_bytes) AS txBytes
+       FROM ${t} u ${seriesJoins(f)} ${and(w.sql, 'u.ts >= ? AND u.ts < ?')}
+       GROUP BY u.ts ORDER BY u.ts`,
+    )
+    .all(...w.params, grid.from, f.until) as Array<{ ts: number; rxBytes: number; txBytes: number }>;
+}
+
+/**
+ * getAppPoints sums the given apps' traffic per roll-up bucket of a chart grid's table; only
+ * their series are read (the rest of the chart is getPointTotals minus these).
+ */
+export function getAppPoints(db: Db, f: UsageFilter, grid: ChartGrid, appIds: number[]): SeriesPoint[] {
+  if (!appIds.length) return [];
+  const t = checkTable(grid.table);
+  const w = seriesFilterSql(f);
+  const list = appIds.map(() => '?').join(',');
   return db
     .prepare(
       `SELECT u.ts, s.app_id AS appId, SUM(u.rx_bytes) AS rxBytes, SUM(u.tx_bytes) AS txBytes
-       FROM ${t} u ${JOINS} ${and(w.sql, `u.ts >= ? AND u.ts < ? AND s.app_id IN (${appIds.map(() => '?').join(',')})`)}
+       FROM ${t} u ${seriesJoins(f)}
+       ${and(w.sql, `u.ts >= ? AND u.ts < ? AND u.series_id IN (SELECT id FROM series WHERE app_id IN (${list}))`)}
        GROUP BY u.ts, s.app_id ORDER BY u.ts`,
     )
-    .all(...w.params, from, f.until, ...appIds) as SeriesPoint[];
+    .all(...w.params, grid.from, f.until, ...appIds) as SeriesPoint[];
 }
 
 export interface AppRow {
@@ -202,32 +283,33 @@ export interface NetworkPoint {
   txBytes: number;
 }
 
-/** getAppSeriesByNetwork reads one app's per-bucket bytes per network from one roll-up table. */
-export function getAppSeriesByNetwork(db: Db, appId: number, f: UsageFilter, table: string, from: number): NetworkPoint[] {
-  const t = checkTable(table);
+/** getAppSeriesByNetwork reads one app's bytes per roll-up bucket of a chart grid's table, per network. */
+export function getAppSeriesByNetwork(db: Db, appId: number, f: UsageFilter, grid: ChartGrid): NetworkPoint[] {
+  const t = checkTable(grid.table);
   const w = seriesFilterSql(f);
   return db
     .prepare(
       `SELECT u.ts, s.network_id AS networkId, SUM(u.rx_bytes) AS rxBytes, SUM(u.tx_bytes) AS txBytes
-       FROM ${t} u ${JOINS} ${and(w.sql, 'u.ts >= ? AND u.ts < ? AND s.app_id = ?')}
+       FROM ${t} u ${seriesJoins(f)}
+       ${and(w.sql, 'u.ts >= ? AND u.ts < ? AND u.series_id IN (SELECT id FROM series WHERE app_id = ?)')}
        GROUP BY u.ts, s.network_id ORDER BY u.ts`,
     )
-    .all(...w.params, from, f.until, appId) as NetworkPoint[];
+    .all(...w.params, grid.from, f.until, appId) as NetworkPoint[];
 }
 
 /** getAppNetworkTotals sums one app's bytes per network (and interface) over a period, exactly. */
 export function getAppNetworkTotals(db: Db, appId: number, f: UsageFilter, now: number): Array<NetworkTotal> {
-  const r = rangeSql(splitRange(f.since, f.until, now));
+  const c = totalsCte(f, now, { appId });
   const w = seriesFilterSql(f);
   const rows = db
     .prepare(
-      `WITH u AS (${r.sql})
+      `${c.sql}
        SELECT n.id AS networkId, n.name, n.kind, COALESCE(n.metered_user, n.metered_auto, 0) AS metered,
-              GROUP_CONCAT(DISTINCT i.name) AS ifaces, SUM(u.rx_bytes) AS rxBytes, SUM(u.tx_bytes) AS txBytes
-       FROM u ${JOINS} ${and(w.sql, 's.app_id = ?')}
+              GROUP_CONCAT(DISTINCT i.name) AS ifaces, SUM(t.rx) AS rxBytes, SUM(t.tx) AS txBytes
+       FROM t ${T_JOINS} ${and(w.sql, 's.app_id = ?')}
        GROUP BY n.id ORDER BY rxBytes + txBytes DESC`,
     )
-    .all(...r.params, ...w.params, appId) as Array<Omit<NetworkTotal, 'metered'> & { metered: number }>;
+    .all(...c.params, ...w.params, appId) as Array<Omit<NetworkTotal, 'metered'> & { metered: number }>;
   return rows.map((x) => ({ ...x, metered: x.metered === 1 }));
 }
 

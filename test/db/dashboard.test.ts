@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openDb, type Db } from '../../db/open';
 import {
-  getAppLastActive, getAppsSeries, getDataState, getNetworks, getNetworkTotals, getNetworkUsage, getReportRows,
-  getStackedSeries, updateNetworkSettings,
+  getAppLastActive, getAppSeriesByNetwork, getDataState, getNetworks, getNetworkTotals, getNetworkUsage, getReportRows,
+  getAppPoints, getPointTotals, getSeriesTotals, updateNetworkSettings,
 } from '../../db/queries/dashboard';
 import { getReport } from '../../db/queries/report';
 import { getOrCreateSeries, getTopApps, insertUsage } from '../../db/queries/usage';
@@ -54,7 +54,7 @@ describe('empty store', () => {
       assert.deepEqual(getDataState(db), { hasUsage: false, lastPoll: null, lastPollOk: null, lastError: null });
       assert.deepEqual(getReportRows(db, { since: 0, until: 2_000_000_000 }, 'app', 2_000_000_000), []);
       assert.deepEqual(getNetworks(db), []);
-      assert.deepEqual(getStackedSeries(db, { since: 0, until: 100 }, 'usage_1h', 0, []), []);
+      assert.deepEqual(getPointTotals(db, { since: 0, until: 100 }, { table: 'usage_1h', from: 0, step: 3600 }), []);
     } finally {
       db.close();
     }
@@ -159,36 +159,51 @@ describe('a year of history', () => {
     assert.equal(r.until, now);
   });
 
-  test('chart series sum to the exact totals for whole buckets', () => {
+  test('chart points sum to the exact totals for whole buckets', () => {
     const since = now - (now % 3600) - 48 * 3600;
     const until = now - (now % 3600);
+    const grid = { table: 'usage_1h', from: since, step: 3600 } as const;
     const ids = [s.appIds.get('app:firefox')!, s.appIds.get('app:spotify')!];
-    const pts = getStackedSeries(db, { since, until }, 'usage_1h', since, ids);
+    const pts = getAppPoints(db, { since, until }, grid, ids);
     const sumOf = (id: number) => pts.filter((p) => p.appId === id).reduce((a, p) => a + p.rxBytes + p.txBytes, 0);
     const ff = s.sum({ since, until, appKey: 'app:firefox' });
     assert.equal(sumOf(ids[0]), ff.rx + ff.tx);
+    assert.equal(new Set(pts.map((p) => p.ts)).size, 48);
     const all = s.sum({ since, until });
-    assert.equal(pts.reduce((a, p) => a + p.rxBytes + p.txBytes, 0), all.rx + all.tx, 'other apps are folded into appId 0, nothing lost');
-    const spark = getAppsSeries(db, { since, until }, 'usage_1h', since, [ids[1]]);
-    assert.equal(spark.length, 48);
+    const totals = getPointTotals(db, { since, until }, grid);
+    assert.equal(totals.length, 48);
+    assert.equal(totals.reduce((a, p) => a + p.rxBytes + p.txBytes, 0), all.rx + all.tx);
+    const mobile = getPointTotals(db, { since, until, metered: true }, grid);
+    const wm = s.sum({ since, until, ifaces: ['wwan0'] });
+    assert.equal(mobile.reduce((a, p) => a + p.rxBytes + p.txBytes, 0), wm.rx + wm.tx);
+    const byNet = getAppSeriesByNetwork(db, ids[0], { since, until }, grid);
+    assert.equal(byNet.reduce((a, p) => a + p.rxBytes + p.txBytes, 0), ff.rx + ff.tx);
+    assert.equal(new Set(byNet.map((p) => p.networkId)).size, 2, 'Firefox used wwan0 and wlan0');
   });
 
-  test('hot queries read the roll-ups by their (ts, series) primary key, never a full scan', () => {
+  test('hot queries read the roll-ups through their indexes, never a full scan', () => {
     const rec = recordSql(db);
     const f = { since: now - 86400, until: now, metered: true };
     getTopApps(rec.db, f, now);
     getReportRows(rec.db, { since: now - 365 * 86400, until: now }, 'app,day', now);
-    getStackedSeries(rec.db, f, 'usage_1m', now - 86400, [1, 2]);
-    getAppsSeries(rec.db, f, 'usage_1h', now - 86400, [1]);
+    getPointTotals(rec.db, f, { table: 'usage_1m', from: now - 86400, step: 600 });
+    getAppPoints(rec.db, f, { table: 'usage_1m', from: now - 86400, step: 600 }, [1, 2]);
+    getAppSeriesByNetwork(rec.db, 1, f, { table: 'usage_1d', from: now - 365 * 86400, step: 86400 });
     getNetworkTotals(rec.db, f, now);
-    assert.equal(rec.sqls.length, 5);
+    getSeriesTotals(rec.db, { since: now - 365 * 86400, until: now }, now);
+    assert.equal(rec.sqls.length, 7);
+    const seen = new Set<string>();
     for (const sql of rec.sqls) {
       const p = plan(db, sql);
       const usage = p.filter((l) => /usage_|\bu\b USING/.test(l) && !/CO-ROUTINE/.test(l));
       assert.ok(usage.length > 0, p.join('\n'));
-      for (const l of usage) assert.match(l, /^SEARCH \S+ USING PRIMARY KEY \(ts>\? AND ts<\?\)/, `${l}\n in plan:\n${p.join('\n')}`);
+      for (const l of usage) {
+        assert.match(l, /^SEARCH \S+ USING (PRIMARY KEY \(ts>\? AND ts<\?\)|COVERING INDEX usage_1d_series \(series_id=\? AND ts>\? AND ts<\?\))/, `${l}\n in plan:\n${p.join('\n')}`);
+        seen.add(l.replace(/^SEARCH \S+ USING /, ''));
+      }
       assert.ok(!p.some((l) => /^SCAN (usage_|series|apps|networks|interfaces)/.test(l)), p.join('\n'));
     }
+    assert.ok(seen.has('COVERING INDEX usage_1d_series (series_id=? AND ts>? AND ts<?)'), 'long-period totals probe the daily roll-up per series');
   });
 });
 

@@ -67,7 +67,7 @@ test('the pages load, hydrate and work under the strict CSP with zero violations
   await settle(page);
   assert.ok(await hydrated(page), 'React hydrated the overview');
   const appLink = await page.locator('a[href^="/apps/"]').first().getAttribute('href');
-  for (const path of ['/?period=7d', '/networks', appLink ?? '/', '/no-such-page']) {
+  for (const path of ['/?period=7d', '/networks', '/rules', appLink ?? '/', '/no-such-page']) {
     await page.goto(new URL(path, d.base).href);
     await settle(page);
     assert.ok(await hydrated(page), `React hydrated ${path}`);

@@ -59,7 +59,8 @@ test('with the server gate removed, every API route answers 401 (or 405) to ever
   const host = `127.0.0.1:${port}`;
   for (const path of apis) {
     for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
-      for (const headers of [{}, { Authorization: 'Bearer guess' }, { 'x-middleware-subrequest': 'middleware:middleware:middleware:middleware:middleware' }]) {
+      const variants: Array<Record<string, string>> = [{}, { Authorization: 'Bearer guess' }, { 'x-middleware-subrequest': 'middleware:middleware:middleware:middleware:middleware' }];
+      for (const headers of variants) {
         const r = await raw({ port }, { method, path, headers: { Host: host, Origin: `http://${host}`, 'Content-Type': 'application/json', ...headers }, body: method === 'GET' ? undefined : '{"app":"*","direction":"out","action":"drop"}' });
         assert.ok(r.status === 401 || r.status === 405, `${method} ${path} ${JSON.stringify(headers)} answered ${r.status}: ${r.body.slice(0, 120)}`);
       }

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from '../../db/open';
 import {
-  getFirewallIfaces, getFwApps, getFwState, getRules, markFirewallApplied, markFirewallFailed, markRuleInvalid,
+  getFirewallIfaces, getFirewallSignature, getFwApps, getFwState, getRules, markFirewallApplied, markFirewallFailed, markRuleInvalid,
   initQuotaCycle, rowToRuleInput, setQuotaUse, setRuleHits, type AppliedVersion,
 } from '../../db/queries/rules';
 import { firewallCommands, type FirewallPlan, type FwApp, type FwIface, type FwObjects, type FwRule } from '../../lib/nft/firewall';
@@ -140,4 +140,16 @@ export function recordFirewallCounters(db: Db, listJson: string): void {
       if (a) setQuotaUse(db, id, q.used, a.quotaCycleStart ?? 0);
     }
   })();
+}
+
+/**
+ * firewallPlanKey changes whenever the firewall must be re-planned for reasons other than
+ * the cgroup tree or the interfaces: a rule or app setting changed, or a data cap's
+ * billing cycle rolled over. The loop re-plans when it differs from the last applied key.
+ */
+export function firewallPlanKey(db: Db, now: number = Math.floor(Date.now() / 1000)): string {
+  const cycles = getFwApps(db)
+    .filter((a) => a.quotaBytes !== null)
+    .map((a) => `${a.id}@${cycleStart(now, a.quotaCycleDay)}`);
+  return `${getFirewallSignature(db)}|${cycles.join(',')}`;
 }

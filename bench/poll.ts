@@ -75,11 +75,16 @@ export async function benchPoll(s: Sandbox, opts: { sizes: number[]; reps: numbe
       let plain: Summary | null = null;
       let plainNote: string | undefined;
       if (!plainTooSlow) {
-        const first = await probe(s, 'plain', 1, opts.plainBudgetMs * 20);
-        let xs = first.map((r) => r.listMs + r.parseMs);
-        if (xs[0] < opts.plainBudgetMs) xs = (await probe(s, 'plain', Math.min(opts.reps, 5), opts.plainBudgetMs * 20)).map((r) => r.listMs + r.parseMs);
-        else plainTooSlow = true;
-        plain = summarize(xs);
+        try {
+          const first = await probe(s, 'plain', 1, opts.plainBudgetMs * 20);
+          let xs = first.map((r) => r.listMs + r.parseMs);
+          if (xs[0] < opts.plainBudgetMs) xs = (await probe(s, 'plain', Math.min(opts.reps, 5), opts.plainBudgetMs * 20)).map((r) => r.listMs + r.parseMs);
+          else plainTooSlow = true;
+          plain = summarize(xs);
+        } catch {
+          plainTooSlow = true;
+          plainNote = `killed after ${(opts.plainBudgetMs * 20) / 1000} s`;
+        }
       } else plainNote = 'not run: the previous size already exceeded the time budget';
       const pt: PollPoint = { elements: size, cgroups: size, numeric: summarize(numeric), numericListMs: summarize(lists), parseMs: summarize(parses), idWalkMs: summarize(walks), plain, plainNote };
       opts.log?.(`  poll ${size}: numeric p95 ${pt.numeric.p95.toFixed(1)} ms, plain ${plain ? `${plain.median.toFixed(0)} ms` : 'skipped'}`);

@@ -65,7 +65,7 @@ function sides(link: Link, dir: Direction): { sender: Side; receiver: Side; serv
  * machine is shared with concurrent builds, and real-time priority keeps their noise
  * out of the figures (the kernel's RT throttling still leaves others 5 %).
  */
-function rt(argv: string[], cpu: number): string[] {
+function realtime(argv: string[], cpu = 0): string[] {
   return ['chrt', '-f', '50', 'taskset', '-c', String(cpu), ...argv];
 }
 
@@ -85,13 +85,14 @@ export interface UdpResult {
 }
 
 /** udpPps blasts `len`-byte UDP datagrams for `secs` and returns the receiver-side rate. */
-export async function udpPps(s: Sandbox, link: Link, dir: Direction, opts: { secs: number; len: number; port?: number }): Promise<UdpResult> {
+export async function udpPps(s: Sandbox, link: Link, dir: Direction, opts: { secs: number; len: number; port?: number; realtime?: boolean }): Promise<UdpResult> {
   const bin = buildNetbench();
   const port = String(opts.port ?? 9001);
   const sd = sides(link, dir);
   s.mkCgroup(sd.sender.cgroup);
   s.mkCgroup(sd.receiver.cgroup);
   const cpu0 = cpuUsec(s, sd.sender.cgroup) + cpuUsec(s, sd.receiver.cgroup);
+  const rt = opts.realtime === false ? (argv: string[]) => argv : realtime;
   const rx = await s.spawn(rt([bin, 'udp-recv', port, String(opts.secs + 5)], 1), { ...sd.receiver, timeoutMs: (opts.secs + 10) * 1000 });
   await sleep(150);
   const tx = await s.execOk(rt([bin, 'udp-send', sd.receiverAddr, port, String(opts.secs), String(opts.len)], 0), { ...sd.sender, timeoutMs: (opts.secs + 10) * 1000 });
@@ -112,8 +113,9 @@ export interface Server {
  * startTcpServers starts the iperf3 and ping-pong servers on the receiving side of
  * `dir`, in a cgroup of their own so stop() can end them (and any child) at once.
  */
-export async function startTcpServers(s: Sandbox, link: Link, dir: Direction, ports: { iperf: number; rr: number }): Promise<Server> {
+export async function startTcpServers(s: Sandbox, link: Link, dir: Direction, ports: { iperf: number; rr: number }, opts: { realtime?: boolean } = {}): Promise<Server> {
   const sd = sides(link, dir).servers;
+  const rt = opts.realtime === false ? (argv: string[]) => argv : realtime;
   const running: Running[] = [];
   running.push(await s.spawn(rt(['iperf3', '-s', '-p', String(ports.iperf)], 1), sd));
   running.push(await s.spawn(rt([buildNetbench(), 'rr-server', String(ports.rr)], 1), sd));
@@ -133,7 +135,9 @@ export async function startTcpServers(s: Sandbox, link: Link, dir: Direction, po
 /** tcpThroughput runs one bulk iperf3 TCP stream for `secs`; returns receiver-side bits per second. */
 export async function tcpThroughput(s: Sandbox, link: Link, dir: Direction, opts: { secs: number; port: number }): Promise<number> {
   const sd = sides(link, dir);
-  const out = await s.execOk(rt(['iperf3', '-c', sd.receiverAddr, '-p', String(opts.port), '-t', String(opts.secs), '-J'], 0), { ...sd.sender, timeoutMs: (opts.secs + 15) * 1000 });
+  // iperf3 reads -t as whole seconds, and -t 0 means "forever".
+  const secs = Math.max(1, Math.round(opts.secs));
+  const out = await s.execOk(realtime(['iperf3', '-c', sd.receiverAddr, '-p', String(opts.port), '-t', String(secs), '-J'], 0), { ...sd.sender, timeoutMs: (opts.secs + 15) * 1000 });
   const j = JSON.parse(out) as { end?: { sum_received?: { bits_per_second?: number } } };
   const bps = j.end?.sum_received?.bits_per_second;
   if (typeof bps !== 'number') throw new Error(`iperf3: no sum_received in ${out.slice(0, 200)}`);
@@ -150,7 +154,7 @@ export interface RrResult {
 /** tcpRr runs 1-byte TCP request/response ping-pong for `secs`; returns round-trip percentiles. */
 export async function tcpRr(s: Sandbox, link: Link, dir: Direction, opts: { secs: number; port: number }): Promise<RrResult> {
   const sd = sides(link, dir);
-  const out = await s.execOk(rt([buildNetbench(), 'rr-client', sd.receiverAddr, String(opts.port), String(opts.secs)], 0), { ...sd.sender, timeoutMs: (opts.secs + 15) * 1000 });
+  const out = await s.execOk(realtime([buildNetbench(), 'rr-client', sd.receiverAddr, String(opts.port), String(opts.secs)], 0), { ...sd.sender, timeoutMs: (opts.secs + 15) * 1000 });
   const j = lastJson<{ n: number; p50_us: number; p99_us: number; mean_us: number }>('rr-client', out);
   return { n: j.n, p50Us: j.p50_us, p99Us: j.p99_us, meanUs: j.mean_us };
 }

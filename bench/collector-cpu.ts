@@ -1,0 +1,124 @@
+/**
+ * Figure 3: CPU of the collector against nethogs (packet capture) watching the same link
+ * at the same time, idle and at saturation; plus accuracy: the bytes the collector
+ * stored against what the peer's interface saw.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Link, Running, Sandbox } from '../collector/sandbox/sandbox';
+import { getTotalsByAppIface } from '../db/queries/usage';
+import { openDb } from '../db/open';
+import { APP_CGROUP, cpuUsec, OUT_DIR, startTcpServers, udpPps } from './traffic';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const COLLECTOR_CG = 'system.slice/appnet.service';
+const NETHOGS_CG = 'system.slice/nethogs.service';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface CpuWindow {
+  phase: string;
+  seconds: number;
+  /** Share of one CPU, in percent. */
+  collectorPct: number;
+  nethogsPct: number | null;
+}
+
+export interface AccuracyRow {
+  direction: 'tx' | 'rx';
+  /** Bytes in the collector's store, all apps + unattributed, on the link. */
+  stored: number;
+  /** IP bytes the peer's interface counted (link bytes − 14 per packet). */
+  peer: number;
+  ratio: number;
+}
+
+export interface CollectorCpuResult {
+  intervalSec: number;
+  windows: CpuWindow[];
+  /** collector ÷ nethogs at each loaded phase. */
+  collectorOverNethogs: Record<string, number>;
+  /** saturation CPU ÷ idle CPU, per process. */
+  saturationOverIdle: { collector: Record<string, number>; nethogs: Record<string, number> | null };
+  accuracy: AccuracyRow[];
+  nethogs: string | null;
+}
+
+async function linkIpBytes(s: Sandbox, link: Link): Promise<{ rx: number; tx: number }> {
+  const out = await s.execOk(['ip', '-j', '-s', 'link', 'show', link.peerName], { net: 'peer' });
+  const j = JSON.parse(out) as Array<{ stats64: { rx: { bytes: number; packets: number }; tx: { bytes: number; packets: number } } }>;
+  const st = j[0].stats64;
+  // The peer receives what the sandbox sent (tx) and sends what it received (rx).
+  return { tx: st.rx.bytes - 14 * st.rx.packets, rx: st.tx.bytes - 14 * st.tx.packets };
+}
+
+/** benchCollectorCpu runs figure 3 and the accuracy check in the given sandbox. */
+export async function benchCollectorCpu(s: Sandbox, opts: { windowSec: number; intervalSec: number; log?: (l: string) => void }): Promise<CollectorCpuResult> {
+  const link = s.links.find((l) => l.name === 'wwan0') ?? (await s.addLink({ name: 'wwan0', subnet: 7 }));
+  const db = join(OUT_DIR, 'collector-bench.db');
+  for (const sfx of ['', '-wal', '-shm']) rmSync(db + sfx, { force: true });
+  const hasNethogs = existsSync('/usr/sbin/nethogs');
+  const procs: Running[] = [];
+  const servers = await startTcpServers(s, link, 'egress', { iperf: 5401, rr: 5402 }, { realtime: false });
+  try {
+    procs.push(await s.spawn([process.execPath, join(ROOT, 'bin', 'appnet.mjs'), 'collect', '--db', db, '--interval', String(opts.intervalSec)], { cgroup: COLLECTOR_CG }));
+    if (hasNethogs) procs.push(await s.spawn(['nethogs', '-t', '-d', String(opts.intervalSec), link.name], { cgroup: NETHOGS_CG }));
+    await sleep(Math.max(6, opts.intervalSec + 2) * 1000);
+    const base = await linkIpBytes(s, link);
+    const windows: CpuWindow[] = [];
+    const measure = async (phase: string, load: () => Promise<unknown>) => {
+      const c0 = cpuUsec(s, COLLECTOR_CG);
+      const n0 = hasNethogs ? cpuUsec(s, NETHOGS_CG) : 0;
+      const t0 = Date.now();
+      await Promise.all([load(), sleep(opts.windowSec * 1000)]);
+      const secs = (Date.now() - t0) / 1000;
+      const w: CpuWindow = {
+        phase,
+        seconds: secs,
+        collectorPct: ((cpuUsec(s, COLLECTOR_CG) - c0) / 1e6 / secs) * 100,
+        nethogsPct: hasNethogs ? ((cpuUsec(s, NETHOGS_CG) - n0) / 1e6 / secs) * 100 : null,
+      };
+      opts.log?.(`  cpu ${phase}: collector ${w.collectorPct.toFixed(2)} %, nethogs ${w.nethogsPct?.toFixed(2) ?? '-'} %`);
+      windows.push(w);
+    };
+    await measure('idle', async () => undefined);
+    await measure('tcp-bidir', () =>
+      s.execOk(['iperf3', '-c', link.peerV4, '-p', '5401', '-t', String(Math.max(1, Math.round(opts.windowSec))), '--bidir', '-J'], { cgroup: APP_CGROUP, timeoutMs: (opts.windowSec + 20) * 1000 }),
+    );
+    await measure('udp64-flood', () => udpPps(s, link, 'egress', { secs: opts.windowSec, len: 64, realtime: false }));
+    await sleep((opts.intervalSec + 2) * 1000);
+    const peer = await linkIpBytes(s, link);
+    const store = openDb(db, { readonly: true });
+    const now = Math.floor(Date.now() / 1000);
+    const rows = getTotalsByAppIface(store, { since: 0, until: now + 3600 }, now).filter((r) => r.iface === link.name);
+    store.close();
+    const stored = { tx: rows.reduce((a, r) => a + r.txBytes, 0), rx: rows.reduce((a, r) => a + r.rxBytes, 0) };
+    const accuracy: AccuracyRow[] = (['tx', 'rx'] as const).map((d) => {
+      const p = peer[d] - base[d];
+      return { direction: d, stored: stored[d], peer: p, ratio: p ? stored[d] / p : NaN };
+    });
+    const idle = windows.find((w) => w.phase === 'idle')!;
+    const loaded = windows.filter((w) => w.phase !== 'idle');
+    const collectorOverNethogs: Record<string, number> = {};
+    const satC: Record<string, number> = {};
+    const satN: Record<string, number> = {};
+    for (const w of loaded) {
+      if (w.nethogsPct) collectorOverNethogs[w.phase] = w.collectorPct / w.nethogsPct;
+      satC[w.phase] = w.collectorPct / idle.collectorPct;
+      if (w.nethogsPct !== null && idle.nethogsPct) satN[w.phase] = w.nethogsPct / idle.nethogsPct;
+    }
+    return {
+      intervalSec: opts.intervalSec,
+      windows,
+      collectorOverNethogs,
+      saturationOverIdle: { collector: satC, nethogs: hasNethogs ? satN : null },
+      accuracy,
+      nethogs: hasNethogs ? 'nethogs 0.8.7 (Debian), -t -d INTERVAL on the link' : null,
+    };
+  } finally {
+    for (const p of procs) s.kill(p.pid, 'SIGTERM');
+    await Promise.race([Promise.all(procs.map((p) => p.done.catch(() => undefined))), sleep(5000)]);
+    await servers.stop();
+    for (const sfx of ['', '-wal', '-shm']) rmSync(db + sfx, { force: true });
+  }
+}

@@ -1,0 +1,45 @@
+/** The shape of bench/results.json: every figure's raw numbers, as the last run left them. */
+import type { CollectorCpuResult } from './collector-cpu';
+import type { MachineInfo } from './machine';
+import type { PacketPathResult } from './packet-path';
+import type { PollResult } from './poll';
+import type { QueryResult } from './queries';
+import type { ScaleResult } from './scale';
+import type { StorageResult, WriteResult } from './storage';
+
+export interface Section<T> {
+  /** ISO time this section was measured (sections can come from different runs with --only). */
+  at: string;
+  seconds: number;
+  loadAvg: number[];
+  data?: T;
+  error?: string;
+}
+
+export interface QueriesData {
+  apps: number;
+  networks: number;
+  activeHourShare: number;
+  rows: { week: Record<string, number>; year: Record<string, number> };
+  buildSeconds: { week: number; year: number };
+  reps: number;
+  results: QueryResult[];
+}
+
+export interface StorageData {
+  history: StorageResult;
+  writes: WriteResult;
+}
+
+export interface Results {
+  machine: MachineInfo;
+  packetPath?: Section<PacketPathResult>;
+  scale?: Section<ScaleResult>;
+  collectorCpu?: Section<CollectorCpuResult>;
+  poll?: Section<PollResult>;
+  queries?: Section<QueriesData>;
+  storage?: Section<StorageData>;
+}
+
+export const SECTIONS = ['packetPath', 'scale', 'collectorCpu', 'poll', 'queries', 'storage'] as const;
+export type SectionName = (typeof SECTIONS)[number];

@@ -1,0 +1,97 @@
+/**
+ * Figure 6: storage per series and write time per poll. Bytes per row come from SQLite's
+ * dbstat over a year-long store; the per-series bound is the retention (lib/time
+ * RESOLUTIONS) times those row sizes for a series active in every bucket.
+ */
+import { rmSync } from 'node:fs';
+import { putCounterState } from '../db/queries/state';
+import { insertUsage, type UsageDelta } from '../db/queries/usage';
+import type { Db } from '../db/open';
+import { RESOLUTIONS } from '../lib/time';
+import { buildHistory, type HistoryDb } from './history';
+import { summarize, type Summary } from './stats';
+
+export interface StorageResult {
+  tables: Array<{ table: string; rows: number; bytes: number; bytesPerRow: number }>;
+  series: number;
+  /** Average usage bytes per series in the modelled year (sparse activity). */
+  modelledBytesPerSeries: number;
+  /** Steady-state bytes of a series active in every bucket, with one year of daily rows. */
+  alwaysActiveBytesPerSeriesYear: number;
+  /** What each further year adds to an always-active series (daily rows only). */
+  alwaysActiveBytesPerExtraYear: number;
+  fileBytes: number;
+}
+
+/** storageFromHistory measures row sizes in a built store and derives bytes per series per year. */
+export function storageFromHistory(h: HistoryDb): StorageResult {
+  const stat = h.db.prepare('SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name').all() as Array<{ name: string; bytes: number }>;
+  const bytesOf = (t: string) => stat.find((x) => x.name === t)?.bytes ?? 0;
+  const tables = RESOLUTIONS.map((r) => {
+    const rows = h.rows[r.table] ?? 0;
+    const bytes = bytesOf(r.table);
+    return { table: r.table, rows, bytes, bytesPerRow: rows ? bytes / rows : 0 };
+  });
+  let always = 0;
+  let extra = 0;
+  for (const r of RESOLUTIONS) {
+    const perRow = tables.find((t) => t.table === r.table)!.bytesPerRow;
+    const rowsKept = ((r.keepSeconds ?? 365 * 86400) / r.seconds);
+    always += rowsKept * perRow;
+    if (r.keepSeconds === null) extra = rowsKept * perRow;
+  }
+  const usageBytes = tables.reduce((a, t) => a + t.bytes, 0);
+  const pageSize = h.db.pragma('page_size', { simple: true }) as number;
+  const pages = h.db.pragma('page_count', { simple: true }) as number;
+  return { tables, series: h.seriesIds.length, modelledBytesPerSeries: usageBytes / h.seriesIds.length, alwaysActiveBytesPerSeriesYear: always, alwaysActiveBytesPerExtraYear: extra, fileBytes: pageSize * pages };
+}
+
+export interface WriteResult {
+  series: number;
+  polls: number;
+  /** insertUsage for every active series + counter state for 2 elements each, one transaction, ms. */
+  pollWrite: Summary;
+  /** insertUsage alone, one transaction, ms. */
+  usageOnly: Summary;
+}
+
+function deltas(ids: number[], k: number): UsageDelta[] {
+  return ids.map((seriesId, i) => ({ seriesId, rxBytes: 1000 + ((i * 7919 + k) % 100000), txBytes: 200 + (i % 1000), rxPackets: 10, txPackets: 3 }));
+}
+
+/** benchWrites times `polls` poll writes of `series` active series into a fresh on-disk store (WAL). */
+export function benchWrites(path: string, opts: { series: number; polls: number; now: number }): WriteResult {
+  rmSync(path, { force: true });
+  const h = buildHistory(path, { apps: Math.ceil(opts.series / 5), networks: 5, days: 0, activeHourShare: 0 }, opts.now);
+  const ids = h.seriesIds.slice(0, opts.series);
+  const db: Db = h.db;
+  const full: number[] = [];
+  const only: number[] = [];
+  const time = (fn: () => void) => {
+    const t0 = process.hrtime.bigint();
+    fn();
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  const warm = 10;
+  for (let k = 0; k < opts.polls + warm; k++) {
+    const ts = opts.now + k * 5;
+    const d = deltas(ids, k);
+    const a = time(() =>
+      db.transaction(() => {
+        insertUsage(db, ts, d);
+        for (const x of d) {
+          for (const set of ['acct_in', 'acct_out']) putCounterState(db, { setName: set, elemKey: `${x.seriesId}|wlan0`, tableHandle: 1, bytes: x.rxBytes * k, packets: k, seenAt: ts * 1000, expiresAt: ts * 1000 + 600_000 });
+        }
+      })(),
+    );
+    const b = time(() => db.transaction(() => insertUsage(db, ts + 2, d))());
+    if (k >= warm) {
+      full.push(a);
+      only.push(b);
+    }
+  }
+  db.close();
+  rmSync(path, { force: true });
+  for (const s of ['-wal', '-shm']) rmSync(path + s, { force: true });
+  return { series: ids.length, polls: opts.polls, pollWrite: summarize(full), usageOnly: summarize(only) };
+}

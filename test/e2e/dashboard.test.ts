@@ -8,6 +8,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openDb } from '../../db/open';
+import { putSourceStatus } from '../../db/queries/status';
+import { getOrCreateSeries, insertUsage } from '../../db/queries/usage';
 import { parseCsv } from '../../lib/csv';
 import type { ReportJson } from '../../lib/report';
 import { seedDb, type Seeded } from '../fixtures/seed';
@@ -85,8 +87,50 @@ describe('dashboard', () => {
     await screenshot(page, 'overview-all-7d');
   });
 
+  test('a custom period shows exactly that period', async () => {
+    const page = b.page;
+    await page.goto(`${dash.url}/?period=24h&net=all`);
+    await page.getByLabel('Period').selectOption('custom');
+    const local = (ts: number) => {
+      const d = new Date(ts * 1000);
+      const p = (n: number) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+    };
+    const until = Math.floor(seeded.now / 3600) * 3600 - 3 * 86400;
+    const since = until - 2 * 86400 - 5 * 3600;
+    await page.getByLabel('From', { exact: true }).fill(local(since));
+    await page.getByLabel('To', { exact: true }).fill(local(until));
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/period=custom/);
+    await page.getByTestId('range').filter({ hasText: 'Custom' }).waitFor();
+    const want = seeded.sum({ since, until });
+    assert.equal(await shownTotal(), want.rx + want.tx, 'whole hours: exact');
+  });
+
+  test('live: new traffic appears without a reload', async () => {
+    const page = b.page;
+    await page.goto(`${dash.url}/?period=24h&net=metered`);
+    const before = (await firstRow()).bytes;
+    await page.evaluate(() => ((window as unknown as { appnetMarker: number }).appnetMarker = 42));
+    const db = openDb(seeded.path);
+    try {
+      const sid = getOrCreateSeries(db, seeded.appIds.get('app:firefox')!, (db.prepare("SELECT id FROM interfaces WHERE name = 'wwan0'").get() as { id: number }).id, seeded.networkIds.get('iface:wwan0')!);
+      const now = Math.floor(Date.now() / 1000) - 5;
+      db.transaction(() => {
+        insertUsage(db, now, [{ seriesId: sid, rxBytes: 3 * 1024 ** 3, txBytes: 0, rxPackets: 1, txPackets: 0 }]);
+        putSourceStatus(db, { source: 'poll', ok: true, lastRun: now * 1000, durationMs: 10, error: null, detail: null });
+      })();
+      seeded.ledger.push({ ts: now - (now % 10), appKey: 'app:firefox', iface: 'wwan0', rx: 3 * 1024 ** 3, tx: 0 });
+    } finally {
+      db.close();
+    }
+    await page.waitForFunction((min) => Number(document.querySelector('[data-testid=app-table] tbody tr td[data-bytes]')?.getAttribute('data-bytes')) >= min, before + 3 * 1024 ** 3, { timeout: 30_000 });
+    assert.equal(await page.evaluate(() => (window as unknown as { appnetMarker?: number }).appnetMarker), 42, 'the page was refreshed in place, not reloaded');
+  });
+
   test('the CSV download holds the same rows as the JSON API', async () => {
     const page = b.page;
+    await page.goto(`${dash.url}/?period=7d&net=all`);
     const href = await page.getByTestId('csv-link').getAttribute('href');
     assert.ok(href);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('csv-link').click()]);

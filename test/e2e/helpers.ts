@@ -71,7 +71,7 @@ export async function startDashboard(opts: { db: string; tz?: string; env?: Reco
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
   const loginUrl = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`appnet serve did not start within 30 s:\n${out}`)), 30_000);
+    const timer = setTimeout(() => fail(new Error(`appnet serve did not start within 60 s:\n${out}`)), 60_000);
     const check = () => {
       const m = /dashboard at (http:\/\/\S+)/.exec(out);
       if (m) {

@@ -12,6 +12,8 @@
  *    first day; at most `maxApps` apps, in that order (first come, first kept). Everything
  *    else, including an app's traffic before its own label started, counts under app="(other)".
  *    Membership only grows and depends only on completed days, so no series ever shrinks.
+ *    (One exception: if more than maxApps apps start traffic on the store's very first day,
+ *    which of them keep a label is settled by app id only once that day is over.)
  *  - iface / network: the first `maxIfaces` interfaces and `maxNetworks` networks ever
  *    seen keep their names; later ones (container veths, hotel Wi-Fi) are "(other)".
  *  - unattributed traffic always has its own app value.

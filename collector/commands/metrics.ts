@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DEFAULT_DB } from '../config';
+import { DEFAULT_DB, loadConfig } from '../config';
 import { openDb, type Db } from '../../db/open';
 import { getMetricsSnapshot } from '../../db/queries/metrics';
 import { DEFAULT_LIMITS, renderMetrics, type LabelLimits } from '../../lib/metrics';
@@ -72,7 +72,7 @@ export function registerMetrics(program: Command): void {
     .option('--expose-to-network', 'allow a --listen address other machines can reach')
     .option('--max-apps <n>', `apps with their own label value (default ${DEFAULT_LIMITS.maxApps})`)
     .action(async (o: { db?: string; listen?: string; tokenFile?: string; exposeToNetwork?: boolean; maxApps?: string }) => {
-      const dbPath = o.db ?? process.env.APPNET_DB ?? DEFAULT_DB;
+      const dbPath = loadConfig({ db: o.db }).dbPath;
       const opts: MetricsListenOptions = { metricsListen: o.listen, metricsTokenFile: o.tokenFile, metricsExposeToNetwork: o.exposeToNetwork, metricsMaxApps: o.maxApps };
       if (!o.listen) {
         const db = openDb(dbPath, { readonly: true });

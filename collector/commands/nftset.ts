@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_DB } from '../config';
+import { DEFAULT_DB, loadConfig } from '../config';
 import { openDb } from '../../db/open';
 import { DROPIN_NAME, NFTSET_MIN_SYSTEMD, nftSetDropIn, parseSystemdVersion, systemUnitOfAppKey } from '../../lib/nft/nftset';
 
@@ -98,7 +98,7 @@ export function runNftSet(opts: NftSetOptions, log: (line: string) => void = (l)
     log(`appnet: systemd ${version ?? 'is not running'}${version !== null ? ` is older than ${NFTSET_MIN_SYSTEMD}` : ''}: no NFTSet= drop-ins; the collector re-binds restarted services itself`);
     return null;
   }
-  const plan = planDropIns(dir, firewallApps(opts.db ?? process.env.APPNET_DB ?? DEFAULT_DB));
+  const plan = planDropIns(dir, firewallApps(loadConfig({ db: opts.db }).dbPath));
   for (const w of plan.write) log(`${opts.dryRun ? 'would write' : 'write'} ${w.path}`);
   for (const r of plan.remove) log(`${opts.dryRun ? 'would remove' : 'remove'} ${r}`);
   if (opts.dryRun) return plan;

@@ -7,6 +7,10 @@ import { z } from 'zod';
 import { isIfname } from '../nft/names';
 import { isAppSelector, parseBytes, parsePorts, parseRemote, type PortRange } from './values';
 
+// The rule form validates in the browser too, under a CSP without 'unsafe-eval': zod's JIT
+// probes `new Function` and Chromium reports that probe as a CSP violation (docs/security.md).
+z.config({ jitless: true });
+
 export const DIRECTIONS = ['in', 'out', 'both'] as const;
 export const ACTIONS = ['allow', 'drop', 'reject', 'count'] as const;
 export const PROTOCOLS = ['any', 'tcp', 'udp', 'icmp'] as const;

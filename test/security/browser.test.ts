@@ -79,6 +79,12 @@ test('the pages load, hydrate and work under the strict CSP with zero violations
   await form.getByRole('button', { name: 'Save' }).click();
   await form.getByText('Saved.').waitFor();
   assert.ok(networks().some((n) => n.cycle_start_day === 17), 'the same-origin form saved');
+  // The dashboard's own fetch() of a JSON API carries its Origin, so the session may change state.
+  const created = await page.evaluate(async () => {
+    const r = await fetch('/api/rules', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ app: 'nginx.service', direction: 'out', action: 'drop', remote: '192.0.2.0/24' }) });
+    return r.status;
+  });
+  assert.equal(created, 201, 'a same-origin JSON POST from the page is accepted');
   assert.deepEqual(violations, []);
 });
 

@@ -1,9 +1,9 @@
 /** Everything the App detail page shows. */
 import type { Db } from '../../db/open';
 import {
-  getApp, getAppCgroups, getAppLastActive, getAppNetworkTotals, getAppSeriesByNetwork,
-  type AppCgroup, type AppRow, type NetworkTotal,
-} from '../../db/queries/dashboard';
+  getApp, getAppCgroups, getAppLastActive, getAppNetworkTotals, getAppSeriesByNetwork, type AppCgroup, type AppRow,
+} from '../../db/queries/app-detail';
+import type { NetworkTotal } from '../../db/queries/dashboard';
 import { bucketsOf, chartGrid, pivot } from './chart';
 import type { ChartSeries } from './overview';
 import { listProcesses, type ProcessInfo } from './processes';

@@ -1,6 +1,6 @@
 /** The Networks page: every network with its plan, usage this billing cycle and a projection. */
 import type { Db } from '../../db/open';
-import { getNetworks, getNetworkUsage, type NetworkRow } from '../../db/queries/dashboard';
+import { getNetworks, getNetworkUsage, type NetworkRow } from '../../db/queries/network-settings';
 import { cycleBounds } from '../../lib/period';
 
 export interface NetworkCard extends NetworkRow {

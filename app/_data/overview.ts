@@ -1,6 +1,7 @@
 /** Everything the Overview page shows, read in two passes (exact totals; one chart table) as plain objects. */
 import type { Db } from '../../db/open';
-import { getAppPoints, getDataState, getNetworks, getPointTotals, getSeriesTotals, type NetworkTotal, type SeriesTotalRow } from '../../db/queries/dashboard';
+import { getAppPoints, getDataState, getPointTotals, getSeriesTotals, type NetworkTotal, type SeriesTotalRow } from '../../db/queries/dashboard';
+import { getNetworks } from '../../db/queries/network-settings';
 import { UNATTRIBUTED_KEY } from '../../lib/identity';
 import { bucketsOf, chartGrid, pivot } from './chart';
 import { getConfig } from './config';

@@ -1,7 +1,7 @@
 /** The filters every dashboard page shares (period + network), parsed from the URL with zod. */
 import { z } from 'zod';
 import type { Db } from '../../db/open';
-import { getCycleStartDay } from '../../db/queries/dashboard';
+import { getCycleStartDay } from '../../db/queries/network-settings';
 import type { UsageFilter } from '../../db/queries/usage';
 import { PERIOD_LABELS, PERIODS, resolvePeriod, type PeriodName } from '../../lib/period';
 

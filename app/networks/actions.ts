@@ -1,7 +1,7 @@
 'use server';
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { updateNetworkSettings } from '../../db/queries/dashboard';
+import { updateNetworkSettings } from '../../db/queries/network-settings';
 import { requirePageAuth } from '../_data/auth';
 import { withWritableStore } from '../_data/db';
 

@@ -2,7 +2,8 @@
 import type { Db } from '../open';
 import { resolvePeriod } from '../../lib/period';
 import type { ReportQuery, ReportRow } from '../../lib/report';
-import { getCycleStartDay, getReportRows } from './dashboard';
+import { getReportRows } from './dashboard';
+import { getCycleStartDay } from './network-settings';
 import type { UsageFilter } from './usage';
 
 export interface Report {

@@ -11,10 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openDb, type Db } from '../../db/open';
-import {
-  getAppLastActive, getAppSeriesByNetwork, getDataState, getNetworks, getNetworkTotals, getNetworkUsage, getReportRows,
-  getAppPoints, getPointTotals, getSeriesTotals, updateNetworkSettings,
-} from '../../db/queries/dashboard';
+import { getAppLastActive, getAppSeriesByNetwork } from '../../db/queries/app-detail';
+import { getAppPoints, getDataState, getNetworkTotals, getPointTotals, getReportRows, getSeriesTotals } from '../../db/queries/dashboard';
+import { getNetworks, getNetworkUsage, updateNetworkSettings } from '../../db/queries/network-settings';
 import { getReport } from '../../db/queries/report';
 import { getOrCreateSeries, getTopApps, insertUsage } from '../../db/queries/usage';
 import { upsertApp } from '../../db/queries/apps';

@@ -1,0 +1,63 @@
+/** SQL fragments shared by the dashboard's read queries (not queries themselves). */
+import { RESOLUTIONS, splitRange, type UsageTable } from '../../lib/time';
+import { seriesFilterSql, type UsageFilter } from './usage';
+
+/**
+ * A chart's grid: buckets of one roll-up table starting in [from, until), drawn as points `step`
+ * seconds apart (from + k·step; the caller merges buckets); usage_1d keeps its local-midnight buckets.
+ */
+export interface ChartGrid {
+  table: UsageTable;
+  from: number;
+  step: number;
+}
+
+const TABLES = new Set<string>(RESOLUTIONS.map((r) => r.table));
+
+export function checkTable(t: string): UsageTable {
+  if (!TABLES.has(t)) throw new Error(`unknown usage table ${t}`);
+  return t as UsageTable;
+}
+
+/** and appends a condition to a WHERE clause that may be empty. */
+export function and(where: string, cond: string): string {
+  return where ? `${where} AND ${cond}` : `WHERE ${cond}`;
+}
+
+/**
+ * totalsCte sums a period's roll-up rows per series (and per bucket when byTs) before any join:
+ * the joins then run once per series instead of once per row. Each range piece is summed on its
+ * own, restricted to the filter's series; on usage_1d that restriction probes the (series_id, ts)
+ * index series by series (migration 003), so a year over thousands of series needs no sort.
+ * The result is the CTE `t(series_id[, ts], rx, tx, rxp, txp)`.
+ */
+export function totalsCte(f: UsageFilter, now: number, opts: { byTs?: boolean; appId?: number } = {}): { sql: string; params: Array<string | number> } {
+  const w = seriesFilterSql(f);
+  const key = opts.byTs ? 'series_id, ts' : 'series_id';
+  const scope = `SELECT s.id FROM series s JOIN interfaces i ON i.id = s.iface_id JOIN networks n ON n.id = s.network_id
+         ${opts.appId === undefined ? w.sql : and(w.sql, 's.app_id = ?')}`;
+  const scopeParams = opts.appId === undefined ? w.params : [...w.params, opts.appId];
+  const params: Array<string | number> = [];
+  const parts = splitRange(f.since, f.until, now).map((p) => {
+    params.push(...scopeParams, p.from, p.to);
+    return `SELECT ${key}, SUM(rx_bytes) AS rx, SUM(tx_bytes) AS tx, SUM(rx_packets) AS rxp, SUM(tx_packets) AS txp
+         FROM ${checkTable(p.table)} WHERE series_id IN (${scope}) AND ts >= ? AND ts < ? GROUP BY ${key}`;
+  });
+  const body = parts.length ? parts.join('\n         UNION ALL ') : 'SELECT 0 AS series_id, 0 AS ts, 0 AS rx, 0 AS tx, 0 AS rxp, 0 AS txp WHERE 0';
+  return {
+    sql: `WITH p AS (${body}),
+       t AS (SELECT ${key}, SUM(rx) AS rx, SUM(tx) AS tx, SUM(rxp) AS rxp, SUM(txp) AS txp FROM p GROUP BY ${key})`,
+    params,
+  };
+}
+
+/** seriesJoins joins only what a filter needs to a per-row scan of `u` (the series row always). */
+export function seriesJoins(f: UsageFilter): string {
+  let j = 'JOIN series s ON s.id = u.series_id';
+  if (f.ifaces && f.ifaces.length) j += ' JOIN interfaces i ON i.id = s.iface_id';
+  if (f.metered !== undefined) j += ' JOIN networks n ON n.id = s.network_id';
+  return j;
+}
+
+export const T_JOINS = `JOIN series s ON s.id = t.series_id JOIN apps a ON a.id = s.app_id
+       JOIN interfaces i ON i.id = s.iface_id JOIN networks n ON n.id = s.network_id`;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { hasNetAdmin, loadConfig, type CollectorOptions } from '../config';
 import { startCollector } from '../loop';
+import { addMetricsListenOptions, startMetricsFromOptions, type MetricsListenOptions } from './metrics';
 
 /** requireNetAdmin stops with one clear line when the process may not change netfilter. */
 export function requireNetAdmin(): void {
@@ -19,18 +20,21 @@ export function requireNetAdmin(): void {
 
 /** registerCollect adds `appnet collect`. */
 export function registerCollect(program: Command): void {
-  program
+  const cmd = program
     .command('collect')
     .description('count traffic per application in the kernel and store it (runs in the foreground)')
     .option('--db <path>', 'SQLite store (default /var/lib/appnet/appnet.db or $APPNET_DB)')
     .option('--interval <seconds>', 'seconds between polls', '5')
     .option('--element-timeout <seconds>', 'idle seconds before the kernel drops a per-app counter', '600')
-    .option('--once', 'poll once and exit')
-    .action(async (opts: CollectorOptions) => {
+    .option('--once', 'poll once and exit');
+  addMetricsListenOptions(cmd).action(async (opts: CollectorOptions & MetricsListenOptions) => {
       requireNetAdmin();
       const cfg = loadConfig(opts);
+      // The listener first: a refused --metrics-listen stops before anything is counted.
+      const metrics = await startMetricsFromOptions(opts, cfg.dbPath);
       const c = startCollector(cfg);
       process.stderr.write(`appnet: collecting every ${cfg.intervalSec} s into ${cfg.dbPath}\n`);
       await c.stopped;
+      await metrics?.close();
     });
 }

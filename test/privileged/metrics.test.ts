@@ -13,6 +13,8 @@ import { APPNET, peerTruth, sleep, startCollector, systemdSkeleton, tempDir, TRA
 
 const node = process.execPath;
 const PORT = 9477;
+/** The collector's own listener (`appnet collect --metrics-listen`). */
+const COLLECTOR_PORT = 9479;
 
 type Samples = Map<string, number>;
 
@@ -68,7 +70,7 @@ describe('Prometheus metrics from real traffic', () => {
     await s.spawn([node, TRAFFIC, 'serve-tcp', wlan.peerV4, '7002', 'source:3000000'], { net: 'peer' });
     await waitListening(s, 7001, { net: 'peer' });
     await waitListening(s, 7002, { net: 'peer' });
-    collector = await startCollector(s, db, { interval: 1 });
+    collector = await s.spawn([node, APPNET, 'collect', '--db', db, '--interval', '1', '--element-timeout', '60', '--metrics-listen', `127.0.0.1:${COLLECTOR_PORT}`]);
     await waitForPoll(db, Date.now());
     listener = await s.spawn([node, APPNET, 'metrics', '--db', db, '--listen', `127.0.0.1:${PORT}`]);
     await waitListening(s, PORT);
@@ -103,6 +105,11 @@ describe('Prometheus metrics from real traffic', () => {
     assert.ok(sample(m, 'appnet_nft_set_elements', { set: 'acct_out' }) >= 1, 'acct_out holds the elements of our apps');
     assert.ok(sample(m, 'appnet_nft_set_size', { set: 'acct_out' }) > 1000);
     assert.ok(sample(m, 'appnet_collector_poll_duration_seconds', {}) > 0);
+    // The collector's own listener serves the same store.
+    const own = await scrape({}, COLLECTOR_PORT);
+    assert.equal(own.status, 200);
+    assert.equal(promtool(own.text).code, 0);
+    within(sample(parseSamples(own.text), 'appnet_app_bytes_total', { app: 'backup.service', ...wl, direction: 'out' }), t.get('in-7001')!.bytes, 1, 'backup.service bytes out (collect --metrics-listen)');
   });
 
   test('counters never go down across a SIGKILL and restart of the collector, and count the new traffic', async () => {
@@ -143,6 +150,9 @@ describe('Prometheus metrics from real traffic', () => {
   });
 
   test('a listen address other machines can reach is refused without the expose flag', async () => {
+    const c = await s.exec([node, APPNET, 'collect', '--db', db, '--once', '--metrics-listen', `0.0.0.0:${PORT + 3}`]);
+    assert.notEqual(c.code, 0, 'collect refuses a non-loopback --metrics-listen');
+    assert.match(c.stderr, /refusing to serve metrics on 0\.0\.0\.0/);
     const r = await s.exec([node, APPNET, 'metrics', '--db', db, '--listen', `${wlan.v4}:${PORT + 2}`]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /refusing to serve metrics on 10\.200\.21\.1/);

@@ -41,9 +41,10 @@ function logout(req: IncomingMessage, res: ServerResponse, auth: SessionAuthorit
   res.end();
 }
 
-function loginGet(res: ServerResponse, url: URL, auth: SessionAuthority, nonce: string): void {
+function loginGet(req: IncomingMessage, res: ServerResponse, url: URL, auth: SessionAuthority, nonce: string): void {
   const code = url.searchParams.get('t');
-  if (code === null) return sendHtml(res, 200, page(nonce, 'Sign in to the dashboard.'));
+  // HEAD (link previews, probes) must not use up a one-time code.
+  if (code === null || req.method === 'HEAD') return sendHtml(res, 200, page(nonce, 'Sign in to the dashboard.'));
   const session = auth.redeemLoginCode(code);
   if (session) return signedIn(res, auth, session);
   sendHtml(res, 401, page(nonce, 'This login link is invalid, expired or was already used.'));
@@ -68,7 +69,7 @@ export async function handleLogin(req: IncomingMessage, res: ServerResponse, url
   const method = req.method ?? 'GET';
   if (url.pathname === '/logout') logout(req, res, auth);
   else if (url.pathname !== '/login') return false;
-  else if (method === 'GET' || method === 'HEAD') loginGet(res, url, auth, nonce);
+  else if (method === 'GET' || method === 'HEAD') loginGet(req, res, url, auth, nonce);
   else if (method === 'POST') await loginPost(req, res, auth, nonce);
   else sendStatus(res, 405, { Allow: 'GET, POST' });
   return true;

@@ -96,6 +96,7 @@ test('the one-time login URL sets an HttpOnly SameSite=Strict cookie, redirects 
   const m = /^appnet: dashboard at (http:\/\/\S+)$/m.exec(out.stdout);
   assert.ok(m, out.stdout);
   const u2 = new URL(m[1]);
+  assert.equal((await raw(d, { method: 'HEAD', path: u2.pathname + u2.search })).status, 200, 'HEAD does not use the code up');
   const first = await raw(d, { path: u2.pathname + u2.search });
   assert.equal(first.status, 303);
   assert.equal(first.headers.location, '/');

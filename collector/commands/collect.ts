@@ -28,13 +28,13 @@ export function registerCollect(program: Command): void {
     .option('--element-timeout <seconds>', 'idle seconds before the kernel drops a per-app counter', '600')
     .option('--once', 'poll once and exit');
   addMetricsListenOptions(cmd).action(async (opts: CollectorOptions & MetricsListenOptions) => {
-      requireNetAdmin();
-      const cfg = loadConfig(opts);
-      // The listener first: a refused --metrics-listen stops before anything is counted.
-      const metrics = await startMetricsFromOptions(opts, cfg.dbPath);
-      const c = startCollector(cfg);
-      process.stderr.write(`appnet: collecting every ${cfg.intervalSec} s into ${cfg.dbPath}\n`);
-      await c.stopped;
-      await metrics?.close();
-    });
+    requireNetAdmin();
+    const cfg = loadConfig(opts);
+    // The listener first: a refused --metrics-listen stops before anything is counted.
+    const metrics = await startMetricsFromOptions(opts, cfg.dbPath);
+    const c = startCollector(cfg);
+    process.stderr.write(`appnet: collecting every ${cfg.intervalSec} s into ${cfg.dbPath}\n`);
+    await c.stopped;
+    await metrics?.close();
+  });
 }

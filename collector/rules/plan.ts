@@ -15,11 +15,15 @@ import { firewallCommands, type FirewallPlan, type FwApp, type FwIface, type FwO
 import { parseFirewallCounters } from '../../lib/nft/firewall-parse';
 import { cycleStart } from '../../lib/rules/cycle';
 import { validateAppPolicy, validateRule } from '../../lib/rules/model';
+import { readTree } from './watch';
 
 export interface PlanOptions {
   /** Unix seconds; defaults to now. */
   now?: number;
-  /** When set, cgroups whose directory vanished since the caller listed them are left out (a dead path fails the batch). */
+  /**
+   * When set, the tree under it is re-read and merged in, and cgroups whose directory
+   * vanished since the caller listed them are left out (a dead path fails the batch).
+   */
   cgroupRoot?: string;
 }
 
@@ -87,7 +91,12 @@ export function planFirewall(db: Db, liveCgroups: readonly (string | { path: str
   const now = opts.now ?? Math.floor(Date.now() / 1000);
   const desired = loadDesired(db, now);
   let cgroups = liveCgroups.map((c) => (typeof c === 'string' ? c : c.path));
-  if (opts.cgroupRoot) cgroups = cgroups.filter((p) => existsSync(join(opts.cgroupRoot as string, p)));
+  if (opts.cgroupRoot) {
+    // Re-read the tree right before building: a scope created since the caller's scan
+    // (e.g. by `appnet run`) must not lose its element to a batch built from an older list.
+    const root = opts.cgroupRoot;
+    cgroups = [...new Set([...cgroups, ...readTree(root).map((e) => e.path)])].filter((p) => existsSync(join(root, p)));
+  }
   const fwIfaces: FwIface[] = ifaces.map((i) => ({ name: i.name, kind: i.kind, metered: i.metered ?? i.kind === 'mobile' }));
   const plan = firewallCommands({
     rules: desired.fwRules,

@@ -20,6 +20,14 @@ function withNet(query: string, net: string): string {
   return q.toString();
 }
 
+/** headline asks the page's question for the chosen network filter. */
+function headline(net: string, networks: Array<{ id: number; name: string }>): string {
+  if (net === 'metered') return 'Which apps used my mobile data';
+  if (net.startsWith('iface:')) return `Which apps used ${net.slice(6)}`;
+  if (net.startsWith('net:')) return `Which apps used ${networks.find((n) => `net:${n.id}` === net)?.name ?? 'this network'}`;
+  return 'Which apps used the network';
+}
+
 type Search = Promise<Record<string, string | string[] | undefined>>;
 
 /** Overview: which apps used the network in the chosen period, on the chosen networks. */
@@ -39,7 +47,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Sea
       <AutoRefresh seconds={getConfig().refreshSeconds} />
       <div className="pagehead">
         <div>
-          <h1>Which apps used the network</h1>
+          <h1>{headline(view.net, networks)}</h1>
           <p className="muted small" data-testid="range">
             {view.periodLabel}: {formatDateTime(view.since)} – {formatDateTime(view.until)}
             {status.lastPoll !== null && <> · last poll {formatAgo(status.lastPoll, now)}</>}

@@ -7,10 +7,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chooseWebUser, parsePasswd } from '../../lib/security/passwd';
+import { freePort } from '../e2e/helpers';
 import { seedDb } from '../fixtures/seed';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -30,18 +30,7 @@ export interface Dashboard {
   stop(): Promise<void>;
 }
 
-/** freePort asks the kernel for an unused loopback port. */
-export async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => ok(port));
-    });
-  });
-}
+export { freePort };
 
 /** prepareStore seeds a store and gives the web account's group access (what the collector must do as root). */
 export function prepareStore(dir: string): string {

@@ -5,12 +5,15 @@ import { getCycleStartDay } from '../../db/queries/network-settings';
 import type { UsageFilter } from '../../db/queries/usage';
 import { PERIOD_LABELS, PERIODS, resolvePeriod, type PeriodName } from '../../lib/period';
 
-/** A `<input type=datetime-local>` value or ISO-8601; read in local time when it has no offset. */
-const localTime = z
-  .string()
-  .trim()
-  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?([+-]\d{2}:\d{2}|Z)?$/)
-  .transform((s) => Math.floor(new Date(s.length === 10 ? `${s}T00:00` : s).getTime() / 1000));
+/** A `<input type=datetime-local>` value, ISO-8601 (local time when it has no offset) or unix seconds. */
+const localTime = z.union([
+  z.string().trim().regex(/^\d{9,11}$/).transform(Number),
+  z
+    .string()
+    .trim()
+    .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?([+-]\d{2}:\d{2}|Z)?$/)
+    .transform((s) => Math.floor(new Date(s.length === 10 ? `${s}T00:00` : s).getTime() / 1000)),
+]);
 
 const first = (v: unknown) => (Array.isArray(v) ? v[0] : v);
 

@@ -59,3 +59,14 @@ test('app detail: per-network totals and both direction charts', () => {
   assert.ok(d.chart.down.some((p) => p[d.chart.series[0].key] > 0));
   assert.equal(getAppDetail(db, 999_999, view, now), null);
 });
+
+test('parseView reads custom periods as datetime-local, ISO-8601 or unix seconds, and falls back on nonsense', () => {
+  const a = parseView(db, { period: 'custom', since: String(now - 365 * 86400), until: String(now) }, now);
+  assert.deepEqual([a.since, a.until], [now - 365 * 86400, now]);
+  const b = parseView(db, { period: 'custom', since: '2026-07-01T00:00:00Z', until: '2026-07-02' }, now);
+  assert.equal(b.since, Date.UTC(2026, 6, 1) / 1000);
+  const c = parseView(db, { period: 'bogus', net: 'iface:eth0;drop', since: 'x' }, now);
+  assert.deepEqual([c.period, c.net, c.until - c.since], ['24h', 'all', 86400]);
+  const d = parseView(db, { period: 'cycle', net: 'metered' }, now);
+  assert.equal(new Date(d.since * 1000).getDate(), 5, 'the metered network\'s cycle starts on the 5th');
+});

@@ -245,6 +245,9 @@ export async function poll(ctx: PollContext): Promise<PollReport> {
     warnIfFull(ctx, snap, now);
   }
   report.durationMs = performance.now() - t0;
+  if (report.durationMs > (ctx.cfg.elementTimeoutSec * 1000) / 4) {
+    ctx.log('warn', `a poll took ${Math.round(report.durationMs)} ms, over a quarter of the ${ctx.cfg.elementTimeoutSec} s element timeout: counters of cgroups that just ended may expire unread`);
+  }
   putSourceStatus(ctx.db, { source: 'poll', ok: report.ok, lastRun: now, durationMs: report.durationMs, error: report.ok ? null : 'see the failing source', detail: report });
   return report;
 }

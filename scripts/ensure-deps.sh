@@ -31,6 +31,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 # The dashboard runs from a production build; rebuild when any source is newer than it.
-if [ ! -f .next/BUILD_ID ] || [ -n "$(find app components lib db next.config.js package-lock.json -newer .next/BUILD_ID -print -quit 2>/dev/null)" ]; then
-  npx next build >&2
+# The lock keeps two builds (say, a test run and a developer's build) off the same .next.
+if [ ! -f .next/BUILD_ID ] || [ -n "$(find app components lib db public next.config.js package-lock.json -newer .next/BUILD_ID -print -quit 2>/dev/null)" ]; then
+  flock /tmp/appnet-next.lock npx next build >&2
 fi

@@ -62,8 +62,11 @@ export async function benchCollectorCpu(s: Sandbox, opts: { windowSec: number; i
   const servers = await startTcpServers(s, link, 'egress', { iperf: 5401, rr: 5402 }, { realtime: false });
   try {
     procs.push(await s.spawn([process.execPath, join(ROOT, 'bin', 'appnet.mjs'), 'collect', '--db', db, '--interval', String(opts.intervalSec)], { cgroup: COLLECTOR_CG }));
-    if (hasNethogs) procs.push(await s.spawn(['nethogs', '-t', '-d', String(opts.intervalSec), link.name], { cgroup: NETHOGS_CG }));
+    if (hasNethogs) procs.push(await s.spawn(['nethogs', '-t', '-C', '-d', String(opts.intervalSec), link.name], { cgroup: NETHOGS_CG }));
+    const exited: string[] = [];
+    procs.forEach((p, i) => void p.done.then((r) => exited.push(`${i ? 'nethogs' : 'collector'} exited (${r.code ?? r.signal}): ${r.stderr.trim().slice(-500)}`)));
     await sleep(Math.max(6, opts.intervalSec + 2) * 1000);
+    if (exited.length) throw new Error(exited.join('; '));
     const base = await linkIpBytes(s, link);
     const windows: CpuWindow[] = [];
     const measure = async (phase: string, load: () => Promise<unknown>) => {
@@ -87,6 +90,7 @@ export async function benchCollectorCpu(s: Sandbox, opts: { windowSec: number; i
     );
     await measure('udp64-flood', () => udpPps(s, link, 'egress', { secs: opts.windowSec, len: 64, realtime: false }));
     await sleep((opts.intervalSec + 2) * 1000);
+    if (exited.length) throw new Error(exited.join('; '));
     const peer = await linkIpBytes(s, link);
     const store = openDb(db, { readonly: true });
     const now = Math.floor(Date.now() / 1000);
@@ -113,7 +117,7 @@ export async function benchCollectorCpu(s: Sandbox, opts: { windowSec: number; i
       collectorOverNethogs,
       saturationOverIdle: { collector: satC, nethogs: hasNethogs ? satN : null },
       accuracy,
-      nethogs: hasNethogs ? 'nethogs 0.8.7 (Debian), -t -d INTERVAL on the link' : null,
+      nethogs: hasNethogs ? 'nethogs 0.8.7 (Debian), -t -C (TCP and UDP) -d INTERVAL on the link' : null,
     };
   } finally {
     for (const p of procs) s.kill(p.pid, 'SIGTERM');

@@ -5,6 +5,7 @@ import type { PacketPathResult } from './packet-path';
 import type { PollResult } from './poll';
 import type { QueryResult } from './queries';
 import type { ScaleResult } from './scale';
+import type { Summary } from './stats';
 import type { StorageResult, WriteResult } from './storage';
 
 export interface Section<T> {
@@ -31,6 +32,12 @@ export interface StorageData {
   writes: WriteResult;
 }
 
+export interface PageLoadData {
+  reps: number;
+  /** Navigation start → stacked chart drawn, ms, per overview period. */
+  periods: Record<string, Summary>;
+}
+
 export interface Results {
   machine: MachineInfo;
   packetPath?: Section<PacketPathResult>;
@@ -39,7 +46,8 @@ export interface Results {
   poll?: Section<PollResult>;
   queries?: Section<QueriesData>;
   storage?: Section<StorageData>;
+  pageLoad?: Section<PageLoadData>;
 }
 
-export const SECTIONS = ['packetPath', 'scale', 'collectorCpu', 'poll', 'queries', 'storage'] as const;
+export const SECTIONS = ['packetPath', 'scale', 'collectorCpu', 'poll', 'queries', 'storage', 'pageLoad'] as const;
 export type SectionName = (typeof SECTIONS)[number];

@@ -1,7 +1,8 @@
 /**
  * npm run bench: runs every benchmark (or --only=packetPath,poll,…), each real-kernel one
  * in its own sandbox, writes bench/results.json (merged with the sections not re-run)
- * and renders BENCHMARKS.md from it. --quick runs fewer, shorter trials.
+ * and renders BENCHMARKS.md from it. --quick runs fewer, shorter trials; --render-only
+ * re-renders BENCHMARKS.md from bench/results.json without measuring.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -15,10 +16,12 @@ import { benchPacketPath } from './packet-path';
 import { benchPoll } from './poll';
 import { benchQueries } from './queries';
 import { renderReport } from './report';
-import { SECTIONS, type QueriesData, type Results, type Section, type SectionName, type StorageData } from './results';
+import { SECTIONS, type PageLoadData, type QueriesData, type Results, type Section, type SectionName, type StorageData } from './results';
 import { benchScale } from './scale';
 import { benchWrites, storageFromHistory } from './storage';
+import { summarize } from './stats';
 import { buildNetbench, OUT_DIR } from './traffic';
+import { shareableDir, shareDb } from '../test/e2e/helpers';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(HERE, 'results.json');
@@ -27,7 +30,7 @@ const REPORT = join(HERE, '..', 'BENCHMARKS.md');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only='));
-const only = onlyArg ? (onlyArg.slice(7).split(',') as SectionName[]) : [...SECTIONS];
+const only: SectionName[] = args.includes('--render-only') ? [] : onlyArg ? (onlyArg.slice(7).split(',') as SectionName[]) : [...SECTIONS];
 for (const o of only) if (!SECTIONS.includes(o)) throw new Error(`unknown section '${o}'; known: ${SECTIONS.join(', ')}`);
 
 const log = (l: string) => process.stdout.write(`${l}\n`);
@@ -64,13 +67,24 @@ async function section<T>(name: SectionName, fn: () => Promise<T>): Promise<Sect
   }
 }
 
-async function queriesAndStorage(): Promise<{ q?: Section<QueriesData>; st?: Section<StorageData> }> {
+/** pageLoad times the overview in headless Chromium, inside a sandbox, on the year store. */
+async function pageLoad(yearDb: string): Promise<PageLoadData> {
+  if (!existsSync(join(HERE, '..', '.next', 'BUILD_ID'))) throw new Error('no production build (.next/BUILD_ID): run `next build` first');
+  const reps = quick ? 3 : 8;
+  shareDb(yearDb);
+  // Hold the build lock so nobody rebuilds .next under the running server.
+  const out = await inSandbox((s) => s.execOk(['flock', '/tmp/appnet-next.lock', process.execPath, '--import', 'tsx', join(HERE, 'probe', 'page-probe.ts'), yearDb, String(reps)], { timeoutMs: 900_000 }));
+  const raw = JSON.parse(out.trim().split('\n').pop() ?? '{}') as Record<string, number[]>;
+  return { reps, periods: Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, summarize(v)])) };
+}
+
+async function queriesAndStorage(): Promise<{ q?: Section<QueriesData>; st?: Section<StorageData>; pl?: Section<PageLoadData> }> {
   const now = Math.floor(Date.now() / 1000);
-  const shape = { apps: 500, networks: 5, activeHourShare: 0.1 };
-  const paths = { week: join(OUT_DIR, 'history-week.db'), year: join(OUT_DIR, 'history-year.db') };
-  const clean = () => {
-    for (const p of Object.values(paths)) for (const s of ['', '-wal', '-shm']) rmSync(p + s, { force: true });
-  };
+  const shape = { apps: 500, networks: 5, activeHourShare: 0.04 };
+  // A directory the dashboard can still read after it drops root (page load).
+  const dir = shareableDir('appnet-bench-');
+  const paths = { week: join(dir, 'history-week.db'), year: join(dir, 'history-year.db') };
+  const clean = () => rmSync(dir, { recursive: true, force: true });
   clean();
   try {
     let t = Date.now();
@@ -80,7 +94,7 @@ async function queriesAndStorage(): Promise<{ q?: Section<QueriesData>; st?: Sec
     const year = buildHistory(paths.year, { ...shape, days: 365 }, now);
     const yearSec = (Date.now() - t) / 1000;
     log(`   built stores: week ${weekSec.toFixed(1)} s, year ${yearSec.toFixed(1)} s`);
-    const out: { q?: Section<QueriesData>; st?: Section<StorageData> } = {};
+    const out: { q?: Section<QueriesData>; st?: Section<StorageData>; pl?: Section<PageLoadData> } = {};
     if (only.includes('queries')) {
       const reps = quick ? 8 : 20;
       out.q = await section('queries', async () => ({ ...shape, rows: { week: week.rows, year: year.rows }, buildSeconds: { week: weekSec, year: yearSec }, reps, results: benchQueries(week, year, { reps }) }));
@@ -90,6 +104,7 @@ async function queriesAndStorage(): Promise<{ q?: Section<QueriesData>; st?: Sec
     }
     week.db.close();
     year.db.close();
+    if (only.includes('pageLoad')) out.pl = await section('pageLoad', () => pageLoad(paths.year));
     return out;
   } finally {
     clean();
@@ -99,16 +114,17 @@ async function queriesAndStorage(): Promise<{ q?: Section<QueriesData>; st?: Sec
 async function main(): Promise<void> {
   const t0 = Date.now();
   const prev: Partial<Results> = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Partial<Results>) : {};
-  const res: Results = { ...prev, machine: machineInfo() };
+  const res: Results = { ...prev, machine: only.length || !prev.machine ? machineInfo() : prev.machine };
   if (only.some((o) => ['packetPath', 'scale', 'collectorCpu'].includes(o))) buildNetbench();
-  if (only.includes('packetPath')) res.packetPath = await section('packetPath', () => inSandbox((s) => benchPacketPath(s, { rounds: quick ? 2 : 5, secs: quick ? 0.3 : 0.5, log })));
+  if (only.includes('packetPath')) res.packetPath = await section('packetPath', () => inSandbox((s) => benchPacketPath(s, { rounds: quick ? 2 : 4, secs: quick ? 0.3 : 0.5, log })));
   if (only.includes('scale')) res.scale = await section('scale', () => inSandbox((s) => benchScale(s, { apps: 10_000, rules: 500, rounds: quick ? 1 : 3, secs: quick ? 0.3 : 0.5, log })));
   if (only.includes('collectorCpu')) res.collectorCpu = await section('collectorCpu', () => inSandbox((s) => benchCollectorCpu(s, { windowSec: quick ? 10 : 15, intervalSec: 5, log })));
-  if (only.includes('poll')) res.poll = await section('poll', () => inSandbox((s) => benchPoll(s, { sizes: [100, 300, 1000, 10_000], reps: quick ? 5 : 10, plainBudgetMs: 2000, log })));
-  if (only.includes('queries') || only.includes('storage')) {
-    const { q, st } = await queriesAndStorage();
+  if (only.includes('poll')) res.poll = await section('poll', () => inSandbox((s) => benchPoll(s, { sizes: [100, 300, 1000, 10_000], reps: quick ? 5 : 8, plainBudgetMs: 2000, log })));
+  if (only.includes('queries') || only.includes('storage') || only.includes('pageLoad')) {
+    const { q, st, pl } = await queriesAndStorage();
     if (q) res.queries = q;
     if (st) res.storage = st;
+    if (pl) res.pageLoad = pl;
   }
   writeFileSync(RESULTS, JSON.stringify(res, null, 1) + '\n');
   writeFileSync(REPORT, renderReport(res));

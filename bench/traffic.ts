@@ -69,6 +69,19 @@ function realtime(argv: string[], cpu = 0): string[] {
   return ['chrt', '-f', '50', 'taskset', '-c', String(cpu), ...argv];
 }
 
+/**
+ * waitListening polls `ss` on one side until a socket listens on `port`: under load a
+ * process can take far longer than any fixed sleep to bind.
+ */
+async function waitListening(s: Sandbox, side: Side, proto: 'udp' | 'tcp', port: number | string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const r = await s.exec(['ss', '-Hln', proto === 'udp' ? '-u' : '-t', `sport = :${port}`], { net: side.net });
+    if (r.stdout.trim()) return;
+    await sleep(50);
+  }
+  throw new Error(`nothing listens on ${proto} port ${port} (${side.net} side) after 5 s`);
+}
+
 /** cpuUsec reads the CPU time (user + system, softirq done inline included) a sandbox cgroup has used. */
 export function cpuUsec(s: Sandbox, cgroup: string): number {
   const m = /^usage_usec (\d+)$/m.exec(readFileSync(join(s.cgroupPath(cgroup), 'cpu.stat'), 'utf8'));
@@ -94,7 +107,7 @@ export async function udpPps(s: Sandbox, link: Link, dir: Direction, opts: { sec
   const cpu0 = cpuUsec(s, sd.sender.cgroup) + cpuUsec(s, sd.receiver.cgroup);
   const rt = opts.realtime === false ? (argv: string[]) => argv : realtime;
   const rx = await s.spawn(rt([bin, 'udp-recv', port, String(opts.secs + 5)], 1), { ...sd.receiver, timeoutMs: (opts.secs + 10) * 1000 });
-  await sleep(150);
+  await waitListening(s, sd.receiver, 'udp', port);
   const tx = await s.execOk(rt([bin, 'udp-send', sd.receiverAddr, port, String(opts.secs), String(opts.len)], 0), { ...sd.sender, timeoutMs: (opts.secs + 10) * 1000 });
   const r = await rx.done;
   if (r.code !== 0) throw new Error(`udp-recv failed (${r.code ?? r.signal}): ${r.stderr.trim()}`);
@@ -119,7 +132,8 @@ export async function startTcpServers(s: Sandbox, link: Link, dir: Direction, po
   const running: Running[] = [];
   running.push(await s.spawn(rt(['iperf3', '-s', '-p', String(ports.iperf)], 1), sd));
   running.push(await s.spawn(rt([buildNetbench(), 'rr-server', String(ports.rr)], 1), sd));
-  await sleep(300);
+  await waitListening(s, sd, 'tcp', ports.iperf);
+  await waitListening(s, sd, 'tcp', ports.rr);
   return {
     async stop() {
       try {

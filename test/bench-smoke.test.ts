@@ -7,6 +7,7 @@ import { buildHistory } from '../bench/history';
 import { parseCpuModel } from '../bench/machine';
 import { renderReport } from '../bench/report';
 import type { Results } from '../bench/results';
+import { planUsesIndexes } from '../bench/queries';
 import { median, pairedRatios, percentile, summarize } from '../bench/stats';
 
 test('stats: percentiles interpolate, paired ratios pair rounds', () => {
@@ -32,7 +33,7 @@ test('history: roll-ups built for the query bench agree with each other', () => 
   const dir = mkdtempSync(join(tmpdir(), 'appnet-bench-'));
   try {
     const now = 1_750_000_000;
-    const h = buildHistory(join(dir, 'h.db'), { apps: 4, networks: 2, days: 20, activeHourShare: 0.5 }, now);
+    const h = buildHistory(join(dir, 'h.db'), { apps: 4, networks: 2, days: 17, activeHourShare: 0.5 }, now);
     const sum = (sql: string) => (h.db.prepare(sql).get() as { b: number | null }).b ?? 0;
     assert.ok(h.rows.usage_10s > 0 && h.rows.usage_1m > 0 && h.rows.usage_1h > 0 && h.rows.usage_1d > 0);
     assert.equal(sum('SELECT SUM(rx_bytes) AS b FROM usage_1d'), sum('SELECT SUM(rx_bytes) AS b FROM usage_1h'));
@@ -80,4 +81,12 @@ test('report: renders every section, marks misses, survives missing sections', (
   const text = renderReport(r);
   assert.match(text, /\| 100 \| 30\.0 \|/);
   assert.match(text, /\*\*MISSES\*\*/);
+});
+
+test('queries: a plan reading usage tables by primary key passes, a full scan does not', () => {
+  assert.equal(planUsesIndexes(['CO-ROUTINE u', 'SEARCH usage_1h USING PRIMARY KEY (ts>? AND ts<?)', 'SCAN u', 'SEARCH s USING INTEGER PRIMARY KEY (rowid=?)']), true);
+  assert.equal(planUsesIndexes(['SEARCH u USING PRIMARY KEY (ts>? AND ts<?)']), true);
+  assert.equal(planUsesIndexes(['SCAN usage_1d']), false);
+  assert.equal(planUsesIndexes(['SCAN u', 'SEARCH s USING INTEGER PRIMARY KEY (rowid=?)']), false);
+  assert.equal(planUsesIndexes([]), false);
 });

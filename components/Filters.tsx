@@ -1,6 +1,8 @@
 'use client';
 import { usePathname, useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
+import { isoLocal } from '../lib/format';
+import { PERIOD_LABELS, PERIODS } from '../lib/period';
 
 export interface FilterNetwork {
   id: number;
@@ -12,15 +14,19 @@ export interface FilterNetwork {
 export interface FiltersProps {
   period: string;
   net: string;
-  /** datetime-local values for the custom period. */
-  since: string;
-  until: string;
+  /** The period shown now (unix seconds): the custom range starts from it. */
+  since: number;
+  until: number;
   networks: FilterNetwork[];
-  periods: Array<{ value: string; label: string }>;
 }
 
+const PERIOD_OPTIONS = PERIODS.map((p) => ({ value: p, label: PERIOD_LABELS[p] }));
+
 /** Filters is the period picker and network filter; changing one navigates to the new query without a full reload. */
-export function Filters({ period, net, since, until, networks, periods }: FiltersProps) {
+export function Filters({ period, net, since: sinceTs, until: untilTs, networks }: FiltersProps) {
+  const since = isoLocal(sinceTs).slice(0, 16);
+  const until = isoLocal(untilTs).slice(0, 16);
+  const periods = PERIOD_OPTIONS;
   const router = useRouter();
   const path = usePathname();
   const [pending, start] = useTransition();

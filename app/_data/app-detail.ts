@@ -1,9 +1,9 @@
 /** Everything the App detail page shows. */
 import type { Db } from '../../db/open';
 import {
-  getApp, getAppCgroups, getAppLastActive, getAppNetworkTotals, getAppSeriesByNetwork, type AppCgroup, type AppRow,
+  getApp, getAppCgroups, getAppLastActive, getAppSeriesByNetwork, type AppCgroup, type AppRow,
 } from '../../db/queries/app-detail';
-import type { NetworkTotal } from '../../db/queries/dashboard';
+import { getNetworkTotals, type NetworkTotal } from '../../db/queries/dashboard';
 import { bucketsOf, chartGrid, pivot } from './chart';
 import type { ChartSeries } from './overview';
 import { listProcesses, type ProcessInfo } from './processes';
@@ -24,7 +24,7 @@ export function getAppDetail(db: Db, id: number, view: View, now: number): AppDe
   const app = getApp(db, id);
   if (!app) return null;
   const f = view.filter;
-  const perNetwork = getAppNetworkTotals(db, id, f, now);
+  const perNetwork = getNetworkTotals(db, f, now, { appId: id });
   const grid = chartGrid(f.since, f.until, now, 150);
   const rows = getAppSeriesByNetwork(db, id, f, grid);
   const seen = new Map<number, string>(perNetwork.map((n) => [n.networkId, n.name]));

@@ -1,4 +1,5 @@
 /** Everything the Overview page shows, read in two passes (exact totals; one chart table) as plain objects. */
+import type { AppTableRow } from '../../components/AppTable';
 import type { Db } from '../../db/open';
 import { getAppPoints, getDataState, getPointTotals, getSeriesTotals, type NetworkTotal, type SeriesTotalRow } from '../../db/queries/dashboard';
 import { getNetworks } from '../../db/queries/network-settings';
@@ -35,15 +36,8 @@ export function networkOptions(db: Db): NetworkOption[] {
   return getNetworks(db).map((n) => ({ id: n.id, name: n.name, kind: n.kind, metered: n.metered, ifaces: n.ifaces }));
 }
 
-export interface AppListItem {
-  id: number;
-  key: string;
-  name: string;
-  kind: string;
-  rx: number;
-  tx: number;
-  spark: number[];
-}
+/** One ranked app, exactly as the app table draws it. */
+export type AppListItem = AppTableRow;
 
 export interface ChartSeries {
   key: string;

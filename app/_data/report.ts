@@ -1,6 +1,8 @@
 /** Route-handler side of the usage report: parse the query string, read, answer in one error shape. */
 import { getReport, type Report } from '../../db/queries/report';
 import { apiErrorFromZod, reportQuerySchema, type ApiError, type ReportQuery } from '../../lib/report';
+import { connection } from 'next/server';
+import { requireApiAuth } from './auth';
 import { openStore } from './db';
 
 /** apiError builds a JSON error Response in the dashboard's one error shape. */
@@ -24,4 +26,20 @@ export function runReportRequest(req: Request): { ok: true; query: ReportQuery; 
     if (err instanceof RangeError) return { ok: false, response: apiError(400, 'bad_request', err.message) };
     return { ok: false, response: apiError(500, 'internal', `Reading the usage report failed: ${err instanceof Error ? err.message : String(err)}`) };
   }
+}
+
+/**
+ * reportRoute is a whole report route handler: authorise, validate, read, then render the
+ * report with `render` (JSON or CSV); every failure answers in the one error shape.
+ */
+export function reportRoute(
+  render: (r: { query: ReportQuery; report: Report; now: number }) => Response,
+): (req: Request) => Promise<Response> {
+  return async (req) => {
+    await connection();
+    const denied = await requireApiAuth(req);
+    if (denied) return denied;
+    const r = runReportRequest(req);
+    return r.ok ? render(r) : r.response;
+  };
 }

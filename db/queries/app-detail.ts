@@ -1,8 +1,7 @@
 /** Read queries behind the dashboard's App detail page. */
 import type { Db } from '../open';
 import { RESOLUTIONS } from '../../lib/time';
-import type { NetworkTotal } from './dashboard';
-import { and, checkTable, seriesJoins, T_JOINS, totalsCte, type ChartGrid } from './sql-parts';
+import { and, checkTable, seriesJoins, type ChartGrid } from './sql-parts';
 import { seriesFilterSql, type UsageFilter } from './usage';
 
 
@@ -63,22 +62,6 @@ export function getAppSeriesByNetwork(db: Db, appId: number, f: UsageFilter, gri
        GROUP BY u.ts, s.network_id ORDER BY u.ts`,
     )
     .all(...w.params, grid.from, f.until, appId) as NetworkPoint[];
-}
-
-/** getAppNetworkTotals sums one app's bytes per network (and interface) over a period, exactly. */
-export function getAppNetworkTotals(db: Db, appId: number, f: UsageFilter, now: number): Array<NetworkTotal> {
-  const c = totalsCte(f, now, { appId });
-  const w = seriesFilterSql(f);
-  const rows = db
-    .prepare(
-      `${c.sql}
-       SELECT n.id AS networkId, n.name, n.kind, COALESCE(n.metered_user, n.metered_auto, 0) AS metered,
-              GROUP_CONCAT(DISTINCT i.name) AS ifaces, SUM(t.rx) AS rxBytes, SUM(t.tx) AS txBytes
-       FROM t ${T_JOINS} ${and(w.sql, 's.app_id = ?')}
-       GROUP BY n.id ORDER BY rxBytes + txBytes DESC`,
-    )
-    .all(...c.params, ...w.params, appId) as Array<Omit<NetworkTotal, 'metered'> & { metered: number }>;
-  return rows.map((x) => ({ ...x, metered: x.metered === 1 }));
 }
 
 /**

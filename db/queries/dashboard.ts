@@ -25,18 +25,7 @@ export function getDataState(db: Db): DataState {
   return { hasUsage: Boolean(any), lastPoll: poll?.lastRun ?? null, lastPollOk: poll ? poll.ok === 1 : null, lastError: poll?.error ?? null };
 }
 
-interface RawReportRow {
-  ts?: number;
-  appKey: string;
-  appName: string;
-  kind: string;
-  iface?: string;
-  network?: string;
-  rxBytes: number;
-  txBytes: number;
-  rxPackets: number;
-  txPackets: number;
-}
+type RawReportRow = Omit<ReportRow, 'since' | 'until'> & { ts?: number };
 
 /**
  * getReportRows answers a usage report exactly over [since, until): per app, per (app, interface)
@@ -90,9 +79,9 @@ export interface NetworkTotal {
   txBytes: number;
 }
 
-/** getNetworkTotals sums a period's bytes per network, exactly. */
-export function getNetworkTotals(db: Db, f: UsageFilter, now: number): NetworkTotal[] {
-  const c = totalsCte(f, now);
+/** getNetworkTotals sums a period's bytes per network, exactly; of one app only when appId is given. */
+export function getNetworkTotals(db: Db, f: UsageFilter, now: number, opts: { appId?: number } = {}): NetworkTotal[] {
+  const c = totalsCte(f, now, opts);
   const w = seriesFilterSql(f);
   const rows = db
     .prepare(

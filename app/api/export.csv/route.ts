@@ -1,17 +1,9 @@
-import { connection } from 'next/server';
-import { requireApiAuth } from '../../_data/auth';
-import { runReportRequest } from '../../_data/report';
-import { reportCsv } from '../../../lib/report';
+import { reportRoute } from '../../_data/report';
 import { localDate } from '../../../lib/format';
+import { reportCsv } from '../../../lib/report';
 
 /** GET /api/export.csv: the /api/usage report as RFC 4180 CSV, downloaded as a file. */
-export async function GET(req: Request): Promise<Response> {
-  await connection();
-  const denied = await requireApiAuth(req);
-  if (denied) return denied;
-  const r = runReportRequest(req);
-  if (!r.ok) return r.response;
-  const { query: q, report } = r;
+export const GET = reportRoute(({ query: q, report }) => {
   const name = `appnet-${q.by.replace(',', '-')}-${localDate(report.since)}_${localDate(report.until)}.csv`;
   return new Response(reportCsv(report.rows, q.by), {
     headers: {
@@ -20,4 +12,4 @@ export async function GET(req: Request): Promise<Response> {
       'cache-control': 'no-store',
     },
   });
-}
+});

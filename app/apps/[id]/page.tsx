@@ -4,8 +4,7 @@ import { AutoRefresh } from '../../../components/AutoRefresh';
 import { Filters } from '../../../components/Filters';
 import { NoData } from '../../../components/NoData';
 import { StackedChart } from '../../../components/StackedChart';
-import { formatAgo, formatBytes, formatDateTime, isoLocal } from '../../../lib/format';
-import { PERIOD_LABELS, PERIODS } from '../../../lib/period';
+import { formatAgo, formatBytes, formatDateTime } from '../../../lib/format';
 import { getAppDetail } from '../../_data/app-detail';
 import { requirePageAuth } from '../../_data/auth';
 import { getConfig } from '../../_data/config';
@@ -46,10 +45,9 @@ export default async function AppPage({ params, searchParams }: Props) {
         <Filters
           period={view.period}
           net={view.net}
-          since={isoLocal(view.since).slice(0, 16)}
-          until={isoLocal(view.until).slice(0, 16)}
+          since={view.since}
+          until={view.until}
           networks={networkOptions(store.db)}
-          periods={PERIODS.map((p) => ({ value: p, label: PERIOD_LABELS[p] }))}
         />
       </section>
       <section className="stats">

@@ -85,7 +85,7 @@ export async function startDashboard(opts: { extraArgs?: string[]; env?: Record<
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d));
-  const loginUrl = await new Promise<string>((ok, fail) => {
+  const started = new Promise<string>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`appnet serve did not start in 60 s:\n${stdout}\n${stderr}`)), 60_000);
     child.stdout!.on('data', (d: Buffer) => {
       stdout += d;
@@ -96,6 +96,11 @@ export async function startDashboard(opts: { extraArgs?: string[]; env?: Record<
       }
     });
     child.once('exit', (code) => fail(new Error(`appnet serve exited with ${code}:\n${stdout}\n${stderr}`)));
+  });
+  const loginUrl = await started.catch((err: unknown) => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   });
   const token = opts.env?.APPNET_TOKEN || readFileSync(join(secretDir, 'web-secret'), 'utf8').trim();
   return {

@@ -6,7 +6,6 @@ import { Command } from 'commander';
 // -- register commands: one import per line --
 import { registerCollect } from './commands/collect';
 import { registerTop } from './commands/top';
-import { registerServe } from './commands/serve';
 import { registerExport } from './commands/export';
 import { registerStart } from './commands/start';
 import { registerDemo } from './commands/demo';
@@ -24,7 +23,6 @@ program.name('appnet').description('Per-application network accounting and firew
 // -- register commands: one call per line --
 registerCollect(program);
 registerTop(program);
-registerServe(program);
 registerExport(program);
 registerStart(program);
 registerDemo(program);
@@ -35,6 +33,8 @@ registerNftSet(program);
 registerRules(program);
 registerRun(program);
 // -- end of calls --
+
+program.addHelpText('after', '\nDashboard commands (run by the web side): serve, login-url — see `appnet serve --help`.');
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`appnet: ${err instanceof Error ? err.message : String(err)}\n`);

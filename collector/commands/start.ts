@@ -30,7 +30,7 @@ export function registerStart(program: Command): void {
       const dir = dirname(cfg.dbPath);
       if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
       chownSync(dir, 0, web.gid);
-      chmodSync(dir, 0o770);
+      chmodSync(dir, 0o2770); // setgid: WAL files made later keep the web group
       const collector = startCollector(cfg);
       shareStore(cfg.dbPath, web.gid);
       const dashboard = spawn(process.execPath, [APPNET, 'serve', '--db', cfg.dbPath, '--port', opts.port, '--user', WEB_USER], { stdio: ['ignore', 'inherit', 'inherit'] });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EXPOSE_FLAG, type ServeOptions, loadServeConfig } from '../../server/config';
+import { EXPOSE_FLAG, type ServeOptions, loadServeConfig } from './config';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -26,7 +26,7 @@ export function registerServe(program: Command): void {
     .option('--user <name>', 'account to run as when started as root (default: appnet if it exists, else nobody)')
     .action(async (opts: ServeOptions) => {
       const cfg = loadServeConfig(opts);
-      const { startServer } = await import('../../server/start');
+      const { startServer } = await import('./start');
       const running = await startServer(cfg);
       const stop = (): void => {
         void running.close().then(() => process.exit(0));
@@ -39,7 +39,7 @@ export function registerServe(program: Command): void {
   addServeOptions(program.command('login-url').description('print a fresh one-time login URL for a running dashboard')).action(
     async (opts: ServeOptions) => {
       const cfg = loadServeConfig({ ...opts, exposeToNetwork: true });
-      const { printLoginUrl } = await import('../../server/login-url');
+      const { printLoginUrl } = await import('./login-url');
       printLoginUrl(cfg);
     },
   );

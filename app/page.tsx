@@ -96,7 +96,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Sea
                   {data.networkTotals.map((n) => (
                     <tr key={n.networkId}>
                       <td>
-                        <Link href={`/?${withNet(view.query, `net:${n.networkId}`)}`}>{n.name}</Link>
+                        <Link prefetch={false} href={`/?${withNet(view.query, `net:${n.networkId}`)}`}>{n.name}</Link>
                         <div className="muted small">{n.ifaces}{n.metered ? ' · metered' : ''}</div>
                       </td>
                       <td className="num">{formatBytes(n.rxBytes + n.txBytes)}</td>

@@ -38,7 +38,7 @@ export function AppTable({ rows, total, query }: { rows: AppTableRow[]; total: n
           <tr key={r.id} className={r.kind === 'unattributed' ? 'unattributed' : undefined} data-app-key={r.key}>
             <td className="rank">{i + 1}</td>
             <td>
-              <Link className="appname" href={`/apps/${r.id}?${query}`}>{r.name}</Link>
+              <Link prefetch={false} className="appname" href={`/apps/${r.id}?${query}`}>{r.name}</Link>
               <span className="kind">{KIND_LABEL[r.kind] ?? r.kind}</span>
             </td>
             <td className="num" data-bytes={r.rx + r.tx}>{formatBytes(r.rx + r.tx)}</td>

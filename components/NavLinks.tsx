@@ -16,7 +16,7 @@ export function NavLinks() {
       {LINKS.map((l) => {
         const active = l.href === '/' ? path === '/' || path.startsWith('/apps') : path.startsWith(l.href);
         return (
-          <Link key={l.href} href={l.href} className={active ? 'active' : undefined} aria-current={active ? 'page' : undefined}>
+          <Link key={l.href} prefetch={false} href={l.href} className={active ? 'active' : undefined} aria-current={active ? 'page' : undefined}>
             {l.label}
           </Link>
         );

@@ -30,7 +30,7 @@ export default async function NetworksPage() {
           const over = n.planBytes !== null && n.projected !== null && n.projected > n.planBytes;
           return (
             <section className="panel" key={n.id} data-testid={`network-${n.id}`}>
-              <h2><Link href={`/?period=cycle&net=net:${n.id}`}>{n.name}</Link></h2>
+              <h2><Link prefetch={false} href={`/?period=cycle&net=net:${n.id}`}>{n.name}</Link></h2>
               <div className="tags">
                 <span className="tag">{n.kind}</span>
                 {n.metered && <span className="tag metered">metered</span>}

@@ -124,7 +124,7 @@ describe('dashboard', () => {
     } finally {
       db.close();
     }
-    await page.waitForFunction((min) => Number(document.querySelector('[data-testid=app-table] tbody tr td[data-bytes]')?.getAttribute('data-bytes')) >= min, before + 3 * 1024 ** 3, { timeout: 30_000 });
+    await page.waitForFunction((min) => Number(document.querySelector('[data-testid=app-table] tbody tr td[data-bytes]')?.getAttribute('data-bytes')) >= min, before + 3 * 1024 ** 3, { timeout: 45_000 });
     assert.equal(await page.evaluate(() => (window as unknown as { appnetMarker?: number }).appnetMarker), 42, 'the page was refreshed in place, not reloaded');
   });
 

@@ -32,14 +32,14 @@ export default async function AppPage({ params, searchParams }: Props) {
       <AutoRefresh seconds={getConfig().refreshSeconds} />
       <div className="pagehead">
         <div>
-          <p className="small"><Link href={`/?${view.query}`}>← Overview</Link></p>
+          <p className="small"><Link prefetch={false} href={`/?${view.query}`}>← Overview</Link></p>
           <h1 data-testid="app-name">{app.name}</h1>
           <p className="muted small">
             <span className="mono">{app.appKey}</span> · {app.kind}
             {' · '}last active {d.lastActive === null ? 'never' : formatAgo(d.lastActive, now)}
           </p>
         </div>
-        <Link className="button secondary" href={`/rules?app=${encodeURIComponent(app.appKey)}`}>Rules for this app</Link>
+        <Link prefetch={false} className="button secondary" href={`/rules?app=${encodeURIComponent(app.appKey)}`}>Rules for this app</Link>
       </div>
       <section className="panel">
         <Filters

@@ -11,6 +11,7 @@ import type { CollectorConfig } from './config';
 import { nftRunner } from './nft/exec';
 import { newPollState, poll, ensureRuleset, type PollContext, type RulesetExtension } from './poll';
 import { CgroupTracker } from './sources/cgroups';
+import { firewallExtension } from './firewall';
 
 export interface Collector {
   ctx: PollContext;
@@ -23,11 +24,12 @@ function logLine(level: string, msg: string): void {
   process.stderr.write(`${new Date().toISOString()} ${level} ${msg}\n`);
 }
 
-/** createContext opens the store and sets up the sources for a collector. */
+/** createContext opens the store and sets up the sources and the firewall for a collector. */
 export function createContext(cfg: CollectorConfig, opts: { extension?: RulesetExtension; log?: PollContext['log'] } = {}): PollContext {
   const db: Db = openDb(cfg.dbPath, { migrate: true });
   const tracker = new CgroupTracker(cfg.cgroupRoot, { watch: !cfg.once });
-  return { cfg, db, nft: nftRunner({ bin: cfg.nftBin }), tracker, extension: opts.extension, log: opts.log ?? logLine, st: newPollState(db) };
+  const extension = opts.extension ?? firewallExtension(db, cfg.cgroupRoot);
+  return { cfg, db, nft: nftRunner({ bin: cfg.nftBin }), tracker, extension, log: opts.log ?? logLine, st: newPollState(db) };
 }
 
 const HOUR = 3600_000;

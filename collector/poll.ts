@@ -6,6 +6,7 @@
 import type { Db } from '../db/open';
 import { getCounterStates, type StoredState } from '../db/queries/state';
 import { insertEvent, putSourceStatus } from '../db/queries/status';
+import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
 import { accountingCommands, normaliseLevels } from '../lib/nft/accounting';
 import { parseTableSnapshot, type CounterElement, type TableSnapshot } from '../lib/nft/parse';
 import { COUNTER_SETS } from '../lib/nft/names';
@@ -23,6 +24,8 @@ export interface RulesetExtension {
   applied(ok: boolean, error: string | null): void;
   /** Fingerprint of the desired state: a change triggers an apply. */
   fingerprint(live: LiveCgroup[]): string;
+  /** Sees each listing of our table (rule hits, quota use). */
+  observe(listJson: string): void;
 }
 
 export interface PollContext {
@@ -46,6 +49,9 @@ export interface PollState {
   lastHandle: number | null;
   lastFullWarnAt: number;
   live: LiveCgroup[];
+  /** The apply in progress: applies never overlap (the watcher and the poll both start them). */
+  applying: Promise<unknown>;
+  lastFirewallError: string | null;
 }
 
 /** newPollState loads what the previous run stored, so a restart resumes exactly. */
@@ -56,7 +62,7 @@ export function newPollState(db: Db): PollState {
     states.set(`${s.setName}/${s.elemKey}`, s);
     lastHandle = lastHandle === null ? s.tableHandle : Math.max(lastHandle, s.tableHandle);
   }
-  return { states, levelsSeen: new Map(), appliedFingerprint: null, ifaces: [], ifacesAt: 0, lastHandle, lastFullWarnAt: 0, live: [] };
+  return { states, levelsSeen: new Map(), appliedFingerprint: null, ifaces: [], ifacesAt: 0, lastHandle, lastFullWarnAt: 0, live: [], applying: Promise.resolve(), lastFirewallError: null };
 }
 
 export interface SourceResult<T> {
@@ -107,34 +113,54 @@ function currentLevels(st: PollState, live: LiveCgroup[], now: number): number[]
 }
 
 /** ensureRuleset applies our table when it is missing, incomplete, or the desired state changed. */
-export async function ensureRuleset(ctx: PollContext, opts: { force: boolean }): Promise<boolean> {
+export function ensureRuleset(ctx: PollContext, opts: { force: boolean }): Promise<boolean> {
+  const run = ctx.st.applying.then(() => applyRuleset(ctx, opts));
+  ctx.st.applying = run.catch(() => undefined);
+  return run;
+}
+
+async function applyRuleset(ctx: PollContext, opts: { force: boolean }): Promise<boolean> {
   const { st } = ctx;
   const levels = currentLevels(st, st.live, Date.now());
   const ext = ctx.extension;
   const fp = `${levels.join(',')}#${ctx.cfg.elementTimeoutSec}#${ext ? ext.fingerprint(st.live) : ''}`;
   if (!opts.force && fp === st.appliedFingerprint) return false;
-  let extra: string[] = [];
-  if (ext) {
+  const accounting = accountingCommands({ levels, elementTimeoutSec: ctx.cfg.elementTimeoutSec });
+  if (!ext) {
+    await ctx.nft.apply(accounting);
+    st.appliedFingerprint = fp;
+    return true;
+  }
+  let lastError = '';
+  // A cgroup that vanishes between planning and loading fails the whole batch: plan
+  // again from a fresh read of the tree once before giving up on the firewall part.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let extra: string[];
     try {
       extra = ext.commands(st.live, st.ifaces);
     } catch (err) {
-      ext.applied(false, err instanceof Error ? err.message : String(err));
-      extra = [];
+      lastError = err instanceof Error ? err.message : String(err);
+      ext.applied(false, lastError);
+      break;
+    }
+    try {
+      await ctx.nft.apply([...accounting, ...extra]);
+      ext.applied(true, null);
+      st.lastFirewallError = null;
+      st.appliedFingerprint = fp;
+      return true;
+    } catch (err) {
+      lastError = err instanceof Error ? err.message : String(err);
+      ext.applied(false, lastError);
     }
   }
-  try {
-    await ctx.nft.apply([...accountingCommands({ levels, elementTimeoutSec: ctx.cfg.elementTimeoutSec }), ...extra]);
-    ext?.applied(true, null);
-  } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    if (!ext || extra.length === 0) throw err;
-    // The firewall part failed: the whole batch was rolled back by the kernel. Keep
-    // counting with the accounting part alone, and report the firewall error.
-    ext.applied(false, msg);
-    ctx.log('error', `firewall rules not applied, previous ruleset kept: ${msg}`);
-    await ctx.nft.apply(accountingCommands({ levels, elementTimeoutSec: ctx.cfg.elementTimeoutSec }));
-  }
-  st.appliedFingerprint = fp;
+  // The kernel rolled the failed batch back, so the previous firewall is still whole.
+  // Keep counting with the accounting part, report the firewall error (once per new
+  // message) and try again at the next poll.
+  if (lastError !== st.lastFirewallError) ctx.log('error', `firewall rules not applied, previous ruleset kept: ${lastError}`);
+  st.lastFirewallError = lastError;
+  await ctx.nft.apply(accounting);
+  st.appliedFingerprint = `failed:${fp}`;
   return true;
 }
 
@@ -156,6 +182,7 @@ async function readCounters(ctx: PollContext): Promise<TableSnapshot> {
     if (text === null) throw new Error('the appnet nft table is still missing after creating it');
   }
   let snap = parseTableSnapshot(text);
+  ctx.extension?.observe(text);
   if (!chainsComplete(snap)) {
     ctx.log('warn', 'our accounting chains were incomplete: repaired them');
     insertEvent(ctx.db, { ts: Date.now(), level: 'warn', kind: 'ruleset-repaired', message: 'accounting chains were missing or empty and were restored' });
@@ -222,6 +249,7 @@ export async function poll(ctx: PollContext): Promise<PollReport> {
     if (ifs.ok && ifs.value) {
       ctx.st.ifaces = ifs.value;
       ctx.st.ifacesAt = now;
+      recordInterfaces(ctx, ifs.value, now);
     }
   }
   await runSource(ctx, 'ruleset', () => ensureRuleset(ctx, { force: false }));
@@ -250,6 +278,21 @@ export async function poll(ctx: PollContext): Promise<PollReport> {
   }
   putSourceStatus(ctx.db, { source: 'poll', ok: report.ok, lastRun: now, durationMs: report.durationMs, error: report.ok ? null : 'see the failing source', detail: report });
   return report;
+}
+
+/**
+ * recordInterfaces stores every interface and the network it is on as soon as it is
+ * seen, before it carries traffic: the dashboard lists it, and firewall rules for its
+ * network class (metered, mobile) hold from its first packet.
+ */
+function recordInterfaces(ctx: PollContext, ifaces: InterfaceInfo[], now: number): void {
+  const ts = Math.floor(now / 1000);
+  ctx.db.transaction(() => {
+    for (const i of ifaces) {
+      const networkId = upsertNetwork(ctx.db, { netKey: i.netKey, name: i.netName, kind: i.kind, meteredAuto: i.meteredAuto }, ts);
+      upsertInterface(ctx.db, { name: i.name, kind: i.kind, mac: i.mac, networkId }, ts);
+    }
+  })();
 }
 
 /** forgetUncounted drops gone cgroups no kernel counter refers to any more: memory stays flat under churn. */

@@ -1,0 +1,30 @@
+/**
+ * The firewall as part of the collector's ruleset: desired rules from the store
+ * (collector/rules/plan.ts builds them, re-validated) appended to the accounting batch,
+ * re-planned when rules, settings, billing cycles, interfaces or the cgroups of apps
+ * change, and rule hits and data-cap use read back from every listing.
+ */
+import { createHash } from 'node:crypto';
+import type { Db } from '../db/open';
+import { getFirewallIfaces, getFirewallSignature } from '../db/queries/rules';
+import type { RulesetExtension } from './poll';
+import { firewallPlanKey, planFirewall, recordFirewallCounters, recordFirewallResult } from './rules/plan';
+
+/** firewallExtension connects the firewall planner to the collector's ruleset. */
+export function firewallExtension(db: Db, cgroupRoot: string): RulesetExtension {
+  const ifaces = () => getFirewallIfaces(db).map((i) => ({ name: i.name, kind: i.kind, metered: i.metered === 1 }));
+  return {
+    commands: (live) => planFirewall(db, live.map((c) => c.path), ifaces(), { cgroupRoot }),
+    applied: (ok, error) => recordFirewallResult(db, ok, error),
+    fingerprint(live) {
+      const key = firewallPlanKey(db);
+      // Nothing configured: the cgroup tree does not matter to the firewall.
+      if (/^0\.0\.0\/0\.0\|$/.test(`${getFirewallSignature(db)}|${key.split('|')[1] ?? ''}`)) return key;
+      const h = createHash('sha1');
+      for (const c of live.map((x) => `${x.id}:${x.path}`).sort()) h.update(c).update('\n');
+      for (const i of ifaces()) h.update(`${i.name}:${i.kind}:${i.metered}\n`);
+      return `${key}|${h.digest('hex')}`;
+    },
+    observe: (listJson) => recordFirewallCounters(db, listJson),
+  };
+}

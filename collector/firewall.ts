@@ -2,19 +2,24 @@
  * The firewall as part of the collector's ruleset: desired rules from the store
  * (collector/rules/plan.ts builds them, re-validated) appended to the accounting batch,
  * re-planned when rules, settings, billing cycles, interfaces or the cgroups of apps
- * change, and rule hits and data-cap use read back from every listing.
+ * change, and rule hits and data-cap use read back from every listing. Where systemd ≥ 255
+ * runs, services with rules are also dispatched on the sets NFTSet= fills (appnet nftset).
  */
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/open';
 import { getFirewallIfaces, getFirewallSignature } from '../db/queries/rules';
 import type { RulesetExtension } from './poll';
+import { systemdVersion } from './commands/nftset';
+import { NFTSET_MIN_SYSTEMD } from '../lib/nft/nftset';
 import { firewallPlanKey, planFirewall, recordFirewallCounters, recordFirewallResult } from './rules/plan';
 
 /** firewallExtension connects the firewall planner to the collector's ruleset. */
 export function firewallExtension(db: Db, cgroupRoot: string): RulesetExtension {
+  const version = systemdVersion();
+  const systemdSets = version !== null && version >= NFTSET_MIN_SYSTEMD;
   const ifaces = () => getFirewallIfaces(db).map((i) => ({ name: i.name, kind: i.kind, metered: i.metered === 1 }));
   return {
-    commands: (live) => planFirewall(db, live.map((c) => c.path), ifaces(), { cgroupRoot }),
+    commands: (live) => planFirewall(db, live.map((c) => c.path), ifaces(), { cgroupRoot, systemdSets }),
     applied: (ok, error) => recordFirewallResult(db, ok, error),
     fingerprint(live) {
       const key = firewallPlanKey(db);

@@ -25,6 +25,8 @@ export interface PlanOptions {
    * vanished since the caller listed them are left out (a dead path fails the batch).
    */
   cgroupRoot?: string;
+  /** Dispatch on systemd's NFTSet= sets too (systemd ≥ 255 runs here). */
+  systemdSets?: boolean;
 }
 
 export interface LiveIface {
@@ -104,6 +106,7 @@ export function planFirewall(db: Db, liveCgroups: readonly (string | { path: str
     cgroups,
     ifaces: fwIfaces,
     previous: parseObjects(getFwState(db).objects),
+    systemdSets: opts.systemdSets,
   });
   pending.set(db, { plan, rules: desired.rules, apps: desired.apps, invalid: desired.invalid, cycles: desired.cycles });
   return plan.commands;

@@ -8,6 +8,7 @@
  *   socket cgroupv2 level 2 vmap @fw_in
  * with elements { "system.slice/postgresql.service" : goto fw_a3_in, … }.
  */
+import { nftSetCommands, systemUnitOfAppKey, type SetBinding } from './nftset';
 import { appIdentity, cgroupLevel } from '../identity';
 import { PRIORITY_DEFAULT, ruleToInput, validateAppPolicy, validateRule, type AppPolicy, type Rule } from '../rules/model';
 import { OTHER_APPS } from '../rules/values';
@@ -57,6 +58,13 @@ export interface FirewallInput {
   cgroups: string[];
   ifaces: FwIface[];
   previous?: FwObjects;
+  /**
+   * Declare a cgroupsv2 set per configured system service for systemd's NFTSet= (≥ 255)
+   * and dispatch on it before the verdict maps, so a restarted service is bound before
+   * its first process runs. Off where systemd cannot fill the sets: each set is one more
+   * lookup per packet.
+   */
+  systemdSets?: boolean;
 }
 
 export interface FirewallPlan {
@@ -198,8 +206,8 @@ function quotaCommands(apps: FwApp[]): string[] {
 }
 
 /** dispatchCommands writes the map elements and one vmap lookup per populated level, deepest first. */
-function dispatchCommands(bound: Map<string, number>, levels: number[]): string[] {
-  const out: string[] = [];
+function dispatchCommands(bound: Map<string, number>, levels: number[], sets: readonly SetBinding[]): string[] {
+  const out: string[] = [...nftSetCommands(sets, { in: CHAIN_FW_IN, out: CHAIN_FW_OUT })];
   for (const [map, h] of [[MAP_FW_IN, 'in'], [MAP_FW_OUT, 'out']] as const) {
     const els = [...bound].map(([path, id]) => `"${path}" : goto ${fwAppChain(id, h)}`);
     for (let i = 0; i < els.length; i += 256) out.push(`add element ${T} ${map} { ${els.slice(i, i + 256).join(', ')} }`);
@@ -240,7 +248,12 @@ export function firewallCommands(input: FirewallInput): FirewallPlan {
     const otherChain = (h: Hook) => (other && other.id !== a.id ? fwAppChain(other.id, h) : null);
     for (const h of HOOKS) for (const s of appChainStatements(a, active, h, otherChain(h))) cmds.push(`add rule ${T} ${fwAppChain(a.id, h)} ${s}`);
   }
-  cmds.push(...dispatchCommands(bound, levels));
+  const sets: SetBinding[] = input.systemdSets
+    ? apps
+        .filter((a) => systemUnitOfAppKey(a.policy.app) !== null)
+        .map((a) => ({ appId: a.id, level: [...bound].filter(([, id]) => id === a.id).map(([p]) => cgroupLevel(p))[0] ?? 2 }))
+    : [];
+  cmds.push(...dispatchCommands(bound, levels, sets));
   return { commands: cmds, objects, levels, bound: Object.fromEntries(bound) };
 }
 

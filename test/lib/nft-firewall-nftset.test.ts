@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { firewallCommands } from '../../lib/nft/firewall';
+import { validateAppPolicy, validateRule } from '../../lib/rules/model';
+
+function input(systemdSets: boolean) {
+  const r = validateRule({ app: 'postgresql.service', direction: 'in', action: 'allow', remote: '10.10.0.0/16' });
+  const a = validateAppPolicy({ app: 'postgresql.service', defaultIn: 'drop' });
+  const f = validateAppPolicy({ app: 'app:firefox', defaultOut: 'allow' });
+  if (!r.ok || !a.ok || !f.ok) throw new Error('fixture rules must validate');
+  return {
+    rules: [{ id: 1, rule: r.value }],
+    apps: [{ id: 4, policy: a.value, quotaUsed: 0 }, { id: 5, policy: f.value, quotaUsed: 0 }],
+    cgroups: ['system.slice', 'system.slice/postgresql.service'],
+    ifaces: [],
+    systemdSets,
+  };
+}
+
+test('with systemd NFTSet= available, a system service is dispatched on its set before the verdict maps', () => {
+  const c = firewallCommands(input(true)).commands;
+  assert.ok(c.includes('add set inet appnet fw_c4 { type cgroupsv2; }'));
+  const setRule = c.indexOf('add rule inet appnet fw_input socket cgroupv2 level 2 @fw_c4 goto fw_a4_in');
+  const vmap = c.indexOf('add rule inet appnet fw_input socket cgroupv2 level 2 vmap @fw_in');
+  assert.ok(setRule >= 0 && vmap > setRule, 'the set is looked up first');
+  assert.ok(!c.some((x) => x.includes('fw_c5')), 'desktop apps get no set: systemd does not start them as units');
+  assert.ok(!c.some((x) => /^(flush|delete) set inet appnet fw_c/.test(x)), 'systemd\'s elements are never flushed by an apply');
+});
+
+test('without it, no sets and no extra per-packet lookups', () => {
+  assert.ok(!firewallCommands(input(false)).commands.some((x) => x.includes('fw_c')));
+});

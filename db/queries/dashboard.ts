@@ -146,7 +146,7 @@ export function getPointTotals(db: Db, f: UsageFilter, grid: ChartGrid): Array<{
   return db
     .prepare(
       `SELECT u.ts, SUM(u.rx_bytes) AS rxBytes, SUM(u.tx_bytes) AS txBytes
-       FROM ${t} u ${seriesJoins(f)} ${and(w.sql, 'u.ts >= ? AND u.ts < ?')}
+       FROM ${t} u ${seriesJoins(f, { needSeries: false })} ${and(w.sql, 'u.ts >= ? AND u.ts < ?')}
        GROUP BY u.ts ORDER BY u.ts`,
     )
     .all(...w.params, grid.from, f.until) as Array<{ ts: number; rxBytes: number; txBytes: number }>;

@@ -51,11 +51,17 @@ export function totalsCte(f: UsageFilter, now: number, opts: { byTs?: boolean; a
   };
 }
 
-/** seriesJoins joins only what a filter needs to a per-row scan of `u` (the series row always). */
-export function seriesJoins(f: UsageFilter): string {
+/**
+ * seriesJoins joins only what a per-row scan of `u` needs: series when the filter or the caller
+ * (needSeries) uses it, interfaces and networks when the filter names them.
+ */
+export function seriesJoins(f: UsageFilter, opts: { needSeries?: boolean } = { needSeries: true }): string {
+  const ifaces = Boolean(f.ifaces && f.ifaces.length);
+  const metered = f.metered !== undefined;
+  if (!opts.needSeries && !ifaces && !metered && f.networkId === undefined) return '';
   let j = 'JOIN series s ON s.id = u.series_id';
-  if (f.ifaces && f.ifaces.length) j += ' JOIN interfaces i ON i.id = s.iface_id';
-  if (f.metered !== undefined) j += ' JOIN networks n ON n.id = s.network_id';
+  if (ifaces) j += ' JOIN interfaces i ON i.id = s.iface_id';
+  if (metered) j += ' JOIN networks n ON n.id = s.network_id';
   return j;
 }
 

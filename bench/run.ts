@@ -63,7 +63,7 @@ async function section<T>(name: SectionName, fn: () => Promise<T>): Promise<Sect
   } catch (err) {
     const msg = err instanceof Error ? err.stack ?? err.message : String(err);
     log(`   FAILED: ${msg}`);
-    return { at, seconds: (Date.now() - t0) / 1000, loadAvg: loadavg(), error: msg.split('\n')[0] };
+    return { at, seconds: (Date.now() - t0) / 1000, loadAvg: loadavg(), error: msg.split('\n').slice(0, 6).join(' ').slice(0, 1200) };
   }
 }
 
@@ -85,7 +85,6 @@ async function queriesAndStorage(): Promise<{ q?: Section<QueriesData>; st?: Sec
   const dir = shareableDir('appnet-bench-');
   const paths = { week: join(dir, 'history-week.db'), year: join(dir, 'history-year.db') };
   const clean = () => rmSync(dir, { recursive: true, force: true });
-  clean();
   try {
     let t = Date.now();
     const week = buildHistory(paths.week, { ...shape, days: 7 }, now);

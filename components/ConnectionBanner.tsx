@@ -1,5 +1,6 @@
 'use client';
 import { useEffect, useState } from 'react';
+import { formatDateTime } from '../lib/format';
 
 type Health = { state: 'ok' } | { state: 'unreachable'; since: Date } | { state: 'stale'; lastPoll: number | null };
 
@@ -36,7 +37,7 @@ export function ConnectionBanner() {
   }, []);
   if (health.state === 'ok') return null;
   if (health.state === 'stale') {
-    const when = health.lastPoll ? new Date(health.lastPoll * 1000).toLocaleString() : 'never';
+    const when = health.lastPoll ? formatDateTime(health.lastPoll) : 'never';
     return (
       <div className="banner offline-banner" role="status" data-testid="collector-banner">
         The collector is not running — the numbers stop at its last poll ({when}). Start it with <code>appnet start</code>.

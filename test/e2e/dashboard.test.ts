@@ -259,6 +259,15 @@ describe('dashboard without a collector', () => {
       const api = await fetch(`${dash.url}/api/usage`, { headers: { authorization: `Bearer ${dash.token}` } });
       assert.equal(api.status, 503);
       assert.equal(((await api.json()) as { error: { code: string } }).error.code, 'no_database');
+
+      // The collector ran once, ten minutes ago, and stopped: the data shows, with a banner saying so.
+      const stale = seedDb(join(dir, 'missing.db'), { now: Date.now() / 1000 - 600, days: 2 });
+      shareDb(stale.path);
+      await b.page.reload();
+      await b.page.locator('[data-testid=app-table]').waitFor();
+      await b.page.getByTestId('collector-banner').waitFor({ timeout: 20_000 });
+      assert.match(await b.page.getByTestId('collector-banner').innerText(), /collector is not running/);
+      await screenshot(b.page, 'collector-stopped');
     } finally {
       await b.close();
       await dash.close();

@@ -42,7 +42,7 @@ export default async function NetworksPage() {
                   <strong data-testid="cycle-used">{formatBytes(n.used)}</strong>
                   {n.planBytes !== null && <> of {formatBytes(n.planBytes)} ({formatShare(n.used, n.planBytes)})</>}
                 </p>
-                {n.planBytes !== null && <progress max={n.planBytes} value={Math.min(n.used, n.planBytes)} aria-label="Plan used" />}
+                {n.planBytes !== null && <progress className={n.used >= n.planBytes ? 'over' : over ? 'warn' : undefined} max={n.planBytes} value={Math.min(n.used, n.planBytes)} aria-label="Plan used" />}
                 {n.projected !== null && (
                   <p className={over ? 'small field-error' : 'small muted'}>
                     At this pace: about {formatBytes(n.projected)} by the end of the cycle{over ? ' — more than the plan' : ''}.

@@ -6,6 +6,7 @@ const LINKS = [
   { href: '/', label: 'Overview' },
   { href: '/networks', label: 'Networks' },
   { href: '/rules', label: 'Rules' },
+  { href: '/health', label: 'Health' },
 ];
 
 /** NavLinks is the main navigation, marking the current section. */

@@ -49,3 +49,15 @@ export function withWritableStore<T>(fn: (db: Db) => T): T {
     db.close();
   }
 }
+
+/**
+ * writeFailureMessage logs why a write failed (server side, with details) and returns a
+ * sentence for the user that names no internals.
+ */
+export function writeFailureMessage(what: string, err: unknown): string {
+  console.error(`appnet dashboard: ${what} failed:`, err);
+  const busy = err instanceof Error && /SQLITE_BUSY|database is locked/.test(err.message);
+  return busy
+    ? `Saving failed: the collector is busy writing to the store. Try again in a moment.`
+    : `Saving failed: the store could not be written. The dashboard's log has the details.`;
+}

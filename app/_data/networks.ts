@@ -1,6 +1,7 @@
 /** The Networks page: every network with its plan, usage this billing cycle and a projection. */
 import type { Db } from '../../db/open';
-import { getNetworks, getNetworkUsage, type NetworkRow } from '../../db/queries/network-settings';
+import { getNetworks, getNetworkUsage, updateNetworkSettings, type NetworkRow } from '../../db/queries/network-settings';
+import { withWritableStore } from './db';
 import { cycleBounds } from '../../lib/period';
 
 export interface NetworkCard extends NetworkRow {
@@ -21,4 +22,9 @@ export function getNetworkCards(db: Db, now: number): NetworkCard[] {
     const projected = elapsed >= 3600 ? Math.round((used * (c.until - c.since)) / elapsed) : null;
     return { ...n, cycleSince: c.since, cycleUntil: c.until, used, projected };
   });
+}
+
+/** saveNetworkSettings stores the user's metered flag, billing-cycle day and plan; false when the network is gone. */
+export function saveNetworkSettings(id: number, settings: Parameters<typeof updateNetworkSettings>[2]): boolean {
+  return Boolean(withWritableStore((db) => updateNetworkSettings(db, id, settings)));
 }

@@ -16,7 +16,7 @@ import { applyStatus } from '../../lib/rules/status';
 import type { AppPolicyView, RuleView, RulesView } from '../../lib/rules/view';
 
 export type { AppPolicyView, RuleView, RulesView };
-import { withWritableStore } from './db';
+import { withWritableStore, writeFailureMessage } from './db';
 
 export type WriteResult<T> = { ok: true; value: T } | { ok: false; status: 400 | 404 | 409 | 503; message: string; fields: FieldErrors };
 
@@ -61,7 +61,7 @@ function write<T>(fn: (db: Db) => WriteResult<T>): WriteResult<T> {
       return fn(db);
     });
   } catch (err) {
-    return { ok: false, status: 503, message: `Saving failed: ${err instanceof Error ? err.message : String(err)}`, fields: {} };
+    return { ok: false, status: 503, message: writeFailureMessage('saving a rule', err), fields: {} };
   }
 }
 

@@ -1,9 +1,9 @@
 'use server';
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { updateNetworkSettings } from '../../db/queries/network-settings';
 import { requirePageAuth } from '../_data/auth';
-import { withWritableStore } from '../_data/db';
+import { writeFailureMessage } from '../_data/db';
+import { saveNetworkSettings } from '../_data/networks';
 
 export interface NetworkFormState {
   ok: boolean;
@@ -34,16 +34,14 @@ export async function updateNetwork(_prev: NetworkFormState, form: FormData): Pr
   }
   const v = parsed.data;
   try {
-    const found = withWritableStore((db) =>
-      updateNetworkSettings(db, v.id, {
-        meteredUser: v.metered === 'auto' ? null : v.metered === 'yes',
-        cycleStartDay: v.cycleStartDay,
-        planBytes: v.planGiB === '' ? null : Math.round(Number(v.planGiB) * 1024 ** 3),
-      }),
-    );
+    const found = saveNetworkSettings(v.id, {
+      meteredUser: v.metered === 'auto' ? null : v.metered === 'yes',
+      cycleStartDay: v.cycleStartDay,
+      planBytes: v.planGiB === '' ? null : Math.round(Number(v.planGiB) * 1024 ** 3),
+    });
     if (!found) return { ok: false, message: `Network ${v.id} no longer exists.`, fields: {} };
   } catch (err) {
-    return { ok: false, message: `Saving failed: ${err instanceof Error ? err.message : String(err)}`, fields: {} };
+    return { ok: false, message: writeFailureMessage('saving network settings', err), fields: {} };
   }
   revalidatePath('/networks');
   revalidatePath('/');

@@ -73,4 +73,18 @@ describe('dashboard on traffic counted by the real collector', () => {
     const t = await truth();
     within(Number(await row.locator('td[data-bytes]').getAttribute('data-bytes')), t.get('in-873')!.bytes + t.get('out-873')!.bytes, 1, 'backup on Wi-Fi');
   });
+
+  test('the Health page shows the collector polling, its sets filling, and the app page its firewall panel', async () => {
+    await b.page.goto(`${dash.url}/health`);
+    assert.equal(await b.page.locator('[data-source=poll]').getAttribute('data-ok'), '1');
+    assert.match(await b.page.getByTestId('last-ok').innerText(), /Last successful poll (just now|\d+ min ago)/);
+    assert.ok(Number(await b.page.locator('[data-set=acct_in]').getAttribute('data-count')) >= 2, 'per-app elements in acct_in');
+    await screenshot(b.page, 'real-traffic-health');
+    await b.page.goto(`${dash.url}/?period=1h`);
+    await b.page.locator('[data-testid=app-table] tbody tr[data-app-key="app:firefox"] a').first().click();
+    await b.page.waitForURL(/\/apps\/\d+/);
+    await b.page.getByTestId('app-name').waitFor();
+    await screenshot(b.page, 'real-traffic-app-firefox');
+    assert.equal(await b.page.getByTestId('rules-panel').count(), 1);
+  });
 });

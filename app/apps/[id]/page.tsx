@@ -3,12 +3,14 @@ import { notFound } from 'next/navigation';
 import { AutoRefresh } from '../../../components/AutoRefresh';
 import { Filters } from '../../../components/Filters';
 import { NoData } from '../../../components/NoData';
+import { RulesPanel } from '../../../components/RulesPanel';
 import { StackedChart } from '../../../components/StackedChart';
 import { formatAgo, formatBytes, formatDateTime } from '../../../lib/format';
 import { getAppDetail } from '../../_data/app-detail';
 import { requirePageAuth } from '../../_data/auth';
 import { getConfig } from '../../_data/config';
 import { readStore } from '../../_data/db';
+import { getRulesView } from '../../_data/rules';
 import { networkOptions } from '../../_data/overview';
 import { parseView } from '../../_data/view';
 
@@ -27,6 +29,7 @@ export default async function AppPage({ params, searchParams }: Props) {
   const d = getAppDetail(store.db, id, view, now);
   if (!d) notFound();
   const { app } = d;
+  const rules = getRulesView(store.db, { app: app.appKey });
   return (
     <>
       <AutoRefresh seconds={getConfig().refreshSeconds} />
@@ -39,7 +42,7 @@ export default async function AppPage({ params, searchParams }: Props) {
             {' · '}last active {d.lastActive === null ? 'never' : formatAgo(d.lastActive, now)}
           </p>
         </div>
-        <Link prefetch={false} className="button secondary" href={`/rules?app=${encodeURIComponent(app.appKey)}`}>Rules for this app</Link>
+        <Link prefetch={false} className="button secondary" href="/rules">All rules</Link>
       </div>
       <section className="panel">
         <Filters
@@ -123,6 +126,7 @@ export default async function AppPage({ params, searchParams }: Props) {
           </table>
         )}
       </section>
+      {rules && app.kind !== 'unattributed' && <RulesPanel view={rules} app={app.appKey} />}
     </>
   );
 }

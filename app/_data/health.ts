@@ -1,0 +1,40 @@
+import { statSync } from 'node:fs';
+import type { Db } from '../../db/open';
+import { getCollectorStatus, getRecentEvents, type StatusRow } from '../../db/queries/status';
+
+export interface SetFill {
+  name: string;
+  count: number;
+  size: number | null;
+}
+
+export interface Health {
+  sources: StatusRow[];
+  lastOk: number | null;
+  sets: SetFill[];
+  dbBytes: number;
+  events: Array<{ ts: number; level: string; kind: string; message: string }>;
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** getHealth gathers the collector's health for the Health page: sources, set fill, store size, events. */
+export function getHealth(db: Db, dbPath: string): Health {
+  const sources = getCollectorStatus(db);
+  const poll = sources.find((s) => s.source === 'poll');
+  const counters = sources.find((s) => s.source === 'counters')?.detail as { setFill?: Record<string, { count: number; size: number | null }> } | null;
+  const sets = Object.entries(counters?.setFill ?? {}).map(([name, f]) => ({ name, count: f.count, size: f.size }));
+  return {
+    sources,
+    lastOk: poll?.lastOk ?? null,
+    sets,
+    dbBytes: fileSize(dbPath) + fileSize(`${dbPath}-wal`),
+    events: getRecentEvents(db, 30),
+  };
+}

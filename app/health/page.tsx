@@ -1,0 +1,85 @@
+import { AutoRefresh } from '../../components/AutoRefresh';
+import { NoData } from '../../components/NoData';
+import { formatAgo, formatBytes, formatDateTime } from '../../lib/format';
+import { requirePageAuth } from '../_data/auth';
+import { getConfig } from '../_data/config';
+import { readStore } from '../_data/db';
+import { getHealth } from '../_data/health';
+
+export const metadata = { title: 'Health' };
+
+/** Health: is the collector counting? Each part of its poll, set fill, store size and recent events. */
+export default async function HealthPage() {
+  await requirePageAuth();
+  const store = await readStore();
+  if (store.state !== 'ok') return <NoData state={store.state} path={store.path} />;
+  const cfg = getConfig();
+  const h = getHealth(store.db, cfg.dbPath);
+  const now = Math.floor(Date.now() / 1000);
+  return (
+    <>
+      <AutoRefresh seconds={cfg.refreshSeconds} />
+      <div className="pagehead">
+        <div>
+          <h1>Collector health</h1>
+          <p className="muted small" data-testid="last-ok">
+            {h.lastOk === null ? 'No successful poll yet.' : <>Last successful poll {formatAgo(Math.floor(h.lastOk / 1000), now)}.</>}
+            {' '}Store size {formatBytes(h.dbBytes)}.
+          </p>
+        </div>
+      </div>
+      <section className="panel">
+        <h2>Parts of a poll</h2>
+        <table data-testid="sources">
+          <thead><tr><th>Part</th><th>State</th><th className="num">Took</th><th className="hide-narrow">Last run</th><th>Error</th></tr></thead>
+          <tbody>
+            {h.sources.map((s) => (
+              <tr key={s.source} data-source={s.source} data-ok={s.ok ? '1' : '0'}>
+                <td className="mono">{s.source}</td>
+                <td>{s.ok ? 'ok' : 'failing'}</td>
+                <td className="num">{s.durationMs.toFixed(1)} ms</td>
+                <td className="hide-narrow small">{formatDateTime(Math.floor(s.lastRun / 1000))}</td>
+                <td className="small">{s.error ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section className="panel">
+        <h2>Counter sets in the kernel</h2>
+        {h.sets.length === 0 ? (
+          <p className="muted">Not read yet.</p>
+        ) : (
+          <table data-testid="sets">
+            <thead><tr><th>Set</th><th className="num">Elements</th><th className="num">Capacity</th><th className="num">Full</th></tr></thead>
+            <tbody>
+              {h.sets.map((s) => (
+                <tr key={s.name} data-set={s.name} data-count={s.count}>
+                  <td className="mono">{s.name}</td>
+                  <td className="num">{s.count}</td>
+                  <td className="num">{s.size ?? '—'}</td>
+                  <td className="num">{s.size ? `${((100 * s.count) / s.size).toFixed(1)} %` : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <section className="panel">
+        <h2>Recent events</h2>
+        {h.events.length === 0 ? (
+          <p className="muted">Nothing to report.</p>
+        ) : (
+          <table data-testid="events">
+            <thead><tr><th className="hide-narrow">When</th><th>Level</th><th>What happened</th></tr></thead>
+            <tbody>
+              {h.events.map((e, i) => (
+                <tr key={i}><td className="hide-narrow small">{formatDateTime(Math.floor(e.ts / 1000))}</td><td>{e.level}</td><td>{e.message}</td></tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </>
+  );
+}

@@ -9,6 +9,8 @@ export interface CollectorConfig {
   readonly cgroupRoot: string;
   readonly sysClassNet: string;
   readonly nftBin: string;
+  /** Where the collector keeps runtime state (the listing namespace): /run/appnet. */
+  readonly runDir: string;
   /** Idle seconds after which the kernel drops a (cgroup, interface) counter. */
   readonly elementTimeoutSec: number;
   readonly once: boolean;
@@ -40,6 +42,7 @@ export function loadConfig(opts: CollectorOptions, env: NodeJS.ProcessEnv = proc
     cgroupRoot: env.APPNET_CGROUP_ROOT ?? '/sys/fs/cgroup',
     sysClassNet: env.APPNET_SYS_CLASS_NET ?? '/sys/class/net',
     nftBin: env.APPNET_NFT ?? 'nft',
+    runDir: env.APPNET_RUN_DIR ?? '/run/appnet',
     elementTimeoutSec: positive('element-timeout', opts.elementTimeout, 600, Math.max(10, intervalSec * 4), 86400),
     once: Boolean(opts.once),
   });

@@ -9,6 +9,7 @@ import { pruneUsage } from '../db/queries/usage';
 import { deleteGoneCgroups } from '../db/queries/apps';
 import type { CollectorConfig } from './config';
 import { nftRunner } from './nft/exec';
+import { openNumericNs } from './nft/numeric';
 import { newPollState, poll, ensureRuleset, type PollContext, type RulesetExtension } from './poll';
 import { CgroupTracker } from './sources/cgroups';
 import { firewallExtension } from './firewall';
@@ -70,6 +71,11 @@ export function startCollector(cfg: CollectorConfig, opts: { extension?: Ruleset
     }, 50);
   });
   const stopped = (async () => {
+    const numeric = await openNumericNs(cfg.runDir).catch((err: unknown) => {
+      ctx.log('warn', `listing counters the slow way (nft resolves every cgroup path itself): ${err instanceof Error ? err.message : String(err)}`);
+      return null;
+    });
+    if (numeric) ctx.nft = nftRunner({ bin: cfg.nftBin, numericNs: numeric.file });
     insertEvent(ctx.db, { ts: Date.now(), level: 'info', kind: 'collector-start', message: `collector started (pid ${process.pid}, every ${cfg.intervalSec} s)` });
     let lastHousekeeping = 0;
     let next = Date.now();
@@ -99,6 +105,7 @@ export function startCollector(cfg: CollectorConfig, opts: { extension?: Ruleset
     }
     insertEvent(ctx.db, { ts: Date.now(), level: 'info', kind: 'collector-stop', message: 'collector stopped; firewall rules stay in place' });
     ctx.tracker.close();
+    await numeric?.close();
     ctx.db.close();
   })();
   return { ctx, stopped, stop };

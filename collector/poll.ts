@@ -218,6 +218,8 @@ export function computeDeltas(ctx: PollContext, snap: TableSnapshot, now: number
       continue;
     }
     const stateKey = `${e.set}/${k.key}`;
+    // A dump of a set that grows while it is read can list an element twice: count it once.
+    if (present.has(stateKey)) continue;
     present.add(stateKey);
     const prev = st.states.get(stateKey);
     const reading = { bytes: e.bytes, packets: e.packets, tableHandle: snap.tableHandle, expiresSec: e.expiresSec };
@@ -226,7 +228,13 @@ export function computeDeltas(ctx: PollContext, snap: TableSnapshot, now: number
     next.push(s);
     if (d.bytes > 0 || d.packets > 0) deltas.push({ set: e.set, cgroupId: k.cgroupId, iface: e.iface, bytes: d.bytes, packets: d.packets, elapsedMs: prev ? now - prev.seenAt : null });
   }
-  const gone = [...st.states.keys()].filter((k) => !present.has(k));
+  // An element missing from one listing is not necessarily gone: a dump of a set that
+  // is resizing under inserts can skip elements. Forget a counter only once it must have
+  // expired, or when its table is gone; if it shows up again before that, its stored
+  // value is still the base for its delta and nothing is counted twice.
+  const gone = [...st.states.entries()]
+    .filter(([k, v]) => !present.has(k) && (v.tableHandle !== snap.tableHandle || (v.expiresAt !== null && now > v.expiresAt + 5000)))
+    .map(([k]) => k);
   return { deltas, next, gone, tableHandle: snap.tableHandle };
 }
 

@@ -105,3 +105,17 @@ export function migrate(db: Db, dir: string = DEFAULT_MIGRATIONS): number {
   }
   return schemaVersion(db);
 }
+
+const cache = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/**
+ * prepared returns the connection's prepared statement for sql, preparing it once:
+ * statements run once per element per poll are otherwise re-compiled every time.
+ */
+export function prepared(db: Db, sql: string): Database.Statement {
+  let m = cache.get(db);
+  if (!m) cache.set(db, (m = new Map()));
+  let st = m.get(sql);
+  if (!st) m.set(sql, (st = db.prepare(sql)));
+  return st;
+}

@@ -37,6 +37,8 @@ function must(cmd: string, args: string[]): void {
 // cgroup2 then goes on top of it at the usual place.
 must('mount', ['-t', 'sysfs', 'none', '/sys']);
 must('mount', ['-t', 'cgroup2', 'none', '/sys/fs/cgroup']);
+// A /run of its own, as a fresh host has: runtime state of the collector stays inside.
+must('mount', ['-t', 'tmpfs', '-o', 'mode=0755', 'none', '/run']);
 must('ip', ['link', 'set', 'lo', 'up']);
 const peer = spawn('unshare', ['-n', '--', 'sleep', 'infinity'], { stdio: 'ignore' });
 const peerPid = peer.pid as number;
@@ -53,9 +55,12 @@ function handleSpawn(r: SpawnReq): void {
   let argv = r.argv;
   if (r.net === 'peer') argv = ['nsenter', '-t', String(peerPid), '-n', '--', ...argv];
   if (r.cgroup) argv = [process.execPath, CGEXEC, join('/sys/fs/cgroup', r.cgroup, 'cgroup.procs'), ...argv];
+  // Its own process group, so a timeout ends the command and everything it started
+  // (cgexec's child included), not just the first process.
   const child = spawn(argv[0], argv.slice(1), {
     env: { ...process.env, ...(r.env ?? {}) },
     stdio: [r.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
@@ -66,7 +71,7 @@ function handleSpawn(r: SpawnReq): void {
   child.stderr?.on('data', (b: Buffer) => cap(err, b));
   if (r.input !== undefined) child.stdin?.end(r.input);
   let timer: NodeJS.Timeout | undefined;
-  if (r.timeoutMs) timer = setTimeout(() => child.kill('SIGKILL'), r.timeoutMs);
+  if (r.timeoutMs) timer = setTimeout(() => killGroup(child, 'SIGKILL'), r.timeoutMs);
   child.on('error', (e) => send({ id: r.id, error: `${argv[0]}: ${e.message}` }));
   child.on('spawn', () => {
     children.set(child.pid as number, child);
@@ -79,8 +84,16 @@ function handleSpawn(r: SpawnReq): void {
   });
 }
 
+function killGroup(c: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (c.pid) process.kill(-c.pid, signal);
+  } catch {
+    c.kill(signal);
+  }
+}
+
 function shutdown(): void {
-  for (const c of children.values()) c.kill('SIGKILL');
+  for (const c of children.values()) killGroup(c, 'SIGKILL');
   peer.kill('SIGKILL');
   process.exit(0);
 }

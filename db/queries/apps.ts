@@ -1,10 +1,10 @@
-import type { Db } from '../open';
+import { prepared, type Db } from '../open';
 import type { AppIdentity } from '../../lib/identity';
 
 /** upsertApp records an app identity (refreshing its name and unit) and returns its id. */
 export function upsertApp(db: Db, app: AppIdentity, now: number, exe: string | null = null): number {
-  const row = db
-    .prepare(
+  const row = prepared(
+    db,
       `INSERT INTO apps (app_key, kind, name, unit, exe, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(app_key) DO UPDATE SET kind = excluded.kind, name = excluded.name,
          unit = COALESCE(excluded.unit, unit), exe = COALESCE(excluded.exe, exe), last_seen = excluded.last_seen
@@ -24,7 +24,8 @@ export interface CgroupRow {
 
 /** upsertCgroup records a live cgroup and the app it belongs to. */
 export function upsertCgroup(db: Db, c: { cgroupId: number; path: string; level: number; appId: number }, now: number): void {
-  db.prepare(
+  prepared(
+    db,
     `INSERT INTO cgroups (cgroup_id, path, level, app_id, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT(cgroup_id) DO UPDATE SET last_seen = excluded.last_seen, gone_at = NULL`,
   ).run(c.cgroupId, c.path, c.level, c.appId, now, now);
@@ -32,7 +33,7 @@ export function upsertCgroup(db: Db, c: { cgroupId: number; path: string; level:
 
 /** markCgroupGone stamps a cgroup whose directory disappeared; its row stays so late bytes keep a name. */
 export function markCgroupGone(db: Db, cgroupId: number, now: number): void {
-  db.prepare('UPDATE cgroups SET gone_at = ? WHERE cgroup_id = ? AND gone_at IS NULL').run(now, cgroupId);
+  prepared(db, 'UPDATE cgroups SET gone_at = ? WHERE cgroup_id = ? AND gone_at IS NULL').run(now, cgroupId);
 }
 
 /** getCgroups returns every cgroup ever seen, live and gone. */

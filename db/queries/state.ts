@@ -1,4 +1,4 @@
-import type { Db } from '../open';
+import { prepared, type Db } from '../open';
 import type { PrevState } from '../../lib/delta';
 
 export interface StoredState extends PrevState {
@@ -18,7 +18,8 @@ export function getCounterStates(db: Db): StoredState[] {
 
 /** putCounterState stores the value just read for one counter. */
 export function putCounterState(db: Db, s: StoredState): void {
-  db.prepare(
+  prepared(
+    db,
     `INSERT INTO counter_state (set_name, elem_key, table_handle, bytes, packets, seen_at, expires_at)
      VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT(set_name, elem_key) DO UPDATE SET table_handle = excluded.table_handle, bytes = excluded.bytes,
@@ -28,5 +29,5 @@ export function putCounterState(db: Db, s: StoredState): void {
 
 /** deleteCounterState forgets a counter the kernel no longer has. */
 export function deleteCounterState(db: Db, setName: string, elemKey: string): void {
-  db.prepare('DELETE FROM counter_state WHERE set_name = ? AND elem_key = ?').run(setName, elemKey);
+  prepared(db, 'DELETE FROM counter_state WHERE set_name = ? AND elem_key = ?').run(setName, elemKey);
 }

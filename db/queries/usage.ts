@@ -1,10 +1,10 @@
-import type { Db } from '../open';
+import { prepared, type Db } from '../open';
 import { bucketStart, RESOLUTIONS, splitRange, type RangePiece } from '../../lib/time';
 
 /** getOrCreateSeries returns the id of the (app, interface, network) series. */
 export function getOrCreateSeries(db: Db, appId: number, ifaceId: number, networkId: number): number {
-  const row = db
-    .prepare(
+  const row = prepared(
+    db,
       `INSERT INTO series (app_id, iface_id, network_id) VALUES (?, ?, ?)
        ON CONFLICT(app_id, iface_id, network_id) DO UPDATE SET app_id = excluded.app_id RETURNING id`,
     )
@@ -23,7 +23,8 @@ export interface UsageDelta {
 /** insertUsage adds one poll's deltas, at unix second ts, to every roll-up table. */
 export function insertUsage(db: Db, ts: number, deltas: UsageDelta[]): void {
   for (const res of RESOLUTIONS) {
-    const stmt = db.prepare(
+    const stmt = prepared(
+      db,
       `INSERT INTO ${res.table} (ts, series_id, rx_bytes, tx_bytes, rx_packets, tx_packets) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT(ts, series_id) DO UPDATE SET rx_bytes = rx_bytes + excluded.rx_bytes, tx_bytes = tx_bytes + excluded.tx_bytes,
          rx_packets = rx_packets + excluded.rx_packets, tx_packets = tx_packets + excluded.tx_packets`,

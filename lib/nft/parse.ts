@@ -23,19 +23,14 @@ export interface TableSnapshot {
   chains: Record<string, number>;
 }
 
-const counter = z.object({ packets: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() });
-const scalar = z.union([z.string(), z.number()]);
-const concat = z.object({ concat: z.array(scalar).length(2) });
-const elemObj = z.object({
-  elem: z.object({ val: z.union([scalar, concat]), expires: z.number().optional(), counter: counter.optional() }),
-});
 const setItem = z.object({
   set: z.object({
     name: z.string(),
     table: z.string(),
     handle: z.number().optional(),
     size: z.number().optional(),
-    elem: z.array(z.union([elemObj, scalar, concat])).optional(),
+    // Elements are checked by hand below: a schema per element is most of a poll's CPU at 10,000 elements.
+    elem: z.array(z.unknown()).optional(),
   }),
 });
 const tableItem = z.object({ table: z.object({ name: z.string(), handle: z.number() }) });
@@ -60,17 +55,23 @@ function numericOrPath(v: string | number): number | string {
   return /^\d+$/.test(v) ? Number(v) : v;
 }
 
+const isScalar = (v: unknown): v is string | number => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+/** parseElement reads one set element with a counter; null for anything else (nothing to count). */
 function parseElement(set: CounterSetName, raw: unknown): CounterElement | null {
-  const e = elemObj.safeParse(raw);
-  if (!e.success) return null; // an element without a counter carries nothing to count
-  const { val, expires } = e.data.elem;
-  const c = e.data.elem.counter;
-  if (!c) return null;
-  if (typeof val === 'object') {
-    const [cg, iface] = val.concat;
-    return { set, cgroup: numericOrPath(cg), iface: String(iface), bytes: c.bytes, packets: c.packets, expiresSec: expires ?? null };
-  }
-  return { set, cgroup: null, iface: String(val), bytes: c.bytes, packets: c.packets, expiresSec: expires ?? null };
+  if (typeof raw !== 'object' || raw === null || !('elem' in raw)) return null;
+  const e = (raw as { elem: unknown }).elem;
+  if (typeof e !== 'object' || e === null) return null;
+  const { val, expires, counter } = e as { val?: unknown; expires?: unknown; counter?: unknown };
+  if (typeof counter !== 'object' || counter === null) return null;
+  const { bytes, packets } = counter as { bytes?: unknown; packets?: unknown };
+  if (!isCount(bytes) || !isCount(packets)) return null;
+  const expiresSec = typeof expires === 'number' ? expires : null;
+  if (isScalar(val)) return { set, cgroup: null, iface: String(val), bytes, packets, expiresSec };
+  const parts = typeof val === 'object' && val !== null ? (val as { concat?: unknown }).concat : undefined;
+  if (!Array.isArray(parts) || parts.length !== 2 || !isScalar(parts[0]) || !isScalar(parts[1])) return null;
+  return { set, cgroup: numericOrPath(parts[0]), iface: String(parts[1]), bytes, packets, expiresSec };
 }
 
 /**

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 what=${1:-runtime}
 
 runtime_pkgs=(nftables iproute2 procps)
-test_pkgs=(iptables chromium iperf3 socat prometheus systemd)
+test_pkgs=(iptables chromium iperf3 socat prometheus systemd python3)
 
 missing=()
 want=("${runtime_pkgs[@]}")

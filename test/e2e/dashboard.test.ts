@@ -110,7 +110,8 @@ describe('dashboard', () => {
   test('live: new traffic appears without a reload', async () => {
     const page = b.page;
     await page.goto(`${dash.url}/?period=24h&net=metered`);
-    const before = (await firstRow()).bytes;
+    const ffRow = page.locator('[data-testid=app-table] tbody tr[data-app-key="app:firefox"] td[data-bytes]');
+    const before = Number(await ffRow.getAttribute('data-bytes'));
     await page.evaluate(() => ((window as unknown as { appnetMarker: number }).appnetMarker = 42));
     const db = openDb(seeded.path);
     try {
@@ -124,7 +125,11 @@ describe('dashboard', () => {
     } finally {
       db.close();
     }
-    await page.waitForFunction((min) => Number(document.querySelector('[data-testid=app-table] tbody tr td[data-bytes]')?.getAttribute('data-bytes')) >= min, before + 3 * 1024 ** 3, { timeout: 45_000 });
+    await page.waitForFunction(
+      (min) => Number(document.querySelector('[data-testid=app-table] tbody tr[data-app-key="app:firefox"] td[data-bytes]')?.getAttribute('data-bytes')) >= min,
+      before + 3 * 1024 ** 3,
+      { timeout: 45_000 },
+    );
     assert.equal(await page.evaluate(() => (window as unknown as { appnetMarker?: number }).appnetMarker), 42, 'the page was refreshed in place, not reloaded');
   });
 

@@ -77,7 +77,7 @@ describe('per-app accounting in the kernel', () => {
     assert.equal(dns.txPackets, 200);
     within(appTotals(db, 'sync.service', 'wlan0').tx, t.get('in-5004')!.bytes, 1, 'IPv6 upload on wlan0');
     assert.equal(appTotals(db, 'backup.service', 'wwan0').tx, 0, 'nothing of backup on wwan0');
-    assert.match(await s.execOk(['ls', '/run/appnet']), /numeric-\d+\.mnt/, 'counters are listed in the namespace where nft prints ids, not paths');
+    assert.match(await s.execOk(['cat', '/proc/self/mountinfo']), / \/run\/appnet\/numeric-\d+\.mnt .* - nsfs /, 'counters are listed in the namespace where nft prints ids, not paths');
   });
 
   test('loopback traffic is counted for both ends', async () => {

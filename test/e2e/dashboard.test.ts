@@ -13,7 +13,7 @@ import { getOrCreateSeries, insertUsage } from '../../db/queries/usage';
 import { parseCsv } from '../../lib/csv';
 import type { ReportJson } from '../../lib/report';
 import { seedDb, type Seeded } from '../fixtures/seed';
-import { launchBrowser, screenshot, shareableDir, shareDb, startDashboard, type Browser, type Dashboard } from './helpers';
+import { launchBrowser, screenshot, shareableDir, shareDb, startDashboard, type Browser, type Dashboard, loggedIn } from './helpers';
 
 const near = (actual: number, want: number, what: string) =>
   assert.ok(Math.abs(actual - want) <= Math.max(1, want * 0.01), `${what}: shown ${actual}, expected ${want} (±1%)`);
@@ -29,9 +29,7 @@ describe('dashboard', () => {
     seeded = seedDb(join(dir, 'appnet.db'), { now: Date.now() / 1000, days: 40 });
     shareDb(seeded.path);
     dash = await startDashboard({ db: seeded.path });
-    b = await launchBrowser();
-    await b.page.goto(dash.loginUrl);
-    await b.page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    b = await loggedIn(dash);
   });
   after(async () => {
     await b?.close();

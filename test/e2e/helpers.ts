@@ -136,3 +136,11 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/** loggedIn launches Chromium (see launchBrowser) and logs in once with the dashboard's one-time URL. */
+export async function loggedIn(dash: Dashboard, opts: Parameters<typeof launchBrowser>[0] = {}): Promise<Browser> {
+  const b = await launchBrowser(opts);
+  await b.page.goto(dash.loginUrl);
+  await b.page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  return b;
+}

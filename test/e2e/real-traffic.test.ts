@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { createSandbox, type Sandbox } from '../../collector/sandbox/sandbox';
 import { APP, systemdSkeleton, TRAFFIC } from '../../collector/sandbox/workloads';
 import { appTotals, peerTruth, sleep, startCollector, waitForPoll, waitListening, within } from '../privileged/helpers';
-import { launchBrowser, screenshot, shareableDir, shareDb, startDashboard, type Browser, type Dashboard } from './helpers';
+import { screenshot, shareableDir, shareDb, startDashboard, type Browser, type Dashboard, loggedIn } from './helpers';
 
 const node = process.execPath;
 
@@ -42,9 +42,7 @@ describe('dashboard on traffic counted by the real collector', () => {
     await waitForPoll(db, Date.now());
     shareDb(db);
     dash = await startDashboard({ db });
-    b = await launchBrowser();
-    await b.page.goto(dash.loginUrl);
-    await b.page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    b = await loggedIn(dash);
   });
 
   after(async () => {

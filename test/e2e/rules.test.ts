@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openDb, type Db } from '../../db/open';
 import { getFwApps, getRules } from '../../db/queries/rules';
-import { launchBrowser, screenshot, shareableDir, shareDb, startDashboard, type Browser, type Dashboard } from './helpers';
+import { screenshot, shareableDir, shareDb, startDashboard, type Browser, type Dashboard, loggedIn } from './helpers';
 
 describe('rules page', () => {
   let dir: string;
@@ -31,9 +31,7 @@ describe('rules page', () => {
     openDb(dbPath, { migrate: true }).close();
     shareDb(dbPath);
     dash = await startDashboard({ db: dbPath });
-    b = await launchBrowser();
-    await b.page.goto(dash.loginUrl);
-    await b.page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    b = await loggedIn(dash);
   });
   after(async () => {
     await b?.close();

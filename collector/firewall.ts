@@ -7,11 +7,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/open';
-import { getFirewallIfaces, getFirewallSignature } from '../db/queries/rules';
+import { getFirewallIfaces } from '../db/queries/rules';
 import type { RulesetExtension } from './poll';
 import { systemdVersion } from './commands/nftset';
 import { NFTSET_MIN_SYSTEMD } from '../lib/nft/nftset';
 import { firewallPlanKey, planFirewall, recordFirewallCounters, recordFirewallResult } from './rules/plan';
+
+/** The plan key of a store with no rules and no per-app settings (see getFirewallSignature). */
+const NOTHING_CONFIGURED = '0.0.0/0.0|';
 
 /** firewallExtension connects the firewall planner to the collector's ruleset. */
 export function firewallExtension(db: Db, cgroupRoot: string): RulesetExtension {
@@ -23,8 +26,8 @@ export function firewallExtension(db: Db, cgroupRoot: string): RulesetExtension 
     applied: (ok, error) => recordFirewallResult(db, ok, error),
     fingerprint(live) {
       const key = firewallPlanKey(db);
-      // Nothing configured: the cgroup tree does not matter to the firewall.
-      if (/^0\.0\.0\/0\.0\|$/.test(`${getFirewallSignature(db)}|${key.split('|')[1] ?? ''}`)) return key;
+      // Nothing configured (no rules, no app settings, no caps): the tree does not matter.
+      if (key === NOTHING_CONFIGURED) return key;
       const h = createHash('sha1');
       for (const c of live.map((x) => `${x.id}:${x.path}`).sort()) h.update(c).update('\n');
       for (const i of ifaces()) h.update(`${i.name}:${i.kind}:${i.metered}\n`);

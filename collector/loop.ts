@@ -11,7 +11,7 @@ import type { CollectorConfig } from './config';
 import { nftRunner } from './nft/exec';
 import { openNumericNs } from './nft/numeric';
 import { newPollState, poll, ensureRuleset, type PollContext, type RulesetExtension } from './poll';
-import { CgroupTracker } from './sources/cgroups';
+import { CgroupTracker, type SeenCgroup } from './sources/cgroups';
 import { firewallExtension } from './firewall';
 
 export interface Collector {
@@ -60,13 +60,19 @@ export function startCollector(cfg: CollectorConfig, opts: { extension?: Ruleset
   // A new cgroup at a level we do not look at yet, or one with rules, re-applies the
   // ruleset at once instead of at the next poll.
   let pendingApply = false;
-  ctx.tracker.onNew(() => {
+  // The watcher has already read each new cgroup: add it to the live list rather than
+  // scanning the whole tree again (the next poll's scan settles populated flags).
+  const fresh: SeenCgroup[] = [];
+  ctx.tracker.onNew((c) => {
+    fresh.push(c);
     if (pendingApply || stopping) return;
     pendingApply = true;
     setTimeout(() => {
       pendingApply = false;
       if (stopping) return;
-      ctx.st.live = ctx.tracker.refresh(Date.now());
+      const known = new Set(ctx.st.live.map((l) => l.id));
+      const added = fresh.splice(0).filter((f) => f.goneAt === null && !known.has(f.id));
+      ctx.st.live = [...ctx.st.live, ...added.map((f) => ({ id: f.id, path: f.path, level: f.level, populated: f.samplePid !== null, samplePid: f.samplePid }))];
       ensureRuleset(ctx, { force: false }).catch((err: unknown) => ctx.log('error', `ruleset: ${err instanceof Error ? err.message : String(err)}`));
     }, 50);
   });

@@ -3,7 +3,7 @@
  * (a counter element each way) and 500 firewall rules against a 10-app host; alongside,
  * the classic one-iptables-rule-per-app design at 10 and at 10,000 apps.
  */
-import type { Link, Sandbox } from '../collector/sandbox/sandbox';
+import type { Sandbox } from '../collector/sandbox/sandbox';
 import { elementCommands, makeApps } from './cgroups';
 import { realisticFirewall } from './firewall';
 import { runMatrix, type Config, type TestResult, type TestSpec } from './matrix';

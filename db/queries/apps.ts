@@ -14,14 +14,6 @@ export function upsertApp(db: Db, app: AppIdentity, now: number, exe: string | n
   return row.id;
 }
 
-export interface CgroupRow {
-  cgroupId: number;
-  path: string;
-  level: number;
-  appId: number;
-  goneAt: number | null;
-}
-
 /** upsertCgroup records a live cgroup and the app it belongs to. */
 export function upsertCgroup(db: Db, c: { cgroupId: number; path: string; level: number; appId: number }, now: number): void {
   prepared(
@@ -34,13 +26,6 @@ export function upsertCgroup(db: Db, c: { cgroupId: number; path: string; level:
 /** markCgroupGone stamps a cgroup whose directory disappeared; its row stays so late bytes keep a name. */
 export function markCgroupGone(db: Db, cgroupId: number, now: number): void {
   prepared(db, 'UPDATE cgroups SET gone_at = ? WHERE cgroup_id = ? AND gone_at IS NULL').run(now, cgroupId);
-}
-
-/** getCgroups returns every cgroup ever seen, live and gone. */
-export function getCgroups(db: Db): CgroupRow[] {
-  return db
-    .prepare('SELECT cgroup_id AS cgroupId, path, level, app_id AS appId, gone_at AS goneAt FROM cgroups')
-    .all() as CgroupRow[];
 }
 
 /** deleteGoneCgroups forgets cgroups gone before `before` whose counters are no longer tracked. */

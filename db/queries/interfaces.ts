@@ -33,15 +33,3 @@ export function upsertInterface(db: Db, i: { name: string; kind: string; mac: st
     .get(i.name, i.kind, i.networkId, i.mac, now, now) as { id: number };
   return row.id;
 }
-
-export interface InterfaceRow {
-  id: number;
-  name: string;
-  kind: string;
-  networkId: number | null;
-}
-
-/** getInterfaces lists every interface seen, with the network it was last on. */
-export function getInterfaces(db: Db): InterfaceRow[] {
-  return db.prepare('SELECT id, name, kind, network_id AS networkId FROM interfaces ORDER BY name').all() as InterfaceRow[];
-}

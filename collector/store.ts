@@ -42,10 +42,13 @@ function exeOf(pid: number | null): string | null {
   }
 }
 
-/** plausible rejects a delta beyond twice the link's line rate over the interval (a corrupt or foreign counter). */
+/**
+ * plausible rejects a delta beyond twice the link's line rate over the interval (a corrupt or foreign counter).
+ * A wall clock stepped back since the last read (NTP, RTC at boot) leaves no interval to judge by.
+ */
 function plausible(ctx: PollContext, d: ElementDelta): boolean {
   const info = ctx.st.ifaces.find((i) => i.name === d.iface);
-  if (!info || !info.speedMbps || !PHYSICAL.has(info.kind) || d.elapsedMs === null) return true;
+  if (!info || !info.speedMbps || !PHYSICAL.has(info.kind) || d.elapsedMs === null || d.elapsedMs <= 0) return true;
   const max = ((info.speedMbps * 1e6) / 8) * (d.elapsedMs / 1000) * 2 + 1e6;
   return d.bytes <= max;
 }
@@ -94,7 +97,9 @@ export function storePoll(ctx: PollContext, c: PollDeltas, now: number): void {
     const bySeries = new Map<number, UsageDelta>();
     for (const d of c.deltas) {
       if (!plausible(ctx, d)) {
-        insertEvent(db, { ts: now, level: 'warn', kind: 'implausible-delta', message: `ignored ${d.bytes} bytes on ${d.iface} in ${d.elapsedMs} ms: beyond the link's line rate` });
+        const message = `ignored ${d.bytes} bytes on ${d.iface} in ${d.elapsedMs} ms: beyond the link's line rate`;
+        ctx.log('warn', message);
+        insertEvent(db, { ts: now, level: 'warn', kind: 'implausible-delta', message });
         continue;
       }
       let appId: number;

@@ -37,7 +37,7 @@ describe('impossible counter jumps', () => {
     const st = newPollState(db);
     // A 10 Mbit/s Ethernet link carries 1.25 MB/s; the guard allows twice that plus 1 MB.
     st.ifaces = [iface('eth0', 'ethernet', 10), iface('wlan0', 'wifi', null), iface('veth0', 'virtual', 10)];
-    ctx = { cfg: loadConfig({ db: path }, {}), db, nft: nftRunner(), tracker: new CgroupTracker(tmp.dir, { watch: false }), log: () => {}, st };
+    ctx = { cfg: loadConfig({ db: path }), db, nft: nftRunner(), tracker: new CgroupTracker(tmp.dir, { watch: false }), log: () => {}, st };
   });
 
   after(() => {

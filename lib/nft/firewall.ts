@@ -2,24 +2,26 @@
  * The firewall builder: validated rules + per-app settings + the live cgroup tree →
  * nft syntax commands for our table, to be applied as one `nft -f -` batch (nft 1.0.6
  * JSON cannot express `socket cgroupv2`). Every value is re-validated here before it
- * becomes text. Dispatch costs one verdict-map lookup per populated cgroup level,
- * whatever the number of apps and rules:
+ * becomes text. Dispatch costs one verdict-map lookup per cgroup level where an app
+ * whose chain does something on that hook lives, whatever the number of apps and rules:
  *   socket cgroupv2 level 5 vmap @fw_in
  *   socket cgroupv2 level 2 vmap @fw_in
- * with elements { "system.slice/postgresql.service" : goto fw_a3_in, … }.
+ * with elements { "system.slice/postgresql.service" : goto fw_a3_in, … }; a hook no app
+ * restricts, caps or counts on has no lookup at all (lib/nft/firewall-bind.ts).
  */
 import { nftSetCommands, systemUnitOfAppKey, type SetBinding } from './nftset';
-import { appIdentity, cgroupLevel } from '../identity';
+import { cgroupLevel } from '../identity';
+import { bindCgroups, bindHook, chainUse, chainUses, type ChainUse, type HookTarget } from './firewall-bind';
 import { PRIORITY_DEFAULT, ruleToInput, validateAppPolicy, validateRule, type AppPolicy, type Rule } from '../rules/model';
 import { OTHER_APPS } from '../rules/values';
 import { FirewallBuildError, defaultStatements, ifaceMatch, ruleStatements, safeId, type Hook } from './firewall-rule';
 
 import {
-  CHAIN_FW_IN, CHAIN_FW_OUT, MAP_FW_IN, MAP_FW_OUT, MAX_LEVEL, SET_IF_METERED, SET_IF_MOBILE, TABLE_FAMILY, TABLE_NAME,
-  fwAppChain, fwQuota, fwRuleCounter, isIfname, isSafeCgroupPath,
+  CHAIN_FW_IN, CHAIN_FW_OUT, MAP_FW_IN, MAP_FW_OUT, SET_IF_METERED, SET_IF_MOBILE, TABLE_FAMILY, TABLE_NAME,
+  fwAppChain, fwQuota, fwRuleCounter, isIfname,
 } from './names';
 
-export { FirewallBuildError, ruleStatements };
+export { FirewallBuildError, bindCgroups, ruleStatements };
 
 const T = `${TABLE_FAMILY} ${TABLE_NAME}`;
 const HOOKS: Hook[] = ['in', 'out'];
@@ -70,9 +72,13 @@ export interface FirewallInput {
 export interface FirewallPlan {
   commands: string[];
   objects: FwObjects;
-  /** Cgroup levels looked up per packet, deepest first. */
+  /** Cgroup levels looked up per packet on either hook, deepest first. */
   levels: number[];
-  /** cgroup path → app chain id, for the elements written. */
+  /** Cgroup levels looked up per packet on each hook, deepest first (none: the hook has no lookup). */
+  hookLevels: Record<Hook, number[]>;
+  /** Whether any chain tests `ct direction reply`, which turns conntrack on for the namespace. */
+  conntrack: boolean;
+  /** cgroup path → app chain id, the binding of configured apps (before per-hook pruning). */
   bound: Record<string, number>;
 }
 
@@ -98,17 +104,17 @@ const byPrecedence = (a: FwRule, b: FwRule) => (a.rule.priority ?? PRIORITY_DEFA
  * appChainStatements lists an app chain's rules in precedence order (lib/rules/model.ts PRECEDENCE):
  *   iifname @if_metered quota name "fw_q3" drop
  *   … count rules …
- *   ct direction reply accept
+ *   ct direction reply accept              (only when something below could drop a reply)
  *   … allow/drop/reject rules by priority …
  *   default policy, or goto the other-apps chain
  */
-function appChainStatements(app: FwApp, rules: FwRule[], hook: Hook, otherChain: string | null): string[] {
+function appChainStatements(app: FwApp, rules: FwRule[], hook: Hook, otherChain: string | null, use: ChainUse): string[] {
   const p = app.policy;
   const mine = rules.filter((r) => r.rule.app === p.app && r.rule.enabled && appliesTo(r.rule, hook)).sort(byPrecedence);
   const out: string[] = [];
   if (p.quotaBytes !== null) out.push([ifaceMatch(p.quotaNetwork, null, hook), `quota name "${fwQuota(app.id)}" drop comment "appnet:quota"`].filter(Boolean).join(' '));
   for (const r of mine.filter((x) => x.rule.action === 'count')) out.push(...ruleStatements(r.id, r.rule, hook));
-  out.push('ct direction reply accept');
+  if (use.needsCt) out.push('ct direction reply accept');
   for (const r of mine.filter((x) => x.rule.action !== 'count')) out.push(...ruleStatements(r.id, r.rule, hook));
   out.push(...defaultStatements(hook === 'in' ? p.defaultIn : p.defaultOut, otherChain));
   return out;
@@ -118,34 +124,6 @@ function appChainStatements(app: FwApp, rules: FwRule[], hook: Hook, otherChain:
 function isConfigured(app: FwApp, rules: FwRule[]): boolean {
   const p = app.policy;
   return p.defaultIn !== 'inherit' || p.defaultOut !== 'inherit' || p.quotaBytes !== null || rules.some((r) => r.rule.app === p.app && r.rule.enabled);
-}
-
-const parentOf = (path: string): string => path.slice(0, Math.max(0, path.lastIndexOf('/')));
-
-/**
- * bindCgroups decides which app chain each live cgroup goes to: its own app's (by app key
- * or exact path), else its parent's; below the root, the other-apps chain. An element is
- * written only where the answer differs from the parent's, since a lookup at a deeper
- * level that finds nothing falls through to the parent's level.
- */
-export function bindCgroups(cgroups: string[], selectors: Map<string, number>, otherId: number | null): Map<string, number> {
-  const target = new Map<string, number | null>();
-  const resolve = (path: string): number | null => {
-    if (path === '') return null;
-    const known = target.get(path);
-    if (known !== undefined) return known;
-    const own = selectors.get(appIdentity(path).key) ?? selectors.get(path);
-    const t = own ?? (path.includes('/') ? resolve(parentOf(path)) : otherId);
-    target.set(path, t);
-    return t;
-  };
-  const elements = new Map<string, number>();
-  for (const path of [...cgroups].sort()) {
-    if (!isSafeCgroupPath(path) || cgroupLevel(path) > MAX_LEVEL) continue;
-    const t = resolve(path);
-    if (t !== null && t !== (path.includes('/') ? resolve(parentOf(path)) : null)) elements.set(path, t);
-  }
-  return elements;
 }
 
 /**
@@ -205,18 +183,21 @@ function quotaCommands(apps: FwApp[]): string[] {
   });
 }
 
-/** dispatchCommands writes the map elements and one vmap lookup per populated level, deepest first. */
-function dispatchCommands(bound: Map<string, number>, levels: number[], sets: readonly SetBinding[]): string[] {
+/**
+ * dispatchCommands writes each hook's map elements and one vmap lookup per level that
+ * hook has elements at, deepest first; a hook without elements gets no lookup.
+ */
+function dispatchCommands(hooks: Record<Hook, Map<string, HookTarget>>, sets: readonly SetBinding[]): string[] {
   const out: string[] = [...nftSetCommands(sets, { in: CHAIN_FW_IN, out: CHAIN_FW_OUT })];
-  for (const [map, h] of [[MAP_FW_IN, 'in'], [MAP_FW_OUT, 'out']] as const) {
-    const els = [...bound].map(([path, id]) => `"${path}" : goto ${fwAppChain(id, h)}`);
+  for (const [chain, map, h] of [[CHAIN_FW_IN, MAP_FW_IN, 'in'], [CHAIN_FW_OUT, MAP_FW_OUT, 'out']] as const) {
+    const els = [...hooks[h]].map(([path, t]) => `"${path}" : ${t === 'accept' ? 'accept' : `goto ${fwAppChain(t, h)}`}`);
     for (let i = 0; i < els.length; i += 256) out.push(`add element ${T} ${map} { ${els.slice(i, i + 256).join(', ')} }`);
-  }
-  for (const [chain, map] of [[CHAIN_FW_IN, MAP_FW_IN], [CHAIN_FW_OUT, MAP_FW_OUT]] as const) {
-    for (const l of levels) out.push(`add rule ${T} ${chain} socket cgroupv2 level ${l} vmap @${map}`);
+    for (const l of levelsOf(hooks[h])) out.push(`add rule ${T} ${chain} socket cgroupv2 level ${l} vmap @${map}`);
   }
   return out;
 }
+
+const levelsOf = (elements: Map<string, unknown>): number[] => [...new Set([...elements.keys()].map(cgroupLevel))].sort((a, b) => b - a);
 
 /**
  * firewallCommands builds the whole firewall part of our table as one batch. Chains,
@@ -230,9 +211,14 @@ export function firewallCommands(input: FirewallInput): FirewallPlan {
   const apps = input.apps.map(revalidateApp).filter((a) => isConfigured(a, rules));
   const other = apps.find((a) => a.policy.app === OTHER_APPS) ?? null;
   const selectors = new Map(apps.map((a) => [a.policy.app, a.id]));
-  const bound = bindCgroups(input.cgroups, selectors, other ? other.id : null);
-  const levels = [...new Set([...bound.keys()].map(cgroupLevel))].sort((a, b) => b - a);
+  const otherId = other ? other.id : null;
+  const bound = bindCgroups(input.cgroups, selectors, otherId);
   const active = rules.filter((r) => r.rule.enabled && selectors.has(r.rule.app));
+  const uses = chainUses(apps, active.map((r) => r.rule), otherId);
+  const hooks = {
+    in: bindHook(input.cgroups, selectors, otherId, (id) => chainUse(uses, id, 'in').active),
+    out: bindHook(input.cgroups, selectors, otherId, (id) => chainUse(uses, id, 'out').active),
+  };
   const objects: FwObjects = {
     chains: apps.flatMap((a) => HOOKS.map((h) => fwAppChain(a.id, h))),
     counters: [...new Set(active.map((r) => fwRuleCounter(r.id)))],
@@ -244,17 +230,28 @@ export function firewallCommands(input: FirewallInput): FirewallPlan {
     ...quotaCommands(apps),
     ...objects.counters.map((c) => `add counter ${T} ${c}`),
   ];
+  let conntrack = false;
   for (const a of apps) {
     const otherChain = (h: Hook) => (other && other.id !== a.id ? fwAppChain(other.id, h) : null);
-    for (const h of HOOKS) for (const s of appChainStatements(a, active, h, otherChain(h))) cmds.push(`add rule ${T} ${fwAppChain(a.id, h)} ${s}`);
+    for (const h of HOOKS) {
+      const use = chainUse(uses, a.id, h);
+      conntrack ||= use.needsCt;
+      for (const s of appChainStatements(a, active, h, otherChain(h), use)) cmds.push(`add rule ${T} ${fwAppChain(a.id, h)} ${s}`);
+    }
   }
   const sets: SetBinding[] = input.systemdSets
     ? apps
-        .filter((a) => systemUnitOfAppKey(a.policy.app) !== null)
-        .map((a) => ({ appId: a.id, level: [...bound].filter(([, id]) => id === a.id).map(([p]) => cgroupLevel(p))[0] ?? 2 }))
+        .filter((a) => systemUnitOfAppKey(a.policy.app) !== null && HOOKS.some((h) => chainUse(uses, a.id, h).active))
+        .map((a) => ({
+          appId: a.id,
+          level: [...bound].filter(([, id]) => id === a.id).map(([p]) => cgroupLevel(p))[0] ?? 2,
+          hooks: HOOKS.filter((h) => chainUse(uses, a.id, h).active),
+        }))
     : [];
-  cmds.push(...dispatchCommands(bound, levels, sets));
-  return { commands: cmds, objects, levels, bound: Object.fromEntries(bound) };
+  cmds.push(...dispatchCommands(hooks, sets));
+  const hookLevels = { in: levelsOf(hooks.in), out: levelsOf(hooks.out) };
+  const levels = [...new Set([...hookLevels.in, ...hookLevels.out])].sort((a, b) => b - a);
+  return { commands: cmds, objects, levels, hookLevels, conntrack, bound: Object.fromEntries(bound) };
 }
 
 /**

@@ -50,11 +50,13 @@ export interface SetBinding {
   appId: number;
   /** Cgroup level of the unit: 2 for system.slice/nginx.service. */
   level: number;
+  /** Hooks the app's chains do something on (default both): the others get no lookup. */
+  hooks?: readonly ('in' | 'out')[];
 }
 
 /**
  * nftSetCommands declares the sets and the dispatch rules for the firewall's base chains
- * (to be placed before the verdict-map lookups):
+ * (to be placed before the verdict-map lookups), on the hooks the app's chains act on:
  *   add set inet appnet fw_c3 { type cgroupsv2; }
  *   add rule inet appnet fw_input socket cgroupv2 level 2 @fw_c3 goto fw_a3_in
  */
@@ -66,8 +68,9 @@ export function nftSetCommands(bindings: readonly SetBinding[], chains: { in: st
       throw new Error(`NFTSet binding ${JSON.stringify(b)} is out of range`);
     }
     out.push(`add set ${t} ${fwCgroupSet(b.appId)} { type cgroupsv2; }`);
-    out.push(`add rule ${t} ${chains.in} socket cgroupv2 level ${b.level} @${fwCgroupSet(b.appId)} goto ${fwAppChain(b.appId, 'in')}`);
-    out.push(`add rule ${t} ${chains.out} socket cgroupv2 level ${b.level} @${fwCgroupSet(b.appId)} goto ${fwAppChain(b.appId, 'out')}`);
+    for (const h of b.hooks ?? (['in', 'out'] as const)) {
+      out.push(`add rule ${t} ${chains[h]} socket cgroupv2 level ${b.level} @${fwCgroupSet(b.appId)} goto ${fwAppChain(b.appId, h)}`);
+    }
   }
   return out;
 }

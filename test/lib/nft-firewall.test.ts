@@ -115,3 +115,64 @@ test('counters and quota use are read back from nft JSON', () => {
   assert.deepEqual([...c.rules], [[12, { packets: 10, bytes: 1500 }]]);
   assert.deepEqual([...c.quotas], [[2, { used: 4096, limit: 2147483648 }]]);
 });
+
+test('conntrack only where a rule could drop a reply: count/allow-only chains have no ct expression at all', () => {
+  const counting = firewallCommands({
+    rules: [rule(1, { app: 'app:firefox', direction: 'out', action: 'count', protocol: 'udp', remotePort: 53 }), rule(2, { app: 'nginx.service', direction: 'in', action: 'allow', localPort: 443 })],
+    apps: [app(1, { app: 'app:firefox' }), app(2, { app: 'nginx.service', quotaBytes: '1GiB' })],
+    cgroups: TREE,
+    ifaces: IFACES,
+  });
+  assert.equal(counting.conntrack, false);
+  assert.ok(!counting.commands.some((x) => x.includes(' ct ')), 'no ct expression: conntrack stays off for the namespace');
+  const dropping = firewallCommands({
+    rules: [rule(1, { app: 'app:firefox', direction: 'out', action: 'drop', protocol: 'tcp', remotePort: 25 })],
+    apps: [app(1, { app: 'app:firefox' })],
+    cgroups: TREE,
+    ifaces: IFACES,
+  });
+  assert.equal(dropping.conntrack, true);
+  assert.ok(dropping.commands.includes('add rule inet appnet fw_a1_out ct direction reply accept'));
+  assert.ok(!dropping.commands.some((x) => x.startsWith('add rule inet appnet fw_a1_in ')), 'nothing to do inbound');
+});
+
+test('an app falling through to a restricting other-apps chain keeps the reply exemption', () => {
+  const plan = firewallCommands({
+    rules: [rule(1, { app: 'app:firefox', direction: 'in', action: 'count', localPort: 8080 })],
+    apps: [app(1, { app: 'app:firefox' }), app(9, { app: '*', defaultIn: 'drop' })],
+    cgroups: TREE,
+    ifaces: IFACES,
+  });
+  const chain = plan.commands.filter((x) => x.startsWith('add rule inet appnet fw_a1_in '));
+  assert.deepEqual(chain.map((x) => x.replace('add rule inet appnet fw_a1_in ', '')), [
+    'meta l4proto { tcp, udp } th dport 8080 counter name "fw_r1" comment "appnet:r1"',
+    'ct direction reply accept',
+    'goto fw_a9_in',
+  ]);
+});
+
+test('only hooks with something to do are looked up: outbound-only apps get no fw_in element, a hook nobody uses no lookup', () => {
+  const plan = firewallCommands({
+    rules: [rule(1, { app: 'app:firefox', direction: 'out', action: 'reject', protocol: 'tcp', remotePort: 443 })],
+    apps: [app(1, { app: 'app:firefox' })],
+    cgroups: TREE,
+    ifaces: IFACES,
+  });
+  assert.deepEqual(plan.hookLevels, { in: [], out: [5] });
+  assert.ok(!plan.commands.some((x) => x.startsWith('add rule inet appnet fw_input ') || x.startsWith('add element inet appnet fw_in ')));
+  assert.ok(plan.commands.includes(`add element inet appnet fw_out { "${FF}" : goto fw_a1_out }`));
+});
+
+test('a configured child that does nothing on a hook is shielded from its parent app\'s chain by an accept element', () => {
+  const manager = 'user.slice/user-1000.slice/user@1000.service';
+  const plan = firewallCommands({
+    rules: [rule(1, { app: 'user@1000.service', direction: 'in', action: 'drop', localPort: 22 }), rule(2, { app: 'app:firefox', direction: 'out', action: 'drop', remotePort: 25 })],
+    apps: [app(1, { app: 'user@1000.service' }), app(2, { app: 'app:firefox' })],
+    cgroups: TREE,
+    ifaces: IFACES,
+  });
+  const inEls = plan.commands.filter((x) => x.startsWith('add element inet appnet fw_in '));
+  assert.equal(inEls.length, 1);
+  assert.ok(inEls[0].includes(`"${manager}" : goto fw_a1_in`) && inEls[0].includes(`"${FF}" : accept`), inEls[0]);
+  assert.deepEqual(plan.hookLevels, { in: [5, 3], out: [5] });
+});

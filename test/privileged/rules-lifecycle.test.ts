@@ -56,7 +56,7 @@ test('a service restarted into a new cgroup, and a relaunched app, are re-bound 
       } finally {
         watch.close();
       }
-      const map = await s.execOk(['nft', 'list', 'map', 'inet', 'appnet', 'fw_in']);
+      const map = await s.execOk(['nft', 'list', 'map', 'inet', 'appnet', 'fw_out']);
       assert.match(map, /app-gnome-firefox-5120\.scope/);
       assert.ok(rebinds.length >= 2, `re-bound ${rebinds.length} times`);
       t.diagnostic(`re-bind after a new cgroup: ${rebinds.join(', ')} ms`);

@@ -6,12 +6,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { openDb, type Db } from '../../db/open';
 import { getRecentEvents } from '../../db/queries/status';
 import { loadConfig } from '../../collector/config';
-import { nftRunner } from '../../collector/nft/exec';
-import { newPollState, type PollContext } from '../../collector/poll';
-import { CgroupTracker } from '../../collector/sources/cgroups';
+import { createContext } from '../../collector/loop';
+import type { PollContext } from '../../collector/poll';
 import type { InterfaceInfo } from '../../collector/sources/interfaces';
 import { storePoll, type ElementDelta } from '../../collector/store';
 import type { NetKind } from '../../lib/netkind';
@@ -26,22 +24,20 @@ function iface(name: string, kind: NetKind, speedMbps: number | null): Interface
 describe('impossible counter jumps', () => {
   let tmp: ReturnType<typeof tempDir>;
   let path: string;
-  let db: Db;
   let ctx: PollContext;
   let now = Date.UTC(2026, 0, 5, 12);
 
   before(() => {
     tmp = tempDir();
     path = join(tmp.dir, 'guard.db');
-    db = openDb(path, { migrate: true });
-    const st = newPollState(db);
+    ctx = createContext(loadConfig({ db: path, once: true }), { log: () => {} });
     // A 10 Mbit/s Ethernet link carries 1.25 MB/s; the guard allows twice that plus 1 MB.
-    st.ifaces = [iface('eth0', 'ethernet', 10), iface('wlan0', 'wifi', null), iface('veth0', 'virtual', 10)];
-    ctx = { cfg: loadConfig({ db: path }), db, nft: nftRunner(), tracker: new CgroupTracker(tmp.dir, { watch: false }), log: () => {}, st };
+    ctx.st.ifaces = [iface('eth0', 'ethernet', 10), iface('wlan0', 'wifi', null), iface('veth0', 'virtual', 10)];
   });
 
   after(() => {
-    db.close();
+    ctx.tracker.close();
+    ctx.db.close();
     tmp.remove();
   });
 
@@ -49,9 +45,9 @@ describe('impossible counter jumps', () => {
   const store = (d: Omit<ElementDelta, 'set' | 'cgroupId' | 'packets'>) => {
     now += 10_000;
     const before = appTotals(path, '(unattributed)', d.iface).tx;
-    const events = getRecentEvents(db, 1000).length;
+    const events = getRecentEvents(ctx.db, 1000).length;
     storePoll(ctx, { deltas: [{ set: 'acct_out', cgroupId: null, packets: Math.ceil(d.bytes / 1500), ...d }], next: [], gone: [] }, now);
-    return { stored: appTotals(path, '(unattributed)', d.iface).tx - before, logged: getRecentEvents(db, 1000).slice(0, getRecentEvents(db, 1000).length - events) };
+    return { stored: appTotals(path, '(unattributed)', d.iface).tx - before, logged: getRecentEvents(ctx.db, 1000).slice(0, getRecentEvents(ctx.db, 1000).length - events) };
   };
 
   test('within twice the line rate over the interval: stored exactly, nothing logged', () => {

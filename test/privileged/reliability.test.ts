@@ -4,8 +4,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { getRecentEvents } from '../../db/queries/status';
 import { createSandbox, type Link, type Sandbox } from '../../collector/sandbox/sandbox';
 import { APPNET, appTotals, ifaceTotals, peerTruth, sleep, startCollector, systemdSkeleton, tempDir, TRAFFIC, waitForPoll, waitListening, within } from './helpers';
 
@@ -21,7 +23,7 @@ describe('reliability under crashes, tampering and churn', () => {
     tmp = tempDir();
     s = await createSandbox();
     wlan = await s.addLink({ name: 'wlan0', subnet: 4 });
-    truth = await peerTruth(s, [6001, 6002, 6003]);
+    truth = await peerTruth(s, [6001, 6002, 6003, 6004, 6005]);
     await s.spawn([node, TRAFFIC, 'serve-udp', wlan.peerV4, '6001'], { net: 'peer' });
     await s.spawn([node, TRAFFIC, 'serve-tcp', wlan.peerV4, '6002', 'sink'], { net: 'peer' });
     await s.spawn([node, TRAFFIC, 'serve-udp', wlan.peerV4, '6003'], { net: 'peer' });
@@ -39,15 +41,15 @@ describe('reliability under crashes, tampering and churn', () => {
     tmp?.remove();
   });
 
-  test('SIGKILL of the collector, ten times under traffic: nothing lost, nothing counted twice; the store stays intact', async () => {
+  test('SIGKILL of the collector, twenty times under traffic: nothing lost, nothing counted twice; the store stays intact', async () => {
     await freshTable();
     const db = join(tmp.dir, 'kill.db');
     let c = await startCollector(s, db, { interval: 0.5 });
     await waitForPoll(db, Date.now());
     // About 12 s of steady UDP traffic from one service while the collector keeps dying.
     const traffic = s.spawn([node, TRAFFIC, 'udp-send', wlan.peerV4, '6001', '3000', '1200', '4'], { cgroup: 'system.slice/backup.service' });
-    for (let i = 0; i < 10; i++) {
-      await sleep(400 + ((i * 137) % 500));
+    for (let i = 0; i < 20; i++) {
+      await sleep(300 + ((i * 137) % 600));
       s.kill(c.pid, 'SIGKILL');
       await c.done;
       c = await startCollector(s, db, { interval: 0.5 });
@@ -57,7 +59,7 @@ describe('reliability under crashes, tampering and churn', () => {
     await waitForPoll(db, Date.now());
     const t = (await truth()).get('in-6001u')!;
     const got = appTotals(db, 'backup.service', 'wlan0');
-    within(got.tx, t.bytes, 1, 'bytes across 10 kills');
+    within(got.tx, t.bytes, 1, 'bytes across 20 kills');
     assert.equal(got.txPackets, t.packets, 'every datagram counted exactly once');
     s.kill(c.pid, 'SIGTERM');
     const end = await c.done;
@@ -139,6 +141,73 @@ describe('reliability under crashes, tampering and churn', () => {
       detail = tracked();
     }
     assert.ok(detail.tracked < detail.cgroups + 50, `collector memory of cgroups back near the live count: tracking ${detail.tracked} for ${detail.cgroups} live`);
+    s.kill(c.pid, 'SIGTERM');
+    await c.done;
+  });
+
+  test('a jump beyond the link\'s line rate is logged and not stored; normal traffic on the link and a backlog after downtime count exactly', async (ctx) => {
+    await freshTable();
+    const eth = await s.addLink({ name: 'eth1', subnet: 5 });
+    // The collector reads link speeds from APPNET_SYS_CLASS_NET: a tree like
+    // /sys/class/net whose eth1 is the sandbox's real one, except that it reports
+    // 10 Mbit/s. The veth then really carries far more than that link could.
+    const sysnet = join(tmp.dir, 'sysnet', 'eth1');
+    mkdirSync(sysnet, { recursive: true });
+    for (const f of ['statistics', 'type', 'uevent', 'address']) symlinkSync(join('/sys/class/net/eth1', f), join(sysnet, f));
+    writeFileSync(join(sysnet, 'speed'), '10\n');
+    await s.spawn([node, TRAFFIC, 'serve-udp', eth.peerV4, '6004'], { net: 'peer' });
+    await s.spawn([node, TRAFFIC, 'serve-tcp', eth.peerV4, '6005', 'sink'], { net: 'peer' });
+    await waitListening(s, 6004, { udp: true, net: 'peer' });
+    await waitListening(s, 6005, { net: 'peer' });
+    const db = join(tmp.dir, 'guard.db');
+    const collect = () => s.spawn([node, APPNET, 'collect', '--db', db, '--interval', '1', '--element-timeout', '120'], { env: { APPNET_SYS_CLASS_NET: join(tmp.dir, 'sysnet') } });
+    let c = await collect();
+    await waitForPoll(db, Date.now());
+    const bulk = (bytes: number) => s.execOk([node, TRAFFIC, 'tcp-send', eth.peerV4, '6005', String(bytes)], { cgroup: 'system.slice/bulk.service' });
+    await bulk(10_000);
+    const tcp0 = (await truth()).get('in-6005')!.bytes;
+    // About 2 Mbit/s of telemetry for 6 s, well within the link, all through the jump.
+    const telemetry = s.spawn([node, TRAFFIC, 'udp-send', eth.peerV4, '6004', '1500', '1000', '4'], { cgroup: 'system.slice/telemetry.service' });
+    await sleep(1500);
+    await waitForPoll(db, Date.now());
+    // 40 MB in well under a second: 30 times what 10 Mbit/s carries, in one or two polls.
+    await bulk(40_000_000);
+    await (await telemetry).done;
+    await sleep(300);
+    await waitForPoll(db, Date.now());
+    const jump = (await truth()).get('in-6005')!.bytes - tcp0;
+    const events = () => {
+      const d = new Database(db, { readonly: true });
+      const ev = getRecentEvents(d, 1000).filter((e) => e.kind === 'implausible-delta');
+      d.close();
+      return ev;
+    };
+    const ignored = events();
+    assert.ok(ignored.length >= 1, 'the jump is on the Health page as an implausible delta');
+    for (const e of ignored) assert.match(e.message, /^ignored \d+ bytes on eth1 in \d+ ms: beyond the link's line rate$/);
+    const ignoredBytes = ignored.reduce((n, e) => n + Number(/^ignored (\d+)/.exec(e.message)![1]), 0);
+    const stored = appTotals(db, 'bulk.service', 'eth1').tx;
+    assert.ok(stored - 10_000 < jump / 5, `at most a sliver of the jump counts as usage: stored ${stored - 10_000} of ${jump}`);
+    within(stored - 10_000 + ignoredBytes, jump, 1, 'stored + logged as ignored');
+    ctx.diagnostic(`jump of ${jump} B: ${ignoredBytes} B ignored in ${ignored.length} poll(s), ${stored - 10_000} B stored`);
+    const t = (await truth()).get('in-6004u')!;
+    const tele = appTotals(db, 'telemetry.service', 'eth1');
+    assert.equal(tele.txPackets, t.packets, 'every telemetry datagram on the same link counted');
+    assert.equal(tele.tx, t.bytes, 'telemetry bytes on the same link counted exactly');
+
+    // Down for 8 s while 8 MB go out: more than one interval's allowance, less than
+    // 10 Mbit/s over the downtime. The first poll after the restart keeps all of it.
+    s.kill(c.pid, 'SIGTERM');
+    await c.done;
+    const down = Date.now();
+    const before = appTotals(db, 'bulk.service', 'eth1').tx;
+    const tcp1 = (await truth()).get('in-6005')!.bytes;
+    await bulk(8_000_000);
+    await sleep(8000 - (Date.now() - down));
+    c = await collect();
+    await waitForPoll(db, Date.now());
+    within(appTotals(db, 'bulk.service', 'eth1').tx - before, (await truth()).get('in-6005')!.bytes - tcp1, 0.1, 'the backlog after downtime');
+    assert.equal(events().length, ignored.length, 'nothing more was judged implausible');
     s.kill(c.pid, 'SIGTERM');
     await c.done;
   });

@@ -11,7 +11,7 @@ import { getFirewallIfaces } from '../db/queries/rules';
 import type { RulesetExtension } from './poll';
 import { systemdVersion } from './commands/nftset';
 import { NFTSET_MIN_SYSTEMD } from '../lib/nft/nftset';
-import { firewallPlanKey, planFirewall, recordFirewallCounters, recordFirewallResult } from './rules/plan';
+import { firewallPlanKey, planFirewall, recordFirewallResult, storeFirewallCounters } from './rules/plan';
 
 /** The plan key of a store with no rules and no per-app settings (see getFirewallSignature). */
 const NOTHING_CONFIGURED = '0.0.0/0.0|';
@@ -33,6 +33,6 @@ export function firewallExtension(db: Db, cgroupRoot: string): RulesetExtension 
       for (const i of ifaces()) h.update(`${i.name}:${i.kind}:${i.metered}\n`);
       return `${key}|${h.digest('hex')}`;
     },
-    observe: (listJson) => recordFirewallCounters(db, listJson),
+    observe: (counters) => storeFirewallCounters(db, counters),
   };
 }

@@ -8,8 +8,8 @@ import { deleteEventsBefore, insertEvent } from '../db/queries/status';
 import { pruneUsage } from '../db/queries/usage';
 import { deleteGoneCgroups } from '../db/queries/apps';
 import type { CollectorConfig } from './config';
+import { counterReader, NFTDUMP_BIN } from './nft/counters';
 import { nftRunner } from './nft/exec';
-import { openNumericNs } from './nft/numeric';
 import { newPollState, poll, ensureRuleset, type PollContext, type RulesetExtension } from './poll';
 import { CgroupTracker, type SeenCgroup } from './sources/cgroups';
 import { firewallExtension } from './firewall';
@@ -30,7 +30,9 @@ export function createContext(cfg: CollectorConfig, opts: { extension?: RulesetE
   const db: Db = openDb(cfg.dbPath, { migrate: true });
   const tracker = new CgroupTracker(cfg.cgroupRoot, { watch: !cfg.once });
   const extension = opts.extension ?? firewallExtension(db, cfg.cgroupRoot);
-  return { cfg, db, nft: nftRunner({ bin: cfg.nftBin }), tracker, extension, log: opts.log ?? logLine, st: newPollState(db) };
+  const log = opts.log ?? logLine;
+  const counters = counterReader({ nftdumpBin: NFTDUMP_BIN, nftBin: cfg.nftBin, runDir: cfg.runDir, log });
+  return { cfg, db, nft: nftRunner({ bin: cfg.nftBin }), counters, tracker, extension, log, st: newPollState(db) };
 }
 
 const HOUR = 3600_000;
@@ -77,11 +79,6 @@ export function startCollector(cfg: CollectorConfig, opts: { extension?: Ruleset
     }, 50);
   });
   const stopped = (async () => {
-    const numeric = await openNumericNs(cfg.runDir).catch((err: unknown) => {
-      ctx.log('warn', `listing counters the slow way (nft resolves every cgroup path itself): ${err instanceof Error ? err.message : String(err)}`);
-      return null;
-    });
-    if (numeric) ctx.nft = nftRunner({ bin: cfg.nftBin, numericNs: numeric.file });
     insertEvent(ctx.db, { ts: Date.now(), level: 'info', kind: 'collector-start', message: `collector started (pid ${process.pid}, every ${cfg.intervalSec} s)` });
     let lastHousekeeping = 0;
     let next = Date.now();
@@ -111,7 +108,7 @@ export function startCollector(cfg: CollectorConfig, opts: { extension?: Ruleset
     }
     insertEvent(ctx.db, { ts: Date.now(), level: 'info', kind: 'collector-stop', message: 'collector stopped; firewall rules stay in place' });
     ctx.tracker.close();
-    await numeric?.close();
+    await ctx.counters.close();
     ctx.db.close();
   })();
   return { ctx, stopped, stop };

@@ -8,10 +8,12 @@ import { getCounterStates, type StoredState } from '../db/queries/state';
 import { insertEvent, putSourceStatus } from '../db/queries/status';
 import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
 import { accountingCommands, normaliseLevels } from '../lib/nft/accounting';
-import { parseTableSnapshot, type CounterElement, type TableSnapshot } from '../lib/nft/parse';
+import type { FirewallCounters } from '../lib/nft/firewall-parse';
+import type { CounterElement, TableSnapshot } from '../lib/nft/parse';
 import { COUNTER_SETS } from '../lib/nft/names';
 import { counterDelta, expiryOf } from '../lib/delta';
 import type { CollectorConfig } from './config';
+import type { CounterReader, TableCounters } from './nft/counters';
 import type { NftRunner } from './nft/exec';
 import { CgroupTracker, type LiveCgroup } from './sources/cgroups';
 import { readInterfaces, type InterfaceInfo } from './sources/interfaces';
@@ -24,14 +26,16 @@ export interface RulesetExtension {
   applied(ok: boolean, error: string | null): void;
   /** Fingerprint of the desired state: a change triggers an apply. */
   fingerprint(live: LiveCgroup[]): string;
-  /** Sees each listing of our table (rule hits, quota use). */
-  observe(listJson: string): void;
+  /** Sees the rule hits and quota use of each reading of our table. */
+  observe(counters: FirewallCounters): void;
 }
 
 export interface PollContext {
   cfg: CollectorConfig;
   db: Db;
   nft: NftRunner;
+  /** Reads our table's counters (netlink helper, nft JSON as the fallback). */
+  counters: CounterReader;
   tracker: CgroupTracker;
   extension?: RulesetExtension;
   log: (level: 'info' | 'warn' | 'error', msg: string) => void;
@@ -168,28 +172,40 @@ function chainsComplete(snap: TableSnapshot): boolean {
   return ['acct_input', 'acct_output', 'acct_forward'].every((c) => (snap.chains[c] ?? 0) > 0) && COUNTER_SETS.every((s) => snap.setFill[s] !== undefined);
 }
 
-/** readCounters lists our table; re-creates it (and says so) when someone deleted it. */
-async function readCounters(ctx: PollContext): Promise<TableSnapshot> {
-  let text = await ctx.nft.listTable();
-  if (text === null) {
+/** readCounters reads our table; re-creates it (and says so) when someone deleted it. */
+async function readCounters(ctx: PollContext): Promise<TableCounters> {
+  let read = await ctx.counters.read();
+  if (read === null) {
     if (ctx.st.lastHandle !== null) {
       const msg = 'the appnet nft table was missing (deleted by hand or after a reboot): re-created it; traffic while it was gone is not counted';
       ctx.log('warn', msg);
       insertEvent(ctx.db, { ts: Date.now(), level: 'warn', kind: 'table-recreated', message: msg });
     }
     await ensureRuleset(ctx, { force: true });
-    text = await ctx.nft.listTable();
-    if (text === null) throw new Error('the appnet nft table is still missing after creating it');
+    read = await ctx.counters.read();
+    if (read === null) throw new Error('the appnet nft table is still missing after creating it');
   }
-  let snap = parseTableSnapshot(text);
-  ctx.extension?.observe(text);
-  if (!chainsComplete(snap)) {
+  ctx.extension?.observe(read.firewall);
+  if (!chainsComplete(read.snapshot)) {
     ctx.log('warn', 'our accounting chains were incomplete: repaired them');
     insertEvent(ctx.db, { ts: Date.now(), level: 'warn', kind: 'ruleset-repaired', message: 'accounting chains were missing or empty and were restored' });
     await ensureRuleset(ctx, { force: true });
-    snap = parseTableSnapshot((await ctx.nft.listTable()) ?? '');
+    read = await ctx.counters.read();
+    if (read === null) throw new Error('the appnet nft table vanished while its chains were repaired');
   }
-  return snap;
+  return read;
+}
+
+/**
+ * resolveCgroups has the tracker find the cgroups that counters name by an id it has
+ * not seen (missed by inotify, or under a directory it does not watch) before the poll
+ * is stored, so their bytes get a name. Ids that stay unknown (cgroups already gone)
+ * are not looked for again.
+ */
+function resolveCgroups(ctx: PollContext, snap: TableSnapshot, now: number): void {
+  const ids = new Set<number>();
+  for (const e of snap.elements) if (typeof e.cgroup === 'number') ids.add(e.cgroup);
+  ctx.tracker.resolve(ids, now);
 }
 
 /** elementKey maps a kernel element to our state key, resolving cgroup paths to ids. */
@@ -250,7 +266,7 @@ export interface PollReport {
 export async function poll(ctx: PollContext): Promise<PollReport> {
   const t0 = performance.now();
   const now = Date.now();
-  const cg = await runSource(ctx, 'cgroups', () => ctx.tracker.refresh(now), (v) => ({ cgroups: v.length, tracked: ctx.tracker.seen.size, watches: ctx.tracker.watchCount }));
+  const cg = await runSource(ctx, 'cgroups', () => ctx.tracker.refresh(now), (v) => ({ cgroups: v.length, tracked: ctx.tracker.seen.size, watches: ctx.tracker.watchCount, rescans: ctx.tracker.rescans, repaired: ctx.tracker.repaired }));
   if (cg.ok && cg.value) ctx.st.live = cg.value;
   if (now - ctx.st.ifacesAt > 30_000 || ctx.st.ifaces.length === 0) {
     const ifs = await runSource(ctx, 'interfaces', () => readInterfaces(ctx.cfg.sysClassNet), (v) => ({ interfaces: v.length }));
@@ -261,10 +277,11 @@ export async function poll(ctx: PollContext): Promise<PollReport> {
     }
   }
   await runSource(ctx, 'ruleset', () => ensureRuleset(ctx, { force: false }));
-  const counters = await runSource(ctx, 'counters', () => readCounters(ctx), (s) => ({ elements: s.elements.length, setFill: s.setFill }));
+  const counters = await runSource(ctx, 'counters', () => readCounters(ctx), (r) => ({ elements: r.snapshot.elements.length, setFill: r.snapshot.setFill, via: r.via }));
   let report: PollReport = { ok: false, durationMs: 0, elements: 0, deltas: 0, bytes: 0 };
   if (counters.ok && counters.value) {
-    const snap = counters.value;
+    const snap = counters.value.snapshot;
+    resolveCgroups(ctx, snap, now);
     const stored = await runSource(ctx, 'store', () => {
       const c = computeDeltas(ctx, snap, now);
       storePoll(ctx, c, now);

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what appnet needs on a Debian 12 machine with Node 20, once:
-#   ensure-deps.sh runtime   nftables, iproute2, node modules, the production build
+#   ensure-deps.sh runtime   nftables, iproute2, node modules, the netlink counter helper, the production build
 #   ensure-deps.sh test      the above plus what the test suite drives (Chromium, iperf3, promtool, …)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-runtime}
 
-runtime_pkgs=(nftables iproute2 procps)
+runtime_pkgs=(nftables iproute2 procps gcc libc6-dev libmnl-dev)
 test_pkgs=(iptables chromium iperf3 socat prometheus systemd python3)
 
 missing=()
@@ -28,6 +28,19 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
+fi
+
+# The collector reads its counters over netlink with a small C helper (collector/native);
+# without it, it falls back to nft's JSON listing, which is far slower on big tables.
+nftdump=collector/native/out/nftdump
+if [ ! -x "$nftdump" ] || [ collector/native/nftdump.c -nt "$nftdump" ]; then
+  mkdir -p collector/native/out
+  if cc -O2 -Wall -o "$nftdump.tmp" collector/native/nftdump.c -lmnl; then
+    mv -f "$nftdump.tmp" "$nftdump"
+  else
+    rm -f "$nftdump.tmp"
+    echo "appnet: could not build $nftdump: the collector will list counters with nft -j instead (slower)" >&2
+  fi
 fi
 
 # The dashboard runs from a production build; rebuild when any source is newer than it.

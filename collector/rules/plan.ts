@@ -12,7 +12,7 @@ import {
   initQuotaCycle, rowToRuleInput, setQuotaUse, setRuleHits, type AppliedVersion,
 } from '../../db/queries/rules';
 import { firewallCommands, type FirewallPlan, type FwApp, type FwIface, type FwObjects, type FwRule } from '../../lib/nft/firewall';
-import { parseFirewallCounters } from '../../lib/nft/firewall-parse';
+import { parseFirewallCounters, type FirewallCounters } from '../../lib/nft/firewall-parse';
 import { cycleStart } from '../../lib/rules/cycle';
 import { validateAppPolicy, validateRule } from '../../lib/rules/model';
 import { readTree } from './watch';
@@ -140,10 +140,14 @@ export function recordFirewallResult(db: Db, ok: boolean, error?: string | null,
 
 /**
  * recordFirewallCounters stores rule hit counts and quota use from a `nft -j list table
- * inet appnet` listing (the collector lists the table every poll anyway).
+ * inet appnet` listing.
  */
 export function recordFirewallCounters(db: Db, listJson: string): void {
-  const c = parseFirewallCounters(listJson);
+  storeFirewallCounters(db, parseFirewallCounters(listJson));
+}
+
+/** storeFirewallCounters stores rule hit counts and quota use read back from the kernel (each poll reads them). */
+export function storeFirewallCounters(db: Db, c: FirewallCounters): void {
   const apps = new Map(getFwApps(db).map((a) => [a.id, a]));
   db.transaction(() => {
     for (const [id, v] of c.rules) setRuleHits(db, id, v.packets, v.bytes);

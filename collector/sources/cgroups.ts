@@ -1,7 +1,10 @@
 /**
- * The cgroup tree: a scan each poll plus inotify watches on the directories where
- * units appear, so cgroups that live for less than a poll interval are still seen
- * (and their bytes keep a name after they are gone).
+ * The cgroup tree, kept up to date by inotify rather than walked each poll: watches on
+ * the directories where units appear report every cgroup created or removed there within
+ * moments, so cgroups that live for less than a poll interval are still seen (and their
+ * bytes keep a name after they are gone). A full rescan (readdir + stat, no interface
+ * file read) repairs missed events every few minutes, and runs at once when a counter
+ * names an id the tracker does not know.
  */
 import { readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +14,11 @@ export interface LiveCgroup {
   /** Relative to the cgroup root, no leading slash. */
   path: string;
   level: number;
-  /** Has processes of its own right now. */
+  /**
+   * Has processes of its own: read at each refresh for cgroups with children and for
+   * cgroups not stored yet; for other leaves, as when first seen (leaves count as
+   * populated levels either way).
+   */
   populated: boolean;
   /** A pid in it when seen, for naming. */
   samplePid: number | null;
@@ -36,10 +43,10 @@ function readProcs(dir: string): number[] {
   }
 }
 
-/** scanCgroups walks the cgroup tree below root and returns every cgroup but the root. */
-export function scanCgroups(root: string): LiveCgroup[] {
-  const out: LiveCgroup[] = [];
-  const walk = (rel: string, level: number) => {
+/** walkCgroups lists every cgroup below root (not the root) with its id (the directory's inode); it reads no interface file. */
+export function walkCgroups(root: string): Array<{ id: number; path: string }> {
+  const out: Array<{ id: number; path: string }> = [];
+  const walk = (rel: string) => {
     let entries;
     try {
       entries = readdirSync(join(root, rel), { withFileTypes: true });
@@ -49,20 +56,24 @@ export function scanCgroups(root: string): LiveCgroup[] {
     for (const e of entries) {
       if (!e.isDirectory()) continue;
       const path = rel ? `${rel}/${e.name}` : e.name;
-      const dir = join(root, path);
-      let id: number;
       try {
-        id = statSync(dir).ino;
+        out.push({ id: statSync(join(root, path)).ino, path });
       } catch {
         continue;
       }
-      const procs = readProcs(dir);
-      out.push({ id, path, level: level + 1, populated: procs.length > 0, samplePid: procs[0] ?? null });
-      walk(path, level + 1);
+      walk(path);
     }
   };
-  walk('', 0);
+  walk('');
   return out;
+}
+
+/** scanCgroups walks the tree and reads every cgroup.procs: the full picture, at a cost that grows with the tree (what each poll used to do). */
+export function scanCgroups(root: string): LiveCgroup[] {
+  return walkCgroups(root).map(({ id, path }) => {
+    const procs = readProcs(join(root, path));
+    return { id, path, level: path.split('/').length, populated: procs.length > 0, samplePid: procs[0] ?? null };
+  });
 }
 
 /** Directories worth watching for new children: all but scopes, which systemd keeps as leaves. */
@@ -70,18 +81,35 @@ function watchable(path: string): boolean {
   return !path.endsWith('.scope');
 }
 
+const parentOf = (path: string) => path.slice(0, Math.max(0, path.lastIndexOf('/')));
+
+export interface TrackerOptions {
+  /** Watch the tree with inotify; without, every refresh rescans it (one-shot runs). */
+  watch: boolean;
+  /** Interval of the repairing full rescan while watching, ms (default 5 minutes). */
+  fullScanMs?: number;
+}
+
 /**
- * CgroupTracker remembers every cgroup it has seen, live or gone, fed by scans and
- * by inotify events. onNew is called for a cgroup seen for the first time, within
- * moments of its creation when its parent is watched.
+ * CgroupTracker remembers every cgroup it has seen, live or gone, fed by inotify events
+ * and rescans. onNew is called for a cgroup seen for the first time, within moments of
+ * its creation when its parent is watched.
  */
 export class CgroupTracker {
   readonly seen = new Map<number, SeenCgroup>();
   private byPath = new Map<string, number>();
+  /** Live child paths of each live path ('' is the root). */
+  private children = new Map<string, Set<string>>();
   private watchers = new Map<string, FSWatcher>();
   private listeners: Array<(c: SeenCgroup) => void> = [];
+  private lastFullScan = -Infinity;
+  /** Ids counters named that a rescan did not find (gone before they were seen). */
+  private unresolved = new Set<number>();
+  /** Full rescans so far, and cgroups they found that the watches had missed. */
+  rescans = 0;
+  repaired = 0;
 
-  constructor(private readonly root: string, private readonly opts: { watch: boolean } = { watch: true }) {}
+  constructor(private readonly root: string, private readonly opts: TrackerOptions = { watch: true }) {}
 
   /** onNew registers a callback for cgroups seen for the first time. */
   onNew(fn: (c: SeenCgroup) => void): void {
@@ -103,37 +131,80 @@ export class CgroupTracker {
 
   private note(path: string, id: number, samplePid: number | null, now: number): SeenCgroup {
     let c = this.seen.get(id);
+    const other = this.byPath.get(path);
+    // The same name again with a new id: the old cgroup was removed and re-created.
+    if (other !== undefined && other !== id) this.markGone(other, now);
     if (!c) {
       c = { id, path, level: path.split('/').length, firstSeen: now, goneAt: null, samplePid, stored: false };
       this.seen.set(id, c);
-      this.byPath.set(path, id);
       for (const fn of this.listeners) fn(c);
     } else {
+      if (c.path !== path) {
+        // Renamed (rename(2) works on cgroup directories): drop the old name.
+        this.children.get(parentOf(c.path))?.delete(c.path);
+        if (this.byPath.get(c.path) === id) this.byPath.delete(c.path);
+        this.unwatch(c.path);
+        c.path = path;
+        c.level = path.split('/').length;
+      }
       c.goneAt = null;
       if (samplePid !== null) c.samplePid = samplePid;
     }
+    this.byPath.set(path, id);
+    const parent = parentOf(path);
+    let kids = this.children.get(parent);
+    if (!kids) this.children.set(parent, (kids = new Set()));
+    kids.add(path);
     if (this.opts.watch && watchable(path)) this.watchDir(path);
     return c;
+  }
+
+  /** markGone stamps a cgroup and everything known below it as gone. */
+  private markGone(id: number, now: number): void {
+    const c = this.seen.get(id);
+    if (!c || c.goneAt !== null) return;
+    c.goneAt = now;
+    for (const child of [...(this.children.get(c.path) ?? [])]) {
+      const cid = this.byPath.get(child);
+      if (cid !== undefined) this.markGone(cid, now);
+    }
+    this.children.delete(c.path);
+    this.children.get(parentOf(c.path))?.delete(c.path);
+    if (this.byPath.get(c.path) === id) this.byPath.delete(c.path);
+    this.unwatch(c.path);
+  }
+
+  /** onEvent looks at a name that was created or removed in a watched directory. */
+  private onEvent(path: string, name: string): void {
+    const child = path ? `${path}/${name}` : name;
+    const now = Date.now();
+    let st;
+    try {
+      st = statSync(join(this.root, child));
+    } catch {
+      const id = this.byPath.get(child);
+      if (id !== undefined) this.markGone(id, now);
+      return;
+    }
+    if (!st.isDirectory()) return;
+    const known = this.seen.get(st.ino);
+    if (known && known.goneAt === null && known.path === child) return;
+    this.note(child, st.ino, readProcs(join(this.root, child))[0] ?? null, now);
+    this.watchChildren(child);
   }
 
   private watchDir(path: string): void {
     if (this.watchers.has(path)) return;
     try {
-      const w = watch(join(this.root, path), { persistent: false }, (_event, name) => {
-        // Interface files (cgroup.events, memory.pressure, …) also report changes; only directories matter.
-        if (!name || /^(cgroup|cpu|cpuset|io|memory|pids|rdma|hugetlb|misc)\./.test(name)) return;
-        const child = path ? `${path}/${name}` : name;
-        try {
-          const st = statSync(join(this.root, child));
-          if (!st.isDirectory()) return;
-          const procs = readProcs(join(this.root, child));
-          this.note(child, st.ino, procs[0] ?? null, Date.now());
-          this.watchChildren(child);
-        } catch {
-          /* gone already: the scan or the counters will tell */
-        }
+      const w = watch(join(this.root, path), { persistent: false }, (event, name) => {
+        // Interface files (cgroup.events, memory.pressure, …) also report changes; only directories come and go.
+        if (event !== 'rename' || !name || /^(cgroup|cpu|cpuset|io|memory|pids|rdma|hugetlb|misc)\./.test(name)) return;
+        this.onEvent(path, name);
       });
-      w.on('error', () => this.unwatch(path));
+      w.on('error', () => {
+        this.unwatch(path);
+        this.lastFullScan = -Infinity; // events may have been lost: rescan at the next refresh
+      });
       this.watchers.set(path, w);
     } catch {
       /* directory vanished */
@@ -143,10 +214,7 @@ export class CgroupTracker {
   private watchChildren(path: string): void {
     try {
       for (const e of readdirSync(join(this.root, path), { withFileTypes: true })) {
-        if (!e.isDirectory()) continue;
-        const child = `${path}/${e.name}`;
-        const st = statSync(join(this.root, child));
-        this.note(child, st.ino, readProcs(join(this.root, child))[0] ?? null, Date.now());
+        if (e.isDirectory()) this.onEvent(path, e.name);
       }
     } catch {
       /* raced with removal */
@@ -158,22 +226,54 @@ export class CgroupTracker {
     this.watchers.delete(path);
   }
 
-  /** refresh scans the tree: records new cgroups, stamps vanished ones, and returns the live list. */
-  refresh(now: number): LiveCgroup[] {
-    const live = scanCgroups(this.root);
-    const liveIds = new Set<number>();
-    for (const c of live) {
-      liveIds.add(c.id);
-      this.note(c.path, c.id, c.samplePid, now);
+  /** fullScan walks the tree: notes cgroups the watches missed and stamps vanished ones. */
+  private fullScan(now: number): void {
+    const found = walkCgroups(this.root);
+    const ids = new Set<number>();
+    const first = this.lastFullScan === -Infinity && this.rescans === 0;
+    for (const f of found) {
+      ids.add(f.id);
+      const known = this.seen.get(f.id);
+      if (known && known.goneAt === null && known.path === f.path) continue;
+      if (!first && this.opts.watch) this.repaired++;
+      this.note(f.path, f.id, readProcs(join(this.root, f.path))[0] ?? null, now);
     }
+    for (const c of [...this.seen.values()]) if (c.goneAt === null && !ids.has(c.id)) this.markGone(c.id, now);
+    this.lastFullScan = now;
+    this.rescans++;
+  }
+
+  /**
+   * refresh returns the live cgroups. It rescans the whole tree only when not watching or
+   * when the periodic repair is due; otherwise it reads cgroup.procs just where it can
+   * change the answer: cgroups with children (a process in an inner cgroup adds a level)
+   * and cgroups not stored yet (their first process names them).
+   */
+  refresh(now: number): LiveCgroup[] {
+    if (!this.opts.watch || now - this.lastFullScan >= (this.opts.fullScanMs ?? 5 * 60_000)) this.fullScan(now);
+    const live: LiveCgroup[] = [];
     for (const c of this.seen.values()) {
-      if (c.goneAt === null && !liveIds.has(c.id)) {
-        c.goneAt = now;
-        if (this.byPath.get(c.path) === c.id) this.byPath.delete(c.path);
-        this.unwatch(c.path);
+      if (c.goneAt !== null) continue;
+      let populated = c.samplePid !== null;
+      if (this.children.get(c.path)?.size || (!c.stored && c.samplePid === null)) {
+        const pid = readProcs(join(this.root, c.path))[0] ?? null;
+        populated = pid !== null;
+        if (pid !== null) c.samplePid = pid;
       }
+      live.push({ id: c.id, path: c.path, level: c.level, populated, samplePid: c.samplePid });
     }
     return live;
+  }
+
+  /**
+   * resolve makes sure the tracker knows each id a counter names: unknown ids trigger one
+   * full rescan; ids still unknown after it (cgroups already gone) do not trigger another.
+   */
+  resolve(ids: Iterable<number>, now: number): void {
+    const unknown: number[] = [];
+    for (const id of ids) if (!this.seen.has(id)) unknown.push(id);
+    if (unknown.some((id) => !this.unresolved.has(id))) this.fullScan(now);
+    this.unresolved = new Set(unknown.filter((id) => !this.seen.has(id)));
   }
 
   /** forget drops gone cgroups that no kernel counter refers to any more, bounding memory under churn. */

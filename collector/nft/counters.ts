@@ -1,0 +1,126 @@
+/**
+ * Reading our table's counters each poll. The fast way is collector/native/nftdump (a
+ * netlink dump: milliseconds at 10,000 elements, ids never resolved to paths); the
+ * fallback is `nft -j list table` in the numeric listing namespace (collector/nft/numeric.ts),
+ * used when the helper is not built or fails. Both run through execFile with fixed arguments.
+ */
+import { execFile } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseNftDump } from '../../lib/nft/dump';
+import { parseFirewallCounters, type FirewallCounters } from '../../lib/nft/firewall-parse';
+import { COUNTER_SETS, TABLE_FAMILY, TABLE_NAME } from '../../lib/nft/names';
+import { parseTableSnapshot, type TableSnapshot } from '../../lib/nft/parse';
+import { nftRunner, type NftRunner } from './exec';
+import { openNumericNs, type NumericNs } from './numeric';
+
+/** Where scripts/ensure-deps.sh builds the helper. */
+export const NFTDUMP_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'native', 'out', 'nftdump');
+
+/** One reading of our table. */
+export interface TableCounters {
+  snapshot: TableSnapshot;
+  firewall: FirewallCounters;
+  via: 'netlink' | 'json';
+}
+
+export interface CounterReader {
+  /** Reads the counters; null when our table does not exist. */
+  read(): Promise<TableCounters | null>;
+  /** Releases the listing namespace, if the fallback opened one. */
+  close(): Promise<void>;
+}
+
+/** runNftdump runs the helper for our table and counter sets and returns its output. */
+export function runNftdump(bin: string, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(bin, ['-f', TABLE_FAMILY, TABLE_NAME, ...COUNTER_SETS], { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`${bin}: ${stderr.trim() || err.message}`));
+      resolve(stdout);
+    }),
+  );
+}
+
+/** readNetlink reads the counters with the helper. */
+export async function readNetlink(bin: string, timeoutMs?: number): Promise<TableCounters | null> {
+  const d = parseNftDump(await runNftdump(bin, timeoutMs));
+  return d && { ...d, via: 'netlink' };
+}
+
+/** readJson reads the counters from nft's JSON listing. */
+export async function readJson(nft: NftRunner): Promise<TableCounters | null> {
+  const text = await nft.listTable();
+  if (text === null) return null;
+  return { snapshot: parseTableSnapshot(text), firewall: parseFirewallCounters(text), via: 'json' };
+}
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface CounterReaderOptions {
+  /** The helper; null or missing means the JSON listing from the start. */
+  nftdumpBin: string | null;
+  nftBin: string;
+  /** Where the fallback's listing namespace lives (/run/appnet). */
+  runDir: string;
+  log: (level: 'info' | 'warn' | 'error', msg: string) => void;
+}
+
+/** After this many failures in a row the helper is left alone for good. */
+const MAX_HELPER_FAILURES = 3;
+
+/**
+ * counterReader reads over netlink while the helper works and falls back to the JSON
+ * listing otherwise (a failing poll is retried with JSON at once). Each reason for falling
+ * back is logged once; the listing namespace is opened only when JSON is first needed.
+ */
+export function counterReader(opts: CounterReaderOptions): CounterReader {
+  let helper = opts.nftdumpBin !== null && executable(opts.nftdumpBin) ? opts.nftdumpBin : null;
+  if (helper === null) opts.log('warn', `listing counters with nft -j (slower): the netlink helper ${opts.nftdumpBin ?? ''} is not built (scripts/ensure-deps.sh builds it)`);
+  let failures = 0;
+  const logged = new Set<string>();
+  let ns: NumericNs | null = null;
+  let nft: Promise<NftRunner> | null = null;
+  const jsonRunner = () =>
+    (nft ??= openNumericNs(opts.runDir).then(
+      (n) => {
+        ns = n;
+        return nftRunner({ bin: opts.nftBin, numericNs: n.file });
+      },
+      (err: unknown) => {
+        opts.log('warn', `listing counters the slow way (nft resolves every cgroup path itself): ${err instanceof Error ? err.message : String(err)}`);
+        return nftRunner({ bin: opts.nftBin });
+      },
+    ));
+  return {
+    async read() {
+      if (helper !== null) {
+        try {
+          const r = await readNetlink(helper);
+          failures = 0;
+          return r;
+        } catch (err) {
+          const msg = err instanceof Error ? err.message : String(err);
+          if (++failures >= MAX_HELPER_FAILURES) {
+            opts.log('error', `the netlink counter helper failed ${failures} times in a row, listing with nft -j from now on: ${msg}`);
+            helper = null;
+          } else if (!logged.has(msg)) {
+            logged.add(msg);
+            opts.log('warn', `the netlink counter helper failed, listed with nft -j instead: ${msg}`);
+          }
+        }
+      }
+      return readJson(await jsonRunner());
+    },
+    async close() {
+      await ns?.close();
+    },
+  };
+}

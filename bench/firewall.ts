@@ -9,6 +9,10 @@ export interface FirewallSetup {
   commands: string[];
   /** Levels the firewall looks up per packet. */
   levels: number[];
+  /** Levels looked up on each hook (none: the hook has no firewall lookup). */
+  hookLevels: { in: number[]; out: number[] };
+  /** Whether the rules need conntrack (a drop or reject rule exempts replies). */
+  conntrack: boolean;
   rules: number;
   apps: number;
 }
@@ -58,5 +62,5 @@ export function realisticFirewall(opts: { measured: string; appCgroups: string[]
   ]);
   for (let i = 0; i < opts.appCgroups.length && rules.length < opts.maxRules; i++) add(opts.appCgroups[i], rulesFor(opts.appCgroups[i], i).slice(0, opts.maxRules - rules.length));
   const plan = firewallCommands({ rules, apps, cgroups: opts.allCgroups, ifaces: [{ name: opts.iface, kind: 'mobile', metered: true }] });
-  return { commands: plan.commands, levels: plan.levels, rules: rules.length, apps: apps.length };
+  return { commands: plan.commands, levels: plan.levels, hookLevels: plan.hookLevels, conntrack: plan.conntrack, rules: rules.length, apps: apps.length };
 }

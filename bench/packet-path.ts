@@ -1,12 +1,14 @@
 /**
  * Figure 1: packet-path cost of appnet's ruleset on a veth link to the peer namespace,
- * against no ruleset, a single plain `counter` rule and the naive 8-level cascade.
+ * against no ruleset, a single plain `counter` rule and the naive 8-level cascade; and,
+ * since any restricting rule needs conntrack, against a host that already tracks
+ * connections (any stateful firewall does), to show appnet's own marginal cost.
  */
 import type { Link, Sandbox } from '../collector/sandbox/sandbox';
 import { runMatrix, type Config, type TestResult, type TestSpec } from './matrix';
 import { cgroupIdMap } from './cgroups';
 import { realisticFirewall } from './firewall';
-import { accounting, applyNft, dropTable, plainCounter } from './rulesets';
+import { accounting, applyNft, conntrackOn, dropConntrackOn, dropTable, plainCounter } from './rulesets';
 import { APP_CGROUP } from './traffic';
 
 /** Levels a desktop systemd host populates: services (2) and desktop app scopes (5). */
@@ -33,14 +35,15 @@ export function liveCgroups(s: Sandbox): string[] {
 export function packetPathConfigs(s: Sandbox, link: Link): Config[] {
   const apps = desktopCgroups(s);
   const fw = realisticFirewall({ measured: APP_CGROUP, appCgroups: apps, maxRules: 12, allCgroups: liveCgroups(s), iface: link.name });
-  const cfg = (name: string, label: string, cmds: string[]): Config => ({ name, label, apply: () => applyNft(s, [...dropTable(), ...cmds]) });
+  const cfg = (name: string, label: string, cmds: string[]): Config => ({ name, label, apply: () => applyNft(s, [...dropConntrackOn(), ...dropTable(), ...cmds]) });
+  const appnet = [...accounting(REALISTIC_LEVELS), ...fw.commands];
   return [
     cfg('none', 'no nftables ruleset at all', []),
     cfg('counter', 'one plain `counter` rule on input and on output', plainCounter()),
-    cfg('appnet', `appnet: accounting at levels ${REALISTIC_LEVELS.join(',')} + firewall (lib/nft/firewall.ts) with ${fw.rules} rules for ${fw.apps} apps, lookups at levels ${fw.levels.join(',')}`, [
-      ...accounting(REALISTIC_LEVELS),
-      ...fw.commands,
-    ]),
+    cfg('appnet', `appnet: accounting at levels ${REALISTIC_LEVELS.join(',')} + firewall (lib/nft/firewall.ts) with ${fw.rules} rules for ${fw.apps} apps, dispatch lookups at levels ${fw.hookLevels.in.join(',') || 'none'} inbound and ${fw.hookLevels.out.join(',') || 'none'} outbound${fw.conntrack ? ', conntrack on (its drop rules exempt replies)' : ''}`, appnet),
+    cfg('appnet-noct', 'the appnet configuration without its `ct direction reply accept` lines (attribution only: replies are no longer exempt)', appnet.filter((c) => !c.includes(' ct direction '))),
+    cfg('conntrack', 'a host that already tracks connections: one `ct state established,related accept` rule in a table of its own', conntrackOn()),
+    cfg('appnet+conntrack', 'the appnet configuration on that host', [...conntrackOn(), ...appnet]),
     cfg('acct-only', `appnet accounting at levels ${REALISTIC_LEVELS.join(',')}, no firewall`, accounting(REALISTIC_LEVELS)),
     cfg('cascade8', 'naive cascade: accounting at levels 1..8', accounting([1, 2, 3, 4, 5, 6, 7, 8])),
   ];
@@ -71,6 +74,6 @@ export async function benchPacketPath(s: Sandbox, opts: { rounds: number; secs: 
     const tests = await runMatrix(s, link, { configs, tests: PACKET_PATH_TESTS, rounds: opts.rounds, secs: opts.secs, log: opts.log });
     return { configs: configs.map((c) => ({ name: c.name, label: c.label })), rounds: opts.rounds, secs: opts.secs, appCgroup: APP_CGROUP, tests };
   } finally {
-    await applyNft(s, dropTable());
+    await applyNft(s, [...dropConntrackOn(), ...dropTable()]);
   }
 }

@@ -27,6 +27,21 @@ export function plainCounter(): string[] {
   ];
 }
 
+const HOST_FW = 'inet bench_hostfw';
+
+/**
+ * conntrackOn stands for a host that already runs a stateful firewall: one ct rule in a
+ * table of its own turns connection tracking on for the namespace.
+ */
+export function conntrackOn(): string[] {
+  return [`add table ${HOST_FW}`, `add chain ${HOST_FW} input { type filter hook input priority 0; policy accept; }`, `add rule ${HOST_FW} input ct state established,related accept`];
+}
+
+/** dropConntrackOn removes conntrackOn's table if present. */
+export function dropConntrackOn(): string[] {
+  return [`add table ${HOST_FW}`, `delete table ${HOST_FW}`];
+}
+
 /** accounting is appnet's counting cascade for the given populated cgroup levels. */
 export function accounting(levels: number[]): string[] {
   return accountingCommands({ levels, elementTimeoutSec: BENCH_ELEMENT_TIMEOUT });

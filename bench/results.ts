@@ -5,6 +5,7 @@ import type { PacketPathResult } from './packet-path';
 import type { PollResult } from './poll';
 import type { QueryResult } from './queries';
 import type { ScaleResult } from './scale';
+import type { SoakResult } from './soak';
 import type { Summary } from './stats';
 import type { StorageResult, WriteResult } from './storage';
 
@@ -47,7 +48,8 @@ export interface Results {
   queries?: Section<QueriesData>;
   storage?: Section<StorageData>;
   pageLoad?: Section<PageLoadData>;
+  soak?: Section<SoakResult>;
 }
 
-export const SECTIONS = ['packetPath', 'scale', 'collectorCpu', 'poll', 'queries', 'storage', 'pageLoad'] as const;
+export const SECTIONS = ['packetPath', 'scale', 'collectorCpu', 'poll', 'queries', 'storage', 'pageLoad', 'soak'] as const;
 export type SectionName = (typeof SECTIONS)[number];

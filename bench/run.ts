@@ -1,7 +1,8 @@
 /**
  * npm run bench: runs every benchmark (or --only=packetPath,poll,…), each real-kernel one
  * in its own sandbox, writes bench/results.json (merged with the sections not re-run)
- * and renders BENCHMARKS.md from it. --quick runs fewer, shorter trials; --render-only
+ * and renders BENCHMARKS.md from it. --quick runs fewer, shorter trials (and a 2-minute
+ * soak; --soak-minutes=N sets its length, 5 by default); --render-only
  * re-renders BENCHMARKS.md from bench/results.json without measuring.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { benchQueries } from './queries';
 import { renderReport } from './report';
 import { SECTIONS, type PageLoadData, type QueriesData, type Results, type Section, type SectionName, type StorageData } from './results';
 import { benchScale } from './scale';
+import { benchSoak } from './soak';
 import { benchWrites, storageFromHistory } from './storage';
 import { summarize } from './stats';
 import { buildNetbench, OUT_DIR } from './traffic';
@@ -30,6 +32,9 @@ const REPORT = join(HERE, '..', 'BENCHMARKS.md');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only='));
+const soakArg = args.find((a) => a.startsWith('--soak-minutes='));
+const soakMinutes = soakArg ? Number(soakArg.slice(15)) : quick ? 2 : 5;
+if (!(soakMinutes >= 1)) throw new Error(`--soak-minutes must be a number of minutes ≥ 1, got '${soakArg?.slice(15)}'`);
 const only: SectionName[] = args.includes('--render-only') ? [] : onlyArg ? (onlyArg.slice(7).split(',') as SectionName[]) : [...SECTIONS];
 for (const o of only) if (!SECTIONS.includes(o)) throw new Error(`unknown section '${o}'; known: ${SECTIONS.join(', ')}`);
 
@@ -125,8 +130,14 @@ async function main(): Promise<void> {
     if (st) res.storage = st;
     if (pl) res.pageLoad = pl;
   }
-  writeFileSync(RESULTS, JSON.stringify(res, null, 1) + '\n');
-  writeFileSync(REPORT, renderReport(res));
+  if (only.includes('soak')) res.soak = await section('soak', () => inSandbox((s) => benchSoak(s, { minutes: soakMinutes, log })));
+  // Others may have re-run other sections while this run went on (a soak takes minutes):
+  // merge what this run measured into the file as it is now, not as it was at the start.
+  const latest: Partial<Results> = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Partial<Results>) : {};
+  const measured = Object.fromEntries(Object.entries(res).filter(([k]) => k === 'machine' || (only as string[]).includes(k)));
+  const merged: Results = { ...latest, ...measured, machine: res.machine };
+  writeFileSync(RESULTS, JSON.stringify(merged, null, 1) + '\n');
+  writeFileSync(REPORT, renderReport(merged));
   log(`wrote ${RESULTS} and ${REPORT} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 

@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import { formatBytes, formatShare } from '../lib/format';
+import { LinkPending } from './LinkPending';
 import { Sparkline } from './Sparkline';
 
 export interface AppTableRow {
@@ -38,7 +39,7 @@ export function AppTable({ rows, total, query }: { rows: AppTableRow[]; total: n
           <tr key={r.id} className={r.kind === 'unattributed' ? 'unattributed' : undefined} data-app-key={r.key}>
             <td className="rank">{i + 1}</td>
             <td>
-              <Link prefetch={false} className="appname" href={`/apps/${r.id}?${query}`}>{r.name}</Link>
+              <Link prefetch={false} className="appname" href={`/apps/${r.id}?${query}`}>{r.name}<LinkPending /></Link>
               <span className="kind">{KIND_LABEL[r.kind] ?? r.kind}</span>
             </td>
             <td className="num" data-bytes={r.rx + r.tx}>{formatBytes(r.rx + r.tx)}</td>

@@ -1,6 +1,7 @@
 'use client';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
+import { LinkPending } from './LinkPending';
 
 const LINKS = [
   { href: '/', label: 'Overview' },
@@ -19,6 +20,7 @@ export function NavLinks() {
         return (
           <Link key={l.href} prefetch={false} href={l.href} className={active ? 'active' : undefined} aria-current={active ? 'page' : undefined}>
             {l.label}
+            <LinkPending />
           </Link>
         );
       })}

@@ -1,6 +1,6 @@
-'use client';
-import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatBytes } from '../lib/format';
+import { byteTicks, stackedMax, stackPaths, timeTicks, VIEW_H, VIEW_W } from './chart-geometry';
+import { ChartHover } from './ChartHover';
 import { seriesColour } from './palette';
 
 export interface StackedChartProps {
@@ -12,50 +12,64 @@ export interface StackedChartProps {
   small?: boolean;
 }
 
-function tickFormatter(stepSeconds: number) {
-  return (ts: number) => {
-    const d = new Date(ts * 1000);
-    if (stepSeconds >= 86400) return d.toLocaleDateString(undefined, { day: 'numeric', month: 'short' });
-    if (stepSeconds >= 3600) return d.toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
-    return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
-  };
+function tickLabel(stepSeconds: number, ts: number): string {
+  const d = new Date(ts * 1000);
+  if (stepSeconds >= 86400) return d.toLocaleDateString(undefined, { day: 'numeric', month: 'short' });
+  if (stepSeconds >= 3600) return d.toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+  return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 }
 
-/** StackedChart draws bytes per bucket as stacked areas, one per series, with a legend. */
+/** Axis values print without trailing zeros: "2 GiB", "2.5 GiB". */
+const byteLabel = (v: number) => formatBytes(v).replace(/(\.\d*?)0+ /, '$1 ').replace('. ', ' ');
+
+/**
+ * StackedChart draws bytes per bucket as stacked areas, one per series, with a legend. It renders
+ * on the server to plain SVG (the paths stretch with the plot; labels are HTML, so text keeps its
+ * size at any width): the chart is in the first HTML, with no script and no measuring. Only the
+ * hover/keyboard read-out (ChartHover) runs in the browser.
+ */
 export function StackedChart({ points, series, stepSeconds, label, small }: StackedChartProps) {
-  const tick = tickFormatter(stepSeconds);
+  const ts = points.map((p) => p.ts);
+  const values = series.map((s) => points.map((p) => p[s.key] ?? 0));
+  const colours = series.map((s, i) => seriesColour(s.key, i));
+  const y = byteTicks(stackedMax(values, ts.length));
+  const bands = stackPaths(ts, values, y.top);
+  const x = ts.length ? timeTicks(ts[0], ts[ts.length - 1]) : [];
   return (
     <figure className="chartfig" aria-label={label} data-testid="stacked-chart">
       <div className={small ? 'chart small' : 'chart'}>
-      <ResponsiveContainer width="100%" height="100%">
-        <AreaChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-          <CartesianGrid vertical={false} />
-          <XAxis dataKey="ts" type="number" domain={['dataMin', 'dataMax']} scale="time" tickFormatter={tick} minTickGap={40} stroke="currentColor" />
-          <YAxis tickFormatter={(v: number) => formatBytes(v)} width={72} stroke="currentColor" />
-          <Tooltip
-            labelFormatter={(ts) => new Date(Number(ts) * 1000).toLocaleString()}
-            formatter={(v) => formatBytes(Number(v))}
-          />
-          {series.map((s, i) => (
-            <Area
-              key={s.key}
-              dataKey={s.key}
-              name={s.name}
-              stackId="1"
-              type="monotone"
-              stroke={seriesColour(s.key, i)}
-              fill={seriesColour(s.key, i)}
-              fillOpacity={0.55}
-              isAnimationActive={false}
-            />
+        <div className="chart-y" aria-hidden="true">
+          {y.ticks.map((t) => <span key={t.value} style={{ bottom: `${(t.at * 100).toFixed(2)}%` }}>{byteLabel(t.value)}</span>)}
+        </div>
+        <div className="chart-plot">
+          <svg viewBox={`0 0 ${VIEW_W} ${VIEW_H}`} preserveAspectRatio="none" aria-hidden="true" focusable="false">
+            <g className="chart-grid">
+              {y.ticks.map((t) => {
+                const at = VIEW_H - t.at * VIEW_H;
+                return <line key={t.value} x1={0} x2={VIEW_W} y1={at} y2={at} vectorEffect="non-scaling-stroke" />;
+              })}
+            </g>
+            {bands.map((b, i) => (
+              <g key={series[i].key} className="chart-series" data-series={series[i].key}>
+                <path className="chart-band" d={b.area} fill={colours[i]} />
+                <path className="chart-line" d={b.line} stroke={colours[i]} vectorEffect="non-scaling-stroke" />
+              </g>
+            ))}
+          </svg>
+          <ChartHover label={label} ts={ts} values={values} names={series.map((s) => s.name)} colours={colours} />
+        </div>
+        <div className="chart-x" aria-hidden="true">
+          {x.map((t, i) => (
+            <span key={t.value} className={`${i % 2 ? 'minor' : ''}${t.at > 0.9 ? ' end' : ''}`.trim() || undefined} style={{ left: `${(t.at * 100).toFixed(2)}%` }}>
+              {tickLabel(stepSeconds, t.value)}
+            </span>
           ))}
-        </AreaChart>
-      </ResponsiveContainer>
+        </div>
       </div>
       <figcaption className="legend">
         {series.map((s, i) => (
           <span key={s.key}>
-            <svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" rx="2" fill={seriesColour(s.key, i)} /></svg>
+            <svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" rx="2" fill={colours[i]} /></svg>
             {s.name}
           </span>
         ))}

@@ -1,10 +1,12 @@
 /**
- * Figure 4: poll cost against the number of counter elements: `nft -j list table inet
- * appnet` plus parseTableSnapshot. nft 1.0.6 prints each `socket cgroupv2` value by
- * walking /sys/fs/cgroup for a directory with that inode, once per element, so the
- * plain listing costs elements × cgroups. The mitigation measured next to it lists the
- * table in a private mount namespace whose /sys/fs/cgroup is an empty tmpfs: nft then
- * prints ids as numbers, and the collector maps ids to paths with one walk of its own.
+ * Figure 4: poll cost against the number of counter elements. What the collector does
+ * now (**netlink**): collector/native/nftdump dumps the table over netlink (ids stay
+ * numbers), parseNftDump, and the inotify-fed cgroup tracker maps ids to paths without
+ * walking the tree. Measured next to it, alternately at each size: the previous path
+ * (**numeric**: `nft -j list table` in a mount namespace with an empty /sys/fs/cgroup so
+ * nft prints ids, parseTableSnapshot, a full cgroup scan reading every cgroup.procs),
+ * and plain `nft -j list` (nft 1.0.6 walks /sys/fs/cgroup once per element to print
+ * paths: elements × cgroups).
  */
 import type { Sandbox } from '../collector/sandbox/sandbox';
 import { dirname, join } from 'node:path';
@@ -12,19 +14,12 @@ import { fileURLToPath } from 'node:url';
 import { appCgroup, elementCommands, makeApps } from './cgroups';
 import { accounting, applyNft, dropTable } from './rulesets';
 import { summarize, type Summary } from './stats';
+import type { ProbeRow } from './probe/poll-probe';
 
 const PROBE = join(dirname(fileURLToPath(import.meta.url)), 'probe', 'poll-probe.ts');
 
-interface ProbeRow {
-  listMs: number;
-  parseMs: number;
-  walkMs: number;
-  elements: number;
-  numericIds: number;
-}
-
 /** probe runs bench/probe/poll-probe.ts inside the sandbox (as the collector would run) and returns its timings. */
-async function probe(s: Sandbox, mode: 'plain' | 'numeric', reps: number, timeoutMs: number): Promise<ProbeRow[]> {
+async function probe(s: Sandbox, mode: 'netlink' | 'plain' | 'numeric', reps: number, timeoutMs: number): Promise<ProbeRow[]> {
   const out = await s.execOk([process.execPath, '--import', 'tsx', PROBE, mode, String(reps)], { timeoutMs });
   return JSON.parse(out.trim().split('\n').pop() ?? '[]') as ProbeRow[];
 }
@@ -32,7 +27,14 @@ async function probe(s: Sandbox, mode: 'plain' | 'numeric', reps: number, timeou
 export interface PollPoint {
   elements: number;
   cgroups: number;
-  /** Mitigated: numeric listing + parse + id→path walk, ms. */
+  /** What the collector does: netlink dump + parse + tracker refresh/resolve, ms. */
+  netlink?: Summary;
+  netlinkDumpMs?: Summary;
+  netlinkParseMs?: Summary;
+  trackerMs?: Summary;
+  /** The tracker's full rescan (readdir + stat), run every 5 minutes, not in a normal poll. */
+  rescanMs?: Summary;
+  /** Previous path: numeric JSON listing + parse + full cgroup scan, ms. */
   numeric: Summary;
   numericListMs: Summary;
   parseMs: Summary;
@@ -47,6 +49,8 @@ export interface PollResult {
   points: PollPoint[];
   /** plain ÷ numeric at the largest size where both ran. */
   ratio: { elements: number; plainOverNumeric: number } | null;
+  /** numeric ÷ netlink (medians) at the largest size. */
+  netlinkGain?: { elements: number; numericOverNetlink: number };
 }
 
 /**
@@ -64,8 +68,15 @@ export async function benchPoll(s: Sandbox, opts: { sizes: number[]; reps: numbe
       const apps = makeApps(s, size);
       await applyNft(s, elementCommands(apps.slice(have), 'wwan0', { sets: ['acct_out'] }));
       have = size;
-      const rows = await probe(s, 'numeric', opts.reps, 600_000);
-      for (const r of rows) {
+      // A/B: the current and the previous path alternate, in halves, so both see the same load.
+      const half = Math.max(1, Math.ceil(opts.reps / 2));
+      const rows: ProbeRow[] = [];
+      const nl: ProbeRow[] = [];
+      for (let round = 0; round < 2; round++) {
+        nl.push(...(await probe(s, 'netlink', half, 600_000)));
+        rows.push(...(await probe(s, 'numeric', half, 600_000)));
+      }
+      for (const r of [...rows, ...nl]) {
         if (r.elements !== size || r.numericIds !== size) throw new Error(`poll bench: expected ${size} numeric elements, parsed ${r.elements} (${r.numericIds} numeric)`);
       }
       const numeric = rows.map((r) => r.listMs + r.parseMs + r.walkMs);
@@ -86,8 +97,22 @@ export async function benchPoll(s: Sandbox, opts: { sizes: number[]; reps: numbe
           plainNote = `killed after ${(opts.plainBudgetMs * 20) / 1000} s`;
         }
       } else plainNote = 'not run: the previous size already exceeded the time budget';
-      const pt: PollPoint = { elements: size, cgroups: size, numeric: summarize(numeric), numericListMs: summarize(lists), parseMs: summarize(parses), idWalkMs: summarize(walks), plain, plainNote };
-      opts.log?.(`  poll ${size}: numeric p95 ${pt.numeric.p95.toFixed(1)} ms, plain ${plain ? `${plain.median.toFixed(0)} ms` : 'skipped'}`);
+      const pt: PollPoint = {
+        elements: size,
+        cgroups: size,
+        netlink: summarize(nl.map((r) => r.listMs + r.parseMs + r.walkMs)),
+        netlinkDumpMs: summarize(nl.map((r) => r.listMs)),
+        netlinkParseMs: summarize(nl.map((r) => r.parseMs)),
+        trackerMs: summarize(nl.map((r) => r.walkMs)),
+        rescanMs: summarize(nl.map((r) => r.rescanMs)),
+        numeric: summarize(numeric),
+        numericListMs: summarize(lists),
+        parseMs: summarize(parses),
+        idWalkMs: summarize(walks),
+        plain,
+        plainNote,
+      };
+      opts.log?.(`  poll ${size}: netlink p95 ${pt.netlink!.p95.toFixed(1)} ms, numeric p95 ${pt.numeric.p95.toFixed(1)} ms, plain ${plain ? `${plain.median.toFixed(0)} ms` : 'skipped'}`);
       points.push(pt);
     }
   } finally {
@@ -95,7 +120,13 @@ export async function benchPoll(s: Sandbox, opts: { sizes: number[]; reps: numbe
   }
   const both = points.filter((p) => p.plain);
   const last = both[both.length - 1];
-  return { reps: opts.reps, points, ratio: last ? { elements: last.elements, plainOverNumeric: last.plain!.median / last.numeric.median } : null };
+  const big = points[points.length - 1];
+  return {
+    reps: opts.reps,
+    points,
+    ratio: last ? { elements: last.elements, plainOverNumeric: last.plain!.median / last.numeric.median } : null,
+    netlinkGain: big?.netlink ? { elements: big.elements, numericOverNetlink: big.numeric.median / big.netlink.median } : undefined,
+  };
 }
 
 /** APP_NAME_EXAMPLE documents the cgroup naming used (for the report). */

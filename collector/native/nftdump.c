@@ -3,7 +3,11 @@
  * collector. nft 1.0.6's `nft -j list table` costs about a third of a second at 10,000
  * set elements (JSON building and printing); the kernel's own dump takes milliseconds.
  *
- *   nftdump [-f inet|ip|ip6|arp|bridge|netdev] TABLE [SET...]
+ *   nftdump [--serve] [-f inet|ip|ip6|arp|bridge|netdev] TABLE [SET...]
+ *
+ * With --serve it stays running and dumps once per line read on stdin (the collector
+ * keeps one running: no process start per poll); a failed dump then prints
+ * `error MESSAGE` and `end -` instead of exiting.
  *
  * Output, one record per line, space-separated (parsed by lib/nft/dump.ts):
  *   nftdump 1 le|be               format version, byte order of host-endian keys
@@ -377,6 +381,66 @@ static int dump_once(struct dump *d)
 	return 0;
 }
 
+static int open_socket(struct dump *d)
+{
+	d->nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!d->nl || mnl_socket_bind(d->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		if (d->nl)
+			mnl_socket_close(d->nl);
+		d->nl = NULL;
+		return -1;
+	}
+	d->portid = mnl_socket_get_portid(d->nl);
+	return 0;
+}
+
+/*
+ * dump_to_stdout writes one complete dump, retried while the ruleset changes under it.
+ * On failure: a message on stderr and 1 (one-shot), or an error record (serve).
+ */
+static int dump_to_stdout(struct dump *d, int serve)
+{
+	char *text = NULL;
+	size_t len = 0;
+	const char *why = NULL;
+	for (int attempt = 1; !why; attempt++) {
+		if (!d->nl && open_socket(d) < 0) {
+			why = strerror(errno);
+			break;
+		}
+		free(text);
+		text = NULL;
+		d->out = open_memstream(&text, &len);
+		if (!d->out) {
+			why = "out of memory";
+			break;
+		}
+		int r = dump_once(d);
+		int err = errno;
+		fclose(d->out);
+		if (r == 0)
+			break;
+		if ((err != EINTR && err != EAGAIN) || attempt >= 5)
+			why = err == EAGAIN ? "the table was re-created during the dump" : strerror(err);
+		/* An interrupted dump leaves its unread rest queued on the socket: start afresh. */
+		mnl_socket_close(d->nl);
+		d->nl = NULL;
+	}
+	if (why) {
+		free(text);
+		if (!serve) {
+			fprintf(stderr, "nftdump: listing table %s: %s\n", d->table, why);
+			return 1;
+		}
+		printf("nftdump 1 %s\nerror listing table %s: %s\nend -\n", __BYTE_ORDER == __LITTLE_ENDIAN ? "le" : "be", d->table, why);
+		fflush(stdout);
+		return 1;
+	}
+	fwrite(text, 1, len, stdout);
+	free(text);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static int family_of(const char *s)
 {
 	static const struct { const char *name; int family; } fams[] = {
@@ -391,14 +455,18 @@ static int family_of(const char *s)
 
 static int usage(const char *why)
 {
-	fprintf(stderr, "nftdump: %s\nusage: nftdump [-f FAMILY] TABLE [SET...]\n", why);
+	fprintf(stderr, "nftdump: %s\nusage: nftdump [--serve] [-f FAMILY] TABLE [SET...]\n", why);
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	struct dump d = { .family = NFPROTO_INET };
-	int i = 1;
+	int i = 1, serve = 0;
+	if (i < argc && strcmp(argv[i], "--serve") == 0) {
+		serve = 1;
+		i++;
+	}
 	if (i < argc && strcmp(argv[i], "-f") == 0) {
 		if (i + 1 >= argc || family_of(argv[i + 1]) < 0)
 			return usage("unknown family");
@@ -414,45 +482,16 @@ int main(int argc, char **argv)
 		snprintf(d.sets[d.nsets++].name, sizeof(d.sets[0].name), "%s", argv[i]);
 	}
 
-	d.nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!d.nl || mnl_socket_bind(d.nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		fprintf(stderr, "nftdump: netlink socket: %s\n", strerror(errno));
-		return 1;
-	}
-	d.portid = mnl_socket_get_portid(d.nl);
 	d.seq = (uint32_t)time(NULL);
 
-	char *text = NULL;
-	size_t len = 0;
-	for (int attempt = 1;; attempt++) {
-		free(text);
-		text = NULL;
-		d.out = open_memstream(&text, &len);
-		if (!d.out) {
-			fprintf(stderr, "nftdump: out of memory\n");
-			return 1;
-		}
-		int r = dump_once(&d);
-		int err = errno;
-		fclose(d.out);
-		if (r == 0)
-			break;
-		if ((err != EINTR && err != EAGAIN) || attempt >= 5) {
-			fprintf(stderr, "nftdump: listing table %s: %s\n", d.table, err == EAGAIN ? "the table was re-created during the dump" : strerror(err));
-			return 1;
-		}
-		/* The dump was interrupted: its unread rest is still queued on this socket. */
-		mnl_socket_close(d.nl);
-		d.nl = mnl_socket_open(NETLINK_NETFILTER);
-		if (!d.nl || mnl_socket_bind(d.nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-			fprintf(stderr, "nftdump: netlink socket: %s\n", strerror(errno));
-			return 1;
-		}
-		d.portid = mnl_socket_get_portid(d.nl);
-	}
-	fwrite(text, 1, len, stdout);
-	free(text);
+	if (!serve)
+		return dump_to_stdout(&d, 0);
+	char line[64];
+	while (fgets(line, sizeof(line), stdin))
+		dump_to_stdout(&d, 1); /* a failure is an error record; the next request starts afresh */
 	reset_chains(&d);
-	mnl_socket_close(d.nl);
-	return fflush(stdout) == 0 ? 0 : 1;
+	if (d.nl)
+		mnl_socket_close(d.nl);
+	return 0;
 }
+

@@ -1,10 +1,10 @@
 /**
  * Reading our table's counters each poll. The fast way is collector/native/nftdump (a
- * netlink dump: milliseconds at 10,000 elements, ids never resolved to paths); the
- * fallback is `nft -j list table` in the numeric listing namespace (collector/nft/numeric.ts),
+ * netlink dump: milliseconds at 10,000 elements, ids never resolved to paths), kept
+ * running so a poll starts no process; the fallback is `nft -j list table` in the numeric listing namespace (collector/nft/numeric.ts),
  * used when the helper is not built or fails. Both run through execFile with fixed arguments.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,19 +32,106 @@ export interface CounterReader {
   close(): Promise<void>;
 }
 
-/** runNftdump runs the helper for our table and counter sets and returns its output. */
+const HELPER_ARGS = ['-f', TABLE_FAMILY, TABLE_NAME, ...COUNTER_SETS];
+
+/** runNftdump runs the helper once for our table and counter sets and returns its output. */
 export function runNftdump(bin: string, timeoutMs = 10_000): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile(bin, ['-f', TABLE_FAMILY, TABLE_NAME, ...COUNTER_SETS], { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile(bin, HELPER_ARGS, { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`${bin}: ${stderr.trim() || err.message}`));
       resolve(stdout);
     }),
   );
 }
 
-/** readNetlink reads the counters with the helper. */
-export async function readNetlink(bin: string, timeoutMs?: number): Promise<TableCounters | null> {
-  const d = parseNftDump(await runNftdump(bin, timeoutMs));
+/** isComplete tells whether a response ends with its `end` record. */
+function isComplete(buf: string): boolean {
+  if (!buf.endsWith('\n')) return false;
+  return buf.startsWith('end ', buf.lastIndexOf('\n', buf.length - 2) + 1);
+}
+
+/**
+ * NftdumpServer keeps one `nftdump --serve` running and asks it for a dump per call
+ * (one line on its stdin); calls are serialised. A helper that dies or does not answer
+ * in time is killed and started again at the next call.
+ */
+export class NftdumpServer {
+  private child: ChildProcessWithoutNullStreams | null = null;
+  private buf = '';
+  private stderr = '';
+  private pending: { resolve: (s: string) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly bin: string, private readonly timeoutMs = 10_000) {}
+
+  /** dump returns one complete dump of our table. */
+  dump(): Promise<string> {
+    const run = this.queue.then(() => this.ask());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private settle(err: Error | null, text = ''): void {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = null;
+    clearTimeout(p.timer);
+    if (err) p.reject(err);
+    else p.resolve(text);
+  }
+
+  private start(): ChildProcessWithoutNullStreams {
+    const child = spawn(this.bin, ['--serve', ...HELPER_ARGS], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.buf = '';
+    this.stderr = '';
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      this.buf += chunk;
+      if (!isComplete(this.buf)) return;
+      const text = this.buf;
+      this.buf = '';
+      this.settle(null, text);
+    });
+    child.stderr.on('data', (chunk: string) => {
+      this.stderr = (this.stderr + chunk).slice(-2000);
+    });
+    const gone = (why: string) => {
+      if (this.child === child) this.child = null;
+      this.settle(new Error(`${this.bin}: ${this.stderr.trim() || why}`));
+    };
+    child.on('error', (err) => gone(err.message));
+    child.on('exit', (code, signal) => gone(`exited (${code ?? signal})`));
+    child.stdin.on('error', () => undefined); // EPIPE after it died: 'exit' reports it
+    child.unref();
+    return child;
+  }
+
+  private ask(): Promise<string> {
+    const child = (this.child ??= this.start());
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.settle(new Error(`${this.bin}: no answer within ${this.timeoutMs} ms`));
+        this.close();
+      }, this.timeoutMs);
+      this.pending = { resolve, reject, timer };
+      child.stdin.write('\n');
+    });
+  }
+
+  /** close ends the helper (it also exits by itself when our end of its stdin closes). */
+  close(): void {
+    const c = this.child;
+    this.child = null;
+    if (!c) return;
+    c.stdin.end();
+    c.kill();
+  }
+}
+
+/** readNetlink reads the counters through a running helper. */
+export async function readNetlink(server: NftdumpServer): Promise<TableCounters | null> {
+  const d = parseNftDump(await server.dump());
   return d && { ...d, via: 'netlink' };
 }
 
@@ -82,7 +169,7 @@ const MAX_HELPER_FAILURES = 3;
  * back is logged once; the listing namespace is opened only when JSON is first needed.
  */
 export function counterReader(opts: CounterReaderOptions): CounterReader {
-  let helper = opts.nftdumpBin !== null && executable(opts.nftdumpBin) ? opts.nftdumpBin : null;
+  let helper = opts.nftdumpBin !== null && executable(opts.nftdumpBin) ? new NftdumpServer(opts.nftdumpBin) : null;
   if (helper === null) opts.log('warn', `listing counters with nft -j (slower): the netlink helper ${opts.nftdumpBin ?? ''} is not built (scripts/ensure-deps.sh builds it)`);
   let failures = 0;
   const logged = new Set<string>();
@@ -110,6 +197,7 @@ export function counterReader(opts: CounterReaderOptions): CounterReader {
           const msg = err instanceof Error ? err.message : String(err);
           if (++failures >= MAX_HELPER_FAILURES) {
             opts.log('error', `the netlink counter helper failed ${failures} times in a row, listing with nft -j from now on: ${msg}`);
+            helper.close();
             helper = null;
           } else if (!logged.has(msg)) {
             logged.add(msg);
@@ -120,6 +208,7 @@ export function counterReader(opts: CounterReaderOptions): CounterReader {
       return readJson(await jsonRunner());
     },
     async close() {
+      helper?.close();
       await ns?.close();
     },
   };

@@ -26,30 +26,37 @@ function count(s: string, what: string): number {
   return Number(s);
 }
 
-/** ifnameOf reads a NUL-padded interface name from key bytes. */
-function ifnameOf(key: number[], at: number): string {
+/** ifnameOf reads a NUL-padded interface name from the hex of its 16 bytes. */
+function ifnameOf(hex: string): string {
   let name = '';
-  for (let i = at; i < at + IFNAME_BYTES && key[i] !== 0; i++) name += String.fromCharCode(key[i]);
+  for (let i = 0; i < hex.length; i += 2) {
+    const b = parseInt(hex.slice(i, i + 2), 16);
+    if (b === 0) break;
+    name += String.fromCharCode(b);
+  }
   return name;
 }
 
-/** idOf reads an 8-byte cgroup id in the byte order nftdump reported. */
-function idOf(key: number[], littleEndian: boolean): number {
-  let id = 0n;
-  for (let i = 0; i < CGROUP_ID_BYTES; i++) id = (id << 8n) | BigInt(key[littleEndian ? CGROUP_ID_BYTES - 1 - i : i]);
-  return Number(id);
+/** idOf reads an 8-byte cgroup id from its hex, in the byte order nftdump reported. */
+function idOf(hex: string, littleEndian: boolean): number {
+  const be = littleEndian ? hex.match(/../g)!.reverse().join('') : hex;
+  const high = parseInt(be.slice(0, 8), 16);
+  const id = high * 2 ** 32 + parseInt(be.slice(8), 16);
+  if (!Number.isSafeInteger(id)) throw new NftParseError(`cgroup id 0x${be} is beyond 2^53`);
+  return id;
 }
 
+const HEX = /^(?:[0-9a-f]{2})+$/;
+
 function decodeKey(set: CounterSetName, hex: string, littleEndian: boolean): { cgroup: number | null; iface: string } {
-  if (!/^(?:[0-9a-f]{2})+$/.test(hex)) throw new NftParseError(`key of an element of ${set} is not hex: '${hex.slice(0, 60)}'`);
-  const key: number[] = [];
-  for (let i = 0; i < hex.length; i += 2) key.push(parseInt(hex.slice(i, i + 2), 16));
+  if (!HEX.test(hex)) throw new NftParseError(`key of an element of ${set} is not hex: '${hex.slice(0, 60)}'`);
+  const bytes = hex.length / 2;
   if (CONCAT_SETS.includes(set)) {
-    if (key.length !== CGROUP_ID_BYTES + IFNAME_BYTES) throw new NftParseError(`key of an element of ${set} has ${key.length} bytes, expected cgroup id (8) + ifname (16)`);
-    return { cgroup: idOf(key, littleEndian), iface: ifnameOf(key, CGROUP_ID_BYTES) };
+    if (bytes !== CGROUP_ID_BYTES + IFNAME_BYTES) throw new NftParseError(`key of an element of ${set} has ${bytes} bytes, expected cgroup id (8) + ifname (16)`);
+    return { cgroup: idOf(hex.slice(0, 2 * CGROUP_ID_BYTES), littleEndian), iface: ifnameOf(hex.slice(2 * CGROUP_ID_BYTES)) };
   }
-  if (key.length !== IFNAME_BYTES) throw new NftParseError(`key of an element of ${set} has ${key.length} bytes, expected an ifname (16)`);
-  return { cgroup: null, iface: ifnameOf(key, 0) };
+  if (bytes !== IFNAME_BYTES) throw new NftParseError(`key of an element of ${set} has ${bytes} bytes, expected an ifname (16)`);
+  return { cgroup: null, iface: ifnameOf(hex) };
 }
 
 function firewallObject(out: FirewallCounters, kind: string, name: string, a: number, b: number): void {
@@ -82,6 +89,8 @@ export function parseNftDump(text: string): NftDump | null {
     const f = line.split(' ');
     const where = `line ${i + 1}`;
     switch (f[0]) {
+      case 'error':
+        throw new Error(`nftdump: ${line.slice(6)}`);
       case 'absent':
         absent = true;
         break;

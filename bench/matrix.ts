@@ -13,7 +13,16 @@ export interface Config {
   label: string;
   /** Puts the sandbox into this configuration (idempotent; called before every trial). */
   apply(): Promise<void>;
+  /**
+   * Pause after apply before the trial starts (default SETTLE_MS): replacing a table with
+   * thousands of elements leaves the kernel freeing the old one and resizing the new hash
+   * tables in workers, which would otherwise run during the trial and be charged to it.
+   */
+  settleMs?: number;
 }
+
+const SETTLE_MS = 100;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export type TestKind = 'udp64' | 'tcp' | 'rr';
 
@@ -92,6 +101,7 @@ export async function runMatrix(
         for (let k = 0; k < n; k++) {
           const c = opts.configs[(k + round) % n];
           await c.apply();
+          await sleep(c.settleMs ?? SETTLE_MS);
           const trial = await runTrial(s, link, t, opts.secs);
           (byConfig.get(c.name) ?? byConfig.set(c.name, []).get(c.name)!).push(trial);
           opts.log?.(`  round ${round + 1}/${opts.rounds} ${name} ${c.name}: ${trial.value.toFixed(1)}`);

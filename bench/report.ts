@@ -103,17 +103,24 @@ function poll(r: Results): string {
   const d = sec?.data;
   if (!d) return out.join('\n');
   const goals: Record<number, number> = { 100: 20, 1000: 50, 10000: 250 };
+  const ms = (x: { p95: number; median: number } | undefined, k: 'p95' | 'median' = 'p95') => (x ? f(x[k], 1) : '–');
   out.push(
-    "Run inside the sandbox by `bench/probe/poll-probe.ts`, the way the collector runs nft (execFile). **numeric** = what the collector does: `nft -j list table inet appnet` inside its listing namespace (collector/nft/numeric.ts: an empty tmpfs over /sys/fs/cgroup, so ids print as numbers) + `parseTableSnapshot` + its cgroup scan (ids to paths); **plain** = `nft -j list` in the normal namespace (the collector's fallback if it cannot set the namespace up) + parse. Elements = cgroups (one element each).",
+    "Run inside the sandbox by `bench/probe/poll-probe.ts`, as the collector runs them, A/B alternated at each size, after one untimed read (the first poll after start is not the steady state). **netlink** = what the collector does: collector/native/nftdump kept running (`nftdump --serve`, one netlink dump of our table per poll: elements with counters and expiry, rule counts, named counters and quotas) + `parseNftDump` + its inotify-fed cgroup tracker (`refresh` + `resolve` of the ids read: no tree walk). **JSON listing** = the previous path: `nft -j list table inet appnet` inside the listing namespace (collector/nft/numeric.ts: an empty tmpfs over /sys/fs/cgroup, so ids print as numbers) + `parseTableSnapshot` + a full cgroup scan reading every cgroup.procs; still the collector's fallback when the helper is not built. **plain** = `nft -j list` in the normal namespace + parse. Elements = cgroups (one element each).",
     '',
-    `| elements | numeric p95 ms | median | of which list p95 | parse p95 | id walk p95 | goal p95 | | plain median ms |`,
-    '|---:|---:|---:|---:|---:|---:|---:|---|---:|',
+    `| elements | netlink p95 ms | median | of which dump p95 | parse p95 | tracker p95 | goal p95 | | JSON listing p95 ms | median | of which list p95 | parse p95 | id walk p95 | plain median ms |`,
+    '|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
   );
   for (const p of d.points) {
     const g = goals[p.elements];
-    out.push(`| ${p.elements} | ${f(p.numeric.p95, 1)} | ${f(p.numeric.median, 1)} | ${f(p.numericListMs.p95, 1)} | ${f(p.parseMs.p95, 1)} | ${f(p.idWalkMs.p95, 1)} | ${g ?? '–'} | ${g ? mark(p.numeric.p95 <= g) : ''} | ${p.plain ? f(p.plain.median, 0) : p.plainNote ?? '–'} |`);
+    const mine = p.netlink ?? p.numeric;
+    out.push(
+      `| ${p.elements} | ${ms(p.netlink)} | ${ms(p.netlink, 'median')} | ${ms(p.netlinkDumpMs)} | ${ms(p.netlinkParseMs)} | ${ms(p.trackerMs)} | ${g ?? '–'} | ${g ? mark(mine.p95 <= g) : ''} | ${f(p.numeric.p95, 1)} | ${f(p.numeric.median, 1)} | ${f(p.numericListMs.p95, 1)} | ${f(p.parseMs.p95, 1)} | ${f(p.idWalkMs.p95, 1)} | ${p.plain ? f(p.plain.median, 0) : p.plainNote ?? '–'} |`,
+    );
   }
-  if (d.ratio) out.push('', `Plain ÷ numeric at ${d.ratio.elements} elements: **${f(d.ratio.plainOverNumeric, 1)}×**.`);
+  const big = d.points[d.points.length - 1];
+  if (big?.rescanMs) out.push('', `The tracker's full rescan (readdir + stat of the whole tree, no interface file read), run every 5 minutes to repair missed inotify events and at once when a counter names an unknown id: median ${f(big.rescanMs.median, 1)} ms, p95 ${f(big.rescanMs.p95, 1)} ms at ${big.cgroups} cgroups. It is not part of a normal poll.`);
+  if (d.netlinkGain) out.push('', `JSON listing ÷ netlink (medians) at ${d.netlinkGain.elements} elements: **${f(d.netlinkGain.numericOverNetlink, 1)}×**.`);
+  if (d.ratio) out.push('', `Plain ÷ JSON listing (numeric) at ${d.ratio.elements} elements: **${f(d.ratio.plainOverNumeric, 1)}×**.`);
   return out.join('\n') + '\n';
 }
 

@@ -39,7 +39,7 @@ export function isSafeCgroupPath(s: string): boolean {
 // Firewall (issue 4). Base chains next to the accounting ones, in the same table.
 export const CHAIN_FW_IN = 'fw_input';
 export const CHAIN_FW_OUT = 'fw_output';
-/** Verdict maps: live cgroup (looked up at each populated level) → goto the app's chain. */
+/** Verdict maps, one per hook: live cgroup → goto the app's chain (or accept), looked up only at the levels holding elements for that hook. */
 export const MAP_FW_IN = 'fw_in';
 export const MAP_FW_OUT = 'fw_out';
 /** Interface-name sets of the network classes, refilled from the interface table each apply. */

@@ -22,9 +22,13 @@ const CONCAT_SETS: readonly string[] = [SET_ACCT_IN, SET_ACCT_OUT];
 const isCounterSet = (name: string): name is CounterSetName => (COUNTER_SETS as readonly string[]).includes(name);
 
 function count(s: string, what: string): number {
-  if (!/^\d{1,20}$/.test(s)) throw new NftParseError(`${what} is not a count: '${s.slice(0, 40)}'`);
-  return Number(s);
+  const n = +s;
+  const c = s.charCodeAt(0);
+  if (!Number.isSafeInteger(n) || n < 0 || c < 48 || c > 57) throw new NftParseError(`${what} is not a count: '${s.slice(0, 40)}'`);
+  return n;
 }
+
+const HEX = /^(?:[0-9a-f]{2})+$/;
 
 /** ifnameOf reads a NUL-padded interface name from the hex of its 16 bytes. */
 function ifnameOf(hex: string): string {
@@ -37,26 +41,41 @@ function ifnameOf(hex: string): string {
   return name;
 }
 
-/** idOf reads an 8-byte cgroup id from its hex, in the byte order nftdump reported. */
+const bswap32 = (x: number) => (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
+
+/** idOf reads an 8-byte cgroup id from its 16 hex digits, in the byte order nftdump reported. */
 function idOf(hex: string, littleEndian: boolean): number {
-  const be = littleEndian ? hex.match(/../g)!.reverse().join('') : hex;
-  const high = parseInt(be.slice(0, 8), 16);
-  const id = high * 2 ** 32 + parseInt(be.slice(8), 16);
-  if (!Number.isSafeInteger(id)) throw new NftParseError(`cgroup id 0x${be} is beyond 2^53`);
+  const a = parseInt(hex.slice(0, 8), 16);
+  const b = parseInt(hex.slice(8, 16), 16);
+  const [high, low] = littleEndian ? [bswap32(b), bswap32(a)] : [a, b];
+  const id = high * 2 ** 32 + low;
+  if (!Number.isSafeInteger(id)) throw new NftParseError(`cgroup id 0x${hex} (as stored) is beyond 2^53`);
   return id;
 }
 
-const HEX = /^(?:[0-9a-f]{2})+$/;
+/**
+ * KeyDecoder turns element keys into (cgroup id, interface); interface names repeat
+ * across thousands of elements, so each distinct one is decoded and checked once.
+ */
+class KeyDecoder {
+  private names = new Map<string, string>();
+  constructor(private readonly littleEndian: boolean) {}
 
-function decodeKey(set: CounterSetName, hex: string, littleEndian: boolean): { cgroup: number | null; iface: string } {
-  if (!HEX.test(hex)) throw new NftParseError(`key of an element of ${set} is not hex: '${hex.slice(0, 60)}'`);
-  const bytes = hex.length / 2;
-  if (CONCAT_SETS.includes(set)) {
-    if (bytes !== CGROUP_ID_BYTES + IFNAME_BYTES) throw new NftParseError(`key of an element of ${set} has ${bytes} bytes, expected cgroup id (8) + ifname (16)`);
-    return { cgroup: idOf(hex.slice(0, 2 * CGROUP_ID_BYTES), littleEndian), iface: ifnameOf(hex.slice(2 * CGROUP_ID_BYTES)) };
+  private ifname(set: string, hex: string): string {
+    let name = this.names.get(hex);
+    if (name === undefined) {
+      if (hex.length !== 2 * IFNAME_BYTES || !HEX.test(hex)) throw new NftParseError(`key of an element of ${set} does not end in an ifname (16 bytes of hex): '${hex.slice(0, 60)}'`);
+      this.names.set(hex, (name = ifnameOf(hex)));
+    }
+    return name;
   }
-  if (bytes !== IFNAME_BYTES) throw new NftParseError(`key of an element of ${set} has ${bytes} bytes, expected an ifname (16)`);
-  return { cgroup: null, iface: ifnameOf(hex) };
+
+  decode(set: CounterSetName, hex: string): { cgroup: number | null; iface: string } {
+    if (!CONCAT_SETS.includes(set)) return { cgroup: null, iface: this.ifname(set, hex) };
+    const idHex = hex.slice(0, 2 * CGROUP_ID_BYTES);
+    if (hex.length !== 2 * (CGROUP_ID_BYTES + IFNAME_BYTES) || !HEX.test(idHex)) throw new NftParseError(`key of an element of ${set} is not a cgroup id (8 bytes) + ifname (16 bytes) in hex: '${hex.slice(0, 60)}'`);
+    return { cgroup: idOf(idHex, this.littleEndian), iface: this.ifname(set, hex.slice(2 * CGROUP_ID_BYTES)) };
+  }
 }
 
 function firewallObject(out: FirewallCounters, kind: string, name: string, a: number, b: number): void {
@@ -75,7 +94,7 @@ export function parseNftDump(text: string): NftDump | null {
   const lines = text.split('\n');
   const head = /^nftdump 1 (le|be)$/.exec(lines[0] ?? '');
   if (!head) throw new NftParseError(`not nftdump format 1 output: '${(lines[0] ?? '').slice(0, 60)}'`);
-  const littleEndian = head[1] === 'le';
+  const keys = new KeyDecoder(head[1] === 'le');
   let tableHandle: number | null = null;
   let absent = false;
   let ended = false;
@@ -109,7 +128,7 @@ export function parseNftDump(text: string): NftDump | null {
         if (!fill) throw new NftParseError(`${where}: element of ${set} before its set record`);
         fill.count++;
         if (f[3] === '-') break;
-        const { cgroup, iface } = decodeKey(set, f[2], littleEndian);
+        const { cgroup, iface } = keys.decode(set, f[2]);
         const expiresSec = f[5] === '-' ? null : count(f[5], `expiry (${where})`) / 1000;
         elements.push({ set, cgroup, iface, bytes: count(f[3], `bytes (${where})`), packets: count(f[4], `packets (${where})`), expiresSec });
         break;

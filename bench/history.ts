@@ -107,6 +107,9 @@ export function buildHistory(path: string, shape: HistoryShape, now: number): Hi
     db.prepare(
       `INSERT INTO usage_1d SELECT CAST(strftime('%s', ts, 'unixepoch', 'localtime', 'start of day', 'utc') AS INTEGER), series_id, ${sums} FROM usage_1h GROUP BY 1, 2`,
     ).run();
+    db.prepare(
+      `INSERT INTO usage_1mo SELECT CAST(strftime('%s', ts, 'unixepoch', 'localtime', 'start of month', 'utc') AS INTEGER), series_id, ${sums} FROM usage_1d GROUP BY 1, 2`,
+    ).run();
   })();
   db.pragma('synchronous = NORMAL');
   const rows: Record<string, number> = {};

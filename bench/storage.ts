@@ -4,7 +4,7 @@
  * RESOLUTIONS) times those row sizes for a series active in every bucket.
  */
 import { rmSync } from 'node:fs';
-import { putCounterState } from '../db/queries/state';
+import { putCounterStates, type StoredState } from '../db/queries/state';
 import { insertUsage, type UsageDelta } from '../db/queries/usage';
 import type { Db } from '../db/open';
 import { RESOLUTIONS } from '../lib/time';
@@ -79,9 +79,11 @@ export function benchWrites(path: string, opts: { series: number; polls: number;
     const a = time(() =>
       db.transaction(() => {
         insertUsage(db, ts, d);
+        const states: StoredState[] = [];
         for (const x of d) {
-          for (const set of ['acct_in', 'acct_out']) putCounterState(db, { setName: set, elemKey: `${x.seriesId}|wlan0`, tableHandle: 1, bytes: x.rxBytes * k, packets: k, seenAt: ts * 1000, expiresAt: ts * 1000 + 600_000 });
+          for (const set of ['acct_in', 'acct_out']) states.push({ setName: set, elemKey: `${x.seriesId}|wlan0`, tableHandle: 1, bytes: x.rxBytes * k, packets: k, seenAt: ts * 1000, expiresAt: ts * 1000 + 600_000 });
         }
+        putCounterStates(db, states);
       })(),
     );
     const b = time(() => db.transaction(() => insertUsage(db, ts + 2, d))());

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { prepared } from '../db/open';
 import { markCgroupGone, upsertApp, upsertCgroup } from '../db/queries/apps';
 import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
-import { deleteCounterState, putCounterState, type StoredState } from '../db/queries/state';
+import { deleteCounterState, putCounterStates, type StoredState } from '../db/queries/state';
 import { insertEvent } from '../db/queries/status';
 import { getOrCreateSeries, insertUsage, type UsageDelta } from '../db/queries/usage';
 import { appIdentity, unattributedIdentity, withExecutable, type AppIdentity } from '../lib/identity';
@@ -52,6 +52,20 @@ function plausible(ctx: PollContext, d: ElementDelta): boolean {
   const max = ((info.speedMbps * 1e6) / 8) * (d.elapsedMs / 1000) * 2 + 1e6;
   return d.bytes <= max;
 }
+
+/**
+ * changed says whether a counter's stored row must be rewritten. An idle element's expiry, recomputed
+ * each poll from the kernel's whole seconds left, moves by rounding only (the kernel's expiry of an idle
+ * element is fixed, so any estimate lies within a second of it and the stored one is as good as a fresh
+ * one); rewriting it anyway would rewrite every idle element's row on every poll.
+ */
+function changed(prev: StoredState | undefined, s: StoredState): boolean {
+  if (!prev || prev.bytes !== s.bytes || prev.packets !== s.packets || prev.tableHandle !== s.tableHandle) return true;
+  if (prev.expiresAt === null || s.expiresAt === null) return prev.expiresAt !== s.expiresAt;
+  return Math.abs(prev.expiresAt - s.expiresAt) > EXPIRY_ROUNDING_MS;
+}
+
+const EXPIRY_ROUNDING_MS = 1000;
 
 /** storePoll writes one poll's results; see the file comment. */
 export function storePoll(ctx: PollContext, c: PollDeltas, now: number): void {
@@ -122,10 +136,7 @@ export function storePoll(ctx: PollContext, c: PollDeltas, now: number): void {
       bySeries.set(seriesId, u);
     }
     insertUsage(db, ts, [...bySeries.values()]);
-    for (const s of c.next) {
-      const prev = ctx.st.states.get(`${s.setName}/${s.elemKey}`);
-      if (!prev || prev.bytes !== s.bytes || prev.packets !== s.packets || prev.tableHandle !== s.tableHandle || prev.expiresAt !== s.expiresAt) putCounterState(db, s);
-    }
+    putCounterStates(db, c.next.filter((s) => changed(ctx.st.states.get(`${s.setName}/${s.elemKey}`), s)));
     for (const k of c.gone) {
       const i = k.indexOf('/');
       deleteCounterState(db, k.slice(0, i), k.slice(i + 1));

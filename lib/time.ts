@@ -4,6 +4,8 @@ export const RESOLUTIONS = [
   { table: 'usage_1m', seconds: 60, keepSeconds: 15 * 86400 },
   { table: 'usage_1h', seconds: 3600, keepSeconds: 400 * 86400 },
   { table: 'usage_1d', seconds: 86400, keepSeconds: null },
+  // Local calendar months (seconds is nominal): exact long-period totals, not chart points.
+  { table: 'usage_1mo', seconds: 30 * 86400, keepSeconds: null },
 ] as const;
 
 export type Resolution = (typeof RESOLUTIONS)[number];
@@ -16,9 +18,24 @@ export function localMidnight(ts: number): number {
   return Math.floor(d.getTime() / 1000);
 }
 
-/** bucketStart aligns unix seconds to a roll-up bucket; days follow local time (23- and 25-hour days included). */
+/**
+ * localMonthStart returns the start of the local calendar month holding ts: the usage_1d bucket of
+ * its first day, so a month is exactly the union of its day buckets.
+ */
+export function localMonthStart(ts: number): number {
+  const d = new Date(localMidnight(ts) * 1000);
+  return localMidnight(Math.floor(new Date(d.getFullYear(), d.getMonth(), 1, 12).getTime() / 1000));
+}
+
+/** nextLocalMonthStart returns the start of the local month after the one holding ts. */
+export function nextLocalMonthStart(ts: number): number {
+  return localMonthStart(localMonthStart(ts) + 32 * 86400);
+}
+
+/** bucketStart aligns unix seconds to a roll-up bucket; days and months follow local time (23- and 25-hour days included). */
 export function bucketStart(ts: number, res: Resolution): number {
   if (res.table === 'usage_1d') return localMidnight(ts);
+  if (res.table === 'usage_1mo') return localMonthStart(ts);
   return ts - (ts % res.seconds);
 }
 
@@ -28,7 +45,8 @@ export function bucketStart(ts: number, res: Resolution): number {
  */
 export function resolutionFor(since: number, until: number, now: number, points = 120): Resolution {
   const span = Math.max(1, until - since);
-  const kept = RESOLUTIONS.filter((r) => r.keepSeconds === null || now - since <= r.keepSeconds);
+  // Months are uneven buckets for totals; charts stop at days.
+  const kept = RESOLUTIONS.filter((r) => r.table !== 'usage_1mo' && (r.keepSeconds === null || now - since <= r.keepSeconds));
   const fine = kept.filter((r) => span / r.seconds >= Math.min(points, span / kept[0].seconds));
   return (fine.length ? fine[fine.length - 1] : kept[0]) as Resolution;
 }
@@ -55,13 +73,16 @@ export interface RangePiece {
 
 /**
  * splitRange answers [since, until) with as few rows as possible and no bucket twice:
- * whole days from usage_1d in the middle, whole hours around them, then minutes and
- * 10 s buckets at the edges, each level only where its retention still holds the data.
- * Days are used only where local midnight falls on an hour (so hours nest in days).
+ * whole local months from usage_1mo in the middle, whole days around them, then hours,
+ * minutes and 10 s buckets at the edges, each level only where its retention still holds
+ * the data. Days and months are used only where their local midnights fall on an hour
+ * (so hours nest in days, and days in months). `coarsest` stops at a finer table, for reads
+ * that need each row's own day (per-day reports).
  */
-export function splitRange(since: number, until: number, now: number): RangePiece[] {
+export function splitRange(since: number, until: number, now: number, opts: { coarsest?: UsageTable } = {}): RangePiece[] {
   const out: RangePiece[] = [];
-  const levels = [...RESOLUTIONS].reverse(); // coarse → fine
+  const all = [...RESOLUTIONS].reverse(); // coarse → fine
+  const levels = opts.coarsest ? all.slice(all.findIndex((r) => r.table === opts.coarsest)) : all;
   const kept = (r: Resolution, at: number) => r.keepSeconds === null || now - at <= r.keepSeconds;
   const cover = (a: number, b: number, idx: number): void => {
     if (a >= b) return;
@@ -73,7 +94,11 @@ export function splitRange(since: number, until: number, now: number): RangePiec
     }
     let A: number;
     let B: number;
-    if (res.table === 'usage_1d') {
+    if (res.table === 'usage_1mo') {
+      A = localMonthStart(a) === a ? a : nextLocalMonthStart(a);
+      B = localMonthStart(b);
+      if (A % 3600 !== 0 || B % 3600 !== 0) return cover(a, b, idx + 1);
+    } else if (res.table === 'usage_1d') {
       A = localMidnight(a) === a ? a : localMidnight(a + 86400 + 7200);
       B = localMidnight(b);
       if (A % 3600 !== 0 || B % 3600 !== 0) return cover(a, b, idx + 1);

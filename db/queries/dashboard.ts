@@ -32,7 +32,7 @@ type RawReportRow = Omit<ReportRow, 'since' | 'until'> & { ts?: number };
  * or per (app, local day), ordered by total bytes (days in order, then bytes).
  */
 export function getReportRows(db: Db, f: UsageFilter, by: ReportBy, now: number): ReportRow[] {
-  const c = totalsCte(f, now, { byTs: by === 'app,day' });
+  const c = totalsCte(db, f, now, { byTs: by === 'app,day' });
   const w = seriesFilterSql(f);
   const group = by === 'app' ? 'a.id' : by === 'app,iface' ? 'a.id, i.id, n.id' : 't.ts, a.id';
   const cols = by === 'app,iface' ? ', i.name AS iface, n.name AS network' : by === 'app,day' ? ', t.ts AS ts' : '';
@@ -81,7 +81,7 @@ export interface NetworkTotal {
 
 /** getNetworkTotals sums a period's bytes per network, exactly; of one app only when appId is given. */
 export function getNetworkTotals(db: Db, f: UsageFilter, now: number, opts: { appId?: number } = {}): NetworkTotal[] {
-  const c = totalsCte(f, now, opts);
+  const c = totalsCte(db, f, now, opts);
   const w = seriesFilterSql(f);
   const rows = db
     .prepare(
@@ -114,7 +114,7 @@ export interface SeriesTotalRow {
  * one pass from which the Overview derives both its app ranking and its per-network totals.
  */
 export function getSeriesTotals(db: Db, f: UsageFilter, now: number): SeriesTotalRow[] {
-  const c = totalsCte(f, now);
+  const c = totalsCte(db, f, now);
   const w = seriesFilterSql(f);
   const rows = db
     .prepare(

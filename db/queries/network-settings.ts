@@ -1,7 +1,6 @@
 /** Networks as the dashboard shows and edits them: settings, cycle usage. The one write: updateNetworkSettings. */
 import type { Db } from '../open';
-import { splitRange } from '../../lib/time';
-import { rangeSql, type UsageFilter } from './usage';
+import { rangeSql, splitRangeFor, type UsageFilter } from './usage';
 
 
 export interface NetworkRow {
@@ -43,7 +42,7 @@ export function getNetworks(db: Db): NetworkRow[] {
 
 /** getNetworkUsage sums one network's bytes over [since, until), exactly. */
 export function getNetworkUsage(db: Db, networkId: number, since: number, until: number, now: number): { rxBytes: number; txBytes: number } {
-  const r = rangeSql(splitRange(since, until, now));
+  const r = rangeSql(splitRangeFor(db, since, until, now));
   const row = db
     .prepare(
       `WITH u AS (${r.sql})

@@ -1,4 +1,5 @@
 import { prepared, type Db } from '../open';
+import { runBatched } from './batch';
 import type { PrevState } from '../../lib/delta';
 
 export interface StoredState extends PrevState {
@@ -16,15 +17,16 @@ export function getCounterStates(db: Db): StoredState[] {
     .all() as StoredState[];
 }
 
-/** putCounterState stores the value just read for one counter. */
-export function putCounterState(db: Db, s: StoredState): void {
-  prepared(
+/** putCounterStates stores the values just read for many counters, many rows per statement. */
+export function putCounterStates(db: Db, states: StoredState[]): void {
+  runBatched(
     db,
-    `INSERT INTO counter_state (set_name, elem_key, table_handle, bytes, packets, seen_at, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)
+    (values) => `INSERT INTO counter_state (set_name, elem_key, table_handle, bytes, packets, seen_at, expires_at) VALUES ${values}
      ON CONFLICT(set_name, elem_key) DO UPDATE SET table_handle = excluded.table_handle, bytes = excluded.bytes,
        packets = excluded.packets, seen_at = excluded.seen_at, expires_at = excluded.expires_at`,
-  ).run(s.setName, s.elemKey, s.tableHandle, s.bytes, s.packets, s.seenAt, s.expiresAt);
+    7,
+    states.map((s) => [s.setName, s.elemKey, s.tableHandle, s.bytes, s.packets, s.seenAt, s.expiresAt]),
+  );
 }
 
 /** deleteCounterState forgets a counter the kernel no longer has. */

@@ -1,5 +1,9 @@
 import { prepared, type Db } from '../open';
-import { bucketStart, RESOLUTIONS, splitRange, type RangePiece } from '../../lib/time';
+import { runBatched } from './batch';
+import { bucketStart, RESOLUTIONS, type RangePiece } from '../../lib/time';
+import { seriesFilterSql, splitRangeFor, totalsCte, usageTables, type UsageFilter } from './sql-parts';
+
+export { seriesFilterSql, splitRangeFor, type UsageFilter } from './sql-parts';
 
 /** getOrCreateSeries returns the id of the (app, interface, network) series. */
 export function getOrCreateSeries(db: Db, appId: number, ifaceId: number, networkId: number): number {
@@ -20,17 +24,36 @@ export interface UsageDelta {
   txPackets: number;
 }
 
-/** insertUsage adds one poll's deltas, at unix second ts, to every roll-up table. */
+/**
+ * insertUsage adds one poll's deltas, at unix second ts, to every roll-up table the store has:
+ * one multi-row upsert per table (db/queries/batch), deltas of the same series summed first.
+ */
 export function insertUsage(db: Db, ts: number, deltas: UsageDelta[]): void {
+  const bySeries = new Map<number, [number, number, number, number, number]>();
+  for (const d of deltas) {
+    const r = bySeries.get(d.seriesId);
+    if (!r) bySeries.set(d.seriesId, [d.seriesId, d.rxBytes, d.txBytes, d.rxPackets, d.txPackets]);
+    else {
+      r[1] += d.rxBytes;
+      r[2] += d.txBytes;
+      r[3] += d.rxPackets;
+      r[4] += d.txPackets;
+    }
+  }
+  const rows = [...bySeries.values()].sort((a, b) => a[0] - b[0]);
+  if (!rows.length) return;
+  const present = usageTables(db);
   for (const res of RESOLUTIONS) {
-    const stmt = prepared(
+    if (!present.has(res.table)) continue;
+    const b = bucketStart(ts, res);
+    runBatched(
       db,
-      `INSERT INTO ${res.table} (ts, series_id, rx_bytes, tx_bytes, rx_packets, tx_packets) VALUES (?, ?, ?, ?, ?, ?)
+      (values) => `INSERT INTO ${res.table} (ts, series_id, rx_bytes, tx_bytes, rx_packets, tx_packets) VALUES ${values}
        ON CONFLICT(ts, series_id) DO UPDATE SET rx_bytes = rx_bytes + excluded.rx_bytes, tx_bytes = tx_bytes + excluded.tx_bytes,
          rx_packets = rx_packets + excluded.rx_packets, tx_packets = tx_packets + excluded.tx_packets`,
+      6,
+      rows.map((r) => [b, ...r]),
     );
-    const b = bucketStart(ts, res);
-    for (const d of deltas) stmt.run(b, d.seriesId, d.rxBytes, d.txBytes, d.rxPackets, d.txPackets);
   }
 }
 
@@ -44,17 +67,6 @@ export function pruneUsage(db: Db, now: number): number {
   return n;
 }
 
-export interface UsageFilter {
-  since: number;
-  until: number;
-  /** Only these interfaces (by name). */
-  ifaces?: string[];
-  /** Only networks whose effective metered flag is this. */
-  metered?: boolean;
-  /** Only this network id. */
-  networkId?: number;
-}
-
 /** rangeSql turns range pieces into a UNION ALL over the roll-up tables, with bound values. */
 export function rangeSql(pieces: RangePiece[]): { sql: string; params: number[] } {
   const allowed = new Set(RESOLUTIONS.map((r) => r.table));
@@ -63,25 +75,6 @@ export function rangeSql(pieces: RangePiece[]): { sql: string; params: number[] 
     return `SELECT ts, series_id, rx_bytes, tx_bytes, rx_packets, tx_packets FROM ${p.table} WHERE ts >= ? AND ts < ?`;
   });
   return { sql: parts.length ? parts.join(' UNION ALL ') : 'SELECT 0 AS ts, 0 AS series_id, 0 AS rx_bytes, 0 AS tx_bytes, 0 AS rx_packets, 0 AS tx_packets WHERE 0', params: pieces.flatMap((p) => [p.from, p.to]) };
-}
-
-/** seriesFilterSql restricts series by interface, network and metered flag. */
-export function seriesFilterSql(f: UsageFilter): { sql: string; params: Array<string | number> } {
-  const where: string[] = [];
-  const params: Array<string | number> = [];
-  if (f.ifaces && f.ifaces.length) {
-    where.push(`i.name IN (${f.ifaces.map(() => '?').join(',')})`);
-    params.push(...f.ifaces);
-  }
-  if (f.networkId !== undefined) {
-    where.push('s.network_id = ?');
-    params.push(f.networkId);
-  }
-  if (f.metered !== undefined) {
-    where.push('COALESCE(n.metered_user, n.metered_auto, 0) = ?');
-    params.push(f.metered ? 1 : 0);
-  }
-  return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
 }
 
 export interface AppTotal {
@@ -95,21 +88,21 @@ export interface AppTotal {
   txPackets: number;
 }
 
-/** getTopApps ranks apps by bytes (down + up) over a period, exactly, using the fewest roll-up rows. */
+/**
+ * getTopApps ranks apps by bytes (down + up) over a period, exactly: per-series sums from the
+ * fewest roll-up rows (months, then days, hours, … at the edges) before the join to apps.
+ */
 export function getTopApps(db: Db, f: UsageFilter, now: number, limit = 1000): AppTotal[] {
-  const r = rangeSql(splitRange(f.since, f.until, now));
-  const w = seriesFilterSql(f);
+  const c = totalsCte(db, f, now);
   return db
     .prepare(
-      `WITH u AS (${r.sql})
+      `${c.sql}
        SELECT a.id AS appId, a.app_key AS appKey, a.name, a.kind,
-              SUM(u.rx_bytes) AS rxBytes, SUM(u.tx_bytes) AS txBytes, SUM(u.rx_packets) AS rxPackets, SUM(u.tx_packets) AS txPackets
-       FROM u JOIN series s ON s.id = u.series_id JOIN apps a ON a.id = s.app_id
-       JOIN interfaces i ON i.id = s.iface_id JOIN networks n ON n.id = s.network_id
-       ${w.sql}
+              SUM(t.rx) AS rxBytes, SUM(t.tx) AS txBytes, SUM(t.rxp) AS rxPackets, SUM(t.txp) AS txPackets
+       FROM t JOIN series s ON s.id = t.series_id JOIN apps a ON a.id = s.app_id
        GROUP BY a.id ORDER BY rxBytes + txBytes DESC LIMIT ?`,
     )
-    .all(...r.params, ...w.params, limit) as AppTotal[];
+    .all(...c.params, limit) as AppTotal[];
 }
 
 export interface SeriesTotal {
@@ -124,7 +117,7 @@ export interface SeriesTotal {
 
 /** getTotalsByAppIface returns exact totals per (app, interface) over a period. */
 export function getTotalsByAppIface(db: Db, f: UsageFilter, now: number): SeriesTotal[] {
-  const r = rangeSql(splitRange(f.since, f.until, now));
+  const r = rangeSql(splitRangeFor(db, f.since, f.until, now));
   const w = seriesFilterSql(f);
   return db
     .prepare(

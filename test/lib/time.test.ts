@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bucketStart, parseDuration, RESOLUTIONS, splitRange } from '../../lib/time';
+import { bucketStart, localMidnight, localMonthStart, nextLocalMonthStart, parseDuration, resolutionFor, RESOLUTIONS, splitRange } from '../../lib/time';
 
 test('splitRange covers a period exactly once with whole buckets, coarse in the middle', () => {
   const now = 1_800_000_000;
@@ -9,12 +9,41 @@ test('splitRange covers a period exactly once with whole buckets, coarse in the 
     for (let i = 1; i < pieces.length; i++) assert.equal(pieces[i].from, pieces[i - 1].to, 'pieces are contiguous');
     for (const p of pieces) {
       const res = RESOLUTIONS.find((r) => r.table === p.table)!;
-      if (p.table !== 'usage_1d' && p !== pieces[0] && p !== pieces[pieces.length - 1]) assert.equal(p.from % res.seconds, 0);
+      if (p.table !== 'usage_1d' && p.table !== 'usage_1mo' && p !== pieces[0] && p !== pieces[pieces.length - 1]) assert.equal(p.from % res.seconds, 0);
     }
     assert.ok(pieces.length <= 12, `few pieces: ${pieces.length}`);
   }
   const year = splitRange(now - 86400 * 365, now, now);
-  assert.ok(year.some((p) => p.table === 'usage_1d'), 'a year reads days');
+  assert.ok(year.some((p) => p.table === 'usage_1d'), 'a year reads days at its edges');
+  assert.equal(year.filter((p) => p.table === 'usage_1mo').length, 1, 'and whole months in one piece');
+});
+
+test('month pieces are whole local calendar months, across daylight-saving changes', () => {
+  process.env.TZ = 'Europe/Berlin';
+  const now = Date.UTC(2026, 10, 3, 8) / 1000;
+  const since = Date.UTC(2025, 10, 17, 13, 20) / 1000;
+  const pieces = splitRange(since, now, now);
+  assert.equal(pieces[0].from, since);
+  assert.equal(pieces[pieces.length - 1].to, now);
+  for (let i = 1; i < pieces.length; i++) assert.equal(pieces[i].from, pieces[i - 1].to, 'contiguous');
+  const months = pieces.filter((p) => p.table === 'usage_1mo');
+  assert.equal(months.length, 1);
+  const m = months[0];
+  // Local midnights on the 1st: 2025-12-01 (winter, UTC+1) to 2026-11-01 (winter again).
+  assert.equal(m.from, Date.UTC(2025, 10, 30, 23) / 1000);
+  assert.equal(m.to, Date.UTC(2026, 9, 31, 23) / 1000);
+  assert.equal(new Date(m.from * 1000).getDate(), 1);
+  assert.equal(new Date(m.from * 1000).getHours(), 0);
+  // April starts at a summer-time midnight (UTC+2); it is one bucket of its own.
+  const april = Date.UTC(2026, 3, 10, 12) / 1000;
+  assert.equal(bucketStart(april, RESOLUTIONS[4]), Date.UTC(2026, 2, 31, 22) / 1000);
+  assert.equal(nextLocalMonthStart(april), Date.UTC(2026, 3, 30, 22) / 1000);
+  assert.equal(localMonthStart(Date.UTC(2026, 2, 31, 22) / 1000), Date.UTC(2026, 2, 31, 22) / 1000, 'a month start is its own bucket');
+  // Every month start is a day bucket, so months are unions of days.
+  for (let t = m.from; t < m.to; t = nextLocalMonthStart(t)) assert.equal(localMidnight(t), t);
+  const noMonths = splitRange(since, now, now, { coarsest: 'usage_1d' });
+  assert.ok(!noMonths.some((p) => p.table === 'usage_1mo'), 'coarsest stops at days');
+  assert.ok(resolutionFor(now - 40 * 365 * 86400, now, now, 3).table !== 'usage_1mo', 'charts never use months');
 });
 
 test('day buckets follow local midnight across a daylight-saving change', () => {

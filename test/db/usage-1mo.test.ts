@@ -1,0 +1,160 @@
+/**
+ * The monthly roll-up (migration 004): long-period totals read whole local months from usage_1mo
+ * and stay exact across month boundaries and daylight-saving changes, survive retention, and a
+ * store written before 004 gets its months backfilled from usage_1d when it migrates.
+ */
+process.env.TZ = 'Europe/Berlin';
+
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { latestSchemaVersion, migrate, openDb, schemaVersion, type Db } from '../../db/open';
+import { getSeriesTotals } from '../../db/queries/dashboard';
+import { getNetworkUsage } from '../../db/queries/network-settings';
+import { getTopApps, pruneUsage, splitRangeFor } from '../../db/queries/usage';
+import { localMonthStart } from '../../lib/time';
+import { seedDb, type Seeded } from '../fixtures/seed';
+
+const MIGRATIONS = join(import.meta.dirname, '..', '..', 'db', 'migrations');
+const dir = mkdtempSync(join(tmpdir(), 'appnet-1mo-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const at = (iso: string) => Math.floor(new Date(iso).getTime() / 1000);
+
+/** monthsFromDays sums usage_1d per (local month, series) in JS: what usage_1mo must hold. */
+function monthsFromDays(db: Db): Map<string, [number, number, number, number]> {
+  const out = new Map<string, [number, number, number, number]>();
+  const rows = db.prepare('SELECT ts, series_id AS s, rx_bytes AS rx, tx_bytes AS tx, rx_packets AS rxp, tx_packets AS txp FROM usage_1d').all() as Array<Record<string, number>>;
+  for (const r of rows) {
+    const k = `${localMonthStart(r.ts)}/${r.s}`;
+    const v = out.get(k) ?? [0, 0, 0, 0];
+    out.set(k, [v[0] + r.rx, v[1] + r.tx, v[2] + r.rxp, v[3] + r.txp]);
+  }
+  return out;
+}
+
+function monthRows(db: Db): Map<string, [number, number, number, number]> {
+  const rows = db.prepare('SELECT ts, series_id AS s, rx_bytes AS rx, tx_bytes AS tx, rx_packets AS rxp, tx_packets AS txp FROM usage_1mo').all() as Array<Record<string, number>>;
+  return new Map(rows.map((r) => [`${r.ts}/${r.s}`, [r.rx, r.tx, r.rxp, r.txp]]));
+}
+
+describe('ten months of history written by the collector', () => {
+  let s: Seeded;
+  let db: Db;
+  const now = at('2026-11-03T09:00:00+01:00');
+  before(() => {
+    s = seedDb(join(dir, 'months.db'), { now, days: 300 });
+    db = openDb(s.path, { readonly: true });
+  });
+  after(() => db.close());
+
+  test('every month row is the sum of its local days', () => {
+    assert.deepEqual(monthRows(db), monthsFromDays(db));
+    const starts = new Set((db.prepare('SELECT DISTINCT ts FROM usage_1mo').all() as Array<{ ts: number }>).map((r) => r.ts));
+    for (const ts of starts) {
+      const d = new Date(ts * 1000);
+      assert.deepEqual([d.getDate(), d.getHours(), d.getMinutes()], [1, 0, 0], `bucket ${ts} starts at local midnight on the 1st`);
+    }
+    assert.ok(starts.has(at('2026-04-01T00:00:00+02:00')) && starts.has(at('2026-03-01T00:00:00+01:00')), 'months in summer and winter time');
+  });
+
+  test('periods that span month boundaries read whole months and are exact', () => {
+    const periods: Array<[string, string]> = [
+      ['2026-01-17T13:20:00+01:00', '2026-11-03T09:00:00+01:00'],
+      ['2026-02-28T23:00:00+01:00', '2026-10-01T00:00:00+02:00'],
+      ['2026-03-01T00:00:00+01:00', '2026-04-01T00:00:00+02:00'],
+      ['2026-03-31T12:00:00+02:00', '2026-11-01T00:30:00+01:00'],
+    ];
+    for (const [a, b] of periods) {
+      const f = { since: at(a), until: at(b) };
+      const pieces = splitRangeFor(db, f.since, f.until, now);
+      assert.ok(pieces.some((p) => p.table === 'usage_1mo'), `${a} … ${b} reads whole months`);
+      for (const r of getTopApps(db, f, now)) {
+        const want = s.sum({ ...f, appKey: r.appKey });
+        assert.deepEqual([r.rxBytes, r.txBytes], [want.rx, want.tx], `${r.appKey} over ${a} … ${b}`);
+      }
+      const perSeries = getSeriesTotals(db, f, now);
+      const mobile = perSeries.filter((r) => r.iface === 'wwan0').reduce((n, r) => n + r.rxBytes + r.txBytes, 0);
+      const want = s.sum({ ...f, ifaces: ['wwan0'] });
+      assert.equal(mobile, want.rx + want.tx);
+      const net = getNetworkUsage(db, perSeries.find((r) => r.iface === 'wwan0')!.networkId, f.since, f.until, now);
+      assert.equal(net.rxBytes + net.txBytes, want.rx + want.tx);
+    }
+  });
+
+  test('retention never prunes months: a year stays exact after pruning', () => {
+    const w = openDb(s.path);
+    try {
+      const before = (w.prepare('SELECT COUNT(*) AS n FROM usage_1mo').get() as { n: number }).n;
+      pruneUsage(w, now + 200 * 86400);
+      assert.equal((w.prepare('SELECT COUNT(*) AS n FROM usage_1mo').get() as { n: number }).n, before);
+      assert.equal((w.prepare('SELECT COUNT(*) AS n FROM usage_1h WHERE ts < ?').get(now + 200 * 86400 - 400 * 86400) as { n: number }).n, 0, 'hours past retention are gone');
+      const f = { since: at('2026-01-01T00:00:00+01:00'), until: at('2026-11-01T00:00:00+01:00') };
+      const later = now + 200 * 86400;
+      for (const r of getTopApps(w, f, later)) {
+        const want = s.sum({ ...f, appKey: r.appKey });
+        assert.deepEqual([r.rxBytes, r.txBytes], [want.rx, want.tx], r.appKey);
+      }
+    } finally {
+      w.close();
+    }
+  });
+});
+
+describe('a store written before migration 004', () => {
+  test('is migrated with its months backfilled from usage_1d, and reads stay exact before and after', () => {
+    const migs = join(dir, 'migs-003');
+    mkdirSync(migs);
+    for (const f of readdirSync(MIGRATIONS).filter((f) => f < '004')) copyFileSync(join(MIGRATIONS, f), join(migs, f));
+    const path = join(dir, 'old.db');
+    const old = openDb(path);
+    migrate(old, migs);
+    assert.equal(schemaVersion(old), 3);
+    old.close();
+    const now = at('2026-11-03T09:00:00+01:00');
+    const s = seedOld(path, now, migs);
+    const ro = openDb(path, { readonly: true });
+    const f = { since: at('2026-02-10T06:00:00+01:00'), until: now };
+    try {
+      assert.ok(!splitRangeFor(ro, f.since, f.until, now).some((p) => p.table === 'usage_1mo'), 'no months before 004');
+      for (const r of getTopApps(ro, f, now)) assert.equal(r.rxBytes, s.sum({ ...f, appKey: r.appKey }).rx, r.appKey);
+    } finally {
+      ro.close();
+    }
+    const db = openDb(path, { migrate: true });
+    try {
+      assert.equal(schemaVersion(db), latestSchemaVersion());
+      assert.ok((db.prepare('SELECT COUNT(*) AS n FROM usage_1mo').get() as { n: number }).n > 0);
+      assert.deepEqual(monthRows(db), monthsFromDays(db));
+      assert.ok(splitRangeFor(db, f.since, f.until, now).some((p) => p.table === 'usage_1mo'));
+      for (const r of getTopApps(db, f, now)) {
+        const want = s.sum({ ...f, appKey: r.appKey });
+        assert.deepEqual([r.rxBytes, r.txBytes], [want.rx, want.tx], r.appKey);
+      }
+    } finally {
+      db.close();
+    }
+  });
+});
+
+/** seedOld fills a schema-3 store with a seeded history: every table an older collector wrote, no months. */
+function seedOld(path: string, now: number, migs: string): Seeded {
+  const tmp = join(dir, 'seed-latest.db');
+  const s = seedDb(tmp, { now, days: 300 });
+  const src = openDb(tmp, { readonly: true });
+  const db = openDb(path);
+  try {
+    migrate(db, migs);
+    db.prepare('ATTACH DATABASE ? AS src').run(tmp);
+    db.transaction(() => {
+      for (const t of ['networks', 'interfaces', 'apps', 'series', 'usage_10s', 'usage_1m', 'usage_1h', 'usage_1d']) db.exec(`INSERT INTO main.${t} SELECT * FROM src.${t}`);
+    })();
+    db.exec('DETACH DATABASE src');
+  } finally {
+    db.close();
+    src.close();
+  }
+  return { ...s, path };
+}

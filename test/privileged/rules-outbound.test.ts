@@ -74,6 +74,9 @@ test('example 3: a count rule counts everything nginx sent and received, and dec
       assert.ok(rule && rule.hitBytes >= payload, `counted ${rule?.hitBytes} bytes, sent ${payload} payload bytes`);
       assert.ok(rule.hitBytes < payload * 1.1, `counted ${rule.hitBytes} bytes: headers only on top of ${payload}`);
       assert.ok(rule.hitPackets >= 5 * 3, 'received packets (SYN, ACKs) are counted too');
+      // Nothing here can drop a reply, so no ct expression: the namespace tracks no connections.
+      const tracked = await s.exec(['cat', '/proc/sys/net/netfilter/nf_conntrack_count']);
+      assert.equal(tracked.code === 0 ? tracked.stdout.trim() : '0', '0', 'a counting-only ruleset leaves conntrack off');
     });
   } finally {
     close();

@@ -2,6 +2,7 @@
 import type { CellResult, TestResult } from './matrix';
 import { planUsesIndexes } from './queries';
 import type { Results, Section } from './results';
+import { pairedRatios } from './stats';
 
 const f = (x: number | null | undefined, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
 const si = (x: number) => (x >= 1e9 ? `${(x / 1e9).toFixed(2)} G` : x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(1));
@@ -38,6 +39,23 @@ function cell(t: TestResult | undefined, config: string): CellResult | undefined
   return t?.cells.find((c) => c.config === config);
 }
 
+/**
+ * marginalOverConntrack: on a host that already tracks connections, appnet's own cost is
+ * appnet+conntrack ÷ conntrack, paired per round (rows only when both were measured).
+ */
+function marginalOverConntrack(tests: TestResult[]): string[] {
+  const rows = tests.flatMap((t) => {
+    const base = cell(t, 'conntrack');
+    const withCt = cell(t, 'appnet+conntrack');
+    if (!base || !withCt) return [];
+    const r = pairedRatios(base.trials.map((x) => x.value), withCt.trials.map((x) => x.value));
+    const noct = cell(t, 'appnet-noct')?.ratio?.median ?? null;
+    return [`| ${t.test} | ${f(base.ratio?.median ?? null)} | ${f(r.median)} (${f(r.min, 2)}–${f(r.max, 2)}) | ${f(noct)} |`];
+  });
+  if (rows.length === 0) return [];
+  return ['| test | conntrack alone ÷ none | appnet+conntrack ÷ conntrack (marginal cost on such a host) | appnet-noct ÷ none |', '|---|---:|---:|---:|', ...rows, ''];
+}
+
 function packetPath(r: Results): string {
   const sec = r.packetPath;
   const out = ['## 1. Packet-path cost', '', header(sec)];
@@ -55,6 +73,7 @@ function packetPath(r: Results): string {
   out.push(goal('udp64-egress', 'pps ratio ≥ 0.95', (v) => v >= 0.95), goal('udp64-ingress', 'pps ratio ≥ 0.95', (v) => v >= 0.95));
   out.push(goal('tcp-egress', 'throughput ratio ≥ 0.98', (v) => v >= 0.98), goal('tcp-ingress', 'throughput ratio ≥ 0.98', (v) => v >= 0.98));
   out.push(goal('rr-egress', 'p99 ≤ +5 % (ratio ≤ 1.05)', (v) => v <= 1.05), goal('rr-ingress', 'p99 ≤ +5 % (ratio ≤ 1.05)', (v) => v <= 1.05), '');
+  out.push(...marginalOverConntrack(d.tests));
   for (const t of d.tests) out.push(testTable(t, labels));
   return out.join('\n');
 }

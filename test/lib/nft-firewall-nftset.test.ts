@@ -23,6 +23,7 @@ test('with systemd NFTSet= available, a system service is dispatched on its set 
   const setRule = c.indexOf('add rule inet appnet fw_input socket cgroupv2 level 2 @fw_c4 goto fw_a4_in');
   const vmap = c.indexOf('add rule inet appnet fw_input socket cgroupv2 level 2 vmap @fw_in');
   assert.ok(setRule >= 0 && vmap > setRule, 'the set is looked up first');
+  assert.ok(!c.some((x) => x.startsWith('add rule inet appnet fw_output ')), 'postgresql restricts only inbound: no outbound lookup at all');
   assert.ok(!c.some((x) => x.includes('fw_c5')), 'desktop apps get no set: systemd does not start them as units');
   assert.ok(!c.some((x) => /^(flush|delete) set inet appnet fw_c/.test(x)), 'systemd\'s elements are never flushed by an apply');
 });

@@ -239,10 +239,18 @@ static void print_elem(struct dump *d, const struct nlattr *elem)
 			}
 		}
 	}
-	fprintf(d->out, "e %s ", d->cur_set);
+	static const char digits[] = "0123456789abcdef";
+	char hex[2 * 64 + 1];
 	const uint8_t *p = mnl_attr_get_payload(v);
-	for (uint16_t i = 0; i < mnl_attr_get_payload_len(v); i++)
-		fprintf(d->out, "%02x", p[i]);
+	uint16_t n = mnl_attr_get_payload_len(v);
+	if (n > 64)
+		return; /* no key of ours is this long */
+	for (uint16_t i = 0; i < n; i++) {
+		hex[2 * i] = digits[p[i] >> 4];
+		hex[2 * i + 1] = digits[p[i] & 15];
+	}
+	hex[2 * n] = 0;
+	fprintf(d->out, "e %s %s", d->cur_set, hex);
 	if (counted)
 		fprintf(d->out, " %" PRIu64 " %" PRIu64, bytes, packets);
 	else

@@ -226,7 +226,7 @@ function soak(r: Results): string {
     `| store (pages in use, WAL included) | ${kb(d.db.startBytes)} | | ${kb(d.db.endBytes)} | files: db ${kb(d.db.fileEndBytes)}, WAL ${kb(d.db.walMaxBytes)} | ${kb(d.db.growthBytesPerHour)}/h |`,
     `| poll duration (sampled) | median ${f(d.pollMs.median, 1)} ms | | p95 ${f(d.pollMs.p95, 1)} ms | ${f(d.pollMs.max, 1)} ms | |`,
     '',
-    'The store grows while the 10 s and 1 min roll-ups fill their retention windows (2 and 15 days); section 6 gives the bound. **Accuracy at the end**: what the store holds for each app on the link against what the peer counted for that app\'s port.',
+    `The store grows while the 10 s and 1 min roll-ups fill their retention windows (2 and 15 days; section 6 gives the bound) and by one \`cgroups\` row per cgroup ever seen, kept 400 days after it is gone.${d.rows ? ` Rows at the end: ${Object.entries(d.rows).map(([t, n]) => `${t} ${n}`).join(', ')}.` : ''} **Accuracy at the end**: what the store holds for each app on the link against what the peer counted for that app's port.`,
     '',
     '| app | measure | stored | peer | stored ÷ peer (goal within 1 %) | |',
     '|---|---|---:|---:|---:|---|',

@@ -134,3 +134,14 @@ export function unattributedTxPackets(db: string, iface: string): number {
     d.close();
   }
 }
+
+/** storeRows counts the rows of the tables that grow with time or churn. */
+export function storeRows(db: string): Record<string, number> {
+  const d = new Database(db, { readonly: true });
+  try {
+    const count = (t: string) => (d.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n;
+    return Object.fromEntries(['cgroups', 'apps', 'series', 'counter_state', 'usage_10s', 'usage_1m', 'events'].map((t) => [t, count(t)]));
+  } finally {
+    d.close();
+  }
+}

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Link, Running, Sandbox } from '../collector/sandbox/sandbox';
 import { APP, systemdSkeleton, TRAFFIC } from '../collector/sandbox/workloads';
 import { APPNET, peerTruth, waitForPoll, waitListening } from '../test/privileged/helpers';
-import { collectorPid, COLLECTOR_CG, readStatus, sample, slopePerHour, storedFor, unattributedTxPackets, type SoakSample } from './soak-sample';
+import { collectorPid, COLLECTOR_CG, readStatus, sample, slopePerHour, storedFor, storeRows, unattributedTxPackets, type SoakSample } from './soak-sample';
 import { summarize, type Summary } from './stats';
 import { cpuUsec, OUT_DIR } from './traffic';
 
@@ -45,6 +45,8 @@ export interface SoakResult {
   set: { baseline: number; peak: number; end: number; size: number | null };
   tracked: { baseline: number; peak: number; end: number };
   db: { startBytes: number; endBytes: number; growthBytesPerHour: number; fileEndBytes: number; walMaxBytes: number };
+  /** Rows at the end in the tables that grow with time or churn (gone cgroups are kept 400 days). */
+  rows?: Record<string, number>;
   pollMs: Summary;
   cpuPct: number;
   accuracy: AccuracyRow[];
@@ -242,6 +244,7 @@ export async function benchSoak(s: Sandbox, opts: { minutes: number; intervalSec
       samples,
       ...summariseSamples(samples, plan.warmMs, baseline, db),
       cpuPct,
+      rows: storeRows(db),
       accuracy,
       collectorExit: end.code === 0 ? 'exit 0 on SIGTERM' : `exit ${end.code ?? end.signal}: ${end.stderr.trim().slice(-300)}`,
     };

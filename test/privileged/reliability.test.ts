@@ -164,6 +164,8 @@ describe('reliability under crashes, tampering and churn', () => {
     let c = await collect();
     await waitForPoll(db, Date.now());
     const bulk = (bytes: number) => s.execOk([node, TRAFFIC, 'tcp-send', eth.peerV4, '6005', String(bytes)], { cgroup: 'system.slice/bulk.service' });
+    // A small first transfer: bulk's counter exists before the jump (a counter seen for
+    // the first time has no interval to judge by) and the peer's address is resolved.
     await bulk(10_000);
     const tcp0 = (await truth()).get('in-6005')!.bytes;
     // About 2 Mbit/s of telemetry for 6 s, well within the link, all through the jump.

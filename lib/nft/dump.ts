@@ -21,10 +21,11 @@ const CONCAT_SETS: readonly string[] = [SET_ACCT_IN, SET_ACCT_OUT];
 
 const isCounterSet = (name: string): name is CounterSetName => (COUNTER_SETS as readonly string[]).includes(name);
 
-function count(s: string, what: string): number {
+/** count reads a non-negative integer field; `line` (0-based) only goes into the error message. */
+function count(s: string, what: string, line: number): number {
   const n = +s;
   const c = s.charCodeAt(0);
-  if (!Number.isSafeInteger(n) || n < 0 || c < 48 || c > 57) throw new NftParseError(`${what} is not a count: '${s.slice(0, 40)}'`);
+  if (!Number.isSafeInteger(n) || n < 0 || c < 48 || c > 57) throw new NftParseError(`line ${line + 1}: ${what} is not a count: '${s.slice(0, 40)}'`);
   return n;
 }
 
@@ -106,7 +107,7 @@ export function parseNftDump(text: string): NftDump | null {
     const line = lines[i];
     if (line === '') continue;
     const f = line.split(' ');
-    const where = `line ${i + 1}`;
+    const where = () => `line ${i + 1}`;
     switch (f[0]) {
       case 'error':
         throw new Error(`nftdump: ${line.slice(6)}`);
@@ -114,38 +115,38 @@ export function parseNftDump(text: string): NftDump | null {
         absent = true;
         break;
       case 'table':
-        tableHandle = count(f[1], `table handle (${where})`);
+        tableHandle = count(f[1], 'table handle', i);
         break;
       case 'set':
-        if (f.length !== 4) throw new NftParseError(`${where}: set record has ${f.length} fields`);
-        if (isCounterSet(f[1])) setFill[f[1]] = { count: 0, size: count(f[2], `size of ${f[1]}`) || null };
+        if (f.length !== 4) throw new NftParseError(`${where()}: set record has ${f.length} fields`);
+        if (isCounterSet(f[1])) setFill[f[1]] = { count: 0, size: count(f[2], 'set size', i) || null };
         break;
       case 'e': {
-        if (f.length !== 6) throw new NftParseError(`${where}: element record has ${f.length} fields`);
+        if (f.length !== 6) throw new NftParseError(`${where()}: element record has ${f.length} fields`);
         const set = f[1];
         if (!isCounterSet(set)) break;
         const fill = setFill[set];
-        if (!fill) throw new NftParseError(`${where}: element of ${set} before its set record`);
+        if (!fill) throw new NftParseError(`${where()}: element of ${set} before its set record`);
         fill.count++;
         if (f[3] === '-') break;
         const { cgroup, iface } = keys.decode(set, f[2]);
-        const expiresSec = f[5] === '-' ? null : count(f[5], `expiry (${where})`) / 1000;
-        elements.push({ set, cgroup, iface, bytes: count(f[3], `bytes (${where})`), packets: count(f[4], `packets (${where})`), expiresSec });
+        const expiresSec = f[5] === '-' ? null : count(f[5], 'expiry', i) / 1000;
+        elements.push({ set, cgroup, iface, bytes: count(f[3], 'bytes', i), packets: count(f[4], 'packets', i), expiresSec });
         break;
       }
       case 'chain':
-        chains[f[1]] = count(f[2], `rule count of ${f[1]}`);
+        chains[f[1]] = count(f[2], 'rule count', i);
         break;
       case 'counter':
       case 'quota':
-        firewallObject(firewall, f[0], f[1], count(f[2], `${f[0]} ${f[1]}`), count(f[3], `${f[0]} ${f[1]}`));
+        firewallObject(firewall, f[0], f[1], count(f[2], f[0], i), count(f[3], f[0], i));
         break;
       case 'end':
         ended = true;
-        if (f[1] !== '-' && tableHandle !== null && count(f[1], 'end handle') !== tableHandle) throw new NftParseError(`the table changed during the dump (handle ${tableHandle} → ${f[1]})`);
+        if (f[1] !== '-' && tableHandle !== null && count(f[1], 'end handle', i) !== tableHandle) throw new NftParseError(`the table changed during the dump (handle ${tableHandle} → ${f[1]})`);
         break;
       default:
-        throw new NftParseError(`${where}: unknown record '${f[0].slice(0, 20)}'`);
+        throw new NftParseError(`${where()}: unknown record '${f[0].slice(0, 20)}'`);
     }
   }
   if (!ended) throw new NftParseError('nftdump output is truncated (no end record)');

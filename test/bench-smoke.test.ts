@@ -67,7 +67,8 @@ test('report: renders every section, marks misses, survives missing sections', (
           {
             elements: 100,
             cgroups: 100,
-            numeric: summarize([30]),
+            netlink: summarize([30]),
+            numeric: summarize([300]),
             numericListMs: summarize([20]),
             parseMs: summarize([5]),
             idWalkMs: summarize([5]),

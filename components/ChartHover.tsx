@@ -47,7 +47,9 @@ export function ChartHover({ label, ts, values, names, colours }: ChartHoverProp
       role="group"
       aria-label={`${label}: use the arrow keys to read each point`}
       onPointerMove={onMove}
-      onPointerLeave={() => setAt(null)}
+      onPointerDown={onMove}
+      // A tap leaves the read-out up (touch has no hover); a mouse leaving the plot clears it.
+      onPointerLeave={(e) => e.pointerType !== 'touch' && setAt(null)}
       onBlur={() => setAt(null)}
       onKeyDown={onKey}
     >

@@ -12,10 +12,11 @@ export interface StackedChartProps {
   small?: boolean;
 }
 
-function tickLabel(stepSeconds: number, ts: number): string {
+/** tickLabel prints an x tick: a date when ticks are days apart, else a time (with the weekday when points are hours apart). */
+function tickLabel(ts: number, opts: { stepSeconds: number; daily: boolean }): string {
   const d = new Date(ts * 1000);
-  if (stepSeconds >= 86400) return d.toLocaleDateString(undefined, { day: 'numeric', month: 'short' });
-  if (stepSeconds >= 3600) return d.toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+  if (opts.daily || opts.stepSeconds >= 86400) return d.toLocaleDateString(undefined, { day: 'numeric', month: 'short' });
+  if (opts.stepSeconds >= 3600) return d.toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
   return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 }
 
@@ -35,6 +36,7 @@ export function StackedChart({ points, series, stepSeconds, label, small }: Stac
   const y = byteTicks(stackedMax(values, ts.length));
   const bands = stackPaths(ts, values, y.top);
   const x = ts.length ? timeTicks(ts[0], ts[ts.length - 1]) : [];
+  const daily = x.length > 1 && x[1].value - x[0].value >= 23 * 3600;
   return (
     <figure className="chartfig" aria-label={label} data-testid="stacked-chart">
       <div className={small ? 'chart small' : 'chart'}>
@@ -61,7 +63,7 @@ export function StackedChart({ points, series, stepSeconds, label, small }: Stac
         <div className="chart-x" aria-hidden="true">
           {x.map((t, i) => (
             <span key={t.value} className={`${i % 2 ? 'minor' : ''}${t.at > 0.9 ? ' end' : ''}`.trim() || undefined} style={{ left: `${(t.at * 100).toFixed(2)}%` }}>
-              {tickLabel(stepSeconds, t.value)}
+              {tickLabel(t.value, { stepSeconds, daily })}
             </span>
           ))}
         </div>

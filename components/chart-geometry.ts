@@ -27,7 +27,8 @@ export function stackedMax(values: number[][], points: number): number {
   return max;
 }
 
-const fmt = (n: number) => String(Math.round(n * 10) / 10);
+// Whole units: a unit is at most about a pixel at the widths the chart is drawn, and the page stays small.
+const fmt = (n: number) => String(Math.round(n));
 
 /**
  * stackPaths stacks each series on the ones before it and returns SVG path data per series, bottom

@@ -110,6 +110,12 @@ export function buildHistory(path: string, shape: HistoryShape, now: number): Hi
     db.prepare(
       `INSERT INTO usage_1mo SELECT CAST(strftime('%s', ts, 'unixepoch', 'localtime', 'start of month', 'utc') AS INTEGER), series_id, ${sums} FROM usage_1d GROUP BY 1, 2`,
     ).run();
+    for (const r of RESOLUTIONS) {
+      db.prepare(
+        `INSERT INTO usage_link SELECT ${r.seconds}, u.ts, s.iface_id, s.network_id, SUM(u.rx_bytes), SUM(u.tx_bytes), SUM(u.rx_packets), SUM(u.tx_packets)
+         FROM ${r.table} u JOIN series s ON s.id = u.series_id GROUP BY u.ts, s.iface_id, s.network_id`,
+      ).run();
+    }
   })();
   db.pragma('synchronous = NORMAL');
   const rows: Record<string, number> = {};

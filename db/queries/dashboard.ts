@@ -1,9 +1,11 @@
 /** Read queries behind the dashboard's Overview and its reports. */
 import type { Db } from '../open';
-import { localMidnight } from '../../lib/time';
+import { localMidnight, RESOLUTIONS, type Resolution, type UsageTable } from '../../lib/time';
 import type { ReportBy, ReportRow } from '../../lib/report';
 import { seriesFilterSql, type UsageFilter } from './usage';
-import { and, checkTable, seriesJoins, T_JOINS, totalsCte, type ChartGrid } from './sql-parts';
+import { and, checkTable, seriesJoins, T_JOINS, totalsCte, usageTables, type ChartGrid } from './sql-parts';
+
+const resolutionOf = (t: UsageTable): Resolution => RESOLUTIONS.find((r) => r.table === t)!;
 
 export type { ChartGrid } from './sql-parts';
 
@@ -138,11 +140,24 @@ export interface SeriesPoint {
 
 /**
  * getPointTotals sums all matching traffic per roll-up bucket of a chart grid's table, in
- * [grid.from, until). Grouping by the primary key's leading column streams without a sort.
+ * [grid.from, until): from the per-link totals (migration 005) when the store has them, a few
+ * rows per bucket, else from every series' rows. Grouping by the key's leading columns streams
+ * without a sort.
  */
 export function getPointTotals(db: Db, f: UsageFilter, grid: ChartGrid): Array<{ ts: number; rxBytes: number; txBytes: number }> {
   const t = checkTable(grid.table);
   const w = seriesFilterSql(f);
+  if (usageTables(db).has('usage_link')) {
+    // The link table is aliased s: the filter's s.network_id and its joins read it as a series.
+    const joins = `${f.ifaces && f.ifaces.length ? 'JOIN interfaces i ON i.id = s.iface_id' : ''} ${f.metered !== undefined ? 'JOIN networks n ON n.id = s.network_id' : ''}`;
+    return db
+      .prepare(
+        `SELECT s.ts, SUM(s.rx_bytes) AS rxBytes, SUM(s.tx_bytes) AS txBytes
+         FROM usage_link s ${joins} ${and(w.sql, 's.res = ? AND s.ts >= ? AND s.ts < ?')}
+         GROUP BY s.ts ORDER BY s.ts`,
+      )
+      .all(...w.params, resolutionOf(t).seconds, grid.from, f.until) as Array<{ ts: number; rxBytes: number; txBytes: number }>;
+  }
   return db
     .prepare(
       `SELECT u.ts, SUM(u.rx_bytes) AS rxBytes, SUM(u.tx_bytes) AS txBytes

@@ -79,7 +79,7 @@ export function and(where: string, cond: string): string {
  * totalsCte sums a period's roll-up rows per series (and per bucket when byTs) before any join:
  * the joins then run once per series instead of once per row. Each range piece is summed on its
  * own, restricted to the filter's series; on usage_1d that restriction probes the (series_id, ts)
- * index series by series (migration 003), so a year over thousands of series needs no sort.
+ * index series by series (migration 003), so a year of days over thousands of series needs no sort.
  * The result is the CTE `t(series_id[, ts], rx, tx, rxp, txp)`.
  */
 export function totalsCte(db: Db, f: UsageFilter, now: number, opts: { byTs?: boolean; appId?: number } = {}): { sql: string; params: Array<string | number> } {
@@ -88,11 +88,15 @@ export function totalsCte(db: Db, f: UsageFilter, now: number, opts: { byTs?: bo
   const scope = `SELECT s.id FROM series s JOIN interfaces i ON i.id = s.iface_id JOIN networks n ON n.id = s.network_id
          ${opts.appId === undefined ? w.sql : and(w.sql, 's.app_id = ?')}`;
   const scopeParams = opts.appId === undefined ? w.params : [...w.params, opts.appId];
+  // Unfiltered totals (months and a few edge pieces) read every series anyway: building the
+  // series list once per piece cost more than the pieces themselves.
+  const restrict = opts.byTs || opts.appId !== undefined || w.sql !== '';
   const params: Array<string | number> = [];
   const parts = splitRangeFor(db, f.since, f.until, now, opts.byTs ? { coarsest: 'usage_1d' } : {}).map((p) => {
-    params.push(...scopeParams, p.from, p.to);
+    if (restrict) params.push(...scopeParams);
+    params.push(p.from, p.to);
     return `SELECT ${key}, SUM(rx_bytes) AS rx, SUM(tx_bytes) AS tx, SUM(rx_packets) AS rxp, SUM(tx_packets) AS txp
-         FROM ${checkTable(p.table)} WHERE series_id IN (${scope}) AND ts >= ? AND ts < ? GROUP BY ${key}`;
+         FROM ${checkTable(p.table)} WHERE ${restrict ? `series_id IN (${scope}) AND ` : ''}ts >= ? AND ts < ? GROUP BY ${key}`;
   });
   const body = parts.length ? parts.join('\n         UNION ALL ') : 'SELECT 0 AS series_id, 0 AS ts, 0 AS rx, 0 AS tx, 0 AS rxp, 0 AS txp WHERE 0';
   return {

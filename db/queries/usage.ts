@@ -55,14 +55,50 @@ export function insertUsage(db: Db, ts: number, deltas: UsageDelta[]): void {
       rows.map((r) => [b, ...r]),
     );
   }
+  if (present.has('usage_link')) insertLinkUsage(db, ts, rows);
 }
 
-/** pruneUsage deletes roll-up rows older than each table's retention; returns rows deleted. */
+const linkCache = new WeakMap<Db, Map<number, string>>();
+
+/** linkOf maps a series id to its 'iface_id|network_id' (series never change; reloaded when a new one appears). */
+function linkOf(db: Db, seriesId: number): string {
+  let m = linkCache.get(db);
+  if (!m || !m.has(seriesId)) {
+    const rows = prepared(db, 'SELECT id, iface_id AS i, network_id AS n FROM series').all() as Array<{ id: number; i: number; n: number }>;
+    linkCache.set(db, (m = new Map(rows.map((r) => [r.id, `${r.i}|${r.n}`]))));
+  }
+  const k = m.get(seriesId);
+  if (k === undefined) throw new Error(`insertUsage: no series ${seriesId}`);
+  return k;
+}
+
+/** insertLinkUsage adds the same deltas, summed per (interface, network), to usage_link at every resolution. */
+function insertLinkUsage(db: Db, ts: number, rows: Array<[number, number, number, number, number]>): void {
+  const byLink = new Map<string, number[]>();
+  for (const r of rows) {
+    const k = linkOf(db, r[0]);
+    const v = byLink.get(k);
+    if (!v) byLink.set(k, [...k.split('|').map(Number), r[1], r[2], r[3], r[4]]);
+    else for (let i = 1; i <= 4; i++) v[i + 1] += r[i];
+  }
+  const links = [...byLink.values()];
+  runBatched(
+    db,
+    (values) => `INSERT INTO usage_link (res, ts, iface_id, network_id, rx_bytes, tx_bytes, rx_packets, tx_packets) VALUES ${values}
+     ON CONFLICT(res, ts, iface_id, network_id) DO UPDATE SET rx_bytes = rx_bytes + excluded.rx_bytes, tx_bytes = tx_bytes + excluded.tx_bytes,
+       rx_packets = rx_packets + excluded.rx_packets, tx_packets = tx_packets + excluded.tx_packets`,
+    8,
+    RESOLUTIONS.flatMap((res) => links.map((l) => [res.seconds, bucketStart(ts, res), ...l])),
+  );
+}
+
+/** pruneUsage deletes roll-up rows (and their per-link totals) older than each table's retention; returns series rows deleted. */
 export function pruneUsage(db: Db, now: number): number {
   let n = 0;
   for (const res of RESOLUTIONS) {
     if (res.keepSeconds === null) continue;
     n += db.prepare(`DELETE FROM ${res.table} WHERE ts < ?`).run(now - res.keepSeconds).changes;
+    if (usageTables(db).has('usage_link')) db.prepare('DELETE FROM usage_link WHERE res = ? AND ts < ?').run(res.seconds, now - res.keepSeconds);
   }
   return n;
 }

@@ -1,7 +1,8 @@
 /**
- * The monthly roll-up (migration 004): long-period totals read whole local months from usage_1mo
- * and stay exact across month boundaries and daylight-saving changes, survive retention, and a
- * store written before 004 gets its months backfilled from usage_1d when it migrates.
+ * The monthly roll-up (migration 004) and the per-link totals (005): long-period totals read whole
+ * local months from usage_1mo and stay exact across month boundaries and daylight-saving changes,
+ * survive retention; chart totals read usage_link, which always agrees with the per-series rows;
+ * a store written before 004 gets both backfilled when it migrates.
  */
 process.env.TZ = 'Europe/Berlin';
 
@@ -11,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { latestSchemaVersion, migrate, openDb, schemaVersion, type Db } from '../../db/open';
-import { getSeriesTotals } from '../../db/queries/dashboard';
+import { getPointTotals, getSeriesTotals } from '../../db/queries/dashboard';
 import { getNetworkUsage } from '../../db/queries/network-settings';
 import { getTopApps, pruneUsage, splitRangeFor } from '../../db/queries/usage';
-import { localMonthStart } from '../../lib/time';
+import { localMidnight, localMonthStart, RESOLUTIONS } from '../../lib/time';
 import { seedDb, type Seeded } from '../fixtures/seed';
 
 const MIGRATIONS = join(import.meta.dirname, '..', '..', 'db', 'migrations');
@@ -33,6 +34,24 @@ function monthsFromDays(db: Db): Map<string, [number, number, number, number]> {
     out.set(k, [v[0] + r.rx, v[1] + r.tx, v[2] + r.rxp, v[3] + r.txp]);
   }
   return out;
+}
+
+/** linkMismatches compares usage_link with the per-series rows summed per (interface, network); returns the differing keys. */
+function linkMismatches(db: Db): string[] {
+  const bad: string[] = [];
+  for (const r of RESOLUTIONS) {
+    const want = db.prepare(
+      `SELECT u.ts || '/' || s.iface_id || '/' || s.network_id AS k, SUM(u.rx_bytes) || '/' || SUM(u.tx_bytes) || '/' || SUM(u.rx_packets) || '/' || SUM(u.tx_packets) AS v
+       FROM ${r.table} u JOIN series s ON s.id = u.series_id GROUP BY u.ts, s.iface_id, s.network_id`,
+    ).all() as Array<{ k: string; v: string }>;
+    const got = db.prepare(
+      `SELECT ts || '/' || iface_id || '/' || network_id AS k, rx_bytes || '/' || tx_bytes || '/' || rx_packets || '/' || tx_packets AS v FROM usage_link WHERE res = ?`,
+    ).all(r.seconds) as Array<{ k: string; v: string }>;
+    const g = new Map(got.map((x) => [x.k, x.v]));
+    if (got.length !== want.length) bad.push(`${r.table}: ${got.length} link rows for ${want.length} link buckets`);
+    for (const x of want) if (g.get(x.k) !== x.v) bad.push(`${r.table} ${x.k}: ${g.get(x.k)} != ${x.v}`);
+  }
+  return bad.slice(0, 5);
 }
 
 function monthRows(db: Db): Map<string, [number, number, number, number]> {
@@ -58,6 +77,27 @@ describe('ten months of history written by the collector', () => {
       assert.deepEqual([d.getDate(), d.getHours(), d.getMinutes()], [1, 0, 0], `bucket ${ts} starts at local midnight on the 1st`);
     }
     assert.ok(starts.has(at('2026-04-01T00:00:00+02:00')) && starts.has(at('2026-03-01T00:00:00+01:00')), 'months in summer and winter time');
+  });
+
+  test('per-link totals agree with the per-series rows at every resolution', () => {
+    assert.deepEqual(linkMismatches(db), []);
+    const res = (db.prepare('SELECT DISTINCT res FROM usage_link ORDER BY res').all() as Array<{ res: number }>).map((r) => r.res);
+    assert.deepEqual(res, RESOLUTIONS.map((r) => r.seconds), 'every resolution has link rows');
+  });
+
+  test('a year chart\'s daily totals come from the per-link rows and are exact, with and without filters', () => {
+    const since = localMidnight(now - 300 * 86400 + 86400);
+    const until = localMidnight(now);
+    const grid = { table: 'usage_1d', from: since, step: 86400 } as const;
+    for (const f of [{}, { metered: true }, { ifaces: ['wlan0', 'eth0'] }]) {
+      const pts = getPointTotals(db, { since, until, ...f }, grid);
+      assert.ok(pts.length > 250, `${pts.length} days`);
+      for (const p of pts.filter((_, i) => i % 17 === 0)) {
+        const next = localMidnight(p.ts + 26 * 3600);
+        const want = s.sum({ since: p.ts, until: next, ifaces: 'metered' in f ? ['wwan0'] : 'ifaces' in f ? f.ifaces : undefined });
+        assert.deepEqual([p.rxBytes, p.txBytes], [want.rx, want.tx], `${JSON.stringify(f)} on ${p.ts}`);
+      }
+    }
   });
 
   test('periods that span month boundaries read whole months and are exact', () => {
@@ -91,6 +131,7 @@ describe('ten months of history written by the collector', () => {
       pruneUsage(w, now + 200 * 86400);
       assert.equal((w.prepare('SELECT COUNT(*) AS n FROM usage_1mo').get() as { n: number }).n, before);
       assert.equal((w.prepare('SELECT COUNT(*) AS n FROM usage_1h WHERE ts < ?').get(now + 200 * 86400 - 400 * 86400) as { n: number }).n, 0, 'hours past retention are gone');
+      assert.deepEqual(linkMismatches(w), [], 'link totals are pruned with their rows');
       const f = { since: at('2026-01-01T00:00:00+01:00'), until: at('2026-11-01T00:00:00+01:00') };
       const later = now + 200 * 86400;
       for (const r of getTopApps(w, f, later)) {
@@ -128,6 +169,7 @@ describe('a store written before migration 004', () => {
       assert.equal(schemaVersion(db), latestSchemaVersion());
       assert.ok((db.prepare('SELECT COUNT(*) AS n FROM usage_1mo').get() as { n: number }).n > 0);
       assert.deepEqual(monthRows(db), monthsFromDays(db));
+      assert.deepEqual(linkMismatches(db), [], 'link totals backfilled');
       assert.ok(splitRangeFor(db, f.since, f.until, now).some((p) => p.table === 'usage_1mo'));
       for (const r of getTopApps(db, f, now)) {
         const want = s.sum({ ...f, appKey: r.appKey });

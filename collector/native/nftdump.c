@@ -10,15 +10,19 @@
  * `error MESSAGE` and `end -` instead of exiting.
  *
  * Output, one record per line, space-separated (parsed by lib/nft/dump.ts):
- *   nftdump 1 le|be               format version, byte order of host-endian keys
+ *   nftdump 2                     format version
  *   absent                        the table does not exist (nothing else follows but end)
  *   table HANDLE
  *   set NAME SIZE KEYLEN          each requested set that exists (SIZE 0: unbounded)
- *   e SET KEYHEX BYTES PACKETS EXPIRES_MS|-   one element; BYTES/PACKETS '-' without a counter
+ *   elems NAME [[ID,IFNAME,BYTES,PACKETS,EXPIRES_MS],...]   its elements as one JSON array:
+ *                                 24-byte keys are a cgroup id (8 bytes, host order) and an
+ *                                 interface name, 16-byte keys an interface name (ID null);
+ *                                 BYTES/PACKETS null without a counter, EXPIRES_MS null without a timeout
  *   chain NAME RULES              rule count of each chain of the table that has rules
  *   counter NAME PACKETS BYTES    named counters
  *   quota NAME BYTES USED         named quotas
  *   end HANDLE|-
+ * The elements are JSON because that is what the collector parses fastest (natively).
  * Nothing is resolved (cgroup ids stay numbers: no walk of /sys/fs/cgroup). The whole
  * dump is retried when the ruleset changed under it (NLM_F_DUMP_INTR) or the table was
  * re-created between the first and the last read. Exit 0 on success, 1 on error
@@ -62,7 +66,7 @@ struct dump {
 	char *chains[MAX_CHAINS];
 	unsigned rules[MAX_CHAINS];
 	int nchains;
-	const char *cur_set;
+	int first_elem;
 	uint64_t handle;
 	int has_handle;
 };
@@ -215,6 +219,23 @@ static int counter_of(const struct nlattr *expr, uint64_t *bytes, uint64_t *pack
 	return 1;
 }
 
+#define IFNAMSIZ_ 16
+
+/* put_ifname writes a NUL-padded interface name as a JSON string (bytes outside printable ASCII as \u00XX). */
+static void put_ifname(FILE *out, const uint8_t *p)
+{
+	fputc('"', out);
+	for (int i = 0; i < IFNAMSIZ_ && p[i]; i++) {
+		if (p[i] == '"' || p[i] == '\\')
+			fprintf(out, "\\%c", p[i]);
+		else if (p[i] < 0x20 || p[i] >= 0x7f)
+			fprintf(out, "\\u%04x", p[i]);
+		else
+			fputc(p[i], out);
+	}
+	fputc('"', out);
+}
+
 static void print_elem(struct dump *d, const struct nlattr *elem)
 {
 	struct attrs t, key;
@@ -239,26 +260,29 @@ static void print_elem(struct dump *d, const struct nlattr *elem)
 			}
 		}
 	}
-	static const char digits[] = "0123456789abcdef";
-	char hex[2 * 64 + 1];
 	const uint8_t *p = mnl_attr_get_payload(v);
 	uint16_t n = mnl_attr_get_payload_len(v);
-	if (n > 64)
-		return; /* no key of ours is this long */
-	for (uint16_t i = 0; i < n; i++) {
-		hex[2 * i] = digits[p[i] >> 4];
-		hex[2 * i + 1] = digits[p[i] & 15];
+	fputs(d->first_elem ? "[" : ",[", d->out);
+	d->first_elem = 0;
+	if (n == 8 + IFNAMSIZ_) {
+		uint64_t id;
+		memcpy(&id, p, sizeof(id));
+		fprintf(d->out, "%" PRIu64 ",", id);
+		put_ifname(d->out, p + 8);
+	} else if (n == IFNAMSIZ_) {
+		fputs("null,", d->out);
+		put_ifname(d->out, p);
+	} else {
+		fputs("null,null", d->out); /* not a layout of ours: the parser refuses the set */
 	}
-	hex[2 * n] = 0;
-	fprintf(d->out, "e %s %s", d->cur_set, hex);
 	if (counted)
-		fprintf(d->out, " %" PRIu64 " %" PRIu64, bytes, packets);
+		fprintf(d->out, ",%" PRIu64 ",%" PRIu64, bytes, packets);
 	else
-		fputs(" - -", d->out);
+		fputs(",null,null", d->out);
 	if (t.a[NFTA_SET_ELEM_EXPIRATION])
-		fprintf(d->out, " %" PRIu64 "\n", get_u64(t.a[NFTA_SET_ELEM_EXPIRATION]));
+		fprintf(d->out, ",%" PRIu64 "]", get_u64(t.a[NFTA_SET_ELEM_EXPIRATION]));
 	else
-		fputs(" -\n", d->out);
+		fputs(",null]", d->out);
 }
 
 static int elem_cb(const struct nlmsghdr *nlh, void *data)
@@ -336,7 +360,7 @@ static int dump_once(struct dump *d)
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	uint64_t first, last;
 	struct nlmsghdr *nlh;
-	fprintf(d->out, "nftdump 1 %s\n", __BYTE_ORDER == __LITTLE_ENDIAN ? "le" : "be");
+	fputs("nftdump 2\n", d->out);
 	int r = table_handle(d, &first);
 	if (r < 0)
 		return -1;
@@ -360,9 +384,11 @@ static int dump_once(struct dump *d)
 		nlh = request(d, buf, NFT_MSG_GETSETELEM, NLM_F_DUMP);
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, d->table);
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, s->name);
-		d->cur_set = s->name;
+		fprintf(d->out, "elems %s [", s->name);
+		d->first_elem = 1;
 		if (talk(d, nlh, elem_cb) < 0)
 			return -1;
+		fputs("]\n", d->out);
 	}
 
 	nlh = request(d, buf, NFT_MSG_GETRULE, NLM_F_DUMP);
@@ -440,7 +466,7 @@ static int dump_to_stdout(struct dump *d, int serve)
 			fprintf(stderr, "nftdump: listing table %s: %s\n", d->table, why);
 			return 1;
 		}
-		printf("nftdump 1 %s\nerror listing table %s: %s\nend -\n", __BYTE_ORDER == __LITTLE_ENDIAN ? "le" : "be", d->table, why);
+		printf("nftdump 2\nerror listing table %s: %s\nend -\n", d->table, why);
 		fflush(stdout);
 		return 1;
 	}

@@ -1,8 +1,9 @@
 /**
  * Parsing the output of collector/native/nftdump.c: our table's counters as read over
  * netlink (set elements with their counters and expiry, rule counts per chain, named
- * counters and quotas), one record per line. Cgroup ids arrive as raw key bytes, never
- * as paths, so nothing walks the cgroup tree to print them.
+ * counters and quotas), one record per line, each set's elements as one JSON array
+ * (parsed natively: the bulk of a dump). Cgroup ids arrive as numbers, never as paths,
+ * so nothing walks the cgroup tree to print them.
  */
 import type { FirewallCounters } from './firewall-parse';
 import { COUNTER_SETS, type CounterSetName, SET_ACCT_IN, SET_ACCT_OUT } from './names';
@@ -14,12 +15,13 @@ export interface NftDump {
   firewall: FirewallCounters;
 }
 
-/** Key layouts: `socket cgroupv2 level N . ifname` is an 8-byte id (host order) and a 16-byte name; ifname alone is 16 bytes. */
-const IFNAME_BYTES = 16;
-const CGROUP_ID_BYTES = 8;
+/** Key lengths: `socket cgroupv2 level N . ifname` is an 8-byte id and a 16-byte name; ifname alone is 16 bytes. */
+const CONCAT_KEYLEN = 24;
+const IFNAME_KEYLEN = 16;
 const CONCAT_SETS: readonly string[] = [SET_ACCT_IN, SET_ACCT_OUT];
 
 const isCounterSet = (name: string): name is CounterSetName => (COUNTER_SETS as readonly string[]).includes(name);
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 /** count reads a non-negative integer field; `line` (0-based) only goes into the error message. */
 function count(s: string, what: string, line: number): number {
@@ -27,56 +29,6 @@ function count(s: string, what: string, line: number): number {
   const c = s.charCodeAt(0);
   if (!Number.isSafeInteger(n) || n < 0 || c < 48 || c > 57) throw new NftParseError(`line ${line + 1}: ${what} is not a count: '${s.slice(0, 40)}'`);
   return n;
-}
-
-const HEX = /^(?:[0-9a-f]{2})+$/;
-
-/** ifnameOf reads a NUL-padded interface name from the hex of its 16 bytes. */
-function ifnameOf(hex: string): string {
-  let name = '';
-  for (let i = 0; i < hex.length; i += 2) {
-    const b = parseInt(hex.slice(i, i + 2), 16);
-    if (b === 0) break;
-    name += String.fromCharCode(b);
-  }
-  return name;
-}
-
-const bswap32 = (x: number) => (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
-
-/** idOf reads an 8-byte cgroup id from its 16 hex digits, in the byte order nftdump reported. */
-function idOf(hex: string, littleEndian: boolean): number {
-  const a = parseInt(hex.slice(0, 8), 16);
-  const b = parseInt(hex.slice(8, 16), 16);
-  const [high, low] = littleEndian ? [bswap32(b), bswap32(a)] : [a, b];
-  const id = high * 2 ** 32 + low;
-  if (!Number.isSafeInteger(id)) throw new NftParseError(`cgroup id 0x${hex} (as stored) is beyond 2^53`);
-  return id;
-}
-
-/**
- * KeyDecoder turns element keys into (cgroup id, interface); interface names repeat
- * across thousands of elements, so each distinct one is decoded and checked once.
- */
-class KeyDecoder {
-  private names = new Map<string, string>();
-  constructor(private readonly littleEndian: boolean) {}
-
-  private ifname(set: string, hex: string): string {
-    let name = this.names.get(hex);
-    if (name === undefined) {
-      if (hex.length !== 2 * IFNAME_BYTES || !HEX.test(hex)) throw new NftParseError(`key of an element of ${set} does not end in an ifname (16 bytes of hex): '${hex.slice(0, 60)}'`);
-      this.names.set(hex, (name = ifnameOf(hex)));
-    }
-    return name;
-  }
-
-  decode(set: CounterSetName, hex: string): { cgroup: number | null; iface: string } {
-    if (!CONCAT_SETS.includes(set)) return { cgroup: null, iface: this.ifname(set, hex) };
-    const idHex = hex.slice(0, 2 * CGROUP_ID_BYTES);
-    if (hex.length !== 2 * (CGROUP_ID_BYTES + IFNAME_BYTES) || !HEX.test(idHex)) throw new NftParseError(`key of an element of ${set} is not a cgroup id (8 bytes) + ifname (16 bytes) in hex: '${hex.slice(0, 60)}'`);
-    return { cgroup: idOf(idHex, this.littleEndian), iface: this.ifname(set, hex.slice(2 * CGROUP_ID_BYTES)) };
-  }
 }
 
 function firewallObject(out: FirewallCounters, kind: string, name: string, a: number, b: number): void {
@@ -87,28 +39,65 @@ function firewallObject(out: FirewallCounters, kind: string, name: string, a: nu
 }
 
 /**
+ * readElems adds one set's elements (`[[id, ifname, bytes, packets, expiresMs], …]`) to
+ * `out`, checking each against the key layout the set must have; returns how many
+ * elements the set holds (with or without a counter).
+ */
+function readElems(set: CounterSetName, keylen: number, json: string, out: CounterElement[], line: number): number {
+  const concat = CONCAT_SETS.includes(set);
+  const want = concat ? CONCAT_KEYLEN : IFNAME_KEYLEN;
+  if (keylen !== want) throw new NftParseError(`line ${line + 1}: set ${set} has ${keylen}-byte keys, expected ${want} (${concat ? 'cgroup id + ifname' : 'ifname'})`);
+  let items: unknown;
+  try {
+    items = JSON.parse(json);
+  } catch (err) {
+    throw new NftParseError(`line ${line + 1}: elements of ${set} are not JSON (${err instanceof Error ? err.message.slice(0, 80) : ''})`);
+  }
+  if (!Array.isArray(items)) throw new NftParseError(`line ${line + 1}: elements of ${set} are not an array`);
+  for (const it of items) {
+    if (!Array.isArray(it) || it.length !== 5) throw new NftParseError(`line ${line + 1}: an element of ${set} is not [id, ifname, bytes, packets, expires]`);
+    const [id, iface, bytes, packets, expires] = it as unknown[];
+    if (bytes === null) continue; // no counter: nothing to count, as with nft's JSON
+    if ((concat ? !isCount(id) : id !== null) || typeof iface !== 'string' || !isCount(bytes) || !isCount(packets) || !(expires === null || isCount(expires))) {
+      throw new NftParseError(`line ${line + 1}: bad element of ${set}: ${JSON.stringify(it).slice(0, 120)}`);
+    }
+    out.push({ set, cgroup: concat ? (id as number) : null, iface, bytes, packets, expiresSec: expires === null ? null : expires / 1000 });
+  }
+  return items.length;
+}
+
+/**
  * parseNftDump reads nftdump's output for our table; null when the table does not
  * exist. Sets other than the counter sets and elements without a counter are skipped,
  * as parseTableSnapshot does with nft's JSON.
  */
 export function parseNftDump(text: string): NftDump | null {
   const lines = text.split('\n');
-  const head = /^nftdump 1 (le|be)$/.exec(lines[0] ?? '');
-  if (!head) throw new NftParseError(`not nftdump format 1 output: '${(lines[0] ?? '').slice(0, 60)}'`);
-  const keys = new KeyDecoder(head[1] === 'le');
+  if (lines[0] !== 'nftdump 2') throw new NftParseError(`not nftdump format 2 output: '${(lines[0] ?? '').slice(0, 60)}'`);
   let tableHandle: number | null = null;
   let absent = false;
   let ended = false;
   const elements: CounterElement[] = [];
   const setFill: TableSnapshot['setFill'] = {};
+  const keylens = new Map<string, number>();
   const chains: Record<string, number> = {};
   const firewall: FirewallCounters = { rules: new Map(), quotas: new Map() };
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i];
     if (line === '') continue;
+    const sp = line.indexOf(' ');
+    const kind = sp === -1 ? line : line.slice(0, sp);
+    if (kind === 'elems') {
+      const sp2 = line.indexOf(' ', sp + 1);
+      const set = line.slice(sp + 1, sp2);
+      if (!isCounterSet(set)) continue;
+      const fill = setFill[set];
+      if (!fill) throw new NftParseError(`line ${i + 1}: elements of ${set} before its set record`);
+      fill.count += readElems(set, keylens.get(set) ?? 0, line.slice(sp2 + 1), elements, i);
+      continue;
+    }
     const f = line.split(' ');
-    const where = () => `line ${i + 1}`;
-    switch (f[0]) {
+    switch (kind) {
       case 'error':
         throw new Error(`nftdump: ${line.slice(6)}`);
       case 'absent':
@@ -118,22 +107,11 @@ export function parseNftDump(text: string): NftDump | null {
         tableHandle = count(f[1], 'table handle', i);
         break;
       case 'set':
-        if (f.length !== 4) throw new NftParseError(`${where()}: set record has ${f.length} fields`);
-        if (isCounterSet(f[1])) setFill[f[1]] = { count: 0, size: count(f[2], 'set size', i) || null };
+        if (f.length !== 4) throw new NftParseError(`line ${i + 1}: set record has ${f.length} fields`);
+        if (!isCounterSet(f[1])) break;
+        setFill[f[1]] = { count: 0, size: count(f[2], 'set size', i) || null };
+        keylens.set(f[1], count(f[3], 'key length', i));
         break;
-      case 'e': {
-        if (f.length !== 6) throw new NftParseError(`${where()}: element record has ${f.length} fields`);
-        const set = f[1];
-        if (!isCounterSet(set)) break;
-        const fill = setFill[set];
-        if (!fill) throw new NftParseError(`${where()}: element of ${set} before its set record`);
-        fill.count++;
-        if (f[3] === '-') break;
-        const { cgroup, iface } = keys.decode(set, f[2]);
-        const expiresSec = f[5] === '-' ? null : count(f[5], 'expiry', i) / 1000;
-        elements.push({ set, cgroup, iface, bytes: count(f[3], 'bytes', i), packets: count(f[4], 'packets', i), expiresSec });
-        break;
-      }
       case 'chain':
         chains[f[1]] = count(f[2], 'rule count', i);
         break;
@@ -146,7 +124,7 @@ export function parseNftDump(text: string): NftDump | null {
         if (f[1] !== '-' && tableHandle !== null && count(f[1], 'end handle', i) !== tableHandle) throw new NftParseError(`the table changed during the dump (handle ${tableHandle} → ${f[1]})`);
         break;
       default:
-        throw new NftParseError(`${where()}: unknown record '${f[0].slice(0, 20)}'`);
+        throw new NftParseError(`line ${i + 1}: unknown record '${kind.slice(0, 20)}'`);
     }
   }
   if (!ended) throw new NftParseError('nftdump output is truncated (no end record)');

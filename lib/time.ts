@@ -76,14 +76,18 @@ export interface RangePiece {
  * whole local months from usage_1mo in the middle, whole days around them, then hours,
  * minutes and 10 s buckets at the edges, each level only where its retention still holds
  * the data. Days and months are used only where their local midnights fall on an hour
- * (so hours nest in days, and days in months). `coarsest` stops at a finer table, for reads
- * that need each row's own day (per-day reports).
+ * (so hours nest in days, and days in months). When the period runs to `now` or later, the
+ * bucket holding its end is read whole: nothing is stored after now, so the current month's
+ * row is this month so far (no tail of days, hours, minutes). A last piece may then end
+ * after `until`. `coarsest` stops at a finer table, for reads that need each row's own day
+ * (per-day reports).
  */
 export function splitRange(since: number, until: number, now: number, opts: { coarsest?: UsageTable } = {}): RangePiece[] {
   const out: RangePiece[] = [];
   const all = [...RESOLUTIONS].reverse(); // coarse → fine
   const levels = opts.coarsest ? all.slice(all.findIndex((r) => r.table === opts.coarsest)) : all;
   const kept = (r: Resolution, at: number) => r.keepSeconds === null || now - at <= r.keepSeconds;
+  const nextMidnight = (t: number) => localMidnight(localMidnight(t) + 26 * 3600);
   const cover = (a: number, b: number, idx: number): void => {
     if (a >= b) return;
     const res = levels[idx];
@@ -92,19 +96,21 @@ export function splitRange(since: number, until: number, now: number, opts: { co
       out.push({ table: res.table, from: a, to: b });
       return;
     }
+    // The end of the period, at or after now: the bucket holding it is complete as stored.
+    const end = (start: number, next: (t: number) => number) => (until >= now && b === until && start < b ? next(b) : start);
     let A: number;
     let B: number;
     if (res.table === 'usage_1mo') {
       A = localMonthStart(a) === a ? a : nextLocalMonthStart(a);
-      B = localMonthStart(b);
+      B = end(localMonthStart(b), nextLocalMonthStart);
       if (A % 3600 !== 0 || B % 3600 !== 0) return cover(a, b, idx + 1);
     } else if (res.table === 'usage_1d') {
-      A = localMidnight(a) === a ? a : localMidnight(a + 86400 + 7200);
-      B = localMidnight(b);
+      A = localMidnight(a) === a ? a : nextMidnight(a);
+      B = end(localMidnight(b), nextMidnight);
       if (A % 3600 !== 0 || B % 3600 !== 0) return cover(a, b, idx + 1);
     } else {
       A = Math.ceil(a / res.seconds) * res.seconds;
-      B = Math.floor(b / res.seconds) * res.seconds;
+      B = end(Math.floor(b / res.seconds) * res.seconds, (t) => Math.ceil(t / res.seconds) * res.seconds);
     }
     if (A >= B || !kept(res, A) && idx > 0) return cover(a, b, idx + 1);
     cover(a, A, idx + 1);

@@ -22,13 +22,24 @@ test('month pieces are whole local calendar months, across daylight-saving chang
   process.env.TZ = 'Europe/Berlin';
   const now = Date.UTC(2026, 10, 3, 8) / 1000;
   const since = Date.UTC(2025, 10, 17, 13, 20) / 1000;
-  const pieces = splitRange(since, now, now);
+  const until = now - 2 * 86400; // a period that ends before now: its end is exact
+  const pieces = splitRange(since, until, now);
   assert.equal(pieces[0].from, since);
-  assert.equal(pieces[pieces.length - 1].to, now);
+  assert.equal(pieces[pieces.length - 1].to, until);
   for (let i = 1; i < pieces.length; i++) assert.equal(pieces[i].from, pieces[i - 1].to, 'contiguous');
   const months = pieces.filter((p) => p.table === 'usage_1mo');
   assert.equal(months.length, 1);
   const m = months[0];
+  // Running to now, the month holding now is read whole (nothing is stored after now).
+  const open = splitRange(since, now, now);
+  for (let i = 1; i < open.length; i++) assert.equal(open[i].from, open[i - 1].to, 'contiguous');
+  assert.deepEqual(open[open.length - 1], { table: 'usage_1mo', from: m.from, to: Date.UTC(2026, 10, 30, 23) / 1000 });
+  const later = now + 1234;
+  assert.deepEqual(splitRange(later - 3600, later, later), [
+    { table: 'usage_10s', from: later - 3600, to: later - 3600 + 26 },
+    { table: 'usage_1m', from: later - 3600 + 26, to: now },
+    { table: 'usage_1h', from: now, to: now + 3600 },
+  ], 'the last hour: its first edge, minutes, then this hour so far');
   // Local midnights on the 1st: 2025-12-01 (winter, UTC+1) to 2026-11-01 (winter again).
   assert.equal(m.from, Date.UTC(2025, 10, 30, 23) / 1000);
   assert.equal(m.to, Date.UTC(2026, 9, 31, 23) / 1000);

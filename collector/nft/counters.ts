@@ -1,10 +1,11 @@
 /**
  * Reading our table's counters each poll. The fast way is collector/native/nftdump (a
  * netlink dump: milliseconds at 10,000 elements, ids never resolved to paths), kept
- * running so a poll starts no process; the fallback is `nft -j list table` in the numeric listing namespace (collector/nft/numeric.ts),
- * used when the helper is not built or fails. Both run through execFile with fixed arguments.
+ * running so a poll starts no process; the fallback is `nft -j list table` in the
+ * numeric listing namespace (collector/nft/numeric.ts), used when the helper is not built
+ * or fails. Both are started with fixed argument vectors, never through a shell.
  */
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,21 +29,11 @@ export interface TableCounters {
 export interface CounterReader {
   /** Reads the counters; null when our table does not exist. */
   read(): Promise<TableCounters | null>;
-  /** Releases the listing namespace, if the fallback opened one. */
+  /** Ends the helper and releases the listing namespace, if the fallback opened one. */
   close(): Promise<void>;
 }
 
 const HELPER_ARGS = ['-f', TABLE_FAMILY, TABLE_NAME, ...COUNTER_SETS];
-
-/** runNftdump runs the helper once for our table and counter sets and returns its output. */
-export function runNftdump(bin: string, timeoutMs = 10_000): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(bin, HELPER_ARGS, { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`${bin}: ${stderr.trim() || err.message}`));
-      resolve(stdout);
-    }),
-  );
-}
 
 /** isComplete tells whether a response ends with its `end` record. */
 function isComplete(buf: string): boolean {
@@ -129,14 +120,14 @@ export class NftdumpServer {
   }
 }
 
-/** readNetlink reads the counters through a running helper. */
-export async function readNetlink(server: NftdumpServer): Promise<TableCounters | null> {
+/** readNetlink reads the counters through the running helper. */
+async function readNetlink(server: NftdumpServer): Promise<TableCounters | null> {
   const d = parseNftDump(await server.dump());
   return d && { ...d, via: 'netlink' };
 }
 
 /** readJson reads the counters from nft's JSON listing. */
-export async function readJson(nft: NftRunner): Promise<TableCounters | null> {
+async function readJson(nft: NftRunner): Promise<TableCounters | null> {
   const text = await nft.listTable();
   if (text === null) return null;
   return { snapshot: parseTableSnapshot(text), firewall: parseFirewallCounters(text), via: 'json' };

@@ -1,6 +1,6 @@
 /** Chart grids over the roll-ups, and turning rows into evenly spaced points (missing buckets become zero). */
 import type { ChartGrid } from '../../db/queries/dashboard';
-import { bucketStart, localMidnight, resolutionFor } from '../../lib/time';
+import { bucketStart, localMidnight, localMonthStart, nextLocalMonthStart, resolutionFor } from '../../lib/time';
 
 const NICE_STEPS = [10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200];
 
@@ -17,13 +17,29 @@ export function chartGrid(since: number, until: number, now: number, points: num
   return { table: res.table, from: Math.floor(since / step) * step, step: Math.max(step, res.seconds) };
 }
 
+const MONTHLY_FROM = 300 * 86400;
+
 /**
- * bucketsOf lists the grid's point times in [from, until); days follow local midnights.
+ * sparkGrid is chartGrid for a sparkline of about `points` points, except that a period of ten
+ * months or more is drawn in local calendar months (usage_1mo): a dozen rows per series instead of
+ * hundreds of days, and a sparkline shows no more than that.
+ */
+export function sparkGrid(since: number, until: number, now: number, points: number): ChartGrid {
+  if (until - since >= MONTHLY_FROM) return { table: 'usage_1mo', from: localMonthStart(since), step: 30 * 86400 };
+  return chartGrid(since, until, now, points);
+}
+
+/**
+ * bucketsOf lists the grid's point times in [from, until); days and months follow local midnights.
  * A last sub-daily point that has only begun is left out of long charts: drawn, it looks like
  * traffic suddenly stopped (the exact totals elsewhere on the page still include it).
  */
 export function bucketsOf(grid: ChartGrid, until: number): number[] {
   const out: number[] = [];
+  if (grid.table === 'usage_1mo') {
+    for (let t = grid.from; t < until; t = nextLocalMonthStart(t)) out.push(t);
+    return out;
+  }
   if (grid.table === 'usage_1d') {
     for (let t = grid.from; t < until; t = localMidnight(t + 26 * 3600)) out.push(t);
     return out;
@@ -35,7 +51,7 @@ export function bucketsOf(grid: ChartGrid, until: number): number[] {
 
 /** pointIndex maps a roll-up bucket time onto the index of the grid point that draws it (or -1). */
 export function pointIndex(grid: ChartGrid, buckets: number[]): (ts: number) => number {
-  if (grid.table === 'usage_1d') {
+  if (grid.table === 'usage_1d' || grid.table === 'usage_1mo') {
     const index = new Map(buckets.map((t, i) => [t, i]));
     return (ts) => index.get(ts) ?? -1;
   }

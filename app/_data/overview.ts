@@ -4,7 +4,7 @@ import type { Db } from '../../db/open';
 import { getAppPoints, getDataState, getPointTotals, getSeriesTotals, type NetworkTotal, type SeriesTotalRow } from '../../db/queries/dashboard';
 import { getNetworks } from '../../db/queries/network-settings';
 import { UNATTRIBUTED_KEY } from '../../lib/identity';
-import { bucketsOf, chartGrid, pivot } from './chart';
+import { bucketsOf, chartGrid, pivot, sparkGrid } from './chart';
 import { getConfig } from './config';
 import type { View } from './view';
 
@@ -101,13 +101,13 @@ export function getOverview(db: Db, view: View, now: number): OverviewData {
   const un = apps.find((r) => r.key === UNATTRIBUTED_KEY);
 
   // Chart: all traffic per bucket (streams in key order) and the top apps' own series; "other
-  // apps" is the difference. Sparklines read a coarser grid when one fits (24 h: hours, not minutes).
+  // apps" is the difference. Sparklines read a coarser grid when one fits (24 h: hours, not minutes; a year: months).
   const grid = chartGrid(f.since, f.until, now, 150);
   const buckets = bucketsOf(grid, f.until);
-  const sparkGrid = chartGrid(f.since, f.until, now, SPARK_POINTS);
+  const sparks = sparkGrid(f.since, f.until, now, SPARK_POINTS);
   const sparkIds = apps.slice(0, SPARK_APPS).map((r) => r.id);
   const chartApps = apps.slice(0, CHART_APPS);
-  const same = sparkGrid.table === grid.table;
+  const same = sparks.table === grid.table;
   const appRows = getAppPoints(db, f, grid, (same ? apps.slice(0, SPARK_APPS) : chartApps).map((r) => r.id));
   const totals = pivot(grid, buckets, getPointTotals(db, f, grid), () => 'all', (r) => r.rxBytes + r.txBytes, ['all']);
   const perApp = pivot(grid, buckets, appRows, (r) => `a${r.appId}`, (r) => r.rxBytes + r.txBytes, chartApps.map((a) => `a${a.id}`));
@@ -120,9 +120,9 @@ export function getOverview(db: Db, view: View, now: number): OverviewData {
     if (apps.length > CHART_APPS) p.a0 = Math.max(0, totals[i].all - shown);
     return p;
   });
-  const sparkBuckets = same ? buckets : bucketsOf(sparkGrid, f.until);
-  const sparkRows = same ? appRows : getAppPoints(db, f, sparkGrid, sparkIds);
-  const perSpark = pivot(same ? grid : sparkGrid, sparkBuckets, sparkRows, (r) => `a${r.appId}`, (r) => r.rxBytes + r.txBytes, sparkIds.map((id) => `a${id}`));
+  const sparkBuckets = same ? buckets : bucketsOf(sparks, f.until);
+  const sparkRows = same ? appRows : getAppPoints(db, f, sparks, sparkIds);
+  const perSpark = pivot(same ? grid : sparks, sparkBuckets, sparkRows, (r) => `a${r.appId}`, (r) => r.rxBytes + r.txBytes, sparkIds.map((id) => `a${id}`));
   for (const a of apps.slice(0, SPARK_APPS)) a.spark = downsample(perSpark.map((p) => p[`a${a.id}`] ?? 0), SPARK_POINTS);
 
   return {

@@ -4,7 +4,7 @@ import { RESOLUTIONS, splitRange, type RangePiece, type UsageTable } from '../..
 
 /**
  * A chart's grid: buckets of one roll-up table starting in [from, until), drawn as points `step`
- * seconds apart (from + k·step; the caller merges buckets); usage_1d keeps its local-midnight buckets.
+ * seconds apart (from + k·step; the caller merges buckets); usage_1d and usage_1mo keep their local-midnight buckets.
  */
 export interface ChartGrid {
   table: UsageTable;

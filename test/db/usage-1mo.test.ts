@@ -12,10 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { latestSchemaVersion, migrate, openDb, schemaVersion, type Db } from '../../db/open';
+import { getOverview } from '../../app/_data/overview';
+import { parseView } from '../../app/_data/view';
 import { getPointTotals, getSeriesTotals } from '../../db/queries/dashboard';
 import { getNetworkUsage } from '../../db/queries/network-settings';
 import { getTopApps, pruneUsage, splitRangeFor } from '../../db/queries/usage';
-import { localMidnight, localMonthStart, RESOLUTIONS } from '../../lib/time';
+import { localMidnight, localMonthStart, nextLocalMonthStart, RESOLUTIONS } from '../../lib/time';
 import { seedDb, type Seeded } from '../fixtures/seed';
 
 const MIGRATIONS = join(import.meta.dirname, '..', '..', 'db', 'migrations');
@@ -96,6 +98,21 @@ describe('ten months of history written by the collector', () => {
         const next = localMidnight(p.ts + 26 * 3600);
         const want = s.sum({ since: p.ts, until: next, ifaces: 'metered' in f ? ['wwan0'] : 'ifaces' in f ? f.ifaces : undefined });
         assert.deepEqual([p.rxBytes, p.txBytes], [want.rx, want.tx], `${JSON.stringify(f)} on ${p.ts}`);
+      }
+    }
+  });
+
+  test('a ten-month overview draws its sparklines per local month, each month exact', () => {
+    const since = now - 300 * 86400;
+    const o = getOverview(db, parseView(db, { period: 'custom', since: String(since), until: String(now) }, now), now);
+    const months: number[] = [];
+    for (let t = localMonthStart(since); t < now; t = nextLocalMonthStart(t)) months.push(t);
+    assert.equal(months.length, 11);
+    for (const a of o.apps.slice(0, 5)) {
+      assert.equal(a.spark.length, months.length, a.key);
+      for (let i = 1; i < months.length - 1; i++) {
+        const want = s.sum({ since: months[i], until: months[i + 1], appKey: a.key });
+        assert.equal(a.spark[i], want.rx + want.tx, `${a.key} in month ${i}`);
       }
     }
   });

@@ -37,11 +37,11 @@ export function createContext(cfg: CollectorConfig, opts: { extension?: RulesetE
 
 const HOUR = 3600_000;
 
-/** housekeeping prunes roll-up rows past retention, cgroups gone for over a year and old events. */
+/** housekeeping prunes roll-up rows past retention, cgroups gone for 15 days (or beyond 100 per app) and old events. */
 function housekeeping(ctx: PollContext, now: number): void {
   const cut = Math.floor(now / 1000);
   const pruned = pruneUsage(ctx.db, cut);
-  const cgroups = deleteGoneCgroups(ctx.db, cut - 400 * 86400);
+  const cgroups = deleteGoneCgroups(ctx.db, { before: cut - 15 * 86400, keepPerApp: 100 });
   const events = deleteEventsBefore(ctx.db, now - 90 * 86400_000);
   if (pruned || cgroups || events) ctx.log('info', `housekeeping: removed ${pruned} old roll-up rows, ${cgroups} long-gone cgroups, ${events} old events`);
 }

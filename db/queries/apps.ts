@@ -28,12 +28,19 @@ export function markCgroupGone(db: Db, cgroupId: number, now: number): void {
   prepared(db, 'UPDATE cgroups SET gone_at = ? WHERE cgroup_id = ? AND gone_at IS NULL').run(now, cgroupId);
 }
 
-/** deleteGoneCgroups forgets cgroups gone before `before` whose counters are no longer tracked. */
-export function deleteGoneCgroups(db: Db, before: number): number {
-  return db
-    .prepare(
-      `DELETE FROM cgroups WHERE gone_at IS NOT NULL AND gone_at < ?
-       AND NOT EXISTS (SELECT 1 FROM counter_state s WHERE s.elem_key LIKE cgroups.cgroup_id || '|%')`,
-    )
-    .run(before).changes;
+/**
+ * deleteGoneCgroups forgets cgroups gone before `before`, and all but the newest
+ * `keepPerApp` gone ones of each app (a build or cron burst leaves thousands), unless
+ * their counters are still tracked: late bytes must still find their app.
+ */
+export function deleteGoneCgroups(db: Db, opts: { before: number; keepPerApp: number }): number {
+  return prepared(
+    db,
+    `DELETE FROM cgroups WHERE cgroup_id IN (
+       SELECT cgroup_id FROM (
+         SELECT cgroup_id, gone_at, ROW_NUMBER() OVER (PARTITION BY app_id ORDER BY gone_at DESC, cgroup_id DESC) AS rn
+         FROM cgroups WHERE gone_at IS NOT NULL)
+       WHERE gone_at < ? OR rn > ?)
+     AND NOT EXISTS (SELECT 1 FROM counter_state s WHERE s.elem_key LIKE cgroups.cgroup_id || '|%')`,
+  ).run(opts.before, opts.keepPerApp).changes;
 }

@@ -108,6 +108,12 @@ export class CgroupTracker {
   /** Full rescans so far, and cgroups they found that the watches had missed. */
   rescans = 0;
   repaired = 0;
+  /** Bumped on every change of the live set; the live list is rebuilt only then. */
+  private version = 0;
+  private built = -1;
+  private live: LiveCgroup[] = [];
+  /** Entries of the live list whose cgroup.procs is read at each refresh (see refresh). */
+  private checks: Array<{ live: LiveCgroup; seen: SeenCgroup }> = [];
 
   constructor(private readonly root: string, private readonly opts: TrackerOptions = { watch: true }) {}
 
@@ -134,6 +140,7 @@ export class CgroupTracker {
     const other = this.byPath.get(path);
     // The same name again with a new id: the old cgroup was removed and re-created.
     if (other !== undefined && other !== id) this.markGone(other, now);
+    this.version++;
     if (!c) {
       c = { id, path, level: path.split('/').length, firstSeen: now, goneAt: null, samplePid, stored: false };
       this.seen.set(id, c);
@@ -163,6 +170,7 @@ export class CgroupTracker {
   private markGone(id: number, now: number): void {
     const c = this.seen.get(id);
     if (!c || c.goneAt !== null) return;
+    this.version++;
     c.goneAt = now;
     for (const child of [...(this.children.get(c.path) ?? [])]) {
       const cid = this.byPath.get(child);
@@ -244,25 +252,33 @@ export class CgroupTracker {
   }
 
   /**
-   * refresh returns the live cgroups. It rescans the whole tree only when not watching or
-   * when the periodic repair is due; otherwise it reads cgroup.procs just where it can
-   * change the answer: cgroups with children (a process in an inner cgroup adds a level)
-   * and cgroups not stored yet (their first process names them).
+   * refresh returns the live cgroups (the same array until the tree changes: callers do
+   * not modify it). It rescans the whole tree only when not watching or when the periodic
+   * repair is due; otherwise it reads cgroup.procs just where it can change the answer:
+   * cgroups with children (a process in an inner cgroup adds a level) and cgroups not
+   * stored yet (their first process names them).
    */
   refresh(now: number): LiveCgroup[] {
     if (!this.opts.watch || now - this.lastFullScan >= (this.opts.fullScanMs ?? 5 * 60_000)) this.fullScan(now);
-    const live: LiveCgroup[] = [];
-    for (const c of this.seen.values()) {
-      if (c.goneAt !== null) continue;
-      let populated = c.samplePid !== null;
-      if (this.children.get(c.path)?.size || (!c.stored && c.samplePid === null)) {
-        const pid = readProcs(join(this.root, c.path))[0] ?? null;
-        populated = pid !== null;
-        if (pid !== null) c.samplePid = pid;
+    const needsRead = (c: SeenCgroup) => Boolean(this.children.get(c.path)?.size) || (!c.stored && c.samplePid === null);
+    if (this.built !== this.version) {
+      this.live = [];
+      this.checks = [];
+      for (const c of this.seen.values()) {
+        if (c.goneAt !== null) continue;
+        const l: LiveCgroup = { id: c.id, path: c.path, level: c.level, populated: c.samplePid !== null, samplePid: c.samplePid };
+        this.live.push(l);
+        if (needsRead(c)) this.checks.push({ live: l, seen: c });
       }
-      live.push({ id: c.id, path: c.path, level: c.level, populated, samplePid: c.samplePid });
+      this.built = this.version;
     }
-    return live;
+    for (const { live, seen } of this.checks) {
+      if (!needsRead(seen)) continue;
+      const pid = readProcs(join(this.root, seen.path))[0] ?? null;
+      live.populated = pid !== null;
+      if (pid !== null) seen.samplePid = live.samplePid = pid;
+    }
+    return this.live;
   }
 
   /**

@@ -21,11 +21,11 @@ const MONTHLY_FROM = 300 * 86400;
 
 /**
  * sparkGrid is chartGrid for a sparkline of about `points` points, except that a period of ten
- * months or more is drawn in local calendar months (usage_1mo): a dozen rows per series instead of
- * hundreds of days, and a sparkline shows no more than that.
+ * months or more is drawn in local calendar months (usage_1mo) when the store has them: a dozen rows
+ * per series instead of hundreds of days, and a sparkline shows no more than that.
  */
-export function sparkGrid(since: number, until: number, now: number, points: number): ChartGrid {
-  if (until - since >= MONTHLY_FROM) return { table: 'usage_1mo', from: localMonthStart(since), step: 30 * 86400 };
+export function sparkGrid(since: number, until: number, now: number, points: number, opts: { months: boolean }): ChartGrid {
+  if (opts.months && until - since >= MONTHLY_FROM) return { table: 'usage_1mo', from: localMonthStart(since), step: 30 * 86400 };
   return chartGrid(since, until, now, points);
 }
 

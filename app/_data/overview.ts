@@ -3,6 +3,7 @@ import type { AppTableRow } from '../../components/AppTable';
 import type { Db } from '../../db/open';
 import { getAppPoints, getDataState, getPointTotals, getSeriesTotals, type NetworkTotal, type SeriesTotalRow } from '../../db/queries/dashboard';
 import { getNetworks } from '../../db/queries/network-settings';
+import { usageTables } from '../../db/queries/sql-parts';
 import { UNATTRIBUTED_KEY } from '../../lib/identity';
 import { bucketsOf, chartGrid, pivot, sparkGrid } from './chart';
 import { getConfig } from './config';
@@ -104,7 +105,7 @@ export function getOverview(db: Db, view: View, now: number): OverviewData {
   // apps" is the difference. Sparklines read a coarser grid when one fits (24 h: hours, not minutes; a year: months).
   const grid = chartGrid(f.since, f.until, now, 150);
   const buckets = bucketsOf(grid, f.until);
-  const sparks = sparkGrid(f.since, f.until, now, SPARK_POINTS);
+  const sparks = sparkGrid(f.since, f.until, now, SPARK_POINTS, { months: usageTables(db).has('usage_1mo') });
   const sparkIds = apps.slice(0, SPARK_APPS).map((r) => r.id);
   const chartApps = apps.slice(0, CHART_APPS);
   const same = sparks.table === grid.table;

@@ -1,7 +1,7 @@
 /** Read queries behind the dashboard's App detail page. */
 import type { Db } from '../open';
 import { RESOLUTIONS } from '../../lib/time';
-import { and, checkTable, seriesJoins, type ChartGrid } from './sql-parts';
+import { and, checkTable, seriesJoins, usageTables, type ChartGrid } from './sql-parts';
 import { seriesFilterSql, type UsageFilter } from './usage';
 
 
@@ -69,7 +69,9 @@ export function getAppSeriesByNetwork(db: Db, appId: number, f: UsageFilter, gri
  * looking at the finest table that has any, or null if it never did.
  */
 export function getAppLastActive(db: Db, appId: number): number | null {
+  const present = usageTables(db);
   for (const res of RESOLUTIONS) {
+    if (!present.has(res.table)) continue;
     const row = db
       .prepare(
         `SELECT MAX(u.ts) AS ts FROM ${res.table} u

@@ -159,29 +159,35 @@ describe('dashboard', () => {
     assert.ok(perIface.rows.every((r) => r.iface === 'wwan0'));
   });
 
-  test('the chart comes drawn in the page itself and reads out bytes per app', async () => {
-    // The stacked chart is server-rendered SVG: the HTML holds one band per charted app, before any script runs.
+  test('the chart comes drawn in the page itself, then recharts takes over and reads out bytes per app', async () => {
+    // The first HTML holds the server-drawn chart: one band per charted app, before any script runs.
     const html = await (await b.context.request.get(`${dash.url}/?period=24h&net=all`)).text();
     const bands = [...html.matchAll(/<path class="chart-band" d="M[0-9.,L]+Z"/g)];
     assert.ok(bands.length >= 2, `bands in the HTML: ${bands.length}`);
     const page = b.page;
     await page.goto(`${dash.url}/?period=24h&net=all`);
-    const legend = await page.locator('[data-testid=stacked-chart] figcaption').innerText();
-    assert.match(legend, /firefox/);
-    // Keyboard read-out: focus the plot, walk the points until one shows Firefox's bytes.
-    const plot = page.getByRole('group', { name: /Bytes per app over time/ });
+    const chart = page.getByTestId('stacked-chart');
+    // After hydration the recharts chart is drawn in the same box and the drawn stand-in is hidden.
+    await chart.locator('svg path.recharts-area-area').first().waitFor();
+    assert.equal(await chart.locator('svg path.recharts-area-area').count(), bands.length, 'recharts draws the same areas');
+    assert.ok(!(await chart.locator('.chart-poster').isVisible()), 'the server-drawn chart is replaced');
+    assert.match(await chart.locator('figcaption').innerText(), /firefox/);
+    // Keyboard read-out (recharts' accessibility layer): focus the chart, walk the points until one shows Firefox's bytes.
+    const plot = page.getByRole('application', { name: /Bytes per app over time/ });
     await plot.focus();
-    await page.keyboard.press('Home');
-    const tip = page.locator('.chart-tip');
+    const tip = chart.locator('.chart-tip');
     let text = '';
     for (let i = 0; i < 300 && !/firefox/.test(text); i++) {
-      text = await tip.innerText();
-      if (!/firefox/.test(text)) await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('ArrowRight');
+      text = (await tip.count()) ? await tip.innerText() : '';
     }
     assert.match(text, /firefox\s*[\d.]+ (B|KiB|MiB|GiB)/, `a point with Firefox's bytes: ${text}`);
+    await plot.blur();
     await page.mouse.move(0, 0);
     await plot.hover();
-    assert.ok(await tip.isVisible(), 'pointing at the plot shows the read-out');
+    await tip.waitFor();
+    assert.ok(await tip.isVisible(), 'pointing at the chart shows the tooltip');
+    await screenshot(page, 'chart-tooltip');
   });
 
   test('app detail renders its charts, cgroups and totals', async () => {
@@ -190,8 +196,8 @@ describe('dashboard', () => {
     await page.locator('[data-app-key="app:firefox"] a.appname').click();
     await page.waitForURL(/\/apps\/\d+/);
     assert.equal(await page.getByTestId('app-name').innerText(), 'firefox');
-    await page.locator('[data-testid=stacked-chart] svg path.chart-band').first().waitFor();
-    assert.ok((await page.locator('[data-testid=stacked-chart] svg path.chart-band').count()) >= 4, 'download and upload areas for wwan0 and wlan0');
+    await page.locator('[data-testid=stacked-chart] svg path.recharts-area-area').first().waitFor();
+    assert.ok((await page.locator('[data-testid=stacked-chart] svg path.recharts-area-area').count()) >= 4, 'download and upload areas for wwan0 and wlan0');
     const now = Date.now() / 1000;
     const want = seeded.sum({ since: now - 7 * 86400, until: now, appKey: 'app:firefox' });
     near(Number(await page.getByTestId('app-total').getAttribute('data-bytes')), want.rx + want.tx, 'Firefox, 7 days');
@@ -255,7 +261,7 @@ describe('dashboard', () => {
     const page = b.page;
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.goto(`${dash.url}/?period=7d&net=all`);
-    await page.locator('[data-testid=stacked-chart] svg path.chart-band').first().waitFor();
+    await page.locator('[data-testid=stacked-chart] svg path.recharts-area-area').first().waitFor();
     await screenshot(page, 'overview-dark');
     await page.setViewportSize({ width: 400, height: 800 });
     await page.reload();

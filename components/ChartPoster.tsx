@@ -1,0 +1,48 @@
+import { byteLabel, tickLabel } from './chart-format';
+import { stackPaths, VIEW_H, VIEW_W } from './chart-geometry';
+import type { ChartSpec } from './chart-props';
+
+const pct = (at: number) => `${(at * 100).toFixed(2)}%`;
+
+/**
+ * ChartPoster is the stacked chart drawn on the server as plain SVG (the paths stretch with the plot;
+ * labels are HTML, so text keeps its size at any width): it is in the first HTML, with no script
+ * and no measuring, and stands in until the interactive recharts chart replaces it in the same box.
+ */
+export function ChartPoster({ spec }: { spec: ChartSpec }) {
+  const { points, series, yTicks, yTop, xTicks } = spec;
+  const ts = points.map((p) => p.ts);
+  const bands = stackPaths(ts, series.map((s) => points.map((p) => p[s.key] ?? 0)), yTop);
+  const span = ts[ts.length - 1] - ts[0];
+  const xAt = (t: number) => (span > 0 ? (t - ts[0]) / span : 0.5);
+  return (
+    <div className="chart-poster" aria-hidden="true">
+      <div className="chart-y">
+        {yTicks.map((v) => <span key={v} style={{ bottom: pct(v / yTop) }}>{byteLabel(v)}</span>)}
+      </div>
+      <div className="chart-plot">
+        <svg viewBox={`0 0 ${VIEW_W} ${VIEW_H}`} preserveAspectRatio="none" focusable="false">
+          <g className="chart-grid">
+            {yTicks.map((v) => {
+              const at = VIEW_H - (v / yTop) * VIEW_H;
+              return <line key={v} x1={0} x2={VIEW_W} y1={at} y2={at} vectorEffect="non-scaling-stroke" />;
+            })}
+          </g>
+          {bands.map((b, i) => (
+            <g key={series[i].key} className="chart-series" data-series={series[i].key}>
+              <path className="chart-band" d={b.area} fill={series[i].colour} />
+              <path className="chart-line" d={b.line} stroke={series[i].colour} vectorEffect="non-scaling-stroke" />
+            </g>
+          ))}
+        </svg>
+      </div>
+      <div className="chart-x">
+        {xTicks.map((t, i) => (
+          <span key={t} className={`${i % 2 ? 'minor' : ''}${xAt(t) > 0.9 ? ' end' : ''}`.trim() || undefined} style={{ left: pct(xAt(t)) }}>
+            {tickLabel(t, spec)}
+          </span>
+        ))}
+      </div>
+    </div>
+  );
+}

@@ -79,7 +79,7 @@ export function and(where: string, cond: string): string {
  * totalsCte sums a period's roll-up rows per series (and per bucket when byTs) before any join:
  * the joins then run once per series instead of once per row. Each range piece is summed on its
  * own, restricted to the filter's series; on usage_1d that restriction probes the (series_id, ts)
- * index series by series (migration 003), so a year of days over thousands of series needs no sort.
+ * index series by series (migrations 003, 006), so a year of days over thousands of series needs no sort.
  * The result is the CTE `t(series_id[, ts], rx, tx, rxp, txp)`.
  */
 export function totalsCte(db: Db, f: UsageFilter, now: number, opts: { byTs?: boolean; appId?: number } = {}): { sql: string; params: Array<string | number> } {

@@ -193,6 +193,8 @@ describe('a store written before migration 004', () => {
       assert.ok((db.prepare('SELECT COUNT(*) AS n FROM usage_1mo').get() as { n: number }).n > 0);
       assert.deepEqual(monthRows(db), monthsFromDays(db));
       assert.deepEqual(linkMismatches(db), [], 'link totals backfilled');
+      const cols = (db.prepare("SELECT name FROM pragma_index_info('usage_1d_series') ORDER BY seqno").all() as Array<{ name: string }>).map((r) => r.name);
+      assert.deepEqual(cols, ['series_id', 'ts'], 'the per-series day index no longer covers the byte columns (006)');
       assert.ok(splitRangeFor(db, f.since, f.until, now).some((p) => p.table === 'usage_1mo'));
       for (const r of getTopApps(db, f, now)) {
         const want = s.sum({ ...f, appKey: r.appKey });

@@ -1,7 +1,8 @@
 /**
  * Figure 6: storage per series and write time per poll. Bytes per row come from SQLite's
- * dbstat over a year-long store; the per-series bound is the retention (lib/time
- * RESOLUTIONS) times those row sizes for a series active in every bucket.
+ * dbstat over a year-long store (roll-ups, the per-series day index, the per-link totals); the
+ * per-series bound is the retention (lib/time RESOLUTIONS) times those row sizes for a series
+ * active in every bucket.
  */
 import { rmSync } from 'node:fs';
 import { putCounterStates, type StoredState } from '../db/queries/state';
@@ -27,18 +28,17 @@ export interface StorageResult {
 export function storageFromHistory(h: HistoryDb): StorageResult {
   const stat = h.db.prepare('SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name').all() as Array<{ name: string; bytes: number }>;
   const bytesOf = (t: string) => stat.find((x) => x.name === t)?.bytes ?? 0;
-  const tables = RESOLUTIONS.map((r) => {
-    const rows = h.rows[r.table] ?? 0;
-    const bytes = bytesOf(r.table);
-    return { table: r.table, rows, bytes, bytesPerRow: rows ? bytes / rows : 0 };
-  });
+  const count = (t: string) => (h.db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n;
+  const row = (table: string, rows: number) => ({ table, rows, bytes: bytesOf(table), bytesPerRow: rows ? bytesOf(table) / rows : 0 });
+  // The per-series day index (one entry per day row) and the per-link totals (shared by all series of a link) count too.
+  const tables = [...RESOLUTIONS.map((r) => row(r.table, h.rows[r.table] ?? 0)), row('usage_1d_series', h.rows.usage_1d ?? 0), row('usage_link', count('usage_link'))];
+  const perRow = (t: string) => tables.find((x) => x.table === t)!.bytesPerRow + (t === 'usage_1d' ? tables.find((x) => x.table === 'usage_1d_series')!.bytesPerRow : 0);
   let always = 0;
   let extra = 0;
   for (const r of RESOLUTIONS) {
-    const perRow = tables.find((t) => t.table === r.table)!.bytesPerRow;
-    const rowsKept = ((r.keepSeconds ?? 365 * 86400) / r.seconds);
-    always += rowsKept * perRow;
-    if (r.keepSeconds === null) extra = rowsKept * perRow;
+    const rowsKept = (r.keepSeconds ?? 365 * 86400) / r.seconds;
+    always += rowsKept * perRow(r.table);
+    if (r.keepSeconds === null) extra += rowsKept * perRow(r.table);
   }
   const usageBytes = tables.reduce((a, t) => a + t.bytes, 0);
   const pageSize = h.db.pragma('page_size', { simple: true }) as number;

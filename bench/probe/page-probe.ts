@@ -9,6 +9,8 @@
  */
 import { launchBrowser, startDashboard } from '../../test/e2e/helpers';
 
+// The server-drawn chart in the first HTML counts: it is the chart the user sees until recharts,
+// loaded after hydration, draws the same chart over it (ChartUpgrade).
 const CHART_DRAWN = '[data-testid=stacked-chart] svg path.chart-band';
 // A string, not a function: tsx would add helpers the page does not have.
 const WATCH = `(() => {

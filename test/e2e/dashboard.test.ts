@@ -171,6 +171,16 @@ describe('dashboard', () => {
     await chart.locator('svg path.recharts-area-area').first().waitFor();
     assert.equal(await chart.locator('svg path.recharts-area-area').count(), bands.length, 'recharts draws the same areas');
     assert.ok(!(await chart.locator('.chart-poster').isVisible()), 'the server-drawn chart is replaced');
+    const moved = await page.evaluate(() => {
+      const po = new PerformanceObserver(() => {});
+      po.observe({ type: 'layout-shift', buffered: true });
+      const fig = document.querySelector('[data-testid=stacked-chart]');
+      type Shift = PerformanceEntry & { sources?: Array<{ node?: Node | null }> };
+      const shifts = (po.takeRecords() as Shift[]).filter((e) => e.sources?.some((s) => s.node && fig && (fig.contains(s.node) || s.node.contains(fig))));
+      po.disconnect();
+      return shifts.length;
+    });
+    assert.equal(moved, 0, 'nothing in the chart moved when recharts took over');
     assert.match(await chart.locator('figcaption').innerText(), /firefox/);
     // Keyboard read-out (recharts' accessibility layer): focus the chart, walk the points until one shows Firefox's bytes.
     const plot = page.getByRole('application', { name: /Bytes per app over time/ });

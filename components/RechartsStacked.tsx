@@ -23,7 +23,7 @@ export function RechartsStacked({ spec }: { spec: ChartSpec }) {
     );
   };
   return (
-    <AreaChart responsive style={{ width: '100%', height: '100%' }} data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} accessibilityLayer title={`${label}: use the arrow keys to read each point`}>
+    <AreaChart responsive style={{ width: '100%', height: '100%' }} data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} accessibilityLayer aria-label={`${label}: use the arrow keys to read each point`}>
       <CartesianGrid vertical={false} />
       <XAxis dataKey="ts" type="number" domain={['dataMin', 'dataMax']} ticks={xTicks} interval={0} tick={xTick} height={24} axisLine={false} tickLine={false} />
       <YAxis type="number" domain={[0, yTop]} ticks={yTicks} interval={0} tickFormatter={byteLabel} width={72} axisLine={false} tickLine={false} />

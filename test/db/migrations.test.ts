@@ -47,6 +47,7 @@ test('a corrupt database file gives a clear error instead of a crash', () => {
     const p = join(dir, 'c.db');
     writeFileSync(p, Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(4096, 0xff)]));
     assert.throws(() => openDb(p, { migrate: true }), (e: unknown) => e instanceof DbOpenError && /cannot open the appnet database .*c\.db/.test(e.message));
+    assert.throws(() => openDb(p, { readonly: true }), (e: unknown) => e instanceof DbOpenError && /cannot open the appnet database .*c\.db/.test(e.message), 'a reader (the dashboard) gets the same clear error');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

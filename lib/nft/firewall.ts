@@ -9,7 +9,7 @@
  * with elements { "system.slice/postgresql.service" : goto fw_a3_in, … }; a hook no app
  * restricts, caps or counts on has no lookup at all (lib/nft/firewall-bind.ts).
  */
-import { nftSetCommands, systemUnitOfAppKey, type SetBinding } from './nftset';
+import { nftSetDeclarations, nftSetRule, setHooks, systemUnitOfAppKey, type SetBinding } from './nftset';
 import { cgroupLevel } from '../identity';
 import { bindCgroups, bindHook, chainUse, chainUses, type ChainUse, type HookTarget } from './firewall-bind';
 import { PRIORITY_DEFAULT, ruleToInput, validateAppPolicy, validateRule, type AppPolicy, type Rule } from '../rules/model';
@@ -184,15 +184,22 @@ function quotaCommands(apps: FwApp[]): string[] {
 }
 
 /**
- * dispatchCommands writes each hook's map elements and one vmap lookup per level that
- * hook has elements at, deepest first; a hook without elements gets no lookup.
+ * dispatchCommands writes each hook's map elements and, deepest level first, the systemd
+ * set rules of units at that level and one vmap lookup if the hook has elements there: a
+ * deeper app with its own settings wins over a unit's set above it. A hook without
+ * elements or sets gets no lookup.
  */
 function dispatchCommands(hooks: Record<Hook, Map<string, HookTarget>>, sets: readonly SetBinding[]): string[] {
-  const out: string[] = [...nftSetCommands(sets, { in: CHAIN_FW_IN, out: CHAIN_FW_OUT })];
+  const out: string[] = nftSetDeclarations(sets);
   for (const [chain, map, h] of [[CHAIN_FW_IN, MAP_FW_IN, 'in'], [CHAIN_FW_OUT, MAP_FW_OUT, 'out']] as const) {
     const els = [...hooks[h]].map(([path, t]) => `"${path}" : ${t === 'accept' ? 'accept' : `goto ${fwAppChain(t, h)}`}`);
     for (let i = 0; i < els.length; i += 256) out.push(`add element ${T} ${map} { ${els.slice(i, i + 256).join(', ')} }`);
-    for (const l of levelsOf(hooks[h])) out.push(`add rule ${T} ${chain} socket cgroupv2 level ${l} vmap @${map}`);
+    const here = sets.filter((b) => setHooks(b).includes(h));
+    const mapLevels = levelsOf(hooks[h]);
+    for (const l of [...new Set([...mapLevels, ...here.map((b) => b.level)])].sort((a, b) => b - a)) {
+      for (const b of here.filter((x) => x.level === l)) out.push(nftSetRule(b, h, chain));
+      if (mapLevels.includes(l)) out.push(`add rule ${T} ${chain} socket cgroupv2 level ${l} vmap @${map}`);
+    }
   }
   return out;
 }

@@ -54,25 +54,33 @@ export interface SetBinding {
   hooks?: readonly ('in' | 'out')[];
 }
 
+function checkBinding(b: SetBinding): void {
+  if (!Number.isSafeInteger(b.appId) || b.appId < 0 || !Number.isInteger(b.level) || b.level < 1 || b.level > 12) {
+    throw new Error(`NFTSet binding ${JSON.stringify(b)} is out of range`);
+  }
+}
+
+/** nftSetDeclarations declares each app's set: add set inet appnet fw_c3 { type cgroupsv2; } */
+export function nftSetDeclarations(bindings: readonly SetBinding[]): string[] {
+  bindings.forEach(checkBinding);
+  return bindings.map((b) => `add set ${TABLE_FAMILY} ${TABLE_NAME} ${fwCgroupSet(b.appId)} { type cgroupsv2; }`);
+}
+
+/** nftSetRule is one binding's dispatch rule in a hook's base chain: add rule inet appnet fw_input socket cgroupv2 level 2 @fw_c3 goto fw_a3_in */
+export function nftSetRule(b: SetBinding, hook: 'in' | 'out', chain: string): string {
+  checkBinding(b);
+  return `add rule ${TABLE_FAMILY} ${TABLE_NAME} ${chain} socket cgroupv2 level ${b.level} @${fwCgroupSet(b.appId)} goto ${fwAppChain(b.appId, hook)}`;
+}
+
+/** setHooks: the hooks a binding dispatches on (default both). */
+export const setHooks = (b: SetBinding): readonly ('in' | 'out')[] => b.hooks ?? ['in', 'out'];
+
 /**
- * nftSetCommands declares the sets and the dispatch rules for the firewall's base chains
- * (to be placed before the verdict-map lookups), on the hooks the app's chains act on:
- *   add set inet appnet fw_c3 { type cgroupsv2; }
- *   add rule inet appnet fw_input socket cgroupv2 level 2 @fw_c3 goto fw_a3_in
+ * nftSetCommands declares the sets and their dispatch rules, on the hooks the app's chains
+ * act on (the firewall interleaves the same rules with its verdict maps, deepest level first).
  */
 export function nftSetCommands(bindings: readonly SetBinding[], chains: { in: string; out: string }): string[] {
-  const t = `${TABLE_FAMILY} ${TABLE_NAME}`;
-  const out: string[] = [];
-  for (const b of bindings) {
-    if (!Number.isSafeInteger(b.appId) || b.appId < 0 || !Number.isInteger(b.level) || b.level < 1 || b.level > 12) {
-      throw new Error(`NFTSet binding ${JSON.stringify(b)} is out of range`);
-    }
-    out.push(`add set ${t} ${fwCgroupSet(b.appId)} { type cgroupsv2; }`);
-    for (const h of b.hooks ?? (['in', 'out'] as const)) {
-      out.push(`add rule ${t} ${chains[h]} socket cgroupv2 level ${b.level} @${fwCgroupSet(b.appId)} goto ${fwAppChain(b.appId, h)}`);
-    }
-  }
-  return out;
+  return [...nftSetDeclarations(bindings), ...bindings.flatMap((b) => setHooks(b).map((h) => nftSetRule(b, h, chains[h])))];
 }
 
 /**

@@ -31,3 +31,22 @@ test('with systemd NFTSet= available, a system service is dispatched on its set 
 test('without it, no sets and no extra per-packet lookups', () => {
   assert.ok(!firewallCommands(input(false)).commands.some((x) => x.includes('fw_c')));
 });
+
+test('a unit\'s set is looked up at its own level: a deeper app inside it with its own settings still wins', () => {
+  const u = validateAppPolicy({ app: 'user@1000.service', defaultOut: 'drop' });
+  const f = validateAppPolicy({ app: 'app:firefox', defaultOut: 'allow' });
+  if (!u.ok || !f.ok) throw new Error('fixture policies must validate');
+  const user = 'user.slice/user-1000.slice/user@1000.service';
+  const c = firewallCommands({
+    rules: [],
+    apps: [{ id: 7, policy: u.value, quotaUsed: 0 }, { id: 8, policy: f.value, quotaUsed: 0 }],
+    cgroups: ['user.slice', 'user.slice/user-1000.slice', user, `${user}/app.slice`, `${user}/app.slice/app-firefox-4711.scope`],
+    ifaces: [],
+    systemdSets: true,
+  }).commands;
+  const firefoxLookup = c.indexOf('add rule inet appnet fw_output socket cgroupv2 level 5 vmap @fw_out');
+  const unitSet = c.indexOf('add rule inet appnet fw_output socket cgroupv2 level 3 @fw_c7 goto fw_a7_out');
+  assert.ok(firefoxLookup >= 0 && unitSet > firefoxLookup, 'level 5 (Firefox) before the level-3 unit set');
+  const unitMap = c.indexOf('add rule inet appnet fw_output socket cgroupv2 level 3 vmap @fw_out');
+  assert.ok(unitMap < 0 || unitMap > unitSet, 'at the unit\'s own level the set comes first');
+});

@@ -65,7 +65,9 @@ export async function benchCollectorCpu(s: Sandbox, opts: { windowSec: number; i
     if (hasNethogs) procs.push(await s.spawn(['nethogs', '-t', '-C', '-d', String(opts.intervalSec), link.name], { cgroup: NETHOGS_CG }));
     const exited: string[] = [];
     procs.forEach((p, i) => void p.done.then((r) => exited.push(`${i ? 'nethogs' : 'collector'} exited (${r.code ?? r.signal}): ${r.stderr.trim().slice(-500)}`)));
-    await sleep(Math.max(6, opts.intervalSec + 2) * 1000);
+    // Past start-up (first scan, first interface refresh, JIT) before the idle window, so
+    // idle is the steady state the loaded phases are compared with.
+    await sleep(Math.max(opts.windowSec, 30) * 1000 + 5000);
     if (exited.length) throw new Error(exited.join('; '));
     const base = await linkIpBytes(s, link);
     const windows: CpuWindow[] = [];

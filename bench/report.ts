@@ -102,7 +102,7 @@ function collectorCpu(r: Results): string {
   const out = ['## 3. Collector CPU vs nethogs, and accuracy', '', header(sec)];
   const d = sec?.data;
   if (!d) return out.join('\n');
-  out.push(`\`appnet collect --interval ${d.intervalSec}\` and ${d.nethogs ?? 'no nethogs (not installed)'} watch the same link at the same time; CPU is each one's cgroup \`cpu.stat\` usage_usec (children such as nft included; softirq work is charged to whoever runs it, so neither side is charged for the packets themselves).`, '');
+  out.push(`\`appnet collect --interval ${d.intervalSec}\` and ${d.nethogs ?? 'no nethogs (not installed)'} watch the same link at the same time; CPU is each one's cgroup \`cpu.stat\` usage_usec (children such as nft included; softirq work is charged to whoever runs it, so neither side is charged for the packets themselves). Each phase should span the collector's 30 s interface refresh (systeminformation, nmcli), its costliest periodic work; with shorter phases the phase that happens to hold a refresh looks several times dearer than the others.`, '');
   out.push('| phase | seconds | collector % of one CPU | nethogs % of one CPU | collector ÷ nethogs |', '|---|---:|---:|---:|---:|');
   for (const w of d.windows) out.push(`| ${w.phase} | ${f(w.seconds, 1)} | ${f(w.collectorPct, 2)} | ${f(w.nethogsPct, 2)} | ${f(d.collectorOverNethogs[w.phase] ?? null)} |`);
   out.push('', '| loaded phase | collector ÷ nethogs (goal ≤ 0.1) | | collector saturation ÷ idle (goal ≤ 1.2) | | nethogs saturation ÷ idle |', '|---|---:|---|---:|---|---:|');

@@ -2,8 +2,8 @@
  * npm run bench: runs every benchmark (or --only=packetPath,poll,…), each real-kernel one
  * in its own sandbox, writes bench/results.json (merged with the sections not re-run)
  * and renders BENCHMARKS.md from it. --quick runs fewer, shorter trials (and a 2-minute
- * soak; --soak-minutes=N sets its length, 5 by default); --render-only
- * re-renders BENCHMARKS.md from bench/results.json without measuring.
+ * soak; --soak-minutes=N sets its length, 5 by default); --rounds=N sets the packet-path
+ * and scale rounds (4 and 3); --render-only re-renders BENCHMARKS.md without measuring.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -33,6 +33,9 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only='));
 const soakArg = args.find((a) => a.startsWith('--soak-minutes='));
+const roundsArg = args.find((a) => a.startsWith('--rounds='));
+const rounds = roundsArg ? Number(roundsArg.slice(9)) : null;
+if (rounds !== null && !(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`--rounds must be a whole number ≥ 1, got '${roundsArg?.slice(9)}'`);
 const soakMinutes = soakArg ? Number(soakArg.slice(15)) : quick ? 2 : 5;
 if (!(soakMinutes >= 1)) throw new Error(`--soak-minutes must be a number of minutes ≥ 1, got '${soakArg?.slice(15)}'`);
 const only: SectionName[] = args.includes('--render-only') ? [] : onlyArg ? (onlyArg.slice(7).split(',') as SectionName[]) : [...SECTIONS];
@@ -120,9 +123,9 @@ async function main(): Promise<void> {
   const prev: Partial<Results> = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Partial<Results>) : {};
   const res: Results = { ...prev, machine: only.length || !prev.machine ? machineInfo() : prev.machine };
   if (only.some((o) => ['packetPath', 'scale', 'collectorCpu'].includes(o))) buildNetbench();
-  if (only.includes('packetPath')) res.packetPath = await section('packetPath', () => inSandbox((s) => benchPacketPath(s, { rounds: quick ? 2 : 4, secs: quick ? 0.3 : 0.5, log })));
-  if (only.includes('scale')) res.scale = await section('scale', () => inSandbox((s) => benchScale(s, { apps: 10_000, rules: 500, rounds: quick ? 1 : 3, secs: quick ? 0.3 : 0.5, log })));
-  if (only.includes('collectorCpu')) res.collectorCpu = await section('collectorCpu', () => inSandbox((s) => benchCollectorCpu(s, { windowSec: quick ? 10 : 15, intervalSec: 5, log })));
+  if (only.includes('packetPath')) res.packetPath = await section('packetPath', () => inSandbox((s) => benchPacketPath(s, { rounds: rounds ?? (quick ? 2 : 4), secs: quick ? 0.3 : 0.5, log })));
+  if (only.includes('scale')) res.scale = await section('scale', () => inSandbox((s) => benchScale(s, { apps: 10_000, rules: 500, rounds: rounds ?? (quick ? 1 : 3), secs: quick ? 0.3 : 0.5, log })));
+  if (only.includes('collectorCpu')) res.collectorCpu = await section('collectorCpu', () => inSandbox((s) => benchCollectorCpu(s, { windowSec: quick ? 10 : 30, intervalSec: 5, log })));
   if (only.includes('poll')) res.poll = await section('poll', () => inSandbox((s) => benchPoll(s, { sizes: [100, 300, 1000, 10_000], reps: quick ? 5 : 8, plainBudgetMs: 2000, log })));
   if (only.includes('queries') || only.includes('storage') || only.includes('pageLoad')) {
     const { q, st, pl } = await queriesAndStorage();

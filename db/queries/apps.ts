@@ -1,5 +1,6 @@
 import { prepared, type Db } from '../open';
 import type { AppIdentity } from '../../lib/identity';
+import { SET_ACCT_IN, SET_ACCT_OUT } from '../../lib/nft/names';
 
 /** upsertApp records an app identity (refreshing its name and unit) and returns its id. */
 export function upsertApp(db: Db, app: AppIdentity, now: number, exe: string | null = null): number {
@@ -41,6 +42,7 @@ export function deleteGoneCgroups(db: Db, opts: { before: number; keepPerApp: nu
          SELECT cgroup_id, gone_at, ROW_NUMBER() OVER (PARTITION BY app_id ORDER BY gone_at DESC, cgroup_id DESC) AS rn
          FROM cgroups WHERE gone_at IS NOT NULL)
        WHERE gone_at < ? OR rn > ?)
-     AND NOT EXISTS (SELECT 1 FROM counter_state s WHERE s.elem_key LIKE cgroups.cgroup_id || '|%')`,
-  ).run(opts.before, opts.keepPerApp).changes;
+     AND NOT EXISTS (SELECT 1 FROM counter_state s WHERE s.set_name IN (?, ?)
+       AND s.elem_key >= cgroups.cgroup_id || '|' AND s.elem_key < cgroups.cgroup_id || '}')`,
+  ).run(opts.before, opts.keepPerApp, SET_ACCT_IN, SET_ACCT_OUT).changes;
 }

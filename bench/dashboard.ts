@@ -44,8 +44,8 @@ function build(db: Db, now: number): number {
   const series = APPS * NETS;
   // Fraction of series active per bucket, per table: coarse buckets catch more activity.
   const plan: Array<{ table: string; span: number; active: number }> = [
-    { table: 'usage_10s', span: 2 * 86400, active: 0.004 },
-    { table: 'usage_1m', span: 15 * 86400, active: 0.015 },
+    { table: 'usage_10s', span: RESOLUTIONS[0].keepSeconds, active: 0.004 },
+    { table: 'usage_1m', span: RESOLUTIONS[1].keepSeconds, active: 0.015 },
     { table: 'usage_1h', span: 400 * 86400, active: 0.1 },
     { table: 'usage_1d', span: 400 * 86400, active: 0.6 },
   ];

@@ -3,6 +3,14 @@ import type { CellResult, TestResult } from './matrix';
 import { planUsesIndexes } from './queries';
 import type { Results, Section } from './results';
 import { pairedRatios } from './stats';
+import { RESOLUTIONS } from '../lib/time';
+
+/** retentionText says how long each roll-up is kept, e.g. '10 s rows kept 1 day, 1 min 7 days, …'. */
+function retentionText(): string {
+  const name = (s: number) => (s < 60 ? `${s} s` : s < 3600 ? `${s / 60} min` : s < 86400 ? `${s / 3600} h` : s === 86400 ? '1 day' : '1 month');
+  const keep = (s: number | null) => (s === null ? 'forever' : `${s / 86400} day${s === 86400 ? '' : 's'}`);
+  return RESOLUTIONS.map((r, i) => `${name(r.seconds)}${i === 0 ? ' rows' : ''} kept ${keep(r.keepSeconds)}`).join(', ');
+}
 
 const f = (x: number | null | undefined, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
 const si = (x: number) => (x >= 1e9 ? `${(x / 1e9).toFixed(2)} G` : x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(1));
@@ -172,7 +180,7 @@ function storage(r: Results): string {
   out.push(
     '',
     `- Modelled year (sparse activity, above): **${kb(h.modelledBytesPerSeries)} per series**; file ${kb(h.fileBytes)} for ${h.series} series.`,
-    `- Bound for a series active in every single bucket (10 s rows kept 2 days, 1 min 15 days, 1 h 400 days, 1 day and 1 month forever, plus the per-link totals and the day index): **${kb(h.alwaysActiveBytesPerSeriesYear)}** in the first year (goal ≤ 1 MB: ${mark(h.alwaysActiveBytesPerSeriesYear <= 1 << 20)}), then **${kb(h.alwaysActiveBytesPerExtraYear)} per further year**: bounded.`,
+    `- Bound for a series active in every single bucket (${retentionText()}, plus the day index; the per-link totals are shared by every series of a link): **${kb(h.alwaysActiveBytesPerSeriesYear)}** in the first year (goal ≤ 1 MB, 10⁶ bytes: ${mark(h.alwaysActiveBytesPerSeriesYear <= 1e6)}), then **${kb(h.alwaysActiveBytesPerExtraYear)} per further year**: bounded.`,
     '',
     `Write time per poll, ${d.writes.series} active series, ${d.writes.polls} polls, on-disk WAL store:`,
     '',
@@ -226,7 +234,7 @@ function soak(r: Results): string {
     `| store (pages in use, WAL included) | ${kb(d.db.startBytes)} | | ${kb(d.db.endBytes)} | files: db ${kb(d.db.fileEndBytes)}, WAL ${kb(d.db.walMaxBytes)} | ${kb(d.db.growthBytesPerHour)}/h |`,
     `| poll duration (sampled) | median ${f(d.pollMs.median, 1)} ms | | p95 ${f(d.pollMs.p95, 1)} ms | ${f(d.pollMs.max, 1)} ms | |`,
     '',
-    `The store grows while the 10 s and 1 min roll-ups fill their retention windows (2 and 15 days; section 6 gives the bound) and by one \`cgroups\` row per cgroup seen, kept 15 days after it is gone and at most 100 gone per app (housekeeping runs hourly, so a soak shorter than that sees them pile up).${d.rows ? ` Rows at the end: ${Object.entries(d.rows).map(([t, n]) => `${t} ${n}`).join(', ')}.` : ''} **Accuracy at the end**: what the store holds for each app on the link against what the peer counted for that app's port.`,
+    `The store grows while the 10 s and 1 min roll-ups fill their retention windows (${RESOLUTIONS[0].keepSeconds! / 86400} and ${RESOLUTIONS[1].keepSeconds! / 86400} days; section 6 gives the bound) and by one \`cgroups\` row per cgroup seen, kept 15 days after it is gone and at most 100 gone per app (housekeeping runs hourly, so a soak shorter than that sees them pile up).${d.rows ? ` Rows at the end: ${Object.entries(d.rows).map(([t, n]) => `${t} ${n}`).join(', ')}.` : ''} **Accuracy at the end**: what the store holds for each app on the link against what the peer counted for that app's port.`,
     '',
     '| app | measure | stored | peer | stored ÷ peer (goal within 1 %) | |',
     '|---|---|---:|---:|---:|---|',

@@ -1,7 +1,12 @@
-/** Roll-up resolutions, finest first, with how long each is kept. */
+/**
+ * Roll-up resolutions, finest first, with how long each is kept. The fine windows decide the size of a
+ * busy series' first year (BENCHMARKS.md figure 6: goal ≤ 1 MB): 10 s for a day and minutes for a week
+ * cover every chart under two hours (10 s) and every day-long zoom of the last week (minutes); older
+ * detail is hourly for 400 days.
+ */
 export const RESOLUTIONS = [
-  { table: 'usage_10s', seconds: 10, keepSeconds: 2 * 86400 },
-  { table: 'usage_1m', seconds: 60, keepSeconds: 15 * 86400 },
+  { table: 'usage_10s', seconds: 10, keepSeconds: 86400 },
+  { table: 'usage_1m', seconds: 60, keepSeconds: 7 * 86400 },
   { table: 'usage_1h', seconds: 3600, keepSeconds: 400 * 86400 },
   { table: 'usage_1d', seconds: 86400, keepSeconds: null },
   // Local calendar months (seconds is nominal): exact long-period totals, not chart points.

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildHistory } from '../bench/history';
+import { RESOLUTIONS } from '../lib/time';
 import { parseCpuModel } from '../bench/machine';
 import { renderReport } from '../bench/report';
 import type { Results } from '../bench/results';
@@ -41,7 +42,7 @@ test('history: roll-ups built for the query bench agree with each other', () => 
     assert.equal(sum('SELECT SUM(tx_bytes) AS b FROM usage_1m'), sum(`SELECT SUM(tx_bytes) AS b FROM usage_1h WHERE ts >= ${firstMinute - (firstMinute % 3600)}`));
     const first10s = sum('SELECT MIN(ts) AS b FROM usage_10s');
     assert.equal(sum('SELECT SUM(rx_bytes) AS b FROM usage_10s'), sum(`SELECT SUM(rx_bytes) AS b FROM usage_1m WHERE ts >= ${first10s - (first10s % 60)}`));
-    assert.ok(now - sum('SELECT MIN(ts) AS b FROM usage_10s') <= 2 * 86400, '10 s rows only within their retention');
+    assert.ok(now - sum('SELECT MIN(ts) AS b FROM usage_10s') <= RESOLUTIONS[0].keepSeconds, '10 s rows only within their retention');
     h.db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

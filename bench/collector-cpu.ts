@@ -40,6 +40,11 @@ export interface CollectorCpuResult {
   collectorOverNethogs: Record<string, number>;
   /** saturation CPU ÷ idle CPU, per process. */
   saturationOverIdle: { collector: Record<string, number>; nethogs: Record<string, number> | null };
+  /**
+   * saturation CPU ÷ CPU at a trickle (one small datagram a second), collector only: what traffic
+   * volume costs, apart from the step from writing nothing (idle polls) to writing a poll's usage.
+   */
+  saturationOverTrickle?: Record<string, number>;
   accuracy: AccuracyRow[];
   nethogs: string | null;
 }
@@ -87,6 +92,11 @@ export async function benchCollectorCpu(s: Sandbox, opts: { windowSec: number; i
       windows.push(w);
     };
     await measure('idle', async () => undefined);
+    // One 100-byte datagram a second from the app: every poll has usage to write, at almost no traffic.
+    const trickle = `const s = require('node:dgram').createSocket('udp4'); const b = Buffer.alloc(100);
+      const t = setInterval(() => s.send(b, 5409, ${JSON.stringify(link.peerV4)}), 1000);
+      setTimeout(() => { clearInterval(t); s.close(); }, ${Math.round(opts.windowSec * 1000)});`;
+    await measure('trickle', () => s.execOk([process.execPath, '-e', trickle], { cgroup: APP_CGROUP, timeoutMs: (opts.windowSec + 20) * 1000 }));
     await measure('tcp-bidir', () =>
       s.execOk(['iperf3', '-c', link.peerV4, '-p', '5401', '-t', String(Math.max(1, Math.round(opts.windowSec))), '--bidir', '-J'], { cgroup: APP_CGROUP, timeoutMs: (opts.windowSec + 20) * 1000 }),
     );
@@ -104,13 +114,16 @@ export async function benchCollectorCpu(s: Sandbox, opts: { windowSec: number; i
       return { direction: d, stored: stored[d], peer: p, ratio: p ? stored[d] / p : NaN };
     });
     const idle = windows.find((w) => w.phase === 'idle')!;
-    const loaded = windows.filter((w) => w.phase !== 'idle');
+    const trickleW = windows.find((w) => w.phase === 'trickle')!;
+    const loaded = windows.filter((w) => w.phase !== 'idle' && w.phase !== 'trickle');
+    const satT: Record<string, number> = {};
     const collectorOverNethogs: Record<string, number> = {};
     const satC: Record<string, number> = {};
     const satN: Record<string, number> = {};
     for (const w of loaded) {
       if (w.nethogsPct) collectorOverNethogs[w.phase] = w.collectorPct / w.nethogsPct;
       satC[w.phase] = w.collectorPct / idle.collectorPct;
+      satT[w.phase] = w.collectorPct / trickleW.collectorPct;
       if (w.nethogsPct !== null && idle.nethogsPct) satN[w.phase] = w.nethogsPct / idle.nethogsPct;
     }
     return {
@@ -118,6 +131,7 @@ export async function benchCollectorCpu(s: Sandbox, opts: { windowSec: number; i
       windows,
       collectorOverNethogs,
       saturationOverIdle: { collector: satC, nethogs: hasNethogs ? satN : null },
+      saturationOverTrickle: satT,
       accuracy,
       nethogs: hasNethogs ? 'nethogs 0.8.7 (Debian), -t -C (TCP and UDP) -d INTERVAL on the link' : null,
     };

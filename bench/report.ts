@@ -113,12 +113,12 @@ function collectorCpu(r: Results): string {
   out.push(`\`appnet collect --interval ${d.intervalSec}\` and ${d.nethogs ?? 'no nethogs (not installed)'} watch the same link at the same time; CPU is each one's cgroup \`cpu.stat\` usage_usec (children such as nft included; softirq work is charged to whoever runs it, so neither side is charged for the packets themselves). Each phase should span the collector's 30 s interface refresh (systeminformation, nmcli), its costliest periodic work; with shorter phases the phase that happens to hold a refresh looks several times dearer than the others.`, '');
   out.push('| phase | seconds | collector % of one CPU | nethogs % of one CPU | collector ÷ nethogs |', '|---|---:|---:|---:|---:|');
   for (const w of d.windows) out.push(`| ${w.phase} | ${f(w.seconds, 1)} | ${f(w.collectorPct, 2)} | ${f(w.nethogsPct, 2)} | ${f(d.collectorOverNethogs[w.phase] ?? null)} |`);
-  out.push('', '| loaded phase | collector ÷ nethogs (goal ≤ 0.1) | | collector saturation ÷ idle (goal ≤ 1.2) | | nethogs saturation ÷ idle |', '|---|---:|---|---:|---|---:|');
+  out.push('', '| loaded phase | collector ÷ nethogs (goal ≤ 0.1) | | collector saturation ÷ idle (goal ≤ 1.2) | | nethogs saturation ÷ idle | collector saturation ÷ trickle |', '|---|---:|---|---:|---|---:|---:|');
   for (const [phase, c] of Object.entries(d.saturationOverIdle.collector)) {
     const vs = d.collectorOverNethogs[phase];
-    out.push(`| ${phase} | ${f(vs ?? null)} | ${vs === undefined ? '' : mark(vs <= 0.1)} | ${f(c)} | ${mark(c <= 1.2)} | ${f(d.saturationOverIdle.nethogs?.[phase] ?? null)} |`);
+    out.push(`| ${phase} | ${f(vs ?? null)} | ${vs === undefined ? '' : mark(vs <= 0.1)} | ${f(c)} | ${mark(c <= 1.2)} | ${f(d.saturationOverIdle.nethogs?.[phase] ?? null)} | ${f(d.saturationOverTrickle?.[phase] ?? null)} |`);
   }
-  out.push('', '**Accuracy** over the whole mix (idle, TCP both ways, 64-byte UDP flood): bytes in the store (all apps + unattributed on the link) against IP bytes the peer interface counted (link bytes − 14 per Ethernet header).', '');
+  out.push('', '**Accuracy** over the whole mix (idle, a trickle, TCP both ways, 64-byte UDP flood): bytes in the store (all apps + unattributed on the link) against IP bytes the peer interface counted (link bytes − 14 per Ethernet header).', '');
   out.push('| direction | stored | peer | stored ÷ peer (goal within 1 %) | |', '|---|---:|---:|---:|---|');
   for (const a of d.accuracy) out.push(`| ${a.direction} | ${a.stored} | ${a.peer} | ${f(a.ratio, 5)} | ${mark(Math.abs(a.ratio - 1) <= 0.01)} |`);
   return out.join('\n') + '\n';

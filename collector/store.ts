@@ -67,6 +67,27 @@ function changed(prev: StoredState | undefined, s: StoredState): boolean {
 
 const EXPIRY_ROUNDING_MS = 1000;
 
+/**
+ * Ids a busy poll would otherwise look up (and rewrite) for every delta: the app of a cgroup, the
+ * series of an (app, interface, network), and the interface and network rows of each interface. The
+ * link ids follow the interface list (refreshed every 30 s, when recordInterfaces also refreshes
+ * their last_seen), so a network change is picked up with it. Kept per poll state, dropped whole
+ * when a transaction fails (it may have created rows that were rolled back).
+ */
+interface IdCache {
+  cgroupApp: Map<number, number>;
+  series: Map<string, number>;
+  links: WeakMap<object, Map<string, { ifaceId: number; networkId: number }>>;
+}
+
+const idCaches = new WeakMap<object, IdCache>();
+
+function idCacheOf(st: object): IdCache {
+  let c = idCaches.get(st);
+  if (!c) idCaches.set(st, (c = { cgroupApp: new Map(), series: new Map(), links: new WeakMap() }));
+  return c;
+}
+
 /** storePoll writes one poll's results; see the file comment. */
 export function storePoll(ctx: PollContext, c: PollDeltas, now: number): void {
   const { db, tracker } = ctx;
@@ -80,7 +101,8 @@ export function storePoll(ctx: PollContext, c: PollDeltas, now: number): void {
     }
     return id;
   };
-  const cgroupApp = new Map<number, number>();
+  const cache = idCacheOf(ctx.st);
+  const cgroupApp = cache.cgroupApp;
   const newlyStored: Array<{ stored: boolean }> = [];
   const tx = db.transaction(() => {
     for (const cg of tracker.seen.values()) {
@@ -90,12 +112,13 @@ export function storePoll(ctx: PollContext, c: PollDeltas, now: number): void {
         const ident = desktopIdentity(withExecutable(appIdentity(cg.path), exe), cg.path);
         const appId = appIdOf(ident, exe);
         upsertCgroup(db, { cgroupId: cg.id, path: cg.path, level: cg.level, appId }, ts);
-        cgroupApp.set(cg.id, appId);
+        cgroupApp.delete(cg.id); // the row keeps its first app when the id was seen before: ask the store
         newlyStored.push(cg);
       }
       if (cg.goneAt !== null) markCgroupGone(db, cg.id, Math.floor(cg.goneAt / 1000));
     }
-    const ifaceIds = new Map<string, { ifaceId: number; networkId: number }>();
+    let ifaceIds = cache.links.get(ctx.st.ifaces);
+    if (!ifaceIds) cache.links.set(ctx.st.ifaces, (ifaceIds = new Map()));
     const ifaceOf = (name: string) => {
       let v = ifaceIds.get(name);
       if (!v) {
@@ -104,7 +127,7 @@ export function storePoll(ctx: PollContext, c: PollDeltas, now: number): void {
         const networkId = upsertNetwork(db, { netKey: info?.netKey ?? `iface:${name}`, name: info?.netName ?? name, kind, meteredAuto: info?.meteredAuto ?? null }, ts);
         const ifaceId = upsertInterface(db, { name, kind, mac: info?.mac ?? null, networkId }, ts);
         v = { ifaceId, networkId };
-        ifaceIds.set(name, v);
+        ifaceIds!.set(name, v);
       }
       return v;
     };
@@ -121,10 +144,12 @@ export function storePoll(ctx: PollContext, c: PollDeltas, now: number): void {
       else {
         const known = cgroupApp.get(d.cgroupId) ?? (prepared(db, 'SELECT app_id AS a FROM cgroups WHERE cgroup_id = ?').get(d.cgroupId) as { a: number } | undefined)?.a;
         appId = known ?? appIdOf({ key: '(unknown cgroup)', kind: 'other', name: 'cgroups that ended before they were seen', unit: null, launcher: null });
-        cgroupApp.set(d.cgroupId, appId);
+        if (known !== undefined) cgroupApp.set(d.cgroupId, appId);
       }
       const { ifaceId, networkId } = ifaceOf(d.iface);
-      const seriesId = getOrCreateSeries(db, appId, ifaceId, networkId);
+      const sk = `${appId}|${ifaceId}|${networkId}`;
+      let seriesId = cache.series.get(sk);
+      if (seriesId === undefined) cache.series.set(sk, (seriesId = getOrCreateSeries(db, appId, ifaceId, networkId)));
       const u = bySeries.get(seriesId) ?? { seriesId, rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 };
       if (d.set.endsWith('_in')) {
         u.rxBytes += d.bytes;
@@ -142,6 +167,11 @@ export function storePoll(ctx: PollContext, c: PollDeltas, now: number): void {
       deleteCounterState(db, k.slice(0, i), k.slice(i + 1));
     }
   });
-  tx();
+  try {
+    tx();
+  } catch (e) {
+    idCaches.delete(ctx.st);
+    throw e;
+  }
   for (const cg of newlyStored) cg.stored = true;
 }

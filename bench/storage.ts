@@ -53,6 +53,8 @@ export interface WriteResult {
   pollWrite: Summary;
   /** insertUsage alone, one transaction, ms. */
   usageOnly: Summary;
+  /** The full poll write split into its parts (each roll-up, the per-link totals, counter state, commit), ms. */
+  parts?: Record<string, Summary>;
 }
 
 function deltas(ids: number[], k: number): UsageDelta[] {
@@ -72,6 +74,8 @@ export function benchWrites(path: string, opts: { series: number; polls: number;
   const db: Db = h.db;
   const full: number[] = [];
   const only: number[] = [];
+  const parts: Record<string, number[]> = {};
+  const part = (name: string, ms: number) => (parts[name] ??= []).push(ms);
   const time = (fn: () => void) => {
     const t0 = process.hrtime.bigint();
     fn();
@@ -81,16 +85,24 @@ export function benchWrites(path: string, opts: { series: number; polls: number;
   for (let k = 0; k < opts.polls + warm; k++) {
     const ts = opts.now + k * 5;
     const d = deltas(ids, k);
+    const keep = k >= warm;
+    let inside = 0;
     const a = time(() =>
       db.transaction(() => {
-        insertUsage(db, ts, d);
+        const t0 = performance.now();
+        insertUsage(db, ts, d, keep ? part : undefined);
         const states: StoredState[] = [];
         for (const x of d) {
           for (const set of ['acct_in', 'acct_out']) states.push({ setName: set, elemKey: `${x.seriesId}|wlan0`, tableHandle: 1, bytes: x.rxBytes * k, packets: k, seenAt: ts * 1000, expiresAt: ts * 1000 + 600_000 });
         }
+        const t1 = performance.now();
         putCounterStates(db, states);
+        if (keep) part('counter_state', performance.now() - t1);
+        inside = performance.now() - t0;
       })(),
     );
+    // What the transaction cost beyond its statements: the commit, and the WAL checkpoint when one falls due.
+    if (keep) part('commit (+ checkpoint when due)', a - inside);
     const b = time(() => db.transaction(() => insertUsage(db, ts + 2, d))());
     if (k >= warm) {
       full.push(a);
@@ -100,5 +112,5 @@ export function benchWrites(path: string, opts: { series: number; polls: number;
   db.close();
   rmSync(path, { force: true });
   for (const s of ['-wal', '-shm']) rmSync(path + s, { force: true });
-  return { series: ids.length, polls: opts.polls, pollWrite: summarize(full), usageOnly: summarize(only) };
+  return { series: ids.length, polls: opts.polls, pollWrite: summarize(full), usageOnly: summarize(only), parts: Object.fromEntries(Object.entries(parts).map(([n, v]) => [n, summarize(v)])) };
 }

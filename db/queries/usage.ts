@@ -27,8 +27,9 @@ export interface UsageDelta {
 /**
  * insertUsage adds one poll's deltas, at unix second ts, to every roll-up table the store has:
  * one multi-row upsert per table (db/queries/batch), deltas of the same series summed first.
+ * `timed`, when given, hears how long each table's write took (the write benchmark's breakdown).
  */
-export function insertUsage(db: Db, ts: number, deltas: UsageDelta[]): void {
+export function insertUsage(db: Db, ts: number, deltas: UsageDelta[], timed?: (table: string, ms: number) => void): void {
   const bySeries = new Map<number, [number, number, number, number, number]>();
   for (const d of deltas) {
     const r = bySeries.get(d.seriesId);
@@ -43,19 +44,25 @@ export function insertUsage(db: Db, ts: number, deltas: UsageDelta[]): void {
   const rows = [...bySeries.values()].sort((a, b) => a[0] - b[0]);
   if (!rows.length) return;
   const present = usageTables(db);
+  const time = (table: string, write: () => void) => {
+    if (!timed) return write();
+    const t0 = performance.now();
+    write();
+    timed(table, performance.now() - t0);
+  };
   for (const res of RESOLUTIONS) {
     if (!present.has(res.table)) continue;
     const b = bucketStart(ts, res);
-    runBatched(
+    time(res.table, () => runBatched(
       db,
       (values) => `INSERT INTO ${res.table} (ts, series_id, rx_bytes, tx_bytes, rx_packets, tx_packets) VALUES ${values}
        ON CONFLICT(ts, series_id) DO UPDATE SET rx_bytes = rx_bytes + excluded.rx_bytes, tx_bytes = tx_bytes + excluded.tx_bytes,
          rx_packets = rx_packets + excluded.rx_packets, tx_packets = tx_packets + excluded.tx_packets`,
       6,
       rows.map((r) => [b, ...r]),
-    );
+    ));
   }
-  if (present.has('usage_link')) insertLinkUsage(db, ts, rows);
+  if (present.has('usage_link')) time('usage_link', () => insertLinkUsage(db, ts, rows));
 }
 
 const linkCache = new WeakMap<Db, Map<number, string>>();

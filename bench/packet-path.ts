@@ -39,6 +39,7 @@ export function packetPathConfigs(s: Sandbox, link: Link): Config[] {
   const appnet = [...accounting(REALISTIC_LEVELS), ...fw.commands];
   return [
     cfg('none', 'no nftables ruleset at all', []),
+    cfg('none-again', 'no ruleset again: an A/A control, whose ratio to **none** is what two identical configurations measure on this machine (the noise floor of every other ratio)', []),
     cfg('counter', 'one plain `counter` rule on input and on output', plainCounter()),
     cfg('appnet', `appnet: accounting at levels ${REALISTIC_LEVELS.join(',')} + firewall (lib/nft/firewall.ts) with ${fw.rules} rules for ${fw.apps} apps, dispatch lookups at levels ${fw.hookLevels.in.join(',') || 'none'} inbound and ${fw.hookLevels.out.join(',') || 'none'} outbound${fw.conntrack ? ', conntrack on (its drop rules exempt replies)' : ''}`, appnet),
     cfg('appnet-noct', 'the appnet configuration without its `ct direction reply accept` lines (attribution only: replies are no longer exempt)', appnet.filter((c) => !c.includes(' ct direction '))),

@@ -74,10 +74,13 @@ function packetPath(r: Results): string {
   for (const c of d.configs) out.push(`- **${c.name}**: ${c.label}`);
   out.push('', `${d.rounds} rounds × ${d.secs} s per trial; the measured app runs in \`${d.appCgroup}\` (level 2, so the level-5 lookup misses first: the costlier case).`, '');
   const goal = (test: string, want: string, ok: (v: number) => boolean) => {
-    const c = cell(d.tests.find((t) => t.test === test), 'appnet');
-    return c?.ratio ? `| ${test} | ${want} | ${f(c.ratio.median)} | ${mark(ok(c.ratio.median))} |` : `| ${test} | ${want} | – | – |`;
+    const t = d.tests.find((x) => x.test === test);
+    const c = cell(t, 'appnet');
+    const aa = cell(t, 'none-again')?.ratio;
+    const floor = aa ? `${f(aa.median)} (${f(aa.min, 2)}–${f(aa.max, 2)})` : '–';
+    return c?.ratio ? `| ${test} | ${want} | ${f(c.ratio.median)} (${f(c.ratio.min, 2)}–${f(c.ratio.max, 2)}) | ${mark(ok(c.ratio.median))} | ${floor} |` : `| ${test} | ${want} | – | – | ${floor} |`;
   };
-  out.push('| goal (appnet vs none) | wanted | measured | |', '|---|---|---:|---|');
+  out.push('| goal (appnet vs none) | wanted | measured, median (min–max over rounds) | | A/A control: none-again ÷ none |', '|---|---|---:|---|---:|');
   out.push(goal('udp64-egress', 'pps ratio ≥ 0.95', (v) => v >= 0.95), goal('udp64-ingress', 'pps ratio ≥ 0.95', (v) => v >= 0.95));
   out.push(goal('tcp-egress', 'throughput ratio ≥ 0.98', (v) => v >= 0.98), goal('tcp-ingress', 'throughput ratio ≥ 0.98', (v) => v >= 0.98));
   out.push(goal('rr-egress', 'p99 ≤ +5 % (ratio ≤ 1.05)', (v) => v <= 1.05), goal('rr-ingress', 'p99 ≤ +5 % (ratio ≤ 1.05)', (v) => v <= 1.05), '');
@@ -283,7 +286,7 @@ export function renderReport(r: Results): string {
     `| node | ${m.node} |`,
     `| load average when the last run started | ${m.loadAvgStart.join(' / ')} |`,
     '',
-    '**Noise.** This is a 2-CPU VM shared with other engineers building and testing at the same time (load averages above 2 mean others were running). Every packet-path figure is therefore a ratio of trials run back to back: each round runs every configuration (order rotated per round), the ratio is taken within the round, and the table gives the median over rounds with its min–max. Traffic processes run SCHED_FIFO (`chrt -f 50`), sender and receiver pinned to different CPUs, to keep others\' work out of the measurements. For 64-byte UDP the CPU time per delivered packet (sender + receiver cgroups, softirq work done inline included: this kernel has no IRQ time accounting) is given too; it is less sensitive to others\' load than the packet rate. Even so, on this machine single ratios moved by up to ±0.2 between runs (see the min–max columns): trust a figure where the runs agree (here: the 64-byte UDP cost of the appnet ruleset, the iptables collapse, the poll and query scaling) and re-run on a quiet machine before reading a few per cent into anything.',
+    '**Noise.** This is a 2-CPU VM shared with other engineers building and testing at the same time (load averages above 2 mean others were running). Every packet-path figure is therefore a ratio of trials run back to back: each round runs every configuration (order rotated per round), the ratio is taken within the round, and the table gives the median over rounds with its min–max. Traffic processes run SCHED_FIFO (`chrt -f 50`), sender and receiver pinned to different CPUs, to keep others\' work out of the measurements. For 64-byte UDP the CPU time per delivered packet (sender + receiver cgroups, softirq work done inline included: this kernel has no IRQ time accounting) is given too; it is less sensitive to others\' load than the packet rate. Even so, on this machine single ratios moved by up to ±0.2 between runs (see the min–max columns). The noise is in the per-packet cost itself, not only in scheduling: back-to-back trials of one unchanged configuration differ by up to 2× in packets/s and in CPU per packet with no steal time reported, so figure 1 runs an A/A control (**none-again**, the baseline measured twice) whose ratio is the floor below which a difference means nothing. Trust a figure where the runs agree (here: the 64-byte UDP cost of the appnet ruleset, the iptables collapse, the poll and query scaling) and re-run on a quiet machine before reading a few per cent into anything.',
     '',
     '## Method',
     '',

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { prepared } from '../db/open';
 import { markCgroupGone, upsertApp, upsertCgroup } from '../db/queries/apps';
 import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
-import { deleteCounterState, putCounterStates, type StoredState } from '../db/queries/state';
+import { deleteCounterState, forgetCounterIds, putCounterStates, type StoredState } from '../db/queries/state';
 import { insertEvent } from '../db/queries/status';
 import { getOrCreateSeries, insertUsage, type UsageDelta } from '../db/queries/usage';
 import { appIdentity, unattributedIdentity, withExecutable, type AppIdentity } from '../lib/identity';
@@ -171,6 +171,7 @@ export function storePoll(ctx: PollContext, c: PollDeltas, now: number): void {
     tx();
   } catch (e) {
     idCaches.delete(ctx.st);
+    forgetCounterIds(db);
     throw e;
   }
   for (const cg of newlyStored) cg.stored = true;

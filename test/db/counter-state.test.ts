@@ -1,0 +1,86 @@
+/**
+ * Counter state is what a restarted collector resumes from: rows are updated by an id kept in
+ * memory, so a transaction that fails must leave neither a stale id nor a lost or doubled row.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { migrate, openDb } from '../../db/open';
+import { deleteCounterState, forgetCounterIds, getCounterStates, putCounterStates, type StoredState } from '../../db/queries/state';
+
+const dir = mkdtempSync(join(tmpdir(), 'appnet-state-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const st = (elemKey: string, bytes: number, setName = 'acct_out'): StoredState => ({ setName, elemKey, tableHandle: 7, bytes, packets: bytes / 100, seenAt: 1000, expiresAt: null });
+const stored = (path: string) => {
+  const db = openDb(path, { readonly: true });
+  try {
+    return Object.fromEntries(getCounterStates(db).map((s) => [`${s.setName}/${s.elemKey}`, s.bytes]));
+  } finally {
+    db.close();
+  }
+};
+
+test('counter state round-trips, updates in place and survives a reopen', () => {
+  const path = join(dir, 'a.db');
+  const db = openDb(path, { migrate: true });
+  putCounterStates(db, [st('1|wlan0', 100), st('1|wlan0', 300, 'acct_in'), st('2|wlan0', 500)]);
+  putCounterStates(db, [st('1|wlan0', 200)]);
+  deleteCounterState(db, 'acct_out', '2|wlan0');
+  db.close();
+  assert.deepEqual(stored(path), { 'acct_out/1|wlan0': 200, 'acct_in/1|wlan0': 300 });
+  // A new connection learns the ids from the store and keeps updating the same rows.
+  const again = openDb(path);
+  putCounterStates(again, [st('1|wlan0', 900), st('3|wlan0', 100)]);
+  again.close();
+  assert.deepEqual(stored(path), { 'acct_out/1|wlan0': 900, 'acct_in/1|wlan0': 300, 'acct_out/3|wlan0': 100 });
+});
+
+test('a failed transaction leaves the state as it was, and the next write is exact', () => {
+  const path = join(dir, 'b.db');
+  const db = openDb(path, { migrate: true });
+  putCounterStates(db, [st('1|wlan0', 100), st('2|wlan0', 100)]);
+  const failing = db.transaction(() => {
+    putCounterStates(db, [st('1|wlan0', 150), st('4|wlan0', 50)]); // a new row under a fresh id
+    deleteCounterState(db, 'acct_out', '2|wlan0');
+    throw new Error('disk full');
+  });
+  assert.throws(failing, /disk full/);
+  forgetCounterIds(db); // what the collector does when a poll's transaction fails
+  assert.deepEqual(stored(path), { 'acct_out/1|wlan0': 100, 'acct_out/2|wlan0': 100 });
+  putCounterStates(db, [st('2|wlan0', 120), st('4|wlan0', 60), st('5|wlan0', 70)]);
+  db.close();
+  assert.deepEqual(stored(path), { 'acct_out/1|wlan0': 100, 'acct_out/2|wlan0': 120, 'acct_out/4|wlan0': 60, 'acct_out/5|wlan0': 70 });
+});
+
+test('a rolled-back insert alone needs no reload: its id is written next time', () => {
+  const path = join(dir, 'c.db');
+  const db = openDb(path, { migrate: true });
+  putCounterStates(db, [st('1|wlan0', 100)]);
+  assert.throws(db.transaction(() => {
+    putCounterStates(db, [st('9|wlan0', 10)]);
+    throw new Error('interrupted');
+  }), /interrupted/);
+  putCounterStates(db, [st('9|wlan0', 20), st('8|wlan0', 5)]);
+  db.close();
+  assert.deepEqual(stored(path), { 'acct_out/1|wlan0': 100, 'acct_out/9|wlan0': 20, 'acct_out/8|wlan0': 5 });
+});
+
+test('an older store keeps its counters through the upgrade to id-keyed rows', () => {
+  const path = join(dir, 'd.db');
+  const old = join(dir, 'migrations-006');
+  mkdirSync(old);
+  const src = join(import.meta.dirname, '..', '..', 'db', 'migrations');
+  for (const f of readdirSync(src)) if (Number(f.slice(0, 3)) <= 6) copyFileSync(join(src, f), join(old, f));
+  const db = openDb(path);
+  migrate(db, old);
+  const ins = db.prepare('INSERT INTO counter_state (set_name, elem_key, table_handle, bytes, packets, seen_at, expires_at) VALUES (?, ?, 7, ?, 1, 1000, NULL)');
+  ins.run('acct_out', '1|wlan0', 100);
+  ins.run('acct_in', '1|wlan0', 200);
+  migrate(db);
+  putCounterStates(db, [st('1|wlan0', 150), st('2|wlan0', 10)]);
+  db.close();
+  assert.deepEqual(stored(path), { 'acct_out/1|wlan0': 150, 'acct_in/1|wlan0': 200, 'acct_out/2|wlan0': 10 });
+});

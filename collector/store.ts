@@ -82,9 +82,13 @@ interface IdCache {
 
 const idCaches = new WeakMap<object, IdCache>();
 
+/** Cgroups churn for years (cron jobs, builds): past this many, the cgroup → app map starts over. */
+const CGROUP_APP_MAX = 20_000;
+
 function idCacheOf(st: object): IdCache {
   let c = idCaches.get(st);
   if (!c) idCaches.set(st, (c = { cgroupApp: new Map(), series: new Map(), links: new WeakMap() }));
+  if (c.cgroupApp.size > CGROUP_APP_MAX) c.cgroupApp.clear();
   return c;
 }
 

@@ -1,0 +1,54 @@
+/**
+ * A busy poll reuses the ids of series, interfaces and networks from earlier polls instead of
+ * rewriting their rows: the traffic must still land on the network the interface is on now.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { loadConfig } from '../../collector/config';
+import { createContext } from '../../collector/loop';
+import type { PollContext } from '../../collector/poll';
+import type { InterfaceInfo } from '../../collector/sources/interfaces';
+import { storePoll } from '../../collector/store';
+import { tempDir } from '../privileged/helpers';
+
+const wlan0 = (netKey: string, netName: string, meteredAuto: boolean): InterfaceInfo => ({ name: 'wlan0', kind: 'wifi', mac: null, speedMbps: null, netKey, netName, meteredAuto, stats: { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 } });
+
+let tmp: ReturnType<typeof tempDir>;
+let ctx: PollContext;
+before(() => {
+  tmp = tempDir();
+  ctx = createContext(loadConfig({ db: join(tmp.dir, 'ids.db'), once: true }), { log: () => {} });
+});
+after(() => {
+  ctx.tracker.close();
+  ctx.db.close();
+  tmp.remove();
+});
+
+test('traffic follows the interface to a new network once the interface list is refreshed', () => {
+  let now = Date.UTC(2026, 0, 5, 12);
+  const poll = (tx: number) => {
+    now += 10_000;
+    storePoll(ctx, { deltas: [{ set: 'acct_out', cgroupId: null, iface: 'wlan0', bytes: tx, packets: 1, elapsedMs: 10_000 }], next: [], gone: [] }, now);
+  };
+  ctx.st.ifaces = [wlan0('wifi:Home', 'Home', false)];
+  poll(100);
+  poll(200);
+  // The collector replaces the list on its 30 s refresh: the phone hotspot is now the network.
+  ctx.st.ifaces = [wlan0('wifi:Phone', 'Phone', true)];
+  poll(1000);
+  poll(3000);
+  const rows = ctx.db
+    .prepare(
+      `SELECT n.net_key AS net, n.metered_auto AS metered, SUM(u.tx_bytes) AS tx FROM usage_1d u
+       JOIN series s ON s.id = u.series_id JOIN networks n ON n.id = s.network_id GROUP BY n.net_key ORDER BY n.net_key`,
+    )
+    .all();
+  assert.deepEqual(rows, [
+    { net: 'wifi:Home', metered: 0, tx: 300 },
+    { net: 'wifi:Phone', metered: 1, tx: 4000 },
+  ]);
+  const iface = ctx.db.prepare("SELECT n.net_key AS net FROM interfaces i JOIN networks n ON n.id = i.network_id WHERE i.name = 'wlan0'").get();
+  assert.deepEqual(iface, { net: 'wifi:Phone' }, 'the interface row points at the network it is on now');
+});

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Link, Running, Sandbox } from '../collector/sandbox/sandbox';
 import { getTotalsByAppIface } from '../db/queries/usage';
 import { openDb } from '../db/open';
+import { median } from './stats';
 import { APP_CGROUP, cpuUsec, OUT_DIR, startTcpServers, udpPps } from './traffic';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,6 +19,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface CpuWindow {
   phase: string;
+  /** Which round of phases it belongs to (from 1). */
+  round?: number;
   seconds: number;
   /** Share of one CPU, in percent. */
   collectorPct: number;
@@ -35,8 +38,12 @@ export interface AccuracyRow {
 
 export interface CollectorCpuResult {
   intervalSec: number;
+  /** Rounds of the phase sequence (idle, trickle, loaded…); ratios are taken within a round. */
+  rounds?: number;
   windows: CpuWindow[];
-  /** collector ÷ nethogs at each loaded phase. */
+  /** Min and max over rounds of each ratio below (key: '<kind>:<phase>', kind idle | trickle | nethogs). */
+  ranges?: Record<string, { min: number; max: number }>;
+  /** collector ÷ nethogs at each loaded phase (median over rounds). */
   collectorOverNethogs: Record<string, number>;
   /** saturation CPU ÷ idle CPU, per process. */
   saturationOverIdle: { collector: Record<string, number>; nethogs: Record<string, number> | null };
@@ -58,7 +65,8 @@ async function linkIpBytes(s: Sandbox, link: Link): Promise<{ rx: number; tx: nu
 }
 
 /** benchCollectorCpu runs figure 3 and the accuracy check in the given sandbox. */
-export async function benchCollectorCpu(s: Sandbox, opts: { windowSec: number; intervalSec: number; log?: (l: string) => void }): Promise<CollectorCpuResult> {
+export async function benchCollectorCpu(s: Sandbox, opts: { windowSec: number; intervalSec: number; rounds?: number; log?: (l: string) => void }): Promise<CollectorCpuResult> {
+  const rounds = opts.rounds ?? 1;
   const link = s.links.find((l) => l.name === 'wwan0') ?? (await s.addLink({ name: 'wwan0', subnet: 7 }));
   const db = join(OUT_DIR, 'collector-bench.db');
   for (const sfx of ['', '-wal', '-shm']) rmSync(db + sfx, { force: true });
@@ -76,6 +84,7 @@ export async function benchCollectorCpu(s: Sandbox, opts: { windowSec: number; i
     if (exited.length) throw new Error(exited.join('; '));
     const base = await linkIpBytes(s, link);
     const windows: CpuWindow[] = [];
+    let round = 1;
     const measure = async (phase: string, load: () => Promise<unknown>) => {
       const c0 = cpuUsec(s, COLLECTOR_CG);
       const n0 = hasNethogs ? cpuUsec(s, NETHOGS_CG) : 0;
@@ -84,23 +93,28 @@ export async function benchCollectorCpu(s: Sandbox, opts: { windowSec: number; i
       const secs = (Date.now() - t0) / 1000;
       const w: CpuWindow = {
         phase,
+        round,
         seconds: secs,
         collectorPct: ((cpuUsec(s, COLLECTOR_CG) - c0) / 1e6 / secs) * 100,
         nethogsPct: hasNethogs ? ((cpuUsec(s, NETHOGS_CG) - n0) / 1e6 / secs) * 100 : null,
       };
-      opts.log?.(`  cpu ${phase}: collector ${w.collectorPct.toFixed(2)} %, nethogs ${w.nethogsPct?.toFixed(2) ?? '-'} %`);
+      opts.log?.(`  cpu round ${round} ${phase}: collector ${w.collectorPct.toFixed(2)} %, nethogs ${w.nethogsPct?.toFixed(2) ?? '-'} %`);
       windows.push(w);
     };
-    await measure('idle', async () => undefined);
-    // One 100-byte datagram a second from the app: every poll has usage to write, at almost no traffic.
-    const trickle = `const s = require('node:dgram').createSocket('udp4'); const b = Buffer.alloc(100);
-      const t = setInterval(() => s.send(b, 5409, ${JSON.stringify(link.peerV4)}), 1000);
-      setTimeout(() => { clearInterval(t); s.close(); }, ${Math.round(opts.windowSec * 1000)});`;
-    await measure('trickle', () => s.execOk([process.execPath, '-e', trickle], { cgroup: APP_CGROUP, timeoutMs: (opts.windowSec + 20) * 1000 }));
-    await measure('tcp-bidir', () =>
-      s.execOk(['iperf3', '-c', link.peerV4, '-p', '5401', '-t', String(Math.max(1, Math.round(opts.windowSec))), '--bidir', '-J'], { cgroup: APP_CGROUP, timeoutMs: (opts.windowSec + 20) * 1000 }),
-    );
-    await measure('udp64-flood', () => udpPps(s, link, 'egress', { secs: opts.windowSec, len: 64, realtime: false }));
+    // Phases repeat in rounds and every ratio is taken within its round: a periodic task of the
+    // collector (interface refresh, housekeeping) falling into one window moves that round only.
+    for (; round <= rounds; round++) {
+      await measure('idle', async () => undefined);
+      // One 100-byte datagram a second from the app: every poll has usage to write, at almost no traffic.
+      const trickle = `const s = require('node:dgram').createSocket('udp4'); const b = Buffer.alloc(100);
+        const t = setInterval(() => s.send(b, 5409, ${JSON.stringify(link.peerV4)}), 1000);
+        setTimeout(() => { clearInterval(t); s.close(); }, ${Math.round(opts.windowSec * 1000)});`;
+      await measure('trickle', () => s.execOk([process.execPath, '-e', trickle], { cgroup: APP_CGROUP, timeoutMs: (opts.windowSec + 20) * 1000 }));
+      await measure('tcp-bidir', () =>
+        s.execOk(['iperf3', '-c', link.peerV4, '-p', '5401', '-t', String(Math.max(1, Math.round(opts.windowSec))), '--bidir', '-J'], { cgroup: APP_CGROUP, timeoutMs: (opts.windowSec + 20) * 1000 }),
+      );
+      await measure('udp64-flood', () => udpPps(s, link, 'egress', { secs: opts.windowSec, len: 64, realtime: false }));
+    }
     await sleep((opts.intervalSec + 2) * 1000);
     if (exited.length) throw new Error(exited.join('; '));
     const peer = await linkIpBytes(s, link);
@@ -113,22 +127,28 @@ export async function benchCollectorCpu(s: Sandbox, opts: { windowSec: number; i
       const p = peer[d] - base[d];
       return { direction: d, stored: stored[d], peer: p, ratio: p ? stored[d] / p : NaN };
     });
-    const idle = windows.find((w) => w.phase === 'idle')!;
-    const trickleW = windows.find((w) => w.phase === 'trickle')!;
-    const loaded = windows.filter((w) => w.phase !== 'idle' && w.phase !== 'trickle');
-    const satT: Record<string, number> = {};
-    const collectorOverNethogs: Record<string, number> = {};
-    const satC: Record<string, number> = {};
-    const satN: Record<string, number> = {};
-    for (const w of loaded) {
-      if (w.nethogsPct) collectorOverNethogs[w.phase] = w.collectorPct / w.nethogsPct;
-      satC[w.phase] = w.collectorPct / idle.collectorPct;
-      satT[w.phase] = w.collectorPct / trickleW.collectorPct;
-      if (w.nethogsPct !== null && idle.nethogsPct) satN[w.phase] = w.nethogsPct / idle.nethogsPct;
+    const per: Record<string, number[]> = {};
+    const add = (k: string, v: number) => (per[k] ??= []).push(v);
+    for (const w of windows) {
+      if (w.phase === 'idle' || w.phase === 'trickle') continue;
+      const idle = windows.find((x) => x.round === w.round && x.phase === 'idle')!;
+      const trickleW = windows.find((x) => x.round === w.round && x.phase === 'trickle')!;
+      if (w.nethogsPct) add(`nethogs:${w.phase}`, w.collectorPct / w.nethogsPct);
+      add(`idle:${w.phase}`, w.collectorPct / idle.collectorPct);
+      add(`trickle:${w.phase}`, w.collectorPct / trickleW.collectorPct);
+      if (w.nethogsPct !== null && idle.nethogsPct) add(`nethogsIdle:${w.phase}`, w.nethogsPct / idle.nethogsPct);
     }
+    const pick = (kind: string) => Object.fromEntries(Object.entries(per).filter(([k]) => k.startsWith(`${kind}:`)).map(([k, v]) => [k.slice(kind.length + 1), median(v)]));
+    const collectorOverNethogs = pick('nethogs');
+    const satC = pick('idle');
+    const satT = pick('trickle');
+    const satN = pick('nethogsIdle');
+    const ranges = Object.fromEntries(Object.entries(per).map(([k, v]) => [k, { min: Math.min(...v), max: Math.max(...v) }]));
     return {
       intervalSec: opts.intervalSec,
+      rounds,
       windows,
+      ranges,
       collectorOverNethogs,
       saturationOverIdle: { collector: satC, nethogs: hasNethogs ? satN : null },
       saturationOverTrickle: satT,

@@ -2,7 +2,7 @@
 import type { CellResult, TestResult } from './matrix';
 import { planUsesIndexes } from './queries';
 import type { Results, Section } from './results';
-import { pairedRatios } from './stats';
+import { median, pairedRatios } from './stats';
 import { RESOLUTIONS } from '../lib/time';
 
 /** retentionText says how long each roll-up is kept, e.g. '10 s rows kept 1 day, 1 min 7 days, …'. */
@@ -114,12 +114,23 @@ function collectorCpu(r: Results): string {
   const d = sec?.data;
   if (!d) return out.join('\n');
   out.push(`\`appnet collect --interval ${d.intervalSec}\` and ${d.nethogs ?? 'no nethogs (not installed)'} watch the same link at the same time; CPU is each one's cgroup \`cpu.stat\` usage_usec (children such as nft included; softirq work is charged to whoever runs it, so neither side is charged for the packets themselves). Each phase should span the collector's 30 s interface refresh (systeminformation, nmcli), its costliest periodic work; with shorter phases the phase that happens to hold a refresh looks several times dearer than the others.`, '');
-  out.push('| phase | seconds | collector % of one CPU | nethogs % of one CPU | collector ÷ nethogs |', '|---|---:|---:|---:|---:|');
-  for (const w of d.windows) out.push(`| ${w.phase} | ${f(w.seconds, 1)} | ${f(w.collectorPct, 2)} | ${f(w.nethogsPct, 2)} | ${f(d.collectorOverNethogs[w.phase] ?? null)} |`);
+  const rounds = d.rounds ?? 1;
+  if (rounds > 1) out.push(`${rounds} rounds of the four phases; each ratio is taken within its round and given as the median (min–max) over rounds, each CPU share as the median over rounds.`, '');
+  out.push('| phase | seconds per window | collector % of one CPU | nethogs % of one CPU |', '|---|---:|---:|---:|');
+  const phases = [...new Set(d.windows.map((w) => w.phase))];
+  for (const p of phases) {
+    const ws = d.windows.filter((w) => w.phase === p);
+    const nh = ws.map((w) => w.nethogsPct).filter((x): x is number => x !== null);
+    out.push(`| ${p} | ${f(median(ws.map((w) => w.seconds)), 1)} | ${f(median(ws.map((w) => w.collectorPct)), 2)} | ${nh.length ? f(median(nh), 2) : '–'} |`);
+  }
+  const withRange = (kind: string, phase: string, v: number | null | undefined) => {
+    const r = d.ranges?.[`${kind}:${phase}`];
+    return v === null || v === undefined ? '–' : r && rounds > 1 ? `${f(v)} (${f(r.min, 2)}–${f(r.max, 2)})` : f(v);
+  };
   out.push('', '| loaded phase | collector ÷ nethogs (goal ≤ 0.1) | | collector saturation ÷ idle (goal ≤ 1.2) | | nethogs saturation ÷ idle | collector saturation ÷ trickle |', '|---|---:|---|---:|---|---:|---:|');
   for (const [phase, c] of Object.entries(d.saturationOverIdle.collector)) {
     const vs = d.collectorOverNethogs[phase];
-    out.push(`| ${phase} | ${f(vs ?? null)} | ${vs === undefined ? '' : mark(vs <= 0.1)} | ${f(c)} | ${mark(c <= 1.2)} | ${f(d.saturationOverIdle.nethogs?.[phase] ?? null)} | ${f(d.saturationOverTrickle?.[phase] ?? null)} |`);
+    out.push(`| ${phase} | ${withRange('nethogs', phase, vs)} | ${vs === undefined ? '' : mark(vs <= 0.1)} | ${withRange('idle', phase, c)} | ${mark(c <= 1.2)} | ${withRange('nethogsIdle', phase, d.saturationOverIdle.nethogs?.[phase])} | ${withRange('trickle', phase, d.saturationOverTrickle?.[phase])} |`);
   }
   out.push('', '**Accuracy** over the whole mix (idle, a trickle, TCP both ways, 64-byte UDP flood): bytes in the store (all apps + unattributed on the link) against IP bytes the peer interface counted (link bytes − 14 per Ethernet header).', '');
   out.push('| direction | stored | peer | stored ÷ peer (goal within 1 %) | |', '|---|---:|---:|---:|---|');

@@ -40,7 +40,7 @@ if (rounds !== null && !(Number.isInteger(rounds) && rounds >= 1)) throw new Err
 const soakMinutes = soakArg ? Number(soakArg.slice(15)) : quick ? 2 : 5;
 if (!(soakMinutes >= 1)) throw new Error(`--soak-minutes must be a number of minutes ≥ 1, got '${soakArg?.slice(15)}'`);
 // The soak (reliability over time) runs when asked for, by --only=…,soak or --soak-minutes=N: the
-// seven figures alone take about ten minutes here, the soak as long as it is told to.
+// seven figures alone take about a quarter of an hour here, the soak as long as it is told to.
 const only: SectionName[] = args.includes('--render-only') ? [] : onlyArg ? (onlyArg.slice(7).split(',') as SectionName[]) : SECTIONS.filter((x) => x !== 'soak' || soakArg);
 for (const o of only) if (!SECTIONS.includes(o)) throw new Error(`unknown section '${o}'; known: ${SECTIONS.join(', ')}`);
 
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
   if (only.some((o) => ['packetPath', 'scale', 'collectorCpu'].includes(o))) buildNetbench();
   if (only.includes('packetPath')) res.packetPath = await section('packetPath', () => inSandbox((s) => benchPacketPath(s, { rounds: rounds ?? (quick ? 2 : 4), secs: quick ? 0.3 : 0.5, log })));
   if (only.includes('scale')) res.scale = await section('scale', () => inSandbox((s) => benchScale(s, { apps: 10_000, rules: 500, rounds: rounds ?? (quick ? 1 : 3), secs: quick ? 0.3 : 0.5, log })));
-  if (only.includes('collectorCpu')) res.collectorCpu = await section('collectorCpu', () => inSandbox((s) => benchCollectorCpu(s, { windowSec: quick ? 10 : 30, intervalSec: 5, log })));
+  if (only.includes('collectorCpu')) res.collectorCpu = await section('collectorCpu', () => inSandbox((s) => benchCollectorCpu(s, { windowSec: quick ? 10 : 30, intervalSec: 5, rounds: quick ? 1 : 3, log })));
   if (only.includes('poll')) res.poll = await section('poll', () => inSandbox((s) => benchPoll(s, { sizes: [100, 300, 1000, 10_000], reps: quick ? 5 : 8, plainBudgetMs: 2000, log })));
   if (only.includes('queries') || only.includes('storage') || only.includes('pageLoad')) {
     const { q, st, pl } = await queriesAndStorage();

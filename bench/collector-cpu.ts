@@ -103,12 +103,12 @@ export async function benchCollectorCpu(s: Sandbox, opts: { windowSec: number; i
     };
     // Phases repeat in rounds and every ratio is taken within its round: a periodic task of the
     // collector (interface refresh, housekeeping) falling into one window moves that round only.
+    // One 100-byte datagram a second from the app: every poll has usage to write, at almost no traffic.
+    const trickle = `const s = require('node:dgram').createSocket('udp4'); const b = Buffer.alloc(100);
+      const t = setInterval(() => s.send(b, 5409, ${JSON.stringify(link.peerV4)}), 1000);
+      setTimeout(() => { clearInterval(t); s.close(); }, ${Math.round(opts.windowSec * 1000)});`;
     for (; round <= rounds; round++) {
       await measure('idle', async () => undefined);
-      // One 100-byte datagram a second from the app: every poll has usage to write, at almost no traffic.
-      const trickle = `const s = require('node:dgram').createSocket('udp4'); const b = Buffer.alloc(100);
-        const t = setInterval(() => s.send(b, 5409, ${JSON.stringify(link.peerV4)}), 1000);
-        setTimeout(() => { clearInterval(t); s.close(); }, ${Math.round(opts.windowSec * 1000)});`;
       await measure('trickle', () => s.execOk([process.execPath, '-e', trickle], { cgroup: APP_CGROUP, timeoutMs: (opts.windowSec + 20) * 1000 }));
       await measure('tcp-bidir', () =>
         s.execOk(['iperf3', '-c', link.peerV4, '-p', '5401', '-t', String(Math.max(1, Math.round(opts.windowSec))), '--bidir', '-J'], { cgroup: APP_CGROUP, timeoutMs: (opts.windowSec + 20) * 1000 }),

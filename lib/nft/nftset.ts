@@ -76,14 +76,6 @@ export function nftSetRule(b: SetBinding, hook: 'in' | 'out', chain: string): st
 export const setHooks = (b: SetBinding): readonly ('in' | 'out')[] => b.hooks ?? ['in', 'out'];
 
 /**
- * nftSetCommands declares the sets and their dispatch rules, on the hooks the app's chains
- * act on (the firewall interleaves the same rules with its verdict maps, deepest level first).
- */
-export function nftSetCommands(bindings: readonly SetBinding[], chains: { in: string; out: string }): string[] {
-  return [...nftSetDeclarations(bindings), ...bindings.flatMap((b) => setHooks(b).map((h) => nftSetRule(b, h, chains[h])))];
-}
-
-/**
  * systemUnitOfAppKey returns the unit of a system-service app key ('nginx.service'), or null
  * for other apps: desktop apps, user services (user:…), containers, executables and paths.
  */

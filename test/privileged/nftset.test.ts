@@ -10,8 +10,7 @@ import assert from 'node:assert/strict';
 import { rmdirSync } from 'node:fs';
 import { createSandbox, type Link, type Sandbox } from '../../collector/sandbox/sandbox';
 import { firewallCommands } from '../../lib/nft/firewall';
-import { CHAIN_FW_IN, CHAIN_FW_OUT } from '../../lib/nft/names';
-import { fwCgroupSet, nftSetCommands } from '../../lib/nft/nftset';
+import { fwCgroupSet } from '../../lib/nft/nftset';
 import { validateAppPolicy } from '../../lib/rules/model';
 import { peerTruth, TRAFFIC, waitListening } from './helpers';
 
@@ -31,10 +30,10 @@ describe('NFTSet= sets bind a service to its rules before it runs', () => {
     await waitListening(s, 7301, { udp: true, net: 'peer' });
     const policy = validateAppPolicy({ app: 'web.service', defaultIn: 'inherit', defaultOut: 'drop', quotaBytes: null, quotaNetwork: 'any', quotaCycleDay: 1 });
     assert.ok(policy.ok, policy.ok ? '' : policy.message);
-    // The service has no cgroup yet: the firewall alone has nothing to bind it to.
-    const fw = firewallCommands({ rules: [], apps: [{ id: APP_ID, policy: policy.value, quotaUsed: 0 }], cgroups: [], ifaces: [{ name: 'wlan0', kind: 'wifi', metered: false }] });
-    const cmds = [...fw.commands, ...nftSetCommands([{ appId: APP_ID, level: 2 }], { in: CHAIN_FW_IN, out: CHAIN_FW_OUT })];
-    await s.execOk(['nft', '-f', '-'], { input: `${cmds.join('\n')}\n` });
+    // The service has no cgroup yet: only the set systemd fills can bind it (the collector's plan where systemd ≥ 255).
+    const fw = firewallCommands({ rules: [], apps: [{ id: APP_ID, policy: policy.value, quotaUsed: 0 }], cgroups: [], ifaces: [{ name: 'wlan0', kind: 'wifi', metered: false }], systemdSets: true });
+    assert.ok(fw.commands.some((c) => c.includes(`@${fwCgroupSet(APP_ID)} goto`)), 'the plan dispatches on the unit\'s set');
+    await s.execOk(['nft', '-f', '-'], { input: `${fw.commands.join('\n')}\n` });
   });
 
   after(async () => {

@@ -3,8 +3,8 @@
  * in its own sandbox, writes bench/results.json (merged with the sections not re-run)
  * and renders BENCHMARKS.md from it. The soak runs only when named (--only=soak) or given a
  * length (--soak-minutes=N; 5 by default, 2 with --quick). --quick runs fewer, shorter trials;
- * --rounds=N sets the packet-path
- * and scale rounds (4 and 3); --render-only re-renders BENCHMARKS.md without measuring.
+ * --rounds=N sets the packet-path and scale rounds (4 and 3); --render-only re-renders
+ * BENCHMARKS.md without measuring.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';

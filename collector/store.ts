@@ -121,8 +121,8 @@ export function storePoll(ctx: PollContext, c: PollDeltas, now: number): void {
       }
       if (cg.goneAt !== null) markCgroupGone(db, cg.id, Math.floor(cg.goneAt / 1000));
     }
-    let ifaceIds = cache.links.get(ctx.st.ifaces);
-    if (!ifaceIds) cache.links.set(ctx.st.ifaces, (ifaceIds = new Map()));
+    const ifaceIds = cache.links.get(ctx.st.ifaces) ?? new Map<string, { ifaceId: number; networkId: number }>();
+    cache.links.set(ctx.st.ifaces, ifaceIds);
     const ifaceOf = (name: string) => {
       let v = ifaceIds.get(name);
       if (!v) {
@@ -131,7 +131,7 @@ export function storePoll(ctx: PollContext, c: PollDeltas, now: number): void {
         const networkId = upsertNetwork(db, { netKey: info?.netKey ?? `iface:${name}`, name: info?.netName ?? name, kind, meteredAuto: info?.meteredAuto ?? null }, ts);
         const ifaceId = upsertInterface(db, { name, kind, mac: info?.mac ?? null, networkId }, ts);
         v = { ifaceId, networkId };
-        ifaceIds!.set(name, v);
+        ifaceIds.set(name, v);
       }
       return v;
     };

@@ -3,8 +3,8 @@
  * registry built from one consistent snapshot. Pure: the snapshot is read by
  * db/queries/metrics.ts; prom-client only formats text here.
  *
- * Counters are cumulative totals derived from usage_1d (written on every poll, never
- * pruned), so they survive collector restarts and never go down. Label cardinality is
+ * Counters are cumulative totals derived from usage_1d (never pruned) and the 10 s rows
+ * not rolled up into it yet, so they survive collector restarts and never go down. Label cardinality is
  * bounded without ever moving bytes out of a series (which Prometheus would read as a
  * counter reset and count twice):
  *  - app: an app gets its own label value from the first local day after its all-time

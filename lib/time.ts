@@ -74,6 +74,8 @@ export interface RangePiece {
   table: UsageTable;
   from: number;
   to: number;
+  /** A usage_10s piece read only from the roll-up watermark on (db/queries/sql-parts splitRangeFor). */
+  tail?: boolean;
 }
 
 /**

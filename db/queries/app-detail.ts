@@ -1,7 +1,7 @@
 /** Read queries behind the dashboard's App detail page. */
 import type { Db } from '../open';
 import { RESOLUTIONS } from '../../lib/time';
-import { and, checkTable, seriesJoins, usageTables, type ChartGrid } from './sql-parts';
+import { and, checkTable, rollupSource, seriesJoins, usageTables, type ChartGrid } from './sql-parts';
 import { seriesFilterSql, type UsageFilter } from './usage';
 
 
@@ -54,14 +54,15 @@ export interface NetworkPoint {
 export function getAppSeriesByNetwork(db: Db, appId: number, f: UsageFilter, grid: ChartGrid): NetworkPoint[] {
   const t = checkTable(grid.table);
   const w = seriesFilterSql(f);
+  const src = rollupSource(db, t);
   return db
     .prepare(
       `SELECT u.ts, s.network_id AS networkId, SUM(u.rx_bytes) AS rxBytes, SUM(u.tx_bytes) AS txBytes
-       FROM ${t} u ${seriesJoins(f)}
+       FROM ${src.sql} u ${seriesJoins(f)}
        ${and(w.sql, 'u.ts >= ? AND u.ts < ? AND u.series_id IN (SELECT id FROM series WHERE app_id = ?)')}
        GROUP BY u.ts, s.network_id ORDER BY u.ts`,
     )
-    .all(...w.params, grid.from, f.until, appId) as NetworkPoint[];
+    .all(...src.params, ...w.params, grid.from, f.until, appId) as NetworkPoint[];
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Db } from '../open';
 import { localMidnight, RESOLUTIONS, type Resolution, type UsageTable } from '../../lib/time';
 import type { ReportBy, ReportRow } from '../../lib/report';
 import { seriesFilterSql, type UsageFilter } from './usage';
-import { and, checkTable, seriesJoins, T_JOINS, totalsCte, usageTables, type ChartGrid } from './sql-parts';
+import { and, checkTable, rollupSource, seriesJoins, T_JOINS, totalsCte, usageTables, type ChartGrid } from './sql-parts';
 
 const resolutionOf = (t: UsageTable): Resolution => RESOLUTIONS.find((r) => r.table === t)!;
 
@@ -20,7 +20,8 @@ export interface DataState {
 
 /** getDataState says whether the collector has written anything yet and when it last polled. */
 export function getDataState(db: Db): DataState {
-  const any = db.prepare('SELECT 1 FROM usage_1d LIMIT 1').get();
+  // A new store's first minute is in usage_10s only (the coarse roll-ups are deferred).
+  const any = db.prepare('SELECT 1 FROM usage_10s UNION ALL SELECT 1 FROM usage_1d LIMIT 1').get();
   const poll = db.prepare("SELECT ok, last_run AS lastRun, error FROM collector_status WHERE source = 'poll'").get() as
     | { ok: number; lastRun: number; error: string | null }
     | undefined;
@@ -158,13 +159,14 @@ export function getPointTotals(db: Db, f: UsageFilter, grid: ChartGrid): Array<{
       )
       .all(...w.params, resolutionOf(t).seconds, grid.from, f.until) as Array<{ ts: number; rxBytes: number; txBytes: number }>;
   }
+  const src = rollupSource(db, t);
   return db
     .prepare(
       `SELECT u.ts, SUM(u.rx_bytes) AS rxBytes, SUM(u.tx_bytes) AS txBytes
-       FROM ${t} u ${seriesJoins(f, { needSeries: false })} ${and(w.sql, 'u.ts >= ? AND u.ts < ?')}
+       FROM ${src.sql} u ${seriesJoins(f, { needSeries: false })} ${and(w.sql, 'u.ts >= ? AND u.ts < ?')}
        GROUP BY u.ts ORDER BY u.ts`,
     )
-    .all(...w.params, grid.from, f.until) as Array<{ ts: number; rxBytes: number; txBytes: number }>;
+    .all(...src.params, ...w.params, grid.from, f.until) as Array<{ ts: number; rxBytes: number; txBytes: number }>;
 }
 
 /**
@@ -176,12 +178,13 @@ export function getAppPoints(db: Db, f: UsageFilter, grid: ChartGrid, appIds: nu
   const t = checkTable(grid.table);
   const w = seriesFilterSql(f);
   const list = appIds.map(() => '?').join(',');
+  const src = rollupSource(db, t);
   return db
     .prepare(
       `SELECT u.ts, s.app_id AS appId, SUM(u.rx_bytes) AS rxBytes, SUM(u.tx_bytes) AS txBytes
-       FROM ${t} u ${seriesJoins(f)}
+       FROM ${src.sql} u ${seriesJoins(f)}
        ${and(w.sql, `u.ts >= ? AND u.ts < ? AND u.series_id IN (SELECT id FROM series WHERE app_id IN (${list}))`)}
        GROUP BY u.ts, s.app_id ORDER BY u.ts`,
     )
-    .all(...w.params, grid.from, f.until, ...appIds) as SeriesPoint[];
+    .all(...src.params, ...w.params, grid.from, f.until, ...appIds) as SeriesPoint[];
 }

@@ -6,6 +6,7 @@
 import type { Db } from '../open';
 import { schemaVersion } from '../open';
 import { localMidnight } from '../../lib/time';
+import { rollupSource } from './sql-parts';
 import {
   chooseAppCuts, firstSeenNames, OTHER,
   type AppHistory, type AppInfo, type LabelLimits, type MetricsSnapshot, type QuotaUse, type RuleHits, type SetFill, type SourceHealth, type UsageTotal,
@@ -13,14 +14,15 @@ import {
 
 /** getAppHistories returns, per app with traffic, its first day and the completed day its total reached minBytes. */
 export function getAppHistories(db: Db, minBytes: number, todayStart: number): AppHistory[] {
+  const src = rollupSource(db, 'usage_1d');
   return db
     .prepare(
-      `WITH d AS (SELECT s.app_id, u.ts, SUM(u.rx_bytes + u.tx_bytes) AS b FROM usage_1d u JOIN series s ON s.id = u.series_id GROUP BY s.app_id, u.ts),
+      `WITH d AS (SELECT s.app_id, u.ts, SUM(u.rx_bytes + u.tx_bytes) AS b FROM ${src.sql} u JOIN series s ON s.id = u.series_id GROUP BY s.app_id, u.ts),
             c AS (SELECT app_id, ts, SUM(b) OVER (PARTITION BY app_id ORDER BY ts) AS cum FROM d)
        SELECT a.id AS appId, a.app_key AS appKey, MIN(c.ts) AS firstDay, MIN(CASE WHEN c.cum >= ? AND c.ts < ? THEN c.ts END) AS crossDay
        FROM c JOIN apps a ON a.id = c.app_id GROUP BY a.id`,
     )
-    .all(minBytes, todayStart) as AppHistory[];
+    .all(...src.params, minBytes, todayStart) as AppHistory[];
 }
 
 interface SplitRow {
@@ -37,6 +39,7 @@ interface SplitRow {
 
 /** getUsageSplit sums usage_1d per series, split at each app's cut (rows from the cut on are the app's own). */
 export function getUsageSplit(db: Db, cuts: Map<number, number>): SplitRow[] {
+  const src = rollupSource(db, 'usage_1d');
   return db
     .prepare(
       `WITH cut(app_id, ts) AS (SELECT CAST(key AS INTEGER), value FROM json_each(?))
@@ -44,11 +47,11 @@ export function getUsageSplit(db: Db, cuts: Map<number, number>): SplitRow[] {
               COALESCE(n.metered_user, n.metered_auto, 0) AS metered,
               (c.ts IS NOT NULL AND u.ts >= c.ts) AS own,
               SUM(u.rx_bytes) AS rxBytes, SUM(u.tx_bytes) AS txBytes, SUM(u.rx_packets) AS rxPackets, SUM(u.tx_packets) AS txPackets
-       FROM usage_1d u JOIN series s ON s.id = u.series_id JOIN networks n ON n.id = s.network_id
+       FROM ${src.sql} u JOIN series s ON s.id = u.series_id JOIN networks n ON n.id = s.network_id
        LEFT JOIN cut c ON c.app_id = s.app_id
        GROUP BY s.app_id, s.iface_id, s.network_id, own`,
     )
-    .all(JSON.stringify(Object.fromEntries(cuts))) as SplitRow[];
+    .all(JSON.stringify(Object.fromEntries(cuts)), ...src.params) as SplitRow[];
 }
 
 /** getLabelNames returns apps, interfaces and networks by id, for label values. */

@@ -1,6 +1,6 @@
 /** SQL fragments shared by the dashboard's read queries (not queries themselves). */
-import type { Db } from '../open';
-import { RESOLUTIONS, splitRange, type RangePiece, type UsageTable } from '../../lib/time';
+import { prepared, type Db } from '../open';
+import { bucketStart, localMidnight, nextLocalMonthStart, RESOLUTIONS, splitRange, type RangePiece, type Resolution, type UsageTable } from '../../lib/time';
 
 /**
  * A chart's grid: buckets of one roll-up table starting in [from, until), drawn as points `step`
@@ -51,23 +51,104 @@ export function seriesFilterSql(f: UsageFilter): { sql: string; params: Array<st
 
 const tablesOf = new WeakMap<Db, Set<string>>();
 
+/** storeTables lists the store's tables once per connection (the collector migrates; readers do not). */
+function storeTables(db: Db): Set<string> {
+  let t = tablesOf.get(db);
+  if (!t) {
+    const rows = db.pragma('table_list') as Array<{ schema: string; name: string }>;
+    tablesOf.set(db, (t = new Set(rows.filter((r) => r.schema === 'main').map((r) => r.name))));
+  }
+  return t;
+}
+
 /**
  * usageTables lists the roll-up tables the store has, once per connection: a store the collector
  * has not migrated yet (before 004) has no monthly roll-up, and its readers must not ask for one.
  */
 export function usageTables(db: Db): Set<string> {
-  let t = tablesOf.get(db);
-  if (!t) {
-    const rows = db.pragma('table_list') as Array<{ schema: string; name: string }>;
-    tablesOf.set(db, (t = new Set(rows.filter((r) => r.schema === 'main' && r.name.startsWith('usage_')).map((r) => r.name))));
-  }
-  return t;
+  return new Set([...storeTables(db)].filter((n) => n.startsWith('usage_')));
 }
 
-/** splitRangeFor is lib/time splitRange limited to the roll-ups this store has. */
+/**
+ * The roll-up watermark (migration 008) as a scalar subquery: the coarse roll-ups hold the traffic
+ * before it, usage_10s all of it. Read inside the same statement as the rows, so a roll-up that
+ * commits between two statements can neither be missed nor counted twice. NULL (no row, or a store
+ * before 008) leaves no tail: the coarse roll-ups are complete.
+ */
+export const ROLLUP_UNTIL_SQL = '(SELECT until FROM rollup_state WHERE id = 1)';
+
+const deferring = new WeakSet<Db>();
+
+/**
+ * hasRollupState says whether the store defers its coarse roll-ups (migration 008). Asked again
+ * until it does: a dashboard opened before the collector's upgrade must then add the tails.
+ */
+export function hasRollupState(db: Db): boolean {
+  if (deferring.has(db)) return true;
+  if (!prepared(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rollup_state'").get()) return false;
+  deferring.add(db);
+  return true;
+}
+
+/** rollupUntil reads the watermark now (unix s), or null when the coarse roll-ups are complete. */
+export function rollupUntil(db: Db): number | null {
+  if (!hasRollupState(db)) return null;
+  const row = prepared(db, 'SELECT until FROM rollup_state WHERE id = 1').get() as { until: number } | undefined;
+  return row ? row.until : null;
+}
+
+/**
+ * splitRangeFor is lib/time splitRange limited to the roll-ups this store has, with the deferred
+ * tail: each coarse piece that ends after the watermark is followed by a usage_10s piece over the
+ * same span from the watermark on (`tail`: its lower bound is the watermark read in the statement).
+ */
 export function splitRangeFor(db: Db, since: number, until: number, now: number, opts: { coarsest?: UsageTable } = {}): RangePiece[] {
   const coarsest = opts.coarsest ?? (usageTables(db).has('usage_1mo') ? undefined : 'usage_1d');
-  return splitRange(since, until, now, coarsest ? { coarsest } : {});
+  const pieces = splitRange(since, until, now, coarsest ? { coarsest } : {});
+  const w = rollupUntil(db);
+  if (w === null) return pieces;
+  return pieces.flatMap((p) => (p.table !== 'usage_10s' && p.to > w ? [p, { table: 'usage_10s' as const, from: p.from, to: p.to, tail: true }] : [p]));
+}
+
+/** pieceWhere is the ts condition of a range piece, two bound values (from, to). */
+export function pieceWhere(p: RangePiece): string {
+  return p.tail ? `ts >= MAX(?, ${ROLLUP_UNTIL_SQL}) AND ts < ?` : 'ts >= ? AND ts < ?';
+}
+
+/** bucketStarts lists the starts of res's buckets from the one holding `from` through the one after `to`. */
+export function bucketStarts(res: Resolution, from: number, to: number): number[] {
+  const next = res.table === 'usage_1mo' ? nextLocalMonthStart : (t: number) => localMidnight(localMidnight(t) + 26 * 3600);
+  const out: number[] = [];
+  for (let b = bucketStart(from, res); out.length === 0 || out[out.length - 1] <= to; b = next(b)) out.push(b);
+  return out;
+}
+
+/**
+ * bucketOf maps usage_10s rows (column ts) to res's bucket start: arithmetic for minutes and hours,
+ * for local days and months a CASE over their starts between from and to (bound values).
+ */
+export function bucketOf(res: Resolution, from: number, to: number): { sql: string; params: number[] } {
+  if (res.table === 'usage_1m' || res.table === 'usage_1h') return { sql: `ts - ts % ${res.seconds}`, params: [] };
+  const starts = bucketStarts(res, from, to).reverse();
+  return { sql: `CASE ${starts.map(() => 'WHEN ts >= ? THEN ?').join(' ')} ELSE ${starts[starts.length - 1]} END`, params: starts.flatMap((b) => [b, b]) };
+}
+
+/**
+ * rollupSource is a roll-up table as complete buckets for a chart or a per-day read: its rows plus
+ * the usage_10s rows from the watermark on, mapped to its buckets (the reader groups by ts). The
+ * table's own name when nothing is deferred.
+ */
+export function rollupSource(db: Db, table: UsageTable): { sql: string; params: number[] } {
+  const w = table === 'usage_10s' ? null : rollupUntil(db);
+  if (w === null) return { sql: table, params: [] };
+  const hi = (prepared(db, 'SELECT MAX(ts) AS hi FROM usage_10s').get() as { hi: number | null }).hi ?? w;
+  const res = RESOLUTIONS.find((r) => r.table === table)!;
+  const b = bucketOf(res, w, Math.max(hi, w));
+  const cols = 'series_id, rx_bytes, tx_bytes, rx_packets, tx_packets';
+  return {
+    sql: `(SELECT ts, ${cols} FROM ${checkTable(table)} UNION ALL SELECT ${b.sql} AS ts, ${cols} FROM usage_10s WHERE ts >= ${ROLLUP_UNTIL_SQL})`,
+    params: b.params,
+  };
 }
 
 /** and appends a condition to a WHERE clause that may be empty. */
@@ -96,7 +177,7 @@ export function totalsCte(db: Db, f: UsageFilter, now: number, opts: { byTs?: bo
     if (restrict) params.push(...scopeParams);
     params.push(p.from, p.to);
     return `SELECT ${key}, SUM(rx_bytes) AS rx, SUM(tx_bytes) AS tx, SUM(rx_packets) AS rxp, SUM(tx_packets) AS txp
-         FROM ${checkTable(p.table)} WHERE ${restrict ? `series_id IN (${scope}) AND ` : ''}ts >= ? AND ts < ? GROUP BY ${key}`;
+         FROM ${checkTable(p.table)} WHERE ${restrict ? `series_id IN (${scope}) AND ` : ''}${pieceWhere(p)} GROUP BY ${key}`;
   });
   const body = parts.length ? parts.join('\n         UNION ALL ') : 'SELECT 0 AS series_id, 0 AS ts, 0 AS rx, 0 AS tx, 0 AS rxp, 0 AS txp WHERE 0';
   return {

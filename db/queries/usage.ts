@@ -1,7 +1,7 @@
 import { prepared, type Db } from '../open';
 import { runBatched } from './batch';
 import { bucketStart, RESOLUTIONS, type RangePiece } from '../../lib/time';
-import { seriesFilterSql, splitRangeFor, totalsCte, usageTables, type UsageFilter } from './sql-parts';
+import { bucketOf, hasRollupState, pieceWhere, rollupUntil, seriesFilterSql, splitRangeFor, totalsCte, usageTables, type UsageFilter } from './sql-parts';
 
 export { seriesFilterSql, splitRangeFor, type UsageFilter } from './sql-parts';
 
@@ -24,12 +24,37 @@ export interface UsageDelta {
   txPackets: number;
 }
 
+/** How far (seconds) the coarse roll-ups may lag usage_10s before a poll adds the closed 10 s buckets to them. */
+export const ROLLUP_EVERY = 60;
+
+const COARSE = RESOLUTIONS.filter((r) => r.table !== 'usage_10s');
+
+const UPSERT_SUMS = `ON CONFLICT(ts, series_id) DO UPDATE SET rx_bytes = rx_bytes + excluded.rx_bytes, tx_bytes = tx_bytes + excluded.tx_bytes,
+         rx_packets = rx_packets + excluded.rx_packets, tx_packets = tx_packets + excluded.tx_packets`;
+
 /**
- * insertUsage adds one poll's deltas, at unix second ts, to every roll-up table the store has:
- * one multi-row upsert per table (db/queries/batch), deltas of the same series summed first.
- * `timed`, when given, hears how long each table's write took (the write benchmark's breakdown).
+ * insertUsage adds one poll's deltas, at unix second ts, to the store: one multi-row upsert per
+ * table (db/queries/batch), deltas of the same series summed first. Its 10 s rows always; the
+ * coarser roll-ups only for a bucket they already hold (before the watermark, migration 008: the
+ * first poll after an upgrade, a clock stepped back), else about once a minute by rollUp. The
+ * per-link totals at every resolution (a few rows). `timed`, when given, hears how long each
+ * part of the write took (the write benchmark's breakdown).
  */
 export function insertUsage(db: Db, ts: number, deltas: UsageDelta[], timed?: (table: string, ms: number) => void): void {
+  const time = (table: string, write: () => void) => {
+    if (!timed) return write();
+    const t0 = performance.now();
+    write();
+    timed(table, performance.now() - t0);
+  };
+  const present = usageTables(db);
+  const b10 = ts - (ts % 10);
+  const deferred = hasRollupState(db);
+  let until = deferred ? rollupUntil(db) : null;
+  if (deferred && until !== null && b10 - until >= ROLLUP_EVERY) {
+    time('roll-up', () => rollUp(db, b10, timed));
+    until = rollupUntil(db);
+  }
   const bySeries = new Map<number, [number, number, number, number, number]>();
   for (const d of deltas) {
     const r = bySeries.get(d.seriesId);
@@ -43,26 +68,147 @@ export function insertUsage(db: Db, ts: number, deltas: UsageDelta[], timed?: (t
   }
   const rows = [...bySeries.values()].sort((a, b) => a[0] - b[0]);
   if (!rows.length) return;
-  const present = usageTables(db);
-  const time = (table: string, write: () => void) => {
-    if (!timed) return write();
-    const t0 = performance.now();
-    write();
-    timed(table, performance.now() - t0);
-  };
+  if (deferred && until === null) {
+    // The coarse roll-ups are complete (an older collector wrote them): this 10 s bucket goes to them
+    // directly, the next ones are deferred.
+    until = b10 + 10;
+    prepared(db, 'INSERT INTO rollup_state (id, until) VALUES (1, ?)').run(until);
+  }
+  const eager = until === null || b10 < until;
+  if (!eager && until !== null) remember(db, until, b10, rows);
   for (const res of RESOLUTIONS) {
-    if (!present.has(res.table)) continue;
+    if (!present.has(res.table) || (res.table !== 'usage_10s' && !eager)) continue;
     const b = bucketStart(ts, res);
     time(res.table, () => runBatched(
       db,
       (values) => `INSERT INTO ${res.table} (ts, series_id, rx_bytes, tx_bytes, rx_packets, tx_packets) VALUES ${values}
-       ON CONFLICT(ts, series_id) DO UPDATE SET rx_bytes = rx_bytes + excluded.rx_bytes, tx_bytes = tx_bytes + excluded.tx_bytes,
-         rx_packets = rx_packets + excluded.rx_packets, tx_packets = tx_packets + excluded.tx_packets`,
+       ${UPSERT_SUMS}`,
       6,
       rows.map((r) => [b, ...r]),
     ));
   }
   if (present.has('usage_link')) time('usage_link', () => insertLinkUsage(db, ts, rows));
+}
+
+/**
+ * The rows written since the watermark, kept by the writing connection so that a roll-up need not
+ * read them back: per 10 s bucket, per series, [rx, tx, rx packets, tx packets]. `complete` when
+ * nothing was waiting in usage_10s as they started (not so after a restart). A roll-up uses them
+ * only when their count and sums match usage_10s over its span, so rows of a poll whose transaction
+ * failed (which the store no longer has) can never be counted.
+ */
+interface Pending {
+  from: number;
+  complete: boolean;
+  buckets: Map<number, Map<number, Sums>>;
+}
+
+const pendingOf = new WeakMap<Db, Pending>();
+
+function waitingFrom(db: Db, from: number): boolean {
+  return Boolean(prepared(db, 'SELECT 1 FROM usage_10s WHERE ts >= ? LIMIT 1').get(from));
+}
+
+function remember(db: Db, until: number, b10: number, rows: ReadonlyArray<readonly [number, number, number, number, number]>): void {
+  let p = pendingOf.get(db);
+  if (!p || p.from !== until) pendingOf.set(db, (p = { from: until, complete: !waitingFrom(db, until), buckets: new Map() }));
+  let bucket = p.buckets.get(b10);
+  if (!bucket) p.buckets.set(b10, (bucket = new Map()));
+  for (const r of rows) {
+    const v = bucket.get(r[0]);
+    if (!v) bucket.set(r[0], [r[1], r[2], r[3], r[4]]);
+    else for (let i = 0; i < 4; i++) v[i] += r[i + 1];
+  }
+}
+
+type Sums = [number, number, number, number];
+
+/** pendingRows returns what the connection wrote in [from, to), per 10 s bucket, if it is exactly what usage_10s holds there, else null. */
+function pendingRows(db: Db, from: number, to: number): Array<[number, Map<number, Sums>]> | null {
+  const p = pendingOf.get(db);
+  if (!p || !p.complete || p.from !== from) return null;
+  const out = [...p.buckets].filter(([b10]) => b10 >= from && b10 < to);
+  let n = 0;
+  const sums = [0, 0, 0, 0];
+  for (const [, bucket] of out) {
+    n += bucket.size;
+    for (const v of bucket.values()) for (let i = 0; i < 4; i++) sums[i] += v[i];
+  }
+  const got = prepared(
+    db,
+    `SELECT COUNT(*) AS n, COALESCE(SUM(rx_bytes), 0) AS rx, COALESCE(SUM(tx_bytes), 0) AS tx,
+            COALESCE(SUM(rx_packets), 0) AS rxp, COALESCE(SUM(tx_packets), 0) AS txp FROM usage_10s WHERE ts >= ? AND ts < ?`,
+  ).get(from, to) as { n: number; rx: number; tx: number; rxp: number; txp: number };
+  const same = got.n === n && got.rx === sums[0] && got.tx === sums[1] && got.rxp === sums[2] && got.txp === sums[3];
+  return same ? out : null;
+}
+
+/**
+ * rollUp adds the usage_10s rows from the watermark up to `to` (a 10 s boundary; every bucket
+ * before it closed) to each coarser roll-up and moves the watermark to `to`, in one transaction
+ * (a savepoint inside the poll's). From the rows the connection remembers when they check out
+ * (one multi-row upsert per table), else read back with one INSERT … SELECT per table. Nothing is
+ * written when no row is waiting (an idle poll writes nothing); the watermark then stays where it
+ * was, which readers do not mind.
+ */
+export function rollUp(db: Db, to: number, timed?: (table: string, ms: number) => void): void {
+  if (to % 10 !== 0) throw new Error(`rollUp: ${to} is not a 10 s boundary`);
+  const from = rollupUntil(db);
+  if (from === null || to <= from) return;
+  const span = prepared(db, 'SELECT MIN(ts) AS lo, MAX(ts) AS hi FROM usage_10s WHERE ts >= ? AND ts < ?').get(from, to) as { lo: number | null; hi: number | null };
+  const { lo, hi } = span;
+  if (lo === null || hi === null) return;
+  const present = usageTables(db);
+  const kept = pendingRows(db, from, to);
+  const time = (table: string, write: () => void) => {
+    const t0 = timed ? performance.now() : 0;
+    write();
+    timed?.(`roll-up ${table}${kept ? '' : ' (read back)'}`, performance.now() - t0);
+  };
+  db.transaction(() => {
+    for (const res of COARSE) {
+      if (!present.has(res.table)) continue;
+      if (kept) {
+        // A handful of 10 s buckets: each is mapped to its coarse bucket once (local days and months cost a Date each).
+        const byBucket = new Map<number, Map<number, Sums>>();
+        for (const [b10, bucket] of kept) {
+          const b = bucketStart(b10, res);
+          const into = byBucket.get(b);
+          if (!into) {
+            byBucket.set(b, new Map([...bucket].map(([sid, v]) => [sid, [...v] as Sums])));
+            continue;
+          }
+          for (const [sid, v] of bucket) {
+            const w = into.get(sid);
+            if (!w) into.set(sid, [...v] as Sums);
+            else for (let i = 0; i < 4; i++) w[i] += v[i];
+          }
+        }
+        const rows: number[][] = [];
+        for (const [b, m] of [...byBucket].sort((x, y) => x[0] - y[0])) {
+          for (const sid of [...m.keys()].sort((x, y) => x - y)) rows.push([b, sid, ...m.get(sid)!]);
+        }
+        time(res.table, () => runBatched(
+          db,
+          (values) => `INSERT INTO ${res.table} (ts, series_id, rx_bytes, tx_bytes, rx_packets, tx_packets) VALUES ${values}
+           ${UPSERT_SUMS}`,
+          6,
+          rows,
+        ));
+        continue;
+      }
+      const b = bucketOf(res, lo, hi);
+      time(res.table, () => prepared(
+        db,
+        `INSERT INTO ${res.table} (ts, series_id, rx_bytes, tx_bytes, rx_packets, tx_packets)
+         SELECT ${b.sql} AS b, series_id, SUM(rx_bytes), SUM(tx_bytes), SUM(rx_packets), SUM(tx_packets)
+         FROM usage_10s WHERE ts >= ? AND ts < ? GROUP BY b, series_id
+         ${UPSERT_SUMS}`,
+      ).run(...b.params, from, to));
+    }
+    prepared(db, 'UPDATE rollup_state SET until = ? WHERE id = 1').run(to);
+  })();
+  pendingOf.set(db, { from: to, complete: !waitingFrom(db, to), buckets: new Map() });
 }
 
 const linkCache = new WeakMap<Db, Map<number, string>>();
@@ -102,10 +248,14 @@ function insertLinkUsage(db: Db, ts: number, rows: Array<[number, number, number
 /** pruneUsage deletes roll-up rows (and their per-link totals) older than each table's retention; returns series rows deleted. */
 export function pruneUsage(db: Db, now: number): number {
   let n = 0;
+  if (hasRollupState(db)) rollUp(db, now - (now % 10));
+  const until = rollupUntil(db);
   for (const res of RESOLUTIONS) {
     if (res.keepSeconds === null) continue;
-    n += db.prepare(`DELETE FROM ${res.table} WHERE ts < ?`).run(now - res.keepSeconds).changes;
-    if (usageTables(db).has('usage_link')) db.prepare('DELETE FROM usage_link WHERE res = ? AND ts < ?').run(res.seconds, now - res.keepSeconds);
+    // 10 s rows the coarse roll-ups do not hold yet stay, however old (a collector stopped for days).
+    const cut = res.table === 'usage_10s' && until !== null ? Math.min(now - res.keepSeconds, until) : now - res.keepSeconds;
+    n += db.prepare(`DELETE FROM ${res.table} WHERE ts < ?`).run(cut).changes;
+    if (usageTables(db).has('usage_link')) db.prepare('DELETE FROM usage_link WHERE res = ? AND ts < ?').run(res.seconds, cut);
   }
   return n;
 }
@@ -115,7 +265,7 @@ export function rangeSql(pieces: RangePiece[]): { sql: string; params: number[] 
   const allowed = new Set(RESOLUTIONS.map((r) => r.table));
   const parts = pieces.map((p) => {
     if (!allowed.has(p.table)) throw new Error(`unknown usage table ${p.table}`);
-    return `SELECT ts, series_id, rx_bytes, tx_bytes, rx_packets, tx_packets FROM ${p.table} WHERE ts >= ? AND ts < ?`;
+    return `SELECT ts, series_id, rx_bytes, tx_bytes, rx_packets, tx_packets FROM ${p.table} WHERE ${pieceWhere(p)}`;
   });
   return { sql: parts.length ? parts.join(' UNION ALL ') : 'SELECT 0 AS ts, 0 AS series_id, 0 AS rx_bytes, 0 AS tx_bytes, 0 AS rx_packets, 0 AS tx_packets WHERE 0', params: pieces.flatMap((p) => [p.from, p.to]) };
 }

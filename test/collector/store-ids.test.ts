@@ -41,7 +41,7 @@ test('traffic follows the interface to a new network once the interface list is 
   poll(3000);
   const rows = ctx.db
     .prepare(
-      `SELECT n.net_key AS net, n.metered_auto AS metered, SUM(u.tx_bytes) AS tx FROM usage_1d u
+      `SELECT n.net_key AS net, n.metered_auto AS metered, SUM(u.tx_bytes) AS tx FROM usage_10s u
        JOIN series s ON s.id = u.series_id JOIN networks n ON n.id = s.network_id GROUP BY n.net_key ORDER BY n.net_key`,
     )
     .all();

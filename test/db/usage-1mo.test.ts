@@ -17,7 +17,8 @@ import { parseView } from '../../app/_data/view';
 import { getAppLastActive } from '../../db/queries/app-detail';
 import { getPointTotals, getSeriesTotals } from '../../db/queries/dashboard';
 import { getNetworkUsage } from '../../db/queries/network-settings';
-import { getTopApps, pruneUsage, splitRangeFor } from '../../db/queries/usage';
+import { getTopApps, pruneUsage, rollUp, splitRangeFor } from '../../db/queries/usage';
+import { rollupSource } from '../../db/queries/sql-parts';
 import { localMidnight, localMonthStart, nextLocalMonthStart, RESOLUTIONS } from '../../lib/time';
 import { seedDb, type Seeded } from '../fixtures/seed';
 
@@ -27,10 +28,21 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const at = (iso: string) => Math.floor(new Date(iso).getTime() / 1000);
 
+/**
+ * rows reads a roll-up as its readers see it: the table plus the 10 s rows not rolled up into it yet
+ * (migration 008), one row per (bucket, series).
+ */
+function rollupRows(db: Db, table: (typeof RESOLUTIONS)[number]['table']): Array<Record<string, number>> {
+  const src = rollupSource(db, table);
+  return db
+    .prepare(`SELECT ts, series_id AS s, SUM(rx_bytes) AS rx, SUM(tx_bytes) AS tx, SUM(rx_packets) AS rxp, SUM(tx_packets) AS txp FROM ${src.sql} GROUP BY ts, series_id`)
+    .all(...src.params) as Array<Record<string, number>>;
+}
+
 /** monthsFromDays sums usage_1d per (local month, series) in JS: what usage_1mo must hold. */
 function monthsFromDays(db: Db): Map<string, [number, number, number, number]> {
   const out = new Map<string, [number, number, number, number]>();
-  const rows = db.prepare('SELECT ts, series_id AS s, rx_bytes AS rx, tx_bytes AS tx, rx_packets AS rxp, tx_packets AS txp FROM usage_1d').all() as Array<Record<string, number>>;
+  const rows = rollupRows(db, 'usage_1d');
   for (const r of rows) {
     const k = `${localMonthStart(r.ts)}/${r.s}`;
     const v = out.get(k) ?? [0, 0, 0, 0];
@@ -43,10 +55,11 @@ function monthsFromDays(db: Db): Map<string, [number, number, number, number]> {
 function linkMismatches(db: Db): string[] {
   const bad: string[] = [];
   for (const r of RESOLUTIONS) {
+    const src = rollupSource(db, r.table);
     const want = db.prepare(
       `SELECT u.ts || '/' || s.iface_id || '/' || s.network_id AS k, SUM(u.rx_bytes) || '/' || SUM(u.tx_bytes) || '/' || SUM(u.rx_packets) || '/' || SUM(u.tx_packets) AS v
-       FROM ${r.table} u JOIN series s ON s.id = u.series_id GROUP BY u.ts, s.iface_id, s.network_id`,
-    ).all() as Array<{ k: string; v: string }>;
+       FROM ${src.sql} u JOIN series s ON s.id = u.series_id GROUP BY u.ts, s.iface_id, s.network_id`,
+    ).all(...src.params) as Array<{ k: string; v: string }>;
     const got = db.prepare(
       `SELECT ts || '/' || iface_id || '/' || network_id AS k, rx_bytes || '/' || tx_bytes || '/' || rx_packets || '/' || tx_packets AS v FROM usage_link WHERE res = ?`,
     ).all(r.seconds) as Array<{ k: string; v: string }>;
@@ -58,7 +71,7 @@ function linkMismatches(db: Db): string[] {
 }
 
 function monthRows(db: Db): Map<string, [number, number, number, number]> {
-  const rows = db.prepare('SELECT ts, series_id AS s, rx_bytes AS rx, tx_bytes AS tx, rx_packets AS rxp, tx_packets AS txp FROM usage_1mo').all() as Array<Record<string, number>>;
+  const rows = rollupRows(db, 'usage_1mo');
   return new Map(rows.map((r) => [`${r.ts}/${r.s}`, [r.rx, r.tx, r.rxp, r.txp]]));
 }
 
@@ -210,6 +223,10 @@ describe('a store written before migration 004', () => {
 function seedOld(path: string, now: number, migs: string): Seeded {
   const tmp = join(dir, 'seed-latest.db');
   const s = seedDb(tmp, { now, days: 300 });
+  // An older collector wrote every roll-up on every poll: nothing is waiting in usage_10s.
+  const latest = openDb(tmp);
+  rollUp(latest, now - (now % 10) + 10);
+  latest.close();
   const src = openDb(tmp, { readonly: true });
   const db = openDb(path);
   try {

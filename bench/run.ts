@@ -110,7 +110,7 @@ async function queriesAndStorage(): Promise<{ q?: Section<QueriesData>; st?: Sec
       out.q = await section('queries', async () => ({ ...shape, rows: { week: week.rows, year: year.rows }, buildSeconds: { week: weekSec, year: yearSec }, reps, results: benchQueries(week, year, { reps }) }));
     }
     if (only.includes('storage')) {
-      out.st = await section('storage', async () => ({ history: storageFromHistory(year), writes: benchWrites(join(OUT_DIR, 'writes.db'), { series: 1000, polls: quick ? 30 : 100, now }) }));
+      out.st = await section('storage', async () => ({ history: storageFromHistory(year), writes: benchWrites(join(OUT_DIR, 'writes.db'), { series: 1000, polls: quick ? 60 : 240, now }) }));
     }
     week.db.close();
     year.db.close();

@@ -17,6 +17,8 @@ export interface StoredState extends PrevState {
 interface Ids {
   byKey: Map<string, number>;
   next: number;
+  /** Rows inserted by the last write, which a rolled-back transaction may have taken back. */
+  unconfirmed: Map<string, number>;
 }
 
 const idsOf = new WeakMap<Db, Ids>();
@@ -25,50 +27,135 @@ function ids(db: Db): Ids {
   let m = idsOf.get(db);
   if (!m) {
     const rows = prepared(db, 'SELECT id, set_name AS s, elem_key AS e FROM counter_state').all() as Array<{ id: number; s: string; e: string }>;
-    m = { byKey: new Map(rows.map((r) => [`${r.s}/${r.e}`, r.id])), next: 1 };
+    m = { byKey: new Map(rows.map((r) => [`${r.s}/${r.e}`, r.id])), next: 1, unconfirmed: new Map() };
     for (const r of rows) m.next = Math.max(m.next, r.id + 1);
     idsOf.set(db, m);
   }
   return m;
 }
 
-/** forgetCounterIds drops the remembered row ids (after a failed transaction). */
+/** forgetCounterIds drops the remembered row ids and log size (after a failed transaction). */
 export function forgetCounterIds(db: Db): void {
   idsOf.delete(db);
+  logOf.delete(db);
 }
 
-/** getCounterStates loads the last-read value of every tracked kernel counter. */
+/** Logged polls (or logged counters) after which putCounterStates folds the log into counter_state. */
+export const COMPACT_EVERY = { polls: 12, counters: 50_000 };
+
+const FIELDS = 6;
+
+/** unpack reads one counter_log record: [row id, table_handle, bytes, packets, seen_at, expires_at | null]. */
+function* unpack(blob: Buffer): Generator<[number, number, number, number, number, number | null]> {
+  const f = new Float64Array(blob.buffer, blob.byteOffset, blob.byteLength / 8);
+  for (let i = 0; i + FIELDS <= f.length; i += FIELDS) yield [f[i], f[i + 1], f[i + 2], f[i + 3], f[i + 4], Number.isNaN(f[i + 5]) ? null : f[i + 5]];
+}
+
+interface Log {
+  polls: number;
+  counters: number;
+}
+
+const logOf = new WeakMap<Db, Log>();
+
+function log(db: Db): Log {
+  let l = logOf.get(db);
+  if (!l) {
+    const rows = prepared(db, 'SELECT states FROM counter_log').all() as Array<{ states: Buffer }>;
+    logOf.set(db, (l = { polls: rows.length, counters: rows.reduce((n, r) => n + r.states.byteLength / (8 * FIELDS), 0) }));
+  }
+  return l;
+}
+
+/** getCounterStates loads the last-read value of every tracked kernel counter: its row, then the log in order. */
 export function getCounterStates(db: Db): StoredState[] {
-  return db
+  const rows = db
     .prepare(
-      `SELECT set_name AS setName, elem_key AS elemKey, table_handle AS tableHandle, bytes, packets,
+      `SELECT id, set_name AS setName, elem_key AS elemKey, table_handle AS tableHandle, bytes, packets,
               seen_at AS seenAt, expires_at AS expiresAt FROM counter_state`,
     )
-    .all() as StoredState[];
+    .all() as Array<StoredState & { id?: number }>;
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  for (const { states } of db.prepare('SELECT states FROM counter_log ORDER BY id').all() as Array<{ states: Buffer }>) {
+    for (const [id, tableHandle, bytes, packets, seenAt, expiresAt] of unpack(states)) {
+      const r = byId.get(id);
+      if (r) Object.assign(r, { tableHandle, bytes, packets, seenAt, expiresAt });
+    }
+  }
+  return rows.map(({ id: _id, ...s }) => s);
 }
 
-/** putCounterStates stores the values just read for many counters, many rows per statement, each by its row id. */
+/**
+ * putCounterStates stores the values just read for many counters, in the caller's transaction: a
+ * new counter gets its row (many rows per statement); the others are appended to counter_log as one
+ * packed record, folded into their rows every COMPACT_EVERY polls.
+ */
 export function putCounterStates(db: Db, states: StoredState[]): void {
   if (!states.length) return;
   const m = ids(db);
-  const idOf = (s: StoredState) => {
+  // A row inserted last time is only logged against once it is known to be there: a rolled-back
+  // poll may have taken it back (the collector also drops the ids then, forgetCounterIds).
+  if (m.unconfirmed.size) {
+    const there = new Set((prepared(db, 'SELECT value AS id FROM json_each(?) WHERE value IN (SELECT id FROM counter_state)').all(JSON.stringify([...m.unconfirmed.values()])) as Array<{ id: number }>).map((r) => r.id));
+    for (const [k, id] of m.unconfirmed) if (!there.has(id)) m.byKey.delete(k);
+    m.unconfirmed.clear();
+  }
+  const fresh: unknown[][] = [];
+  const known: StoredState[] = [];
+  const idOfKnown: number[] = [];
+  for (const s of states) {
     const k = `${s.setName}/${s.elemKey}`;
     let id = m.byKey.get(k);
-    if (id === undefined) m.byKey.set(k, (id = m.next++));
-    return id;
-  };
+    if (id !== undefined) {
+      known.push(s);
+      idOfKnown.push(id);
+      continue;
+    }
+    m.byKey.set(k, (id = m.next++));
+    m.unconfirmed.set(k, id);
+    fresh.push([id, s.setName, s.elemKey, s.tableHandle, s.bytes, s.packets, s.seenAt, s.expiresAt]);
+  }
   runBatched(
     db,
     (values) => `INSERT INTO counter_state (id, set_name, elem_key, table_handle, bytes, packets, seen_at, expires_at) VALUES ${values}
      ON CONFLICT(id) DO UPDATE SET table_handle = excluded.table_handle, bytes = excluded.bytes,
        packets = excluded.packets, seen_at = excluded.seen_at, expires_at = excluded.expires_at`,
     8,
-    states.map((s) => [idOf(s), s.setName, s.elemKey, s.tableHandle, s.bytes, s.packets, s.seenAt, s.expiresAt]),
+    fresh,
   );
+  if (!known.length) return;
+  const l = log(db);
+  const f = new Float64Array(known.length * FIELDS);
+  known.forEach((s, i) => f.set([idOfKnown[i], s.tableHandle, s.bytes, s.packets, s.seenAt, s.expiresAt ?? NaN], i * FIELDS));
+  prepared(db, 'INSERT INTO counter_log (states) VALUES (?)').run(Buffer.from(f.buffer, f.byteOffset, f.byteLength));
+  l.polls++;
+  l.counters += known.length;
+  if (l.polls >= COMPACT_EVERY.polls || l.counters >= COMPACT_EVERY.counters) compactCounterLog(db);
+}
+
+/**
+ * compactCounterLog folds counter_log into counter_state (each counter's latest values, by row id;
+ * a counter deleted since is skipped) and empties it, in the caller's transaction.
+ */
+export function compactCounterLog(db: Db): void {
+  const latest = new Map<number, unknown[]>();
+  for (const { states } of prepared(db, 'SELECT states FROM counter_log ORDER BY id').all() as Array<{ states: Buffer }>) {
+    for (const v of unpack(states)) latest.set(v[0], v);
+  }
+  runBatched(
+    db,
+    (values) => `UPDATE counter_state SET table_handle = v.column2, bytes = v.column3, packets = v.column4, seen_at = v.column5, expires_at = v.column6
+     FROM (VALUES ${values}) AS v WHERE counter_state.id = v.column1`,
+    FIELDS,
+    [...latest.values()],
+  );
+  prepared(db, 'DELETE FROM counter_log').run();
+  logOf.set(db, { polls: 0, counters: 0 });
 }
 
 /** deleteCounterState forgets a counter the kernel no longer has. */
 export function deleteCounterState(db: Db, setName: string, elemKey: string): void {
   prepared(db, 'DELETE FROM counter_state WHERE set_name = ? AND elem_key = ?').run(setName, elemKey);
   idsOf.get(db)?.byKey.delete(`${setName}/${elemKey}`);
+  idsOf.get(db)?.unconfirmed.delete(`${setName}/${elemKey}`);
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { migrate, openDb } from '../../db/open';
-import { deleteCounterState, forgetCounterIds, getCounterStates, putCounterStates, type StoredState } from '../../db/queries/state';
+import { COMPACT_EVERY, deleteCounterState, forgetCounterIds, getCounterStates, putCounterStates, type StoredState } from '../../db/queries/state';
 
 const dir = mkdtempSync(join(tmpdir(), 'appnet-state-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -83,4 +83,32 @@ test('an older store keeps its counters through the upgrade to id-keyed rows', (
   putCounterStates(db, [st('1|wlan0', 150), st('2|wlan0', 10)]);
   db.close();
   assert.deepEqual(stored(path), { 'acct_out/1|wlan0': 150, 'acct_in/1|wlan0': 200, 'acct_out/2|wlan0': 10 });
+});
+
+test('a busy poll appends one log record; a reopen reads rows then log, and the log folds into the rows every dozen polls', () => {
+  const path = join(dir, 'e.db');
+  const db = openDb(path, { migrate: true });
+  const logRows = () => (db.prepare('SELECT COUNT(*) AS n FROM counter_log').get() as { n: number }).n;
+  putCounterStates(db, [st('1|wlan0', 100), st('2|wlan0', 100), st('3|wlan0', 100)]);
+  assert.equal(logRows(), 0, 'new counters get their rows at once');
+  putCounterStates(db, [st('1|wlan0', 110), st('2|wlan0', 120)]);
+  putCounterStates(db, [st('1|wlan0', 130), { ...st('3|wlan0', 300), expiresAt: 5000 }]);
+  assert.equal(logRows(), 2);
+  deleteCounterState(db, 'acct_out', '2|wlan0');
+  assert.deepEqual(stored(path), { 'acct_out/1|wlan0': 130, 'acct_out/3|wlan0': 300 }, 'the log is read after the rows; a deleted counter stays gone');
+  assert.equal(getCounterStates(db).find((s) => s.elemKey === '3|wlan0')?.expiresAt, 5000);
+  assert.throws(db.transaction(() => {
+    putCounterStates(db, [st('1|wlan0', 999)]);
+    throw new Error('poll failed');
+  }), /poll failed/);
+  forgetCounterIds(db);
+  assert.equal(logRows(), 2, 'a failed poll leaves no record');
+  for (let k = 1; logRows() > 0; k++) {
+    assert.ok(k <= COMPACT_EVERY.polls, 'folded within a dozen polls');
+    putCounterStates(db, [st('1|wlan0', 130 + k)]);
+  }
+  const rows = db.prepare('SELECT elem_key AS k, bytes, expires_at AS e FROM counter_state ORDER BY elem_key').all();
+  assert.deepEqual(rows, [{ k: '1|wlan0', bytes: 130 + COMPACT_EVERY.polls - 2, e: null }, { k: '3|wlan0', bytes: 300, e: 5000 }]);
+  db.close();
+  assert.deepEqual(stored(path), { 'acct_out/1|wlan0': 130 + COMPACT_EVERY.polls - 2, 'acct_out/3|wlan0': 300 });
 });

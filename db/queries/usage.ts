@@ -160,6 +160,24 @@ export function rollUp(db: Db, to: number, timed?: (table: string, ms: number) =
   if (lo === null || hi === null) return;
   const present = usageTables(db);
   const kept = pendingRows(db, from, to);
+  const merged = new Map<string, Array<[number, Sums]>>();
+  /** mergeOf sums the kept 10 s buckets b10s per series, in series order. */
+  const mergeOf = (b10s: number[]): Array<[number, Sums]> => {
+    const key = b10s.join(',');
+    let out = merged.get(key);
+    if (out) return out;
+    const by = new Map<number, Sums>();
+    for (const [b10, bucket] of kept ?? []) {
+      if (!b10s.includes(b10)) continue;
+      for (const [sid, v] of bucket) {
+        const w = by.get(sid);
+        if (!w) by.set(sid, [v[0], v[1], v[2], v[3]]);
+        else for (let i = 0; i < 4; i++) w[i] += v[i];
+      }
+    }
+    merged.set(key, (out = [...by].sort((x, y) => x[0] - y[0])));
+    return out;
+  };
   const time = (table: string, write: () => void) => {
     const t0 = timed ? performance.now() : 0;
     write();
@@ -169,24 +187,17 @@ export function rollUp(db: Db, to: number, timed?: (table: string, ms: number) =
     for (const res of COARSE) {
       if (!present.has(res.table)) continue;
       if (kept) {
-        // A handful of 10 s buckets: each is mapped to its coarse bucket once (local days and months cost a Date each).
-        const byBucket = new Map<number, Map<number, Sums>>();
-        for (const [b10, bucket] of kept) {
+        // A handful of 10 s buckets, each mapped to its coarse bucket once (local days and months
+        // cost a Date each). Usually the hour, the day and the month each hold all of them: their
+        // per-series sums are the same and are added up once.
+        const groups = new Map<number, number[]>();
+        for (const [b10] of kept) {
           const b = bucketStart(b10, res);
-          const into = byBucket.get(b);
-          if (!into) {
-            byBucket.set(b, new Map([...bucket].map(([sid, v]) => [sid, [...v] as Sums])));
-            continue;
-          }
-          for (const [sid, v] of bucket) {
-            const w = into.get(sid);
-            if (!w) into.set(sid, [...v] as Sums);
-            else for (let i = 0; i < 4; i++) w[i] += v[i];
-          }
+          groups.set(b, [...(groups.get(b) ?? []), b10]);
         }
         const rows: number[][] = [];
-        for (const [b, m] of [...byBucket].sort((x, y) => x[0] - y[0])) {
-          for (const sid of [...m.keys()].sort((x, y) => x - y)) rows.push([b, sid, ...m.get(sid)!]);
+        for (const [b, b10s] of [...groups].sort((x, y) => x[0] - y[0])) {
+          for (const [sid, v] of mergeOf(b10s)) rows.push([b, sid, v[0], v[1], v[2], v[3]]);
         }
         time(res.table, () => runBatched(
           db,

@@ -103,7 +103,7 @@ export function benchWrites(path: string, opts: { series: number; polls: number;
     const a = time(() =>
       db.transaction(() => {
         const t0 = performance.now();
-        insertUsage(db, ts, d, (name, ms) => {
+        const rolledUp = insertUsage(db, ts, d, (name, ms) => {
           if (name === 'roll-up') rolled = true;
           if (keep) part(name, ms);
         });
@@ -113,7 +113,7 @@ export function benchWrites(path: string, opts: { series: number; polls: number;
         }
         const t1 = performance.now();
         usage = t1 - t0;
-        putCounterStates(db, states);
+        putCounterStates(db, states, { fold: rolledUp });
         if (keep) part('counter_state', performance.now() - t1);
         inside = performance.now() - t0;
       })(),

@@ -164,8 +164,8 @@ export function storePoll(ctx: PollContext, c: PollDeltas, now: number): void {
       }
       bySeries.set(seriesId, u);
     }
-    insertUsage(db, ts, [...bySeries.values()]);
-    putCounterStates(db, c.next.filter((s) => changed(ctx.st.states.get(`${s.setName}/${s.elemKey}`), s)));
+    const rolledUp = insertUsage(db, ts, [...bySeries.values()]);
+    putCounterStates(db, c.next.filter((s) => changed(ctx.st.states.get(`${s.setName}/${s.elemKey}`), s)), { fold: rolledUp });
     for (const k of c.gone) {
       const i = k.indexOf('/');
       deleteCounterState(db, k.slice(0, i), k.slice(i + 1));

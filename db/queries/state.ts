@@ -40,8 +40,12 @@ export function forgetCounterIds(db: Db): void {
   logOf.delete(db);
 }
 
-/** Logged polls (or logged counters) after which putCounterStates folds the log into counter_state. */
-export const COMPACT_EVERY = { polls: 12, counters: 50_000 };
+/**
+ * Logged polls (or logged counters) after which putCounterStates folds the log into counter_state
+ * however it is called; the collector folds sooner, on the poll that rolls usage up (about once a
+ * minute), so one poll a minute carries both.
+ */
+export const COMPACT_EVERY = { polls: 60, counters: 50_000 };
 
 const FIELDS = 6;
 
@@ -88,10 +92,13 @@ export function getCounterStates(db: Db): StoredState[] {
 /**
  * putCounterStates stores the values just read for many counters, in the caller's transaction: a
  * new counter gets its row (many rows per statement); the others are appended to counter_log as one
- * packed record, folded into their rows every COMPACT_EVERY polls.
+ * packed record, folded into their rows when `fold` says so or after COMPACT_EVERY.
  */
-export function putCounterStates(db: Db, states: StoredState[]): void {
-  if (!states.length) return;
+export function putCounterStates(db: Db, states: StoredState[], opts: { fold?: boolean } = {}): void {
+  if (!states.length) {
+    if (opts.fold && log(db).polls > 0) compactCounterLog(db);
+    return;
+  }
   const m = ids(db);
   // A row inserted last time is only logged against once it is known to be there: a rolled-back
   // poll may have taken it back (the collector also drops the ids then, forgetCounterIds).
@@ -123,14 +130,17 @@ export function putCounterStates(db: Db, states: StoredState[]): void {
     8,
     fresh,
   );
-  if (!known.length) return;
   const l = log(db);
+  if (!known.length) {
+    if (opts.fold && l.polls > 0) compactCounterLog(db);
+    return;
+  }
   const f = new Float64Array(known.length * FIELDS);
   known.forEach((s, i) => f.set([idOfKnown[i], s.tableHandle, s.bytes, s.packets, s.seenAt, s.expiresAt ?? NaN], i * FIELDS));
   prepared(db, 'INSERT INTO counter_log (states) VALUES (?)').run(Buffer.from(f.buffer, f.byteOffset, f.byteLength));
   l.polls++;
   l.counters += known.length;
-  if (l.polls >= COMPACT_EVERY.polls || l.counters >= COMPACT_EVERY.counters) compactCounterLog(db);
+  if (opts.fold || l.polls >= COMPACT_EVERY.polls || l.counters >= COMPACT_EVERY.counters) compactCounterLog(db);
 }
 
 /**

@@ -38,9 +38,9 @@ const UPSERT_SUMS = `ON CONFLICT(ts, series_id) DO UPDATE SET rx_bytes = rx_byte
  * coarser roll-ups only for a bucket they already hold (before the watermark, migration 008: the
  * first poll after an upgrade, a clock stepped back), else about once a minute by rollUp. The
  * per-link totals at every resolution (a few rows). `timed`, when given, hears how long each
- * part of the write took (the write benchmark's breakdown).
+ * part of the write took (the write benchmark's breakdown). Says whether this poll rolled up.
  */
-export function insertUsage(db: Db, ts: number, deltas: UsageDelta[], timed?: (table: string, ms: number) => void): void {
+export function insertUsage(db: Db, ts: number, deltas: UsageDelta[], timed?: (table: string, ms: number) => void): boolean {
   const time = (table: string, write: () => void) => {
     if (!timed) return write();
     const t0 = performance.now();
@@ -51,8 +51,9 @@ export function insertUsage(db: Db, ts: number, deltas: UsageDelta[], timed?: (t
   const b10 = ts - (ts % 10);
   const deferred = hasRollupState(db);
   let until = deferred ? rollupUntil(db) : null;
+  let rolledUp = false;
   if (deferred && until !== null && b10 - until >= ROLLUP_EVERY) {
-    time('roll-up', () => rollUp(db, b10, timed));
+    time('roll-up', () => (rolledUp = rollUp(db, b10, timed)));
     until = rollupUntil(db);
   }
   const bySeries = new Map<number, [number, number, number, number, number]>();
@@ -67,7 +68,7 @@ export function insertUsage(db: Db, ts: number, deltas: UsageDelta[], timed?: (t
     }
   }
   const rows = [...bySeries.values()].sort((a, b) => a[0] - b[0]);
-  if (!rows.length) return;
+  if (!rows.length) return rolledUp;
   if (deferred && until === null) {
     // The coarse roll-ups are complete (an older collector wrote them): this 10 s bucket goes to them
     // directly, the next ones are deferred.
@@ -88,6 +89,7 @@ export function insertUsage(db: Db, ts: number, deltas: UsageDelta[], timed?: (t
     ));
   }
   if (present.has('usage_link')) time('usage_link', () => insertLinkUsage(db, ts, rows));
+  return rolledUp;
 }
 
 /**
@@ -151,13 +153,13 @@ function pendingRows(db: Db, from: number, to: number): Array<[number, Map<numbe
  * written when no row is waiting (an idle poll writes nothing); the watermark then stays where it
  * was, which readers do not mind.
  */
-export function rollUp(db: Db, to: number, timed?: (table: string, ms: number) => void): void {
+export function rollUp(db: Db, to: number, timed?: (table: string, ms: number) => void): boolean {
   if (to % 10 !== 0) throw new Error(`rollUp: ${to} is not a 10 s boundary`);
   const from = rollupUntil(db);
-  if (from === null || to <= from) return;
+  if (from === null || to <= from) return false;
   const span = prepared(db, 'SELECT MIN(ts) AS lo, MAX(ts) AS hi FROM usage_10s WHERE ts >= ? AND ts < ?').get(from, to) as { lo: number | null; hi: number | null };
   const { lo, hi } = span;
-  if (lo === null || hi === null) return;
+  if (lo === null || hi === null) return false;
   const present = usageTables(db);
   const kept = pendingRows(db, from, to);
   const merged = new Map<string, Array<[number, Sums]>>();
@@ -220,6 +222,7 @@ export function rollUp(db: Db, to: number, timed?: (table: string, ms: number) =
     prepared(db, 'UPDATE rollup_state SET until = ? WHERE id = 1').run(to);
   })();
   pendingOf.set(db, { from: to, complete: !waitingFrom(db, to), buckets: new Map() });
+  return true;
 }
 
 const linkCache = new WeakMap<Db, Map<number, string>>();

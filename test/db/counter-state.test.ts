@@ -85,7 +85,7 @@ test('an older store keeps its counters through the upgrade to id-keyed rows', (
   assert.deepEqual(stored(path), { 'acct_out/1|wlan0': 150, 'acct_in/1|wlan0': 200, 'acct_out/2|wlan0': 10 });
 });
 
-test('a busy poll appends one log record; a reopen reads rows then log, and the log folds into the rows every dozen polls', () => {
+test('a busy poll appends one log record; a reopen reads rows then log; the log folds into the rows on a roll-up poll, or after COMPACT_EVERY polls', () => {
   const path = join(dir, 'e.db');
   const db = openDb(path, { migrate: true });
   const logRows = () => (db.prepare('SELECT COUNT(*) AS n FROM counter_log').get() as { n: number }).n;
@@ -104,11 +104,15 @@ test('a busy poll appends one log record; a reopen reads rows then log, and the 
   forgetCounterIds(db);
   assert.equal(logRows(), 2, 'a failed poll leaves no record');
   for (let k = 1; logRows() > 0; k++) {
-    assert.ok(k <= COMPACT_EVERY.polls, 'folded within a dozen polls');
+    assert.ok(k <= COMPACT_EVERY.polls, `folded within ${COMPACT_EVERY.polls} polls`);
     putCounterStates(db, [st('1|wlan0', 130 + k)]);
   }
   const rows = db.prepare('SELECT elem_key AS k, bytes, expires_at AS e FROM counter_state ORDER BY elem_key').all();
   assert.deepEqual(rows, [{ k: '1|wlan0', bytes: 130 + COMPACT_EVERY.polls - 2, e: null }, { k: '3|wlan0', bytes: 300, e: 5000 }]);
+  putCounterStates(db, [st('1|wlan0', 500)]);
+  putCounterStates(db, [st('3|wlan0', 600)], { fold: true });
+  assert.equal(logRows(), 0, 'the poll that rolled usage up folds the log too');
+  assert.deepEqual(db.prepare('SELECT elem_key AS k, bytes FROM counter_state ORDER BY elem_key').all(), [{ k: '1|wlan0', bytes: 500 }, { k: '3|wlan0', bytes: 600 }]);
   db.close();
-  assert.deepEqual(stored(path), { 'acct_out/1|wlan0': 130 + COMPACT_EVERY.polls - 2, 'acct_out/3|wlan0': 300 });
+  assert.deepEqual(stored(path), { 'acct_out/1|wlan0': 500, 'acct_out/3|wlan0': 600 });
 });

@@ -95,10 +95,6 @@ export function getCounterStates(db: Db): StoredState[] {
  * packed record, folded into their rows when `fold` says so or after COMPACT_EVERY.
  */
 export function putCounterStates(db: Db, states: StoredState[], opts: { fold?: boolean } = {}): void {
-  if (!states.length) {
-    if (opts.fold && log(db).polls > 0) compactCounterLog(db);
-    return;
-  }
   const m = ids(db);
   // A row inserted last time is only logged against once it is known to be there: a rolled-back
   // poll may have taken it back (the collector also drops the ids then, forgetCounterIds).
@@ -131,16 +127,14 @@ export function putCounterStates(db: Db, states: StoredState[], opts: { fold?: b
     fresh,
   );
   const l = log(db);
-  if (!known.length) {
-    if (opts.fold && l.polls > 0) compactCounterLog(db);
-    return;
+  if (known.length) {
+    const f = new Float64Array(known.length * FIELDS);
+    known.forEach((s, i) => f.set([idOfKnown[i], s.tableHandle, s.bytes, s.packets, s.seenAt, s.expiresAt ?? NaN], i * FIELDS));
+    prepared(db, 'INSERT INTO counter_log (states) VALUES (?)').run(Buffer.from(f.buffer, f.byteOffset, f.byteLength));
+    l.polls++;
+    l.counters += known.length;
   }
-  const f = new Float64Array(known.length * FIELDS);
-  known.forEach((s, i) => f.set([idOfKnown[i], s.tableHandle, s.bytes, s.packets, s.seenAt, s.expiresAt ?? NaN], i * FIELDS));
-  prepared(db, 'INSERT INTO counter_log (states) VALUES (?)').run(Buffer.from(f.buffer, f.byteOffset, f.byteLength));
-  l.polls++;
-  l.counters += known.length;
-  if (opts.fold || l.polls >= COMPACT_EVERY.polls || l.counters >= COMPACT_EVERY.counters) compactCounterLog(db);
+  if (l.polls > 0 && (opts.fold || l.polls >= COMPACT_EVERY.polls || l.counters >= COMPACT_EVERY.counters)) compactCounterLog(db);
 }
 
 /**

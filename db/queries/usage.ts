@@ -125,8 +125,19 @@ function remember(db: Db, until: number, b10: number, rows: ReadonlyArray<readon
 
 type Sums = [number, number, number, number];
 
-/** pendingRows returns what the connection wrote in [from, to), per 10 s bucket, if it is exactly what usage_10s holds there, else null. */
-function pendingRows(db: Db, from: number, to: number): Array<[number, Map<number, Sums>]> | null {
+/** What usage_10s holds in a span: rows, the four sums, first and last bucket. */
+interface Span {
+  n: number;
+  rx: number;
+  tx: number;
+  rxp: number;
+  txp: number;
+  lo: number | null;
+  hi: number | null;
+}
+
+/** pendingRows returns what the connection wrote in the span, per 10 s bucket, if it is exactly what usage_10s holds there, else null. */
+function pendingRows(db: Db, from: number, to: number, got: Span): Array<[number, Map<number, Sums>]> | null {
   const p = pendingOf.get(db);
   if (!p || !p.complete || p.from !== from) return null;
   const out = [...p.buckets].filter(([b10]) => b10 >= from && b10 < to);
@@ -136,11 +147,6 @@ function pendingRows(db: Db, from: number, to: number): Array<[number, Map<numbe
     n += bucket.size;
     for (const v of bucket.values()) for (let i = 0; i < 4; i++) sums[i] += v[i];
   }
-  const got = prepared(
-    db,
-    `SELECT COUNT(*) AS n, COALESCE(SUM(rx_bytes), 0) AS rx, COALESCE(SUM(tx_bytes), 0) AS tx,
-            COALESCE(SUM(rx_packets), 0) AS rxp, COALESCE(SUM(tx_packets), 0) AS txp FROM usage_10s WHERE ts >= ? AND ts < ?`,
-  ).get(from, to) as { n: number; rx: number; tx: number; rxp: number; txp: number };
   const same = got.n === n && got.rx === sums[0] && got.tx === sums[1] && got.rxp === sums[2] && got.txp === sums[3];
   return same ? out : null;
 }
@@ -157,11 +163,15 @@ export function rollUp(db: Db, to: number, timed?: (table: string, ms: number) =
   if (to % 10 !== 0) throw new Error(`rollUp: ${to} is not a 10 s boundary`);
   const from = rollupUntil(db);
   if (from === null || to <= from) return false;
-  const span = prepared(db, 'SELECT MIN(ts) AS lo, MAX(ts) AS hi FROM usage_10s WHERE ts >= ? AND ts < ?').get(from, to) as { lo: number | null; hi: number | null };
+  const span = prepared(
+    db,
+    `SELECT COUNT(*) AS n, COALESCE(SUM(rx_bytes), 0) AS rx, COALESCE(SUM(tx_bytes), 0) AS tx, COALESCE(SUM(rx_packets), 0) AS rxp,
+            COALESCE(SUM(tx_packets), 0) AS txp, MIN(ts) AS lo, MAX(ts) AS hi FROM usage_10s WHERE ts >= ? AND ts < ?`,
+  ).get(from, to) as Span;
   const { lo, hi } = span;
   if (lo === null || hi === null) return false;
   const present = usageTables(db);
-  const kept = pendingRows(db, from, to);
+  const kept = pendingRows(db, from, to, span);
   const merged = new Map<string, Array<[number, Sums]>>();
   /** mergeOf sums the kept 10 s buckets b10s per series, in series order. */
   const mergeOf = (b10s: number[]): Array<[number, Sums]> => {

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDb, type Db } from '../db/open';
-import { bucketStart, localMidnight, RESOLUTIONS } from '../lib/time';
+import { bucketStart, localMidnight, nextLocalMidnight, RESOLUTIONS } from '../lib/time';
 import { getOverview } from '../app/_data/overview';
 import { parseView } from '../app/_data/view';
 import { getAppDetail } from '../app/_data/app-detail';
@@ -53,7 +53,7 @@ function build(db: Db, now: number): number {
     const res = RESOLUTIONS.find((x) => x.table === p.table)!;
     const ins = db.prepare(`INSERT OR IGNORE INTO ${p.table} (ts, series_id, rx_bytes, tx_bytes, rx_packets, tx_packets) VALUES (?, ?, ?, ?, ?, ?)`);
     const buckets: number[] = [];
-    if (p.table === 'usage_1d') for (let t = localMidnight(now - p.span); t <= now; t = localMidnight(t + 26 * 3600)) buckets.push(t);
+    if (p.table === 'usage_1d') for (let t = localMidnight(now - p.span); t <= now; t = nextLocalMidnight(t)) buckets.push(t);
     else for (let t = bucketStart(now - p.span, res); t <= now; t += res.seconds) buckets.push(t);
     const perBucket = Math.max(1, Math.round(series * p.active));
     const chunk = db.transaction((bs: number[]) => {

@@ -32,6 +32,11 @@ export function localMonthStart(ts: number): number {
   return localMidnight(Math.floor(new Date(d.getFullYear(), d.getMonth(), 1, 12).getTime() / 1000));
 }
 
+/** nextLocalMidnight returns the start of the local day after the one holding ts (23- and 25-hour days included). */
+export function nextLocalMidnight(ts: number): number {
+  return localMidnight(localMidnight(ts) + 26 * 3600);
+}
+
 /** nextLocalMonthStart returns the start of the local month after the one holding ts. */
 export function nextLocalMonthStart(ts: number): number {
   return localMonthStart(localMonthStart(ts) + 32 * 86400);
@@ -94,7 +99,6 @@ export function splitRange(since: number, until: number, now: number, opts: { co
   const all = [...RESOLUTIONS].reverse(); // coarse → fine
   const levels = opts.coarsest ? all.slice(all.findIndex((r) => r.table === opts.coarsest)) : all;
   const kept = (r: Resolution, at: number) => r.keepSeconds === null || now - at <= r.keepSeconds;
-  const nextMidnight = (t: number) => localMidnight(localMidnight(t) + 26 * 3600);
   const cover = (a: number, b: number, idx: number): void => {
     if (a >= b) return;
     const res = levels[idx];
@@ -112,8 +116,8 @@ export function splitRange(since: number, until: number, now: number, opts: { co
       B = end(localMonthStart(b), nextLocalMonthStart);
       if (A % 3600 !== 0 || B % 3600 !== 0) return cover(a, b, idx + 1);
     } else if (res.table === 'usage_1d') {
-      A = localMidnight(a) === a ? a : nextMidnight(a);
-      B = end(localMidnight(b), nextMidnight);
+      A = localMidnight(a) === a ? a : nextLocalMidnight(a);
+      B = end(localMidnight(b), nextLocalMidnight);
       if (A % 3600 !== 0 || B % 3600 !== 0) return cover(a, b, idx + 1);
     } else {
       A = Math.ceil(a / res.seconds) * res.seconds;

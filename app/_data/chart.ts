@@ -1,6 +1,6 @@
 /** Chart grids over the roll-ups, and turning rows into evenly spaced points (missing buckets become zero). */
 import type { ChartGrid } from '../../db/queries/dashboard';
-import { bucketStart, localMidnight, localMonthStart, nextLocalMonthStart, resolutionFor } from '../../lib/time';
+import { bucketStart, localMonthStart, nextLocalMidnight, nextLocalMonthStart, resolutionFor } from '../../lib/time';
 
 const NICE_STEPS = [10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200];
 
@@ -41,7 +41,7 @@ export function bucketsOf(grid: ChartGrid, until: number): number[] {
     return out;
   }
   if (grid.table === 'usage_1d') {
-    for (let t = grid.from; t < until; t = localMidnight(t + 26 * 3600)) out.push(t);
+    for (let t = grid.from; t < until; t = nextLocalMidnight(t)) out.push(t);
     return out;
   }
   for (let t = grid.from; t < until; t += grid.step) out.push(t);

@@ -1,6 +1,6 @@
 /** Read queries behind the dashboard's Overview and its reports. */
 import type { Db } from '../open';
-import { localMidnight, RESOLUTIONS, type Resolution, type UsageTable } from '../../lib/time';
+import { localMidnight, nextLocalMidnight, RESOLUTIONS, type Resolution, type UsageTable } from '../../lib/time';
 import type { ReportBy, ReportRow } from '../../lib/report';
 import { seriesFilterSql, type UsageFilter } from './usage';
 import { and, checkTable, rollupSource, seriesJoins, T_JOINS, totalsCte, usageTables, type ChartGrid } from './sql-parts';
@@ -62,7 +62,7 @@ export function getReportRows(db: Db, f: UsageFilter, by: ReportBy, now: number)
       cur.rxPackets += x.rxPackets;
       cur.txPackets += x.txPackets;
     } else {
-      const next = localMidnight(day + 26 * 3600);
+      const next = nextLocalMidnight(day);
       days.set(k, {
         since: Math.max(day, f.since), until: Math.min(next, f.until), appKey: x.appKey, appName: x.appName, kind: x.kind,
         rxBytes: x.rxBytes, txBytes: x.txBytes, rxPackets: x.rxPackets, txPackets: x.txPackets,

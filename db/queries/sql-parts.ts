@@ -1,6 +1,6 @@
 /** SQL fragments shared by the dashboard's read queries (not queries themselves). */
 import { prepared, type Db } from '../open';
-import { bucketStart, localMidnight, nextLocalMonthStart, RESOLUTIONS, splitRange, type RangePiece, type Resolution, type UsageTable } from '../../lib/time';
+import { bucketStart, nextLocalMidnight, nextLocalMonthStart, RESOLUTIONS, splitRange, type RangePiece, type Resolution, type UsageTable } from '../../lib/time';
 
 /**
  * A chart's grid: buckets of one roll-up table starting in [from, until), drawn as points `step`
@@ -117,7 +117,7 @@ export function pieceWhere(p: RangePiece): string {
 
 /** bucketStarts lists the starts of res's buckets from the one holding `from` through the one after `to`. */
 export function bucketStarts(res: Resolution, from: number, to: number): number[] {
-  const next = res.table === 'usage_1mo' ? nextLocalMonthStart : (t: number) => localMidnight(localMidnight(t) + 26 * 3600);
+  const next = res.table === 'usage_1mo' ? nextLocalMonthStart : nextLocalMidnight;
   const out: number[] = [];
   for (let b = bucketStart(from, res); out.length === 0 || out[out.length - 1] <= to; b = next(b)) out.push(b);
   return out;

@@ -61,12 +61,16 @@ function storeTables(db: Db): Set<string> {
   return t;
 }
 
+const usageOf = new WeakMap<Db, Set<string>>();
+
 /**
  * usageTables lists the roll-up tables the store has, once per connection: a store the collector
  * has not migrated yet (before 004) has no monthly roll-up, and its readers must not ask for one.
  */
 export function usageTables(db: Db): Set<string> {
-  return new Set([...storeTables(db)].filter((n) => n.startsWith('usage_')));
+  let t = usageOf.get(db);
+  if (!t) usageOf.set(db, (t = new Set([...storeTables(db)].filter((n) => n.startsWith('usage_')))));
+  return t;
 }
 
 /**

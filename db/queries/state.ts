@@ -9,10 +9,11 @@ export interface StoredState extends PrevState {
 
 /**
  * The row id of every stored counter, by 'set/elem', and the next id to hand out, per connection.
- * Ids are never reused within a run (a new counter takes one past any seen), so a row a rolled-back
- * transaction never wrote is simply inserted under its id next time. A failed transaction may also
- * have rolled back a delete, leaving a row the map no longer knows: forgetCounterIds drops the map
- * and the next write reloads it.
+ * Ids are never reused within a run (a new counter takes one past any seen). A row a rolled-back
+ * transaction never wrote is noticed on the next write (`unconfirmed`) and inserted afresh, so no
+ * log record names a row that is not there. A failed transaction may also have rolled back a
+ * delete, leaving a row the map no longer knows: forgetCounterIds drops the map and the next write
+ * reloads it.
  */
 interface Ids {
   byKey: Map<string, number>;
@@ -71,6 +72,11 @@ function log(db: Db): Log {
   return l;
 }
 
+/** logEntries reads every counter_log record, oldest first, as unpacked entries. */
+function* logEntries(db: Db): Generator<[number, number, number, number, number, number | null]> {
+  for (const { states } of prepared(db, 'SELECT states FROM counter_log ORDER BY id').all() as Array<{ states: Buffer }>) yield* unpack(states);
+}
+
 /** getCounterStates loads the last-read value of every tracked kernel counter: its row, then the log in order. */
 export function getCounterStates(db: Db): StoredState[] {
   const rows = db
@@ -80,11 +86,9 @@ export function getCounterStates(db: Db): StoredState[] {
     )
     .all() as Array<StoredState & { id?: number }>;
   const byId = new Map(rows.map((r) => [r.id, r]));
-  for (const { states } of db.prepare('SELECT states FROM counter_log ORDER BY id').all() as Array<{ states: Buffer }>) {
-    for (const [id, tableHandle, bytes, packets, seenAt, expiresAt] of unpack(states)) {
-      const r = byId.get(id);
-      if (r) Object.assign(r, { tableHandle, bytes, packets, seenAt, expiresAt });
-    }
+  for (const [id, tableHandle, bytes, packets, seenAt, expiresAt] of logEntries(db)) {
+    const r = byId.get(id);
+    if (r) Object.assign(r, { tableHandle, bytes, packets, seenAt, expiresAt });
   }
   return rows.map(({ id: _id, ...s }) => s);
 }
@@ -143,9 +147,7 @@ export function putCounterStates(db: Db, states: StoredState[], opts: { fold?: b
  */
 export function compactCounterLog(db: Db): void {
   const latest = new Map<number, unknown[]>();
-  for (const { states } of prepared(db, 'SELECT states FROM counter_log ORDER BY id').all() as Array<{ states: Buffer }>) {
-    for (const v of unpack(states)) latest.set(v[0], v);
-  }
+  for (const v of logEntries(db)) latest.set(v[0], v);
   runBatched(
     db,
     (values) => `UPDATE counter_state SET table_handle = v.column2, bytes = v.column3, packets = v.column4, seen_at = v.column5, expires_at = v.column6

@@ -54,7 +54,7 @@ export function insertUsage(db: Db, ts: number, deltas: UsageDelta[], timed?: (t
   let rolledUp = false;
   if (deferred && until !== null && b10 - until >= ROLLUP_EVERY) {
     time('roll-up', () => (rolledUp = rollUp(db, b10, timed)));
-    until = rollupUntil(db);
+    if (rolledUp) until = b10; // where rollUp moved the watermark
   }
   const bySeries = new Map<number, [number, number, number, number, number]>();
   for (const d of deltas) {

@@ -3,12 +3,13 @@
  * memory, so a transaction that fails must leave neither a stale id nor a lost or doubled row.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { migrate, openDb } from '../../db/open';
 import { COMPACT_EVERY, deleteCounterState, forgetCounterIds, getCounterStates, putCounterStates, type StoredState } from '../../db/queries/state';
+import { migrationsBefore } from '../fixtures/migrations';
 
 const dir = mkdtempSync(join(tmpdir(), 'appnet-state-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,10 +71,7 @@ test('a rolled-back insert alone needs no reload: its id is written next time', 
 
 test('an older store keeps its counters through the upgrade to id-keyed rows', () => {
   const path = join(dir, 'd.db');
-  const old = join(dir, 'migrations-006');
-  mkdirSync(old);
-  const src = join(import.meta.dirname, '..', '..', 'db', 'migrations');
-  for (const f of readdirSync(src)) if (Number(f.slice(0, 3)) <= 6) copyFileSync(join(src, f), join(old, f));
+  const old = migrationsBefore(dir, 7);
   const db = openDb(path);
   migrate(db, old);
   const ins = db.prepare('INSERT INTO counter_state (set_name, elem_key, table_handle, bytes, packets, seen_at, expires_at) VALUES (?, ?, 7, ?, 1, 1000, NULL)');

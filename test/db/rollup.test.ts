@@ -8,7 +8,7 @@
 process.env.TZ = 'Asia/Kolkata';
 
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -21,8 +21,8 @@ import { rollupUntil } from '../../db/queries/sql-parts';
 import { getOrCreateSeries, getTopApps, insertUsage, pruneUsage, ROLLUP_EVERY } from '../../db/queries/usage';
 import { appIdentity } from '../../lib/identity';
 import { bucketStart, localMonthStart, RESOLUTIONS } from '../../lib/time';
+import { migrationsBefore, MIGRATIONS } from '../fixtures/migrations';
 
-const MIGRATIONS = join(import.meta.dirname, '..', '..', 'db', 'migrations');
 const dir = mkdtempSync(join(tmpdir(), 'appnet-rollup-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -166,9 +166,7 @@ describe('deferred roll-ups', () => {
   });
 
   test('a store an older collector wrote gains the watermark on its next poll; an open reader sees the deferred rows', () => {
-    const migs = join(dir, 'migs-007');
-    mkdirSync(migs);
-    for (const f of readdirSync(MIGRATIONS).filter((f) => f < '008')) copyFileSync(join(MIGRATIONS, f), join(migs, f));
+    const migs = migrationsBefore(dir, 8);
     const path = join(dir, 'old.db');
     const db = openDb(path);
     migrate(db, migs);

@@ -7,7 +7,7 @@
 process.env.TZ = 'Europe/Berlin';
 
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -20,9 +20,9 @@ import { getNetworkUsage } from '../../db/queries/network-settings';
 import { getTopApps, pruneUsage, rollUp, splitRangeFor } from '../../db/queries/usage';
 import { rollupSource } from '../../db/queries/sql-parts';
 import { localMidnight, localMonthStart, nextLocalMonthStart, RESOLUTIONS } from '../../lib/time';
+import { migrationsBefore } from '../fixtures/migrations';
 import { seedDb, type Seeded } from '../fixtures/seed';
 
-const MIGRATIONS = join(import.meta.dirname, '..', '..', 'db', 'migrations');
 const dir = mkdtempSync(join(tmpdir(), 'appnet-1mo-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -177,9 +177,7 @@ describe('ten months of history written by the collector', () => {
 
 describe('a store written before migration 004', () => {
   test('is migrated with its months backfilled from usage_1d, and reads stay exact before and after', () => {
-    const migs = join(dir, 'migs-003');
-    mkdirSync(migs);
-    for (const f of readdirSync(MIGRATIONS).filter((f) => f < '004')) copyFileSync(join(MIGRATIONS, f), join(migs, f));
+    const migs = migrationsBefore(dir, 4);
     const path = join(dir, 'old.db');
     const old = openDb(path);
     migrate(old, migs);

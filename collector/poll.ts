@@ -4,7 +4,8 @@
  * timed and isolated: one that fails is recorded and the others still run.
  */
 import type { Db } from '../db/open';
-import { getCounterStates, type StoredState } from '../db/queries/state';
+import { markAbsentCgroupsGone } from '../db/queries/apps';
+import { clearCounterStates, getCounterStates, type StoredState } from '../db/queries/state';
 import { insertEvent, putSourceStatus } from '../db/queries/status';
 import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
 import { accountingCommands, normaliseLevels } from '../lib/nft/accounting';
@@ -56,6 +57,10 @@ export interface PollState {
   /** The apply in progress: applies never overlap (the watcher and the poll both start them). */
   applying: Promise<unknown>;
   lastFirewallError: string | null;
+  /** The run has checked the counters the previous run stored (forgetStaleCounters). */
+  started: boolean;
+  /** The run has stamped the stored cgroups that ended while no collector ran. */
+  treeChecked: boolean;
 }
 
 /** newPollState loads what the previous run stored, so a restart resumes exactly. */
@@ -66,7 +71,7 @@ export function newPollState(db: Db): PollState {
     states.set(`${s.setName}/${s.elemKey}`, s);
     lastHandle = lastHandle === null ? s.tableHandle : Math.max(lastHandle, s.tableHandle);
   }
-  return { states, levelsSeen: new Map(), appliedFingerprint: null, ifaces: [], ifacesAt: 0, lastHandle, lastFullWarnAt: 0, live: [], applying: Promise.resolve(), lastFirewallError: null };
+  return { states, levelsSeen: new Map(), appliedFingerprint: null, ifaces: [], ifacesAt: 0, lastHandle, lastFullWarnAt: 0, live: [], applying: Promise.resolve(), lastFirewallError: null, started: false, treeChecked: false };
 }
 
 export interface SourceResult<T> {
@@ -262,12 +267,49 @@ export interface PollReport {
   bytes: number;
 }
 
+/**
+ * forgetStaleCounters runs before a run first applies the ruleset. When our table is not in the
+ * kernel, the counters the previous run stored belong to a table that is gone (a reboot, or
+ * deleted while no collector ran). The table made now often gets the same handle (handles start
+ * again in each network namespace: the first table of a boot is handle 1), so the handle cannot
+ * tell them apart, and an element with the same key would be read as continuing from the old
+ * value: undercounted. The stored values are dropped instead, so every element counts from zero.
+ */
+async function forgetStaleCounters(ctx: PollContext, now: number): Promise<void> {
+  if (ctx.st.states.size === 0) return;
+  let present: boolean;
+  try {
+    present = (await ctx.counters.read()) !== null;
+  } catch (err) {
+    ctx.log('warn', `could not check for our table before applying it: ${err instanceof Error ? err.message : String(err)}`);
+    return;
+  }
+  if (present) return;
+  ctx.db.transaction(() => clearCounterStates(ctx.db))();
+  ctx.st.states.clear();
+  ctx.st.lastHandle = null;
+  const msg = 'the appnet nft table was not there when the collector started (a reboot, or deleted while no collector ran): counting starts again from zero; traffic while it was missing is not counted';
+  ctx.log('warn', msg);
+  insertEvent(ctx.db, { ts: now, level: 'warn', kind: 'table-recreated', message: msg });
+}
+
 /** poll runs one complete poll; see the file comment. */
 export async function poll(ctx: PollContext): Promise<PollReport> {
   const t0 = performance.now();
   const now = Date.now();
+  if (!ctx.st.started) {
+    ctx.st.started = true;
+    await forgetStaleCounters(ctx, now);
+  }
   const cg = await runSource(ctx, 'cgroups', () => ctx.tracker.refresh(now), (v) => ({ cgroups: v.length, tracked: ctx.tracker.seen.size, watches: ctx.tracker.watchCount, rescans: ctx.tracker.rescans, repaired: ctx.tracker.repaired }));
-  if (cg.ok && cg.value) ctx.st.live = cg.value;
+  if (cg.ok && cg.value) {
+    ctx.st.live = cg.value;
+    // Cgroups that ended while no collector ran (after a reboot: all of them) are gone now.
+    if (!ctx.st.treeChecked) {
+      ctx.st.treeChecked = true;
+      markAbsentCgroupsGone(ctx.db, cg.value.map((c) => c.id), Math.floor(now / 1000));
+    }
+  }
   if (now - ctx.st.ifacesAt > 30_000 || ctx.st.ifaces.length === 0) {
     const ifs = await runSource(ctx, 'interfaces', () => readInterfaces(ctx.cfg.sysClassNet), (v) => ({ interfaces: v.length }));
     if (ifs.ok && ifs.value) {

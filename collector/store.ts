@@ -116,7 +116,7 @@ export function storePoll(ctx: PollContext, c: PollDeltas, now: number): void {
         const ident = desktopIdentity(withExecutable(appIdentity(cg.path), exe), cg.path);
         const appId = appIdOf(ident, exe);
         upsertCgroup(db, { cgroupId: cg.id, path: cg.path, level: cg.level, appId }, ts);
-        cgroupApp.delete(cg.id); // the row keeps its first app when the id was seen before: ask the store
+        cgroupApp.delete(cg.id); // the id may have named another cgroup (another boot): ask the store
         newlyStored.push(cg);
       }
       if (cg.goneAt !== null) markCgroupGone(db, cg.id, Math.floor(cg.goneAt / 1000));

@@ -15,13 +15,29 @@ export function upsertApp(db: Db, app: AppIdentity, now: number, exe: string | n
   return row.id;
 }
 
-/** upsertCgroup records a live cgroup and the app it belongs to. */
+/**
+ * upsertCgroup records a live cgroup and the app it belongs to. The kernel numbers cgroups
+ * afresh at each boot, so an id stored under another path is another cgroup now: it takes
+ * the new path, level and app (an id seen again under its own path keeps its first app).
+ */
 export function upsertCgroup(db: Db, c: { cgroupId: number; path: string; level: number; appId: number }, now: number): void {
   prepared(
     db,
     `INSERT INTO cgroups (cgroup_id, path, level, app_id, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT(cgroup_id) DO UPDATE SET last_seen = excluded.last_seen, gone_at = NULL`,
+     ON CONFLICT(cgroup_id) DO UPDATE SET last_seen = excluded.last_seen, gone_at = NULL,
+       app_id = CASE WHEN path = excluded.path THEN app_id ELSE excluded.app_id END,
+       first_seen = CASE WHEN path = excluded.path THEN first_seen ELSE excluded.first_seen END,
+       level = excluded.level, path = excluded.path`,
   ).run(c.cgroupId, c.path, c.level, c.appId, now, now);
+}
+
+/**
+ * markAbsentCgroupsGone stamps every stored cgroup the live tree no longer has: at the start of
+ * a run, those that ended while no collector ran (all of them after a reboot) would otherwise
+ * stay "live" for good. Returns how many it stamped.
+ */
+export function markAbsentCgroupsGone(db: Db, liveIds: Iterable<number>, now: number): number {
+  return prepared(db, 'UPDATE cgroups SET gone_at = ? WHERE gone_at IS NULL AND cgroup_id NOT IN (SELECT value FROM json_each(?))').run(now, JSON.stringify([...liveIds])).changes;
 }
 
 /** markCgroupGone stamps a cgroup whose directory disappeared; its row stays so late bytes keep a name. */

@@ -159,6 +159,13 @@ export function compactCounterLog(db: Db): void {
   logOf.set(db, { polls: 0, counters: 0 });
 }
 
+/** clearCounterStates forgets every stored counter (their table is gone), in the caller's transaction. */
+export function clearCounterStates(db: Db): void {
+  prepared(db, 'DELETE FROM counter_log').run();
+  prepared(db, 'DELETE FROM counter_state').run();
+  forgetCounterIds(db);
+}
+
 /** deleteCounterState forgets a counter the kernel no longer has. */
 export function deleteCounterState(db: Db, setName: string, elemKey: string): void {
   prepared(db, 'DELETE FROM counter_state WHERE set_name = ? AND elem_key = ?').run(setName, elemKey);

@@ -52,3 +52,31 @@ test('traffic follows the interface to a new network once the interface list is 
   const iface = ctx.db.prepare("SELECT n.net_key AS net FROM interfaces i JOIN networks n ON n.id = i.network_id WHERE i.name = 'wlan0'").get();
   assert.deepEqual(iface, { net: 'wifi:Phone' }, 'the interface row points at the network it is on now');
 });
+
+test('a cgroup id that named another cgroup before (ids start again at each boot) counts for the app it names now', () => {
+  let now = Date.UTC(2026, 0, 6, 12);
+  ctx.st.ifaces = [wlan0('wifi:Home', 'Home', false)];
+  const seen = (path: string) => ctx.tracker.seen.set(4242, { id: 4242, path, level: 2, firstSeen: now, goneAt: null, samplePid: null, stored: false });
+  const poll = (tx: number) => {
+    now += 10_000;
+    storePoll(ctx, { deltas: [{ set: 'acct_out', cgroupId: 4242, iface: 'wlan0', bytes: tx, packets: 1, elapsedMs: 10_000 }], next: [], gone: [] }, now);
+  };
+  seen('system.slice/backup.service');
+  poll(100);
+  // Another boot: the same id is now a different unit.
+  seen('system.slice/nginx.service');
+  poll(7000);
+  poll(500);
+  const rows = ctx.db
+    .prepare(
+      `SELECT a.app_key AS app, SUM(u.tx_bytes) AS tx FROM usage_10s u JOIN series s ON s.id = u.series_id JOIN apps a ON a.id = s.app_id
+       WHERE a.app_key LIKE '%backup%' OR a.app_key LIKE '%nginx%' GROUP BY a.app_key ORDER BY a.app_key`,
+    )
+    .all() as Array<{ app: string; tx: number }>;
+  assert.deepEqual(rows.map((r) => r.tx), [100, 7500]);
+  assert.match(rows[0].app, /backup/);
+  assert.match(rows[1].app, /nginx/);
+  const cg = ctx.db.prepare('SELECT c.path, a.app_key AS app FROM cgroups c JOIN apps a ON a.id = c.app_id WHERE c.cgroup_id = 4242').get() as { path: string; app: string };
+  assert.equal(cg.path, 'system.slice/nginx.service');
+  assert.match(cg.app, /nginx/, "the cgroup row names the new unit's app");
+});

@@ -3,15 +3,17 @@
  * kernel counters and store their deltas in one SQLite transaction. Each part is
  * timed and isolated: one that fails is recorded and the others still run.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Db } from '../db/open';
 import { markAbsentCgroupsGone } from '../db/queries/apps';
-import { clearCounterStates, getCounterStates, type StoredState } from '../db/queries/state';
+import { clearCounterStates, deleteCounterState, getCounterStates, type StoredState } from '../db/queries/state';
 import { insertEvent, putSourceStatus } from '../db/queries/status';
 import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
 import { accountingCommands, normaliseLevels } from '../lib/nft/accounting';
 import type { FirewallCounters } from '../lib/nft/firewall-parse';
 import type { CounterElement, TableSnapshot } from '../lib/nft/parse';
-import { COUNTER_SETS } from '../lib/nft/names';
+import { COUNTER_SETS, SET_UNATTR_IN, SET_UNATTR_OUT, TABLE_FAMILY, TABLE_NAME, isIfname } from '../lib/nft/names';
 import { counterDelta, expiryOf } from '../lib/delta';
 import type { CollectorConfig } from './config';
 import type { CounterReader, TableCounters } from './nft/counters';
@@ -227,6 +229,7 @@ export function computeDeltas(ctx: PollContext, snap: TableSnapshot, now: number
   const deltas: ElementDelta[] = [];
   const next: StoredState[] = [];
   const present = new Set<string>();
+  const vanished: Vanished[] = [];
   if (st.lastHandle !== null && snap.tableHandle !== st.lastHandle) {
     const msg = `the appnet nft table was re-created (handle ${st.lastHandle} → ${snap.tableHandle}): counting restarts from zero; bytes while it was absent are unknown`;
     ctx.log('warn', msg);
@@ -248,6 +251,7 @@ export function computeDeltas(ctx: PollContext, snap: TableSnapshot, now: number
     const s: StoredState = { setName: e.set, elemKey: k.key, tableHandle: snap.tableHandle, bytes: e.bytes, packets: e.packets, seenAt: now, expiresAt: expiryOf(reading, now) };
     next.push(s);
     if (d.bytes > 0 || d.packets > 0) deltas.push({ set: e.set, cgroupId: k.cgroupId, iface: e.iface, bytes: d.bytes, packets: d.packets, elapsedMs: prev ? now - prev.seenAt : null });
+    else if (k.cgroupId === null && prev && !existsSync(join(ctx.cfg.sysClassNet, e.iface))) vanished.push({ set: e.set, iface: e.iface, elemKey: k.key });
   }
   // An element missing from one listing is not necessarily gone: a dump of a set that
   // is resizing under inserts can skip elements. Forget a counter only once it must have
@@ -256,7 +260,46 @@ export function computeDeltas(ctx: PollContext, snap: TableSnapshot, now: number
   const gone = [...st.states.entries()]
     .filter(([k, v]) => !present.has(k) && (v.tableHandle !== snap.tableHandle || (v.expiresAt !== null && now > v.expiresAt + 5000)))
     .map(([k]) => k);
-  return { deltas, next, gone, tableHandle: snap.tableHandle };
+  return { deltas, next, gone, vanished, tableHandle: snap.tableHandle };
+}
+
+/** An unattributed counter of an interface that no longer exists, read for the last time. */
+interface Vanished {
+  set: string;
+  iface: string;
+  elemKey: string;
+}
+
+/**
+ * dropVanished deletes the unattributed counters of interfaces that are gone, once their final
+ * value is stored (unchanged since the poll before, and the interface absent from sysfs). Those
+ * sets have no timeout, since an idle interface keeps its counter; without this, every veth of
+ * every container a host ever ran would stay, until 4,096 names fill a set and the traffic of
+ * later interfaces goes uncounted. A counter whose delete fails keeps its stored value: read
+ * again without it, it would be counted twice.
+ */
+async function dropVanished(ctx: PollContext, vanished: Vanished[]): Promise<void> {
+  const cmd = (v: Vanished) => `delete element ${TABLE_FAMILY} ${TABLE_NAME} ${v.set} { "${v.iface}" }`;
+  const ok = vanished.filter((v) => isIfname(v.iface) && (v.set === SET_UNATTR_IN || v.set === SET_UNATTR_OUT));
+  let done: Vanished[] = [];
+  try {
+    await ctx.nft.apply(ok.map(cmd));
+    done = ok;
+  } catch {
+    for (const v of ok) {
+      try {
+        await ctx.nft.apply([cmd(v)]);
+        done.push(v);
+      } catch (err) {
+        ctx.log('warn', `could not remove the counter of vanished interface ${v.iface} from ${v.set}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+  if (!done.length) return;
+  ctx.db.transaction(() => {
+    for (const v of done) deleteCounterState(ctx.db, v.set, v.elemKey);
+  })();
+  for (const v of done) ctx.st.states.delete(`${v.set}/${v.elemKey}`);
 }
 
 export interface PollReport {
@@ -335,6 +378,7 @@ export async function poll(ctx: PollContext): Promise<PollReport> {
       for (const k of c.gone) ctx.st.states.delete(k);
       ctx.st.lastHandle = c.tableHandle;
       forgetUncounted(ctx, now);
+      if (c.vanished.length) await dropVanished(ctx, c.vanished).catch((err: unknown) => ctx.log('error', `vanished interfaces: ${err instanceof Error ? err.message : String(err)}`));
       report = { ok: true, durationMs: 0, elements: snap.elements.length, deltas: c.deltas.length, bytes: c.deltas.reduce((n, d) => n + d.bytes, 0) };
     }
     warnIfFull(ctx, snap, now);

@@ -214,6 +214,41 @@ describe('reliability under crashes, tampering and churn', () => {
     await c.done;
   });
 
+  test('interfaces that come and go (container veths) leave no counter behind, and their traffic counts exactly', async () => {
+    await freshTable();
+    const db = join(tmp.dir, 'veths.db');
+    const c = await startCollector(s, db, { interval: 0.5 });
+    await waitForPoll(db, Date.now());
+    const sent = new Map<string, number>();
+    for (let i = 0; i < 4; i++) {
+      const link = await s.addLink({ name: `veth${i}`, subnet: 20 + i });
+      // Datagrams to a closed port reach no socket: the interface's unattributed counter.
+      const n = 40 + 10 * i;
+      await s.execOk([node, TRAFFIC, 'udp-send', link.v4, '9', String(n), '500', '1'], { net: 'peer' });
+      sent.set(link.name, n);
+      await sleep(200);
+      await waitForPoll(db, Date.now());
+      await s.execOk(['ip', 'link', 'del', link.name]);
+    }
+    // Two polls: one reads the counters unchanged, the next may already have removed them.
+    await waitForPoll(db, Date.now());
+    await waitForPoll(db, Date.now());
+    await waitForPoll(db, Date.now());
+    const elems = await s.execOk(['nft', 'list', 'set', 'inet', 'appnet', 'unattr_in']);
+    for (const name of sent.keys()) assert.doesNotMatch(elems, new RegExp(`"${name}"`), `the counter of ${name} is gone from the set`);
+    for (const [name, n] of sent) {
+      const got = appTotals(db, '(unattributed)', name);
+      assert.equal(got.rxPackets, n, `every datagram on ${name}`);
+      assert.equal(got.rx, n * (500 + 8 + 20), `every byte on ${name}`);
+    }
+    const d = new Database(db, { readonly: true });
+    const rows = d.prepare("SELECT COUNT(*) AS n FROM counter_state WHERE elem_key LIKE '|veth%'").get() as { n: number };
+    d.close();
+    assert.equal(rows.n, 0, 'their stored counters are forgotten too');
+    s.kill(c.pid, 'SIGTERM');
+    await c.done;
+  });
+
   test('an unusable store is one clear line and exit 1; `appnet uninstall` removes our table and nothing else', async () => {
     const bad = await s.exec([node, APPNET, 'collect', '--once', '--db', '/etc/hostname/appnet.db']);
     assert.equal(bad.code, 1);

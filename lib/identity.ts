@@ -98,6 +98,14 @@ function genericScope(unit: string, inUser: boolean): AppIdentity | null {
 }
 
 /**
+ * A socket unit with Accept=yes starts an instance of its template per connection, named after
+ * the connection: sshd@3-10.0.0.1:22-10.0.0.2:51234.service (number, local and remote address),
+ * or number-pid-uid for AF_UNIX. They are one app, the template: otherwise every SSH login would
+ * add an app. Instances such as postgresql@15-main.service do not look like this.
+ */
+const PER_CONNECTION = /^(.+)@\d+-(?:.+:\d+-.+:\d+|\d+-\d+)\.service$/;
+
+/**
  * appIdentity maps a cgroup path (relative to the cgroup root, no leading slash)
  * to its app. A container scope anywhere on the path wins (a container's own systemd
  * units belong to the container); otherwise the deepest unit on the path wins, except
@@ -124,6 +132,12 @@ export function appIdentity(cgroupPath: string): AppIdentity {
     }
     const generic = genericScope(p, inUser);
     if (generic) return generic;
+    const accepted = PER_CONNECTION.exec(p);
+    if (accepted) {
+      const template = `${accepted[1]}@.service`;
+      const name = `${unescapeUnit(accepted[1])} (per connection)`;
+      return inUser ? { key: `user:${template}`, kind: 'user-service', name, unit: p, launcher: 'systemd' } : { key: template, kind: 'service', name, unit: p, launcher: 'systemd' };
+    }
     const base = unescapeUnit(p.replace(UNIT_SUFFIX, ''));
     if (p.endsWith('.service')) {
       if (inUser) return { key: `user:${p}`, kind: 'user-service', name: base, unit: p, launcher: 'systemd' };

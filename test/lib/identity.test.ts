@@ -59,6 +59,11 @@ const TABLE: Array<[string, string, Want]> = [
   ['system', 'system.slice/nginx.service', { key: 'nginx.service', kind: 'service', name: 'nginx', launcher: 'systemd' }],
   ['system', 'system.slice/system-postgresql.slice/postgresql@15-main.service', { key: 'postgresql@15-main.service', kind: 'service', name: 'postgresql@15-main', launcher: 'systemd' }],
   ['system', 'system.slice/system-openvpn\\x2dclient.slice/openvpn-client@work.service', { key: 'openvpn-client@work.service', kind: 'service', name: 'openvpn-client@work', launcher: 'systemd' }],
+  // Socket activation with Accept=yes: an instance per connection, one app (the template).
+  ['socket', 'system.slice/system-sshd.slice/sshd@3-10.0.0.1:22-10.0.0.2:51234.service', { key: 'sshd@.service', kind: 'service', name: 'sshd (per connection)', launcher: 'systemd' }],
+  ['socket', 'system.slice/system-sshd.slice/sshd@4711-[fd00::1]:22-[fd00::2]:40112.service', { key: 'sshd@.service', kind: 'service', name: 'sshd (per connection)', launcher: 'systemd' }],
+  ['socket', 'system.slice/system-rsync.slice/rsync@0-1234-0.service', { key: 'rsync@.service', kind: 'service', name: 'rsync (per connection)', launcher: 'systemd' }],
+  ['socket', `${U}/app.slice/app-echo.slice/echo@12-127.0.0.1:7-127.0.0.1:33211.service`, { key: 'user:echo@.service', kind: 'user-service', name: 'echo (per connection)', launcher: 'systemd' }],
   ['system', 'system.slice/google\\x2dchrome\\x2dupdater.service', { key: 'google\\x2dchrome\\x2dupdater.service', kind: 'service', name: 'google-chrome-updater', launcher: 'systemd' }],
   ['system', 'system.slice/systemd-resolved.service', { key: 'systemd-resolved.service', kind: 'service', name: 'systemd-resolved', launcher: 'systemd' }],
   ['system', 'init.scope', { key: 'init.scope', kind: 'scope', name: 'init', launcher: 'systemd' }],

@@ -10,6 +10,7 @@ import { cgroupIdMap } from './cgroups';
 import { realisticFirewall } from './firewall';
 import { accounting, applyNft, conntrackOn, dropConntrackOn, dropTable, plainCounter } from './rulesets';
 import { APP_CGROUP } from './traffic';
+import { buildBpfCounter, loadBpfCounter, type BpfCounter } from './bpf';
 
 /** Levels a desktop systemd host populates: services (2) and desktop app scopes (5). */
 export const REALISTIC_LEVELS = [2, 5];
@@ -31,12 +32,29 @@ export function liveCgroups(s: Sandbox): string[] {
   return [...cgroupIdMap(s.cgroupDir).values()];
 }
 
-/** packetPathConfigs are the configurations figure 1 compares; the first is the baseline. */
-export function packetPathConfigs(s: Sandbox, link: Link): Config[] {
+/**
+ * packetPathConfigs are the configurations figure 1 compares; the first is the baseline. With
+ * `bpf` (the cgroup_skb counter of bench/bpf.ts, loaded), two more compare counting outside nft.
+ */
+export function packetPathConfigs(s: Sandbox, link: Link, bpf: BpfCounter | null = null): Config[] {
   const apps = desktopCgroups(s);
   const fw = realisticFirewall({ measured: APP_CGROUP, appCgroups: apps, maxRules: 12, allCgroups: liveCgroups(s), iface: link.name });
-  const cfg = (name: string, label: string, cmds: string[]): Config => ({ name, label, apply: () => applyNft(s, [...dropConntrackOn(), ...dropTable(), ...cmds]) });
+  const cfg = (name: string, label: string, cmds: string[], withBpf = false): Config => ({
+    name,
+    label,
+    apply: async () => {
+      await bpf?.detach();
+      await applyNft(s, [...dropConntrackOn(), ...dropTable(), ...cmds]);
+      if (withBpf) await bpf!.attach();
+    },
+  });
   const appnet = [...accounting(REALISTIC_LEVELS), ...fw.commands];
+  const bpfConfigs = bpf
+    ? [
+        cfg('bpf-count', 'for comparison, not what appnet does: no ruleset; a cgroup_skb BPF program (bench/tools/cgroup-count.bpf.c) counts bytes and packets per (socket cgroup, interface, direction) in a per-CPU hash, attached to system.slice', [], true),
+        cfg('bpf-count+fw', "for comparison: that BPF counter plus appnet's firewall alone (the appnet configuration without its accounting)", fw.commands, true),
+      ]
+    : [];
   return [
     cfg('none', 'no nftables ruleset at all', []),
     cfg('none-again', 'no ruleset again: an A/A control, whose ratio to **none** is what two identical configurations measure on this machine (the noise floor of every other ratio)', []),
@@ -47,6 +65,7 @@ export function packetPathConfigs(s: Sandbox, link: Link): Config[] {
     cfg('appnet+conntrack', 'the appnet configuration on that host', [...conntrackOn(), ...appnet]),
     cfg('acct-only', `appnet accounting at levels ${REALISTIC_LEVELS.join(',')}, no firewall`, accounting(REALISTIC_LEVELS)),
     cfg('cascade8', 'naive cascade: accounting at levels 1..8', accounting([1, 2, 3, 4, 5, 6, 7, 8])),
+    ...bpfConfigs,
   ];
 }
 
@@ -61,6 +80,8 @@ export const PACKET_PATH_TESTS: TestSpec[] = [
 
 export interface PacketPathResult {
   configs: Array<{ name: string; label: string }>;
+  /** Why the BPF comparison is missing, or what its counter saw (it must have counted the traffic). */
+  bpf?: { missing: string } | { packets: { ingress: number; egress: number } };
   rounds: number;
   secs: number;
   appCgroup: string;
@@ -70,11 +91,22 @@ export interface PacketPathResult {
 /** benchPacketPath runs figure 1 in the given sandbox. */
 export async function benchPacketPath(s: Sandbox, opts: { rounds: number; secs: number; log?: (l: string) => void }): Promise<PacketPathResult> {
   const link = s.links.find((l) => l.name === 'wwan0') ?? (await s.addLink({ name: 'wwan0', subnet: 7 }));
-  const configs = packetPathConfigs(s, link);
+  const built = buildBpfCounter();
+  const bpf = 'obj' in built ? await loadBpfCounter(s, built.obj) : null;
+  if ('missing' in built) opts.log?.(`  no BPF comparison: ${built.missing}`);
+  const configs = packetPathConfigs(s, link, bpf);
   try {
     const tests = await runMatrix(s, link, { configs, tests: PACKET_PATH_TESTS, rounds: opts.rounds, secs: opts.secs, log: opts.log });
-    return { configs: configs.map((c) => ({ name: c.name, label: c.label })), rounds: opts.rounds, secs: opts.secs, appCgroup: APP_CGROUP, tests };
+    let bpfResult: PacketPathResult['bpf'] = 'missing' in built ? built : undefined;
+    if (bpf) {
+      // A counter that counted nothing would make its configurations look free: refuse that.
+      const packets = await bpf.packets();
+      if (packets.ingress === 0 || packets.egress === 0) throw new Error(`the BPF counter saw no traffic (ingress ${packets.ingress}, egress ${packets.egress} packets): its figures would be meaningless`);
+      bpfResult = { packets };
+    }
+    return { configs: configs.map((c) => ({ name: c.name, label: c.label })), bpf: bpfResult, rounds: opts.rounds, secs: opts.secs, appCgroup: APP_CGROUP, tests };
   } finally {
+    await bpf?.detach();
     await applyNft(s, [...dropConntrackOn(), ...dropTable()]);
   }
 }

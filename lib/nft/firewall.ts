@@ -9,7 +9,7 @@
  * with elements { "system.slice/postgresql.service" : goto fw_a3_in, … }; a hook no app
  * restricts, caps or counts on has no lookup at all (lib/nft/firewall-bind.ts).
  */
-import { nftSetDeclarations, nftSetRule, setHooks, systemUnitOfAppKey, type SetBinding } from './nftset';
+import { defaultUnitLevel, nftSetDeclarations, nftSetRule, setHooks, systemUnitOfAppKey, type SetBinding } from './nftset';
 import { cgroupLevel } from '../identity';
 import { bindCgroups, bindHook, chainUse, chainUses, type ChainUse, type HookTarget } from './firewall-bind';
 import { PRIORITY_DEFAULT, ruleToInput, validateAppPolicy, validateRule, type AppPolicy, type Rule } from '../rules/model';
@@ -251,7 +251,7 @@ export function firewallCommands(input: FirewallInput): FirewallPlan {
         .filter((a) => systemUnitOfAppKey(a.policy.app) !== null && HOOKS.some((h) => chainUse(uses, a.id, h).active))
         .map((a) => ({
           appId: a.id,
-          level: [...bound].filter(([, id]) => id === a.id).map(([p]) => cgroupLevel(p))[0] ?? 2,
+          level: [...bound].filter(([, id]) => id === a.id).map(([p]) => cgroupLevel(p))[0] ?? defaultUnitLevel(a.policy.app),
           hooks: HOOKS.filter((h) => chainUse(uses, a.id, h).active),
         }))
     : [];

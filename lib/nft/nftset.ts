@@ -84,6 +84,16 @@ export function systemUnitOfAppKey(appKey: string): string | null {
   return isSystemUnitName(appKey) && isSafeCgroupPath(appKey) ? appKey : null;
 }
 
+/**
+ * defaultUnitLevel is the cgroup level systemd gives a system unit unless its Slice= says
+ * otherwise: system.slice/nginx.service is 2, while an instance of a template goes into the
+ * template's slice, system.slice/system-postgresql.slice/postgresql@15-main.service: 3 (so do
+ * the per-connection instances that the app key sshd@.service stands for).
+ */
+export function defaultUnitLevel(unit: string): number {
+  return unit.includes('@') && unit.endsWith('.service') ? 3 : 2;
+}
+
 /** parseSystemdVersion reads the version from `systemctl --version` ("systemd 255 (255.4-1)"). */
 export function parseSystemdVersion(text: string): number | null {
   const m = /^systemd (\d+)/.exec(text.trim());

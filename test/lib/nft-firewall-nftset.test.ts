@@ -50,3 +50,14 @@ test('a unit\'s set is looked up at its own level: a deeper app inside it with i
   const unitMap = c.indexOf('add rule inet appnet fw_output socket cgroupv2 level 3 vmap @fw_out');
   assert.ok(unitMap < 0 || unitMap > unitSet, 'at the unit\'s own level the set comes first');
 });
+
+test('a template instance that is not running is dispatched at the level systemd will start it at', () => {
+  // systemd starts an instance in its template's slice: system.slice/system-postgresql.slice/postgresql@15-main.service.
+  // Socket-activated per-connection instances (app key sshd@.service) live there too.
+  const pg = validateAppPolicy({ app: 'postgresql@15-main.service', defaultIn: 'drop' });
+  const ssh = validateAppPolicy({ app: 'sshd@.service', defaultIn: 'drop' });
+  if (!pg.ok || !ssh.ok) throw new Error('fixture settings must validate');
+  const c = firewallCommands({ rules: [], apps: [{ id: 6, policy: pg.value, quotaUsed: 0 }, { id: 7, policy: ssh.value, quotaUsed: 0 }], cgroups: ['system.slice'], ifaces: [], systemdSets: true }).commands;
+  assert.ok(c.includes('add rule inet appnet fw_input socket cgroupv2 level 3 @fw_c6 goto fw_a6_in'), c.filter((x) => x.includes('@fw_c')).join('\n'));
+  assert.ok(c.includes('add rule inet appnet fw_input socket cgroupv2 level 3 @fw_c7 goto fw_a7_in'));
+});

@@ -12,8 +12,13 @@ import { accounting, applyNft, conntrackOn, dropConntrackOn, dropTable, plainCou
 import { APP_CGROUP } from './traffic';
 import { buildBpfCounter, loadBpfCounter, type BpfCounter } from './bpf';
 
-/** Levels a desktop systemd host populates: services (2) and desktop app scopes (5). */
-export const REALISTIC_LEVELS = [2, 5];
+/**
+ * Levels a systemd desktop populates, as the sandbox's systemd skeleton does (collector/sandbox/
+ * workloads.ts): init.scope (1), services (2), login sessions and getty@ instances (3), the user
+ * manager's init.scope (4), desktop app scopes and user services (5). The collector looks up every
+ * populated level, deepest first.
+ */
+export const REALISTIC_LEVELS = [1, 2, 3, 4, 5];
 
 const USER_APPS = 'user.slice/user-1000.slice/user@1000.service/app.slice';
 

@@ -312,7 +312,7 @@ export function renderReport(r: Results): string {
     '',
     '- Everything on the kernel side runs in a sandbox from collector/sandbox/sandbox.ts: its own cgroup, mount and network namespaces, veth `wwan0` (10.200.7.1) to a peer namespace (10.200.7.2). The host\'s network namespace and ruleset are never touched; rules are applied with `nft -f -` inside the sandbox.',
     '- Generators: bench/tools/netbench.c (built with cc into bench/out): `sendmmsg`/`recvmmsg` 64-byte UDP blast counted by the receiving socket, 1-byte TCP ping-pong with per-round-trip timing (p99 over ~10⁴ round trips per trial), and iperf3 for bulk TCP (receiver-side bits/s). The app side runs in the sandbox cgroup `system.slice/bench.service` (egress) or `system.slice/bench-rx.service` / `bench-server.service` (ingress), so every packet does the real `socket cgroupv2` lookups.',
-    '- appnet configuration = lib/nft/accounting.ts `accountingCommands` at the populated levels of a desktop systemd host (2: services, 5: desktop app scopes) + lib/nft/firewall.ts `firewallCommands` with realistic rules (bench/firewall.ts), as the collector applies them.',
+    '- appnet configuration = lib/nft/accounting.ts `accountingCommands` at the levels a systemd desktop populates (1: init.scope, 2: services, 3: sessions and getty@, 4: the user manager, 5: desktop app scopes; each configuration list names its levels) + lib/nft/firewall.ts `firewallCommands` with realistic rules (bench/firewall.ts), as the collector applies them.',
     '',
     packetPath(r),
     scale(r),

@@ -61,7 +61,7 @@ export async function benchScale(s: Sandbox, opts: { apps: number; rules: number
     },
   });
   const configs: Config[] = [
-    nftCfg('appnet-10', `appnet (accounting + firewall, ${fwSmall.rules} rules), 10 apps tracked`, [...accounting(REALISTIC_LEVELS), ...fwSmall.commands, ...smallElems]),
+    nftCfg('appnet-10', `appnet (accounting at levels ${REALISTIC_LEVELS.join(',')} + firewall, ${fwSmall.rules} rules), 10 apps tracked`, [...accounting(REALISTIC_LEVELS), ...fwSmall.commands, ...smallElems]),
     nftCfg('appnet-scaled', `appnet, ${opts.apps} more apps tracked (${opts.apps + 11} counter elements each way), ${fwBig.rules} firewall rules for ${fwBig.apps} apps`, [
       ...accounting(REALISTIC_LEVELS),
       ...fwBig.commands,

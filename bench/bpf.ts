@@ -16,7 +16,7 @@ const SRC = join(import.meta.dirname, 'tools', 'cgroup-count.bpf.c');
 const OBJ = join(OUT_DIR, 'cgroup-count.bpf.o');
 const BPFTOOL = ['/usr/sbin/bpftool', '/usr/bin/bpftool'].find((p) => existsSync(p)) ?? null;
 
-/** buildBpfCounter compiles the program once; null (with the reason) when the tools are missing. */
+/** buildBpfCounter compiles the program once, or says which tool is missing. */
 export function buildBpfCounter(): { obj: string } | { missing: string } {
   if (!BPFTOOL) return { missing: 'bpftool is not installed' };
   if (!existsSync('/usr/include/bpf/bpf_helpers.h')) return { missing: "libbpf's headers (libbpf-dev) are not installed" };

@@ -24,6 +24,17 @@ export interface UsageDelta {
   txPackets: number;
 }
 
+/** Hears how long each part of a write took, by name (the write benchmark's breakdown). */
+type Timed = (part: string, ms: number) => void;
+
+/** timeWrite runs a write and, when someone listens, says how long it took. */
+function timeWrite(timed: Timed | undefined, part: string, write: () => void): void {
+  if (!timed) return write();
+  const t0 = performance.now();
+  write();
+  timed(part, performance.now() - t0);
+}
+
 /** How far (seconds) the coarse roll-ups may lag usage_10s before a poll adds the closed 10 s buckets to them. */
 export const ROLLUP_EVERY = 60;
 
@@ -40,13 +51,8 @@ const UPSERT_SUMS = `ON CONFLICT(ts, series_id) DO UPDATE SET rx_bytes = rx_byte
  * per-link totals at every resolution (a few rows). `timed`, when given, hears how long each
  * part of the write took (the write benchmark's breakdown). Says whether this poll rolled up.
  */
-export function insertUsage(db: Db, ts: number, deltas: UsageDelta[], timed?: (table: string, ms: number) => void): boolean {
-  const time = (table: string, write: () => void) => {
-    if (!timed) return write();
-    const t0 = performance.now();
-    write();
-    timed(table, performance.now() - t0);
-  };
+export function insertUsage(db: Db, ts: number, deltas: UsageDelta[], timed?: Timed): boolean {
+  const time = (table: string, write: () => void) => timeWrite(timed, table, write);
   const present = usageTables(db);
   const b10 = ts - (ts % 10);
   const deferred = hasRollupState(db);
@@ -159,7 +165,7 @@ function pendingRows(db: Db, from: number, to: number, got: Span): Array<[number
  * written when no row is waiting (an idle poll writes nothing); the watermark then stays where it
  * was, which readers do not mind.
  */
-export function rollUp(db: Db, to: number, timed?: (table: string, ms: number) => void): boolean {
+export function rollUp(db: Db, to: number, timed?: Timed): boolean {
   if (to % 10 !== 0) throw new Error(`rollUp: ${to} is not a 10 s boundary`);
   const from = rollupUntil(db);
   if (from === null || to <= from) return false;
@@ -190,11 +196,7 @@ export function rollUp(db: Db, to: number, timed?: (table: string, ms: number) =
     merged.set(key, (out = [...by].sort((x, y) => x[0] - y[0])));
     return out;
   };
-  const time = (table: string, write: () => void) => {
-    const t0 = timed ? performance.now() : 0;
-    write();
-    timed?.(`roll-up ${table}${kept ? '' : ' (read back)'}`, performance.now() - t0);
-  };
+  const time = (table: string, write: () => void) => timeWrite(timed, `roll-up ${table}${kept ? '' : ' (read back)'}`, write);
   db.transaction(() => {
     for (const res of COARSE) {
       if (!present.has(res.table)) continue;

@@ -11,6 +11,7 @@
 import { upsertApp } from '../db/queries/apps';
 import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
 import { getOrCreateSeries } from '../db/queries/usage';
+import { bucketOf } from '../db/queries/sql-parts';
 import { openDb, type Db } from '../db/open';
 import { RESOLUTIONS } from '../lib/time';
 
@@ -119,19 +120,15 @@ export function buildHistory(path: string, shape: HistoryShape, now: number): Hi
     // As a running collector leaves it (deferred roll-ups, migration 008): the last minute's 10 s
     // rows are not in the coarser roll-ups yet, and readers add them from the watermark on.
     const until = now - (now % 10) - 50;
-    const bucket: Record<string, string> = {
-      usage_1m: 'ts - ts % 60',
-      usage_1h: 'ts - ts % 3600',
-      usage_1d: "CAST(strftime('%s', ts, 'unixepoch', 'localtime', 'start of day', 'utc') AS INTEGER)",
-      usage_1mo: "CAST(strftime('%s', ts, 'unixepoch', 'localtime', 'start of month', 'utc') AS INTEGER)",
-    };
-    for (const [t, b] of Object.entries(bucket)) {
+    for (const res of RESOLUTIONS.filter((r) => r.table !== 'usage_10s')) {
+      const t = res.table;
+      const b = bucketOf(res, until, now);
       db.prepare(
         `UPDATE ${t} SET rx_bytes = ${t}.rx_bytes - w.rx, tx_bytes = ${t}.tx_bytes - w.tx, rx_packets = ${t}.rx_packets - w.rxp, tx_packets = ${t}.tx_packets - w.txp
-         FROM (SELECT ${b} AS b, series_id AS sid, SUM(rx_bytes) AS rx, SUM(tx_bytes) AS tx, SUM(rx_packets) AS rxp, SUM(tx_packets) AS txp
+         FROM (SELECT ${b.sql} AS b, series_id AS sid, SUM(rx_bytes) AS rx, SUM(tx_bytes) AS tx, SUM(rx_packets) AS rxp, SUM(tx_packets) AS txp
                FROM usage_10s WHERE ts >= ? GROUP BY 1, 2) w
          WHERE ${t}.ts = w.b AND ${t}.series_id = w.sid`,
-      ).run(until);
+      ).run(...b.params, until);
       db.prepare(`DELETE FROM ${t} WHERE ts >= ? AND rx_bytes = 0 AND tx_bytes = 0 AND rx_packets = 0 AND tx_packets = 0`).run(until - 40 * 86400);
     }
     db.prepare('INSERT INTO rollup_state (id, until) VALUES (1, ?)').run(until);

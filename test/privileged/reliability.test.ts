@@ -230,7 +230,7 @@ describe('reliability under crashes, tampering and churn', () => {
       await waitForPoll(db, Date.now());
       await s.execOk(['ip', 'link', 'del', link.name]);
     }
-    // Two polls: one reads the counters unchanged, the next may already have removed them.
+    // The first poll after a link is gone reads its counter unchanged and removes it; two more for margin.
     await waitForPoll(db, Date.now());
     await waitForPoll(db, Date.now());
     await waitForPoll(db, Date.now());

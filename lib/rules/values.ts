@@ -32,16 +32,61 @@ interface Cidr {
   bits: number;
 }
 
+// ipaddr.js parses leniently (octal '010', short '10.1', a bare '10', hex parts): each of
+// those would silently change what a rule matches. Only the standard text forms pass.
+const DEC_OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const DOTTED_QUAD = `${DEC_OCTET}(?:\\.${DEC_OCTET}){3}`;
+const IPV4_FORM = new RegExp(`^${DOTTED_QUAD}$`);
+const HEX_GROUP = '[0-9A-Fa-f]{1,4}';
+const IPV6_TAIL = new RegExp(`^(?:${HEX_GROUP}(?::${HEX_GROUP})*)?$`);
+const PREFIX_FORM = /^(?:0|[1-9]\d{0,2})$/;
+const IPV4_HINT = 'write four decimal numbers 0–255 without leading zeros, e.g. 10.0.0.1';
+const IPV6_HINT = 'write up to eight groups of 1–4 hex digits with at most one ::, e.g. fd00::1';
+
+/** isIpv6Form checks RFC 4291 text form: hex groups, one '::' at most, an optional dotted-quad tail, no zone. */
+function isIpv6Form(s: string): boolean {
+  let text = s;
+  let groups = 0;
+  const quad = /:((?:\d+\.){3}\d+)$/.exec(text);
+  if (quad) {
+    if (!IPV4_FORM.test(quad[1])) return false;
+    text = text.slice(0, quad.index + 1) + '0:0';
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return false;
+  for (const h of halves) {
+    if (!IPV6_TAIL.test(h)) return false;
+    groups += h === '' ? 0 : h.split(':').length;
+  }
+  return halves.length === 2 ? groups <= 7 : groups === 8;
+}
+
+/** checkForm says why an address text is not one of the standard forms, or null when it is. */
+function checkForm(item: string): string | null {
+  const slash = item.indexOf('/');
+  const addr = slash === -1 ? item : item.slice(0, slash);
+  const v6 = addr.includes(':');
+  if (v6 ? !isIpv6Form(addr) : !IPV4_FORM.test(addr)) {
+    return `'${item.slice(0, 60)}' is not a valid ${v6 ? 'IPv6' : 'IPv4'} address: ${v6 ? IPV6_HINT : IPV4_HINT}`;
+  }
+  if (slash === -1) return null;
+  const bits = item.slice(slash + 1);
+  if (!PREFIX_FORM.test(bits) || Number(bits) > (v6 ? 128 : 32)) {
+    return `'${item.slice(0, 60)}' is not a valid CIDR: the prefix length '${bits.slice(0, 10)}' must be a whole number 0–${v6 ? 128 : 32} without leading zeros`;
+  }
+  return null;
+}
+
 function parseOneCidr(item: string): Cidr | string {
-  if (!/^[0-9A-Fa-f:.\/]{2,64}$/.test(item)) return `'${item.slice(0, 60)}' is not an IP address or CIDR`;
+  if (!/^[0-9A-Za-z:.%\/]{1,64}$/.test(item)) return `'${item.slice(0, 60)}' is not an IP address or CIDR`;
+  const bad = checkForm(item);
+  if (bad) return bad;
   try {
     if (item.includes('/')) {
-      if (!ipaddr.isValidCIDR(item)) return `'${item}' is not a valid CIDR`;
       const [addr, bits] = ipaddr.parseCIDR(item);
       const net = addr.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(item) : ipaddr.IPv6.networkAddressFromCIDR(item);
       return { kind: addr.kind(), addr: net, bits };
     }
-    if (!ipaddr.isValid(item)) return `'${item}' is not a valid IP address`;
     const addr = ipaddr.parse(item);
     return { kind: addr.kind(), addr, bits: addr.kind() === 'ipv4' ? 32 : 128 };
   } catch {

@@ -21,7 +21,7 @@ test('a full rule is canonicalised: CIDRs to network addresses split by family, 
 test('bad rules are refused with a sentence naming the field', () => {
   const cases: [unknown, string, RegExp][] = [
     [{ ...base, remote: '10.0.0.0/33' }, 'remote', /not a valid CIDR/],
-    [{ ...base, remote: '300.1.1.1' }, 'remote', /not a valid IP address/],
+    [{ ...base, remote: '300.1.1.1' }, 'remote', /not a valid IPv4 address/],
     [{ ...base, localPort: 0 }, 'localPort', /port 0 is out of range/],
     [{ ...base, remotePort: '70000' }, 'remotePort', /port 70000 is out of range/],
     [{ ...base, localPort: '80; flush ruleset' }, 'localPort', /'80; flush ruleset' is not a port/],

@@ -1,24 +1,22 @@
 /** Route-handler side of the usage report: parse the query string, read, answer in one error shape. */
 import { getReport, type Report } from '../../db/queries/report';
-import { apiErrorFromZod, reportQuerySchema, type ApiError, type ReportQuery } from '../../lib/report';
+import { zodFields } from '../../lib/api-error';
+import { reportQuerySchema, type ReportQuery } from '../../lib/report';
 import { connection } from 'next/server';
+import { apiError, storeError } from './api';
 import { requireApiAuth } from './auth';
 import { openStore } from './db';
-
-/** apiError builds a JSON error Response in the dashboard's one error shape. */
-export function apiError(status: number, code: string, message: string, fields?: Record<string, string[]>): Response {
-  const body: ApiError = { error: { code, message, ...(fields ? { fields } : {}) } };
-  return Response.json(body, { status, headers: { 'cache-control': 'no-store' } });
-}
 
 /** runReportRequest validates a report request's query string and reads it; returns the report or an error Response. */
 export function runReportRequest(req: Request): { ok: true; query: ReportQuery; report: Report; now: number } | { ok: false; response: Response } {
   const params = Object.fromEntries(new URL(req.url).searchParams);
   const parsed = reportQuerySchema.safeParse(params);
-  if (!parsed.success) return { ok: false, response: Response.json(apiErrorFromZod(parsed.error), { status: 400, headers: { 'cache-control': 'no-store' } }) };
+  if (!parsed.success) {
+    const fields = zodFields(parsed.error);
+    return { ok: false, response: apiError(400, 'bad_request', `invalid parameters — ${Object.values(fields).flat().join('; ')}`, fields) };
+  }
   const store = openStore();
-  if (store.state === 'missing') return { ok: false, response: apiError(503, 'no_database', `The collector has not written any data yet: ${store.reason}`) };
-  if (store.state === 'empty') return { ok: false, response: apiError(503, 'no_database', `The database ${store.path} has no schema yet; start the collector.`) };
+  if (store.state !== 'ok') return { ok: false, response: storeError(store) as Response };
   const now = Math.floor(Date.now() / 1000);
   try {
     return { ok: true, query: parsed.data, report: getReport(store.db, parsed.data, now), now };

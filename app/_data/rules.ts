@@ -1,117 +1,95 @@
 /**
- * The rules page's and API's data layer: plain serialisable views of the desired firewall
- * state, and the writes (validated with the same zod schemas the collector re-checks
- * with). The dashboard never runs nft; the collector applies what is stored here.
+ * The rules page's, the app panel's and the API's data layer: plain serialisable views of
+ * the desired firewall state, and the only place the web side writes it. Every write goes
+ * through db/rules-edit.ts (the path the CLI takes too), validated with the rule schema the
+ * collector re-checks with. The dashboard never runs nft; the collector applies what is
+ * stored here.
  */
 import type { Db } from '../../db/open';
-import {
-  deleteRule, getFwApps, getFwState, getRule, getRules, insertRule, rowToRuleInput, setRuleEnabled, updateRule, upsertAppPolicy,
-  type FwAppRow, type RuleRow,
-} from '../../db/queries/rules';
-import { appIdentity } from '../../lib/identity';
-import {
-  PRECEDENCE, rulePatchSchema, fieldErrors, validateAppPolicy, validateRule, type FieldErrors,
-} from '../../lib/rules/model';
+import { getFwApps, getFwState, getKnownApps, getRules, type FwAppRow, type RuleRow } from '../../db/queries/rules';
+import { addRule, changeRule, removeAppPolicy, removeRule, setAppPolicy, type EditResult } from '../../db/rules-edit';
+import type { ApiErrorCode, FieldErrors } from '../../lib/api-error';
+import { isDefaultPolicy, pickRule } from '../../lib/rules/model';
 import { applyStatus } from '../../lib/rules/status';
-import type { AppPolicyView, RuleView, RulesView } from '../../lib/rules/view';
-
-export type { AppPolicyView, RuleView, RulesView };
+import type { AppPolicyView, KnownApp, RuleView, RulesView } from '../../lib/rules/view';
+import { OTHER_APPS, OTHER_APPS_LABEL, PRECEDENCE } from '../../lib/rules/vocabulary';
 import { withWritableStore, writeFailureMessage } from './db';
 
-export type WriteResult<T> = { ok: true; value: T } | { ok: false; status: 400 | 404 | 409 | 503; message: string; fields: FieldErrors };
+export type { AppPolicyView, RuleView, RulesView };
+
+export type WriteFailure = { ok: false; status: 400 | 404 | 503; code: ApiErrorCode; message: string; fields: FieldErrors };
+export type WriteResult<T> = { ok: true; value: T } | WriteFailure;
 
 function hasRulesTable(db: Db): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rules'").get() !== undefined;
 }
 
-const appName = (key: string) => (key === '*' ? 'All other apps' : key.includes('/') ? appIdentity(key).name : key.replace(/^(app|user):/, ''));
+type Names = Map<string, string>;
+const appName = (key: string, names: Names) => (key === OTHER_APPS ? OTHER_APPS_LABEL : names.get(key) ?? key.replace(/^(app|user):/, ''));
 
-/** ruleView turns a stored rule into what the page and the API show. */
-export function ruleView(r: RuleRow): RuleView {
-  return {
-    id: r.id, app: r.appKey, appName: appName(r.appKey), direction: r.direction, action: r.action, protocol: r.protocol,
-    remote: r.remote ?? '', localPort: r.localPort ?? '', remotePort: r.remotePort ?? '', network: r.network, iface: r.iface ?? '',
-    comment: r.comment, enabled: r.enabled === 1, priority: r.priority, status: applyStatus(r), lastError: r.lastError,
-    hitPackets: r.hitPackets, hitBytes: r.hitBytes,
-  };
+function ruleView(r: RuleRow, names: Names): RuleView {
+  return { ...pickRule(r), id: r.id, appName: appName(r.app, names), status: applyStatus(r), lastError: r.lastError, hitPackets: r.hitPackets, hitBytes: r.hitBytes };
 }
 
-function appView(a: FwAppRow): AppPolicyView {
+function appView(a: FwAppRow, names: Names): AppPolicyView {
   return {
-    app: a.appKey, appName: appName(a.appKey), defaultIn: a.defaultIn, defaultOut: a.defaultOut, quotaBytes: a.quotaBytes,
-    quotaNetwork: a.quotaNetwork, quotaCycleDay: a.quotaCycleDay, quotaUsed: a.quotaUsed,
-    status: applyStatus({ version: a.version, appliedVersion: a.appliedVersion, lastError: a.lastError }), lastError: a.lastError,
+    id: a.id, app: a.app, defaultIn: a.defaultIn, defaultOut: a.defaultOut, quotaBytes: a.quotaBytes, quotaNetwork: a.quotaNetwork, quotaCycleDay: a.quotaCycleDay,
+    appName: appName(a.app, names), quotaUsed: a.quotaUsed, status: applyStatus(a), lastError: a.lastError,
   };
 }
 
 /** getRulesView reads everything the rules page shows; null when the store predates the rules table. */
 export function getRulesView(db: Db, opts: { app?: string } = {}): RulesView | null {
   if (!hasRulesTable(db)) return null;
-  const keys = db.prepare("SELECT app_key AS k FROM apps WHERE kind != 'unattributed' ORDER BY app_key").all() as { k: string }[];
-  const rules = getRules(db).filter((r) => !opts.app || r.appKey === opts.app).map(ruleView);
-  const apps = getFwApps(db).filter((a) => !opts.app || a.appKey === opts.app).map(appView);
+  const knownApps: KnownApp[] = getKnownApps(db);
+  const names: Names = new Map(knownApps.map((k) => [k.key, k.name]));
+  const mine = (app: string) => !opts.app || app === opts.app;
+  const rules = getRules(db).filter((r) => mine(r.app)).map((r) => ruleView(r, names));
+  // A row that says nothing (inherit, no cap) only anchors the app's rules: not shown as settings.
+  const apps = getFwApps(db).filter((a) => mine(a.app) && (!isDefaultPolicy(a) || a.lastError !== null)).map((a) => appView(a, names));
   const s = getFwState(db);
-  return { rules, apps, precedence: PRECEDENCE, lastApply: { lastTry: s.lastTry, lastOk: s.lastOk, lastError: s.lastError }, knownApps: keys.map((k) => k.k) };
+  return { rules, apps, precedence: PRECEDENCE, lastApply: { lastTry: s.lastTry, lastOk: s.lastOk, lastError: s.lastError }, knownApps };
 }
 
-function write<T>(fn: (db: Db) => WriteResult<T>): WriteResult<T> {
+const STATUS = { bad_request: 400, not_found: 404 } as const;
+
+/** write runs one edit on a short-lived writable connection; the store's failures become a sentence. */
+function write<T, V>(what: string, edit: (db: Db, now: number) => EditResult<T>, view: (db: Db, v: T) => V): WriteResult<V> {
   try {
-    return withWritableStore((db) => {
-      if (!hasRulesTable(db)) return { ok: false, status: 503, message: 'The store has no rules table yet: restart the collector so it upgrades the database.', fields: {} };
-      return fn(db);
+    return withWritableStore((db): WriteResult<V> => {
+      if (!hasRulesTable(db)) return { ok: false, status: 503, code: 'no_database', message: 'The store has no rules table yet: restart the collector so it upgrades the database.', fields: {} };
+      const r = edit(db, Math.floor(Date.now() / 1000));
+      if (!r.ok) return { ...r, status: STATUS[r.code] };
+      return { ok: true, value: view(db, r.value) };
     });
   } catch (err) {
-    return { ok: false, status: 503, message: writeFailureMessage('saving a rule', err), fields: {} };
+    return { ok: false, status: 503, code: 'no_database', message: writeFailureMessage(what, err), fields: {} };
   }
 }
 
-const now = () => Math.floor(Date.now() / 1000);
-const notFound = (id: number) => ({ ok: false as const, status: 404 as const, message: `There is no rule ${id}.`, fields: {} });
+const names = (db: Db): Names => new Map(getKnownApps(db).map((k) => [k.key, k.name]));
 
 /** createRule validates and stores a new rule. */
 export function createRule(input: unknown): WriteResult<RuleView> {
-  const v = validateRule(input);
-  if (!v.ok) return { ok: false, status: 400, message: v.message, fields: v.errors };
-  return write((db) => {
-    const id = insertRule(db, v.value, now());
-    return { ok: true, value: ruleView(getRule(db, id) as RuleRow) };
-  });
+  return write('saving a rule', (db, now) => addRule(db, input, now), (db, r) => ruleView(r, names(db)));
 }
 
 /** patchRule merges a partial change into a rule, re-validates the whole and stores it. */
 export function patchRule(id: number, patch: unknown): WriteResult<RuleView> {
-  const p = rulePatchSchema.safeParse(patch);
-  if (!p.success) {
-    const fields = fieldErrors(p.error);
-    return { ok: false, status: 400, message: Object.values(fields).flat().join('; '), fields };
-  }
-  return write((db) => {
-    const row = getRule(db, id);
-    if (!row) return notFound(id);
-    const keys = Object.keys(p.data);
-    if (keys.length === 1 && keys[0] === 'enabled') {
-      setRuleEnabled(db, id, p.data.enabled as boolean, now());
-    } else {
-      const v = validateRule({ ...rowToRuleInput(row), ...p.data });
-      if (!v.ok) return { ok: false, status: 400, message: v.message, fields: v.errors };
-      updateRule(db, id, v.value, now());
-    }
-    return { ok: true, value: ruleView(getRule(db, id) as RuleRow) };
-  });
+  return write('saving a rule', (db, now) => changeRule(db, id, patch, now), (db, r) => ruleView(r, names(db)));
 }
 
-/** removeRule deletes a rule. */
-export function removeRule(id: number): WriteResult<{ id: number }> {
-  return write((db) => (deleteRule(db, id) ? { ok: true, value: { id } } : notFound(id)));
+/** deleteRule removes a rule. */
+export function deleteRule(id: number): WriteResult<{ id: number }> {
+  return write('removing a rule', (db) => removeRule(db, id), (_db, v) => v);
 }
 
-/** saveAppPolicy validates and stores an app's defaults and data cap. */
+/** saveAppPolicy validates and stores an app's defaults and data cap (fields left out take their defaults). */
 export function saveAppPolicy(input: unknown): WriteResult<AppPolicyView> {
-  const v = validateAppPolicy(input);
-  if (!v.ok) return { ok: false, status: 400, message: v.message, fields: v.errors };
-  return write((db) => {
-    upsertAppPolicy(db, v.value, now());
-    const row = getFwApps(db).find((a) => a.appKey === v.value.app) as FwAppRow;
-    return { ok: true, value: appView(row) };
-  });
+  return write('saving app settings', (db, now) => setAppPolicy(db, input, now), (db, a) => appView(a, names(db)));
+}
+
+/** deleteAppPolicy removes an app's defaults and data cap; its rules stay. */
+export function deleteAppPolicy(app: string): WriteResult<{ app: string; rulesKept: number }> {
+  return write('removing app settings', (db, now) => removeAppPolicy(db, app, now), (_db, v) => v);
 }

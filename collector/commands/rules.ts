@@ -5,13 +5,13 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config';
 import { openDb, type Db } from '../../db/open';
-import {
-  deleteRule, getFwApps, getFwState, getRule, getRules, insertRule, setRuleEnabled, upsertAppPolicy,
-  type FwAppRow, type RuleRow,
-} from '../../db/queries/rules';
+import { getFwApps, getFwState, getRules, type FwAppRow, type RuleRow } from '../../db/queries/rules';
+import { addRule, changeRule, removeAppPolicy, removeRule, setAppPolicy, type EditResult } from '../../db/rules-edit';
 import { previewRule } from '../../lib/nft/firewall';
-import { PRECEDENCE, validateAppPolicy, validateRule } from '../../lib/rules/model';
+import { RULE_HELP, RULE_KEYS, ruleFields, validateRule } from '../../lib/rules/model';
 import { applyStatus } from '../../lib/rules/status';
+import { bytesText } from '../../lib/rules/values';
+import { PRECEDENCE } from '../../lib/rules/vocabulary';
 import { formatBytes } from '../../lib/format';
 
 interface DbOpt {
@@ -19,21 +19,8 @@ interface DbOpt {
   json?: boolean;
 }
 
-interface AddOpts extends DbOpt {
-  app: string;
-  direction: string;
-  action: string;
-  protocol?: string;
-  remote?: string[];
-  localPort?: string;
-  remotePort?: string;
-  network?: string;
-  iface?: string;
-  comment?: string;
-  priority?: string;
-  disabled?: boolean;
-  dryRun?: boolean;
-}
+/** The rule options of `rules add` carry the schema's field names (commander camel-cases --local-port). */
+type AddOpts = DbOpt & Partial<Record<(typeof RULE_KEYS)[number], string | string[]>> & { disabled?: boolean; dryRun?: boolean };
 
 interface DefaultOpts extends DbOpt {
   app: string;
@@ -42,6 +29,7 @@ interface DefaultOpts extends DbOpt {
   quota?: string;
   quotaNetwork?: string;
   cycleDay?: string;
+  reset?: boolean;
 }
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -63,13 +51,13 @@ function print(opts: DbOpt, json: unknown, text: string): void {
 }
 
 function ruleJson(r: RuleRow) {
-  return { ...r, enabled: r.enabled === 1, status: applyStatus(r) };
+  return { ...r, status: applyStatus(r) };
 }
 
 function ruleLine(r: RuleRow): string {
   const where = r.iface ? `iface ${r.iface}` : r.network !== 'any' ? `on ${r.network}` : '';
   const parts = [
-    `#${r.id}`.padEnd(5), r.appKey.padEnd(28), r.direction.padEnd(4), r.action.padEnd(6), r.protocol.padEnd(4),
+    `#${r.id}`.padEnd(5), r.app.padEnd(28), r.direction.padEnd(4), r.action.padEnd(6), r.protocol.padEnd(4),
     r.remote ? `remote ${r.remote}` : '', r.localPort ? `lport ${r.localPort}` : '', r.remotePort ? `rport ${r.remotePort}` : '',
     where, `prio ${r.priority}`, r.enabled ? '' : '(off)', `[${applyStatus(r)}]`, r.hitPackets ? `${r.hitPackets} pkts ${formatBytes(r.hitBytes)}` : '',
     r.comment ? `# ${r.comment}` : '', r.lastError ? `\n      error: ${r.lastError}` : '',
@@ -78,46 +66,50 @@ function ruleLine(r: RuleRow): string {
 }
 
 function appLine(a: FwAppRow): string {
-  const quota = a.quotaBytes ? `cap ${formatBytes(a.quotaUsed)} of ${formatBytes(a.quotaBytes)} on ${a.quotaNetwork} (cycle day ${a.quotaCycleDay})` : 'no cap';
-  return `${a.appKey.padEnd(28)} default in ${a.defaultIn}, out ${a.defaultOut}; ${quota}`;
+  const quota = a.quotaBytes ? `cap ${formatBytes(a.quotaUsed)} of ${bytesText(a.quotaBytes)} on ${a.quotaNetwork} (cycle day ${a.quotaCycleDay})` : 'no cap';
+  return `${a.app.padEnd(28)} default in ${a.defaultIn}, out ${a.defaultOut}; ${quota}${a.lastError ? `\n      error: ${a.lastError}` : ''}`;
 }
 
 function parseId(v: string): number {
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`rule id must be a positive whole number, got '${v}'`);
+  if (!/^-?\d{1,15}$/.test(v) || !Number.isSafeInteger(n)) throw new UsageError(`rule id must be a whole number, got '${v}'`);
   return n;
 }
 
-function addRule(opts: AddOpts): void {
-  const input = {
-    app: opts.app, direction: opts.direction, action: opts.action, protocol: opts.protocol ?? 'any',
-    remote: opts.remote ?? null, localPort: opts.localPort ?? null, remotePort: opts.remotePort ?? null,
-    network: opts.network ?? 'any', iface: opts.iface ?? null, comment: opts.comment ?? '',
-    enabled: !opts.disabled, priority: opts.priority === undefined ? 100 : Number(opts.priority),
-  };
-  const v = validateRule(input);
-  if (!v.ok) throw new UsageError(`rule refused: ${v.message}`);
-  const preview = previewRule(input);
-  if (opts.dryRun) return print(opts, { rule: v.value, nft: preview.ok ? preview.lines : [] }, preview.ok ? preview.lines.join('\n') : '');
-  const id = withDb(opts, (db) => insertRule(db, v.value, now()));
-  print(opts, { id, rule: v.value }, `added rule #${id} (the collector applies it within seconds)`);
+/** done returns an edit's value, or stops with its message as a usage error. */
+function done<T>(r: EditResult<T>, what: string): T {
+  if (r.ok) return r.value;
+  throw new UsageError(r.code === 'bad_request' ? `${what} refused: ${r.message}` : r.message);
+}
+
+/** ruleInput collects the rule fields given on the command line (missing ones take the schema's defaults). */
+function ruleInput(opts: AddOpts): Record<string, unknown> {
+  const given = Object.fromEntries(RULE_KEYS.filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]));
+  return { ...given, enabled: !opts.disabled };
+}
+
+function add(opts: AddOpts): void {
+  const input = ruleInput(opts);
+  if (opts.dryRun) {
+    const v = validateRule(input);
+    if (!v.ok) throw new UsageError(`rule refused: ${v.message}`);
+    const preview = previewRule(v.value);
+    return print(opts, { rule: v.value, nft: preview.ok ? preview.lines : [] }, preview.ok ? preview.lines.join('\n') : '');
+  }
+  const row = withDb(opts, (db) => done(addRule(db, input, now()), 'rule'));
+  print(opts, { id: row.id, rule: ruleJson(row) }, `added rule #${row.id} (the collector applies it within seconds)`);
 }
 
 function setDefault(opts: DefaultOpts): void {
   withDb(opts, (db) => {
-    const cur = getFwApps(db).find((a) => a.appKey === opts.app);
-    const quota = opts.quota === undefined ? cur?.quotaBytes ?? null : opts.quota === 'none' ? null : opts.quota;
-    const v = validateAppPolicy({
-      app: opts.app,
-      defaultIn: opts.in ?? cur?.defaultIn ?? 'inherit',
-      defaultOut: opts.out ?? cur?.defaultOut ?? 'inherit',
-      quotaBytes: quota,
-      quotaNetwork: opts.quotaNetwork ?? cur?.quotaNetwork ?? 'metered',
-      quotaCycleDay: opts.cycleDay === undefined ? cur?.quotaCycleDay ?? 1 : Number(opts.cycleDay),
-    });
-    if (!v.ok) throw new UsageError(`settings refused: ${v.message}`);
-    const id = upsertAppPolicy(db, v.value, now());
-    print(opts, { id, ...v.value }, `settings of ${v.value.app} saved: default in ${v.value.defaultIn}, out ${v.value.defaultOut}`);
+    if (opts.reset) {
+      const r = done(removeAppPolicy(db, opts.app, now()), 'settings');
+      return print(opts, r, `settings of ${r.app} removed${r.rulesKept ? ` (its ${r.rulesKept} rule(s) stay)` : ''}`);
+    }
+    const quota = opts.quota === 'none' ? null : opts.quota;
+    const input = { app: opts.app, defaultIn: opts.in, defaultOut: opts.out, quotaBytes: quota, quotaNetwork: opts.quotaNetwork, quotaCycleDay: opts.cycleDay };
+    const a = done(setAppPolicy(db, input, now(), { merge: true }), 'settings');
+    print(opts, a, `settings of ${a.app} saved: default in ${a.defaultIn}, out ${a.defaultOut}${a.quotaBytes ? `, cap ${bytesText(a.quotaBytes)} on ${a.quotaNetwork}` : ''}`);
   });
 }
 
@@ -144,13 +136,13 @@ function list(opts: DbOpt): void {
 function toggle(idText: string, enabled: boolean, opts: DbOpt): void {
   const id = parseId(idText);
   withDb(opts, (db) => {
-    if (!setRuleEnabled(db, id, enabled, now())) throw new UsageError(`there is no rule #${id}`);
-    const r = getRule(db, id);
-    print(opts, r ? ruleJson(r) : { id }, `rule #${id} ${enabled ? 'enabled' : 'disabled'}`);
+    const r = done(changeRule(db, id, { enabled }, now()), 'rule');
+    print(opts, ruleJson(r), `rule #${id} ${enabled ? 'enabled' : 'disabled'}`);
   });
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
+/** collect keeps a repeated option's values (--remote a --remote b); a single one stays text. */
+const collect = (v: string, prev?: string | string[]): string | string[] => (prev === undefined ? v : [...(Array.isArray(prev) ? prev : [prev]), v]);
 
 function guard(fn: () => void): void {
   try {
@@ -167,30 +159,19 @@ export function registerRules(program: Command): void {
   const rules = program.command('rules').description('per-app firewall rules (stored; the collector applies them)');
   const common = (c: Command) => c.option('--db <path>', 'SQLite store (default /var/lib/appnet/appnet.db or $APPNET_DB)').option('--json', 'print JSON');
   common(rules.command('list').description('list rules, per-app defaults and the precedence')).action((o: DbOpt) => guard(() => list(o)));
-  common(
-    rules
-      .command('add')
-      .description('add a rule, e.g. --app postgresql.service --direction in --action allow --remote 10.10.0.0/16')
-      .requiredOption('--app <selector>', "app key (nginx.service, app:firefox, user:pipewire.service), cgroup path, or '*' for all other apps")
-      .requiredOption('--direction <dir>', 'in | out | both')
-      .requiredOption('--action <action>', 'allow | drop (deny) | reject | count')
-      .option('--protocol <proto>', 'any | tcp | udp | icmp')
-      .option('--remote <cidr>', 'remote address or CIDR, IPv4 or IPv6 (repeatable, or comma-separated)', collect)
-      .option('--local-port <ports>', 'local port, range or list: 5432, 6000-6010, 80,443')
-      .option('--remote-port <ports>', 'remote port, range or list')
-      .option('--network <class>', 'any | metered | mobile')
-      .option('--iface <name>', 'one named interface instead of a network class')
-      .option('--comment <text>', `note, at most 200 characters`)
-      .option('--priority <n>', 'lower runs first (0–1000, default 100)')
-      .option('--disabled', 'store it switched off')
-      .option('--dry-run', 'only validate and print the nft rules it would become'),
-  ).action((o: AddOpts) => guard(() => addRule(o)));
+  const addCmd = rules.command('add').description('add a rule, e.g. --app postgresql.service --direction in --action allow --remote 10.10.0.0/16');
+  // One option per schema field: required where the schema has no default, repeatable where it takes a list.
+  for (const k of RULE_KEYS.filter((x) => x !== 'enabled')) {
+    const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} <value>`;
+    const parse = ruleFields[k].safeParse([]).success ? collect : (v: string) => v;
+    if (ruleFields[k].safeParse(undefined).success) addCmd.option(flag, RULE_HELP[k], parse);
+    else addCmd.requiredOption(flag, RULE_HELP[k], parse);
+  }
+  common(addCmd.option('--disabled', 'store it switched off').option('--dry-run', 'only validate and print the nft rules it would become')).action((o: AddOpts) => guard(() => add(o)));
   common(rules.command('remove <id>').description('delete a rule')).action((id: string, o: DbOpt) =>
     guard(() => {
       const n = parseId(id);
-      withDb(o, (db) => {
-        if (!deleteRule(db, n)) throw new UsageError(`there is no rule #${n}`);
-      });
+      withDb(o, (db) => done(removeRule(db, n), 'rule'));
       print(o, { id: n, removed: true }, `rule #${n} removed`);
     }),
   );
@@ -205,6 +186,7 @@ export function registerRules(program: Command): void {
       .option('--out <policy>', 'inherit | allow | drop | reject')
       .option('--quota <size>', "data cap per billing cycle, e.g. 2GiB; 'none' removes it")
       .option('--quota-network <class>', 'where the cap counts: metered | mobile | any')
-      .option('--cycle-day <day>', 'day of the month the billing cycle starts (1–28)'),
+      .option('--cycle-day <day>', 'day of the month the billing cycle starts (1–28)')
+      .option('--reset', 'remove the app\'s defaults and cap (its rules stay)'),
   ).action((o: DefaultOpts) => guard(() => setDefault(o)));
 }

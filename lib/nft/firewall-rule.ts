@@ -3,8 +3,9 @@
  * by the builder and by the dashboard's "preview before save"; every value it writes has
  * been validated by lib/rules/model.ts.
  */
-import type { Policy, Rule } from '../rules/model';
-import type { PortRange } from '../rules/values';
+import type { Rule } from '../rules/model';
+import { parsePorts, parseRemote, type PortRange } from '../rules/values';
+import type { NetworkClass, Policy } from '../rules/vocabulary';
 import { SET_IF_METERED, SET_IF_MOBILE, fwRuleCounter, isIfname } from './names';
 
 export type Hook = 'in' | 'out';
@@ -17,28 +18,45 @@ export class FirewallBuildError extends Error {
   }
 }
 
+/** safeId checks a row id before it names an nft object (fw_r<id>, fw_a<id>_in): a positive whole number. */
 export const safeId = (n: number, what: string): number => {
-  if (!Number.isSafeInteger(n) || n < 0) throw new FirewallBuildError(what, `id ${String(n)} is not a whole number`);
+  if (!Number.isSafeInteger(n) || n < 1) throw new FirewallBuildError(what, `id ${String(n)} is not a positive whole number`);
   return n;
 };
 
 const setText = (items: string[]): string => (items.length === 1 ? items[0] : `{ ${items.join(', ')} }`);
 const portText = (p: PortRange[]): string => setText(p.map((r) => (r.from === r.to ? String(r.from) : `${r.from}-${r.to}`)));
 
-/** ifaceMatch is `iifname @if_metered` / `oifname "wlan0"` or '' for any interface. */
-export function ifaceMatch(network: Rule['network'], iface: string | null, hook: Hook): string {
+/** ifaceMatch is `iifname @if_metered` / `oifname "wlan0"` (one named interface wins) or '' for any interface. */
+export function ifaceMatch(network: NetworkClass, iface: string | null, hook: Hook): string {
   const key = hook === 'in' ? 'iifname' : 'oifname';
-  if (network === 'metered') return `${key} @${SET_IF_METERED}`;
-  if (network === 'mobile') return `${key} @${SET_IF_MOBILE}`;
-  if (network === 'iface') {
-    if (iface === null || !isIfname(iface)) throw new FirewallBuildError('interface', `'${String(iface)}' is not an interface name`);
+  if (iface !== null) {
+    if (!isIfname(iface)) throw new FirewallBuildError('interface', `'${iface}' is not an interface name`);
     return `${key} "${iface}"`;
   }
+  if (network === 'metered') return `${key} @${SET_IF_METERED}`;
+  if (network === 'mobile') return `${key} @${SET_IF_MOBILE}`;
   return '';
 }
 
-function protoMatch(r: Rule, fam: 'v4' | 'v6' | null): string {
-  const ports = r.localPorts.length > 0 || r.remotePorts.length > 0;
+/** Lists parsed from a rule's canonical text; a rule that reaches here was validated, so they parse. */
+interface Parts {
+  v4: string[];
+  v6: string[];
+  local: PortRange[];
+  remote: PortRange[];
+}
+
+function partsOf(r: Rule): Parts {
+  const remote = parseRemote(r.remote);
+  const lp = parsePorts(r.localPort);
+  const rp = parsePorts(r.remotePort);
+  if (!remote.ok || !lp.ok || !rp.ok) throw new FirewallBuildError('rule', 'its addresses or ports did not parse');
+  return { v4: remote.value.v4, v6: remote.value.v6, local: lp.value, remote: rp.value };
+}
+
+function protoMatch(r: Rule, p: Parts, fam: 'v4' | 'v6' | null): string {
+  const ports = p.local.length > 0 || p.remote.length > 0;
   if (r.protocol === 'tcp' || r.protocol === 'udp') return `meta l4proto ${r.protocol}`;
   if (r.protocol === 'icmp') return fam === 'v4' ? 'meta l4proto icmp' : fam === 'v6' ? 'meta l4proto ipv6-icmp' : 'meta l4proto { icmp, ipv6-icmp }';
   return ports ? 'meta l4proto { tcp, udp }' : '';
@@ -49,19 +67,20 @@ function protoMatch(r: Rule, fam: 'v4' | 'v6' | null): string {
  *   iifname @if_metered ip saddr 10.10.0.0/16 meta l4proto tcp th dport 5432
  */
 function ruleMatches(r: Rule, hook: Hook): string[] {
+  const p = partsOf(r);
   const fams: ('v4' | 'v6' | null)[] = [];
-  if (r.remoteV4.length) fams.push('v4');
-  if (r.remoteV6.length) fams.push('v6');
+  if (p.v4.length) fams.push('v4');
+  if (p.v6.length) fams.push('v6');
   if (fams.length === 0) fams.push(null);
   const remoteKey = hook === 'in' ? 'saddr' : 'daddr';
   const [localPort, remotePort] = hook === 'in' ? ['th dport', 'th sport'] : ['th sport', 'th dport'];
   return fams.map((fam) =>
     [
       ifaceMatch(r.network, r.iface, hook),
-      fam === 'v4' ? `ip ${remoteKey} ${setText(r.remoteV4)}` : fam === 'v6' ? `ip6 ${remoteKey} ${setText(r.remoteV6)}` : '',
-      protoMatch(r, fam),
-      r.localPorts.length ? `${localPort} ${portText(r.localPorts)}` : '',
-      r.remotePorts.length ? `${remotePort} ${portText(r.remotePorts)}` : '',
+      fam === 'v4' ? `ip ${remoteKey} ${setText(p.v4)}` : fam === 'v6' ? `ip6 ${remoteKey} ${setText(p.v6)}` : '',
+      protoMatch(r, p, fam),
+      p.local.length ? `${localPort} ${portText(p.local)}` : '',
+      p.remote.length ? `${remotePort} ${portText(p.remote)}` : '',
     ].filter(Boolean).join(' '),
   );
 }
@@ -83,6 +102,7 @@ export function ruleStatements(id: number | 'new', r: Rule, hook: Hook): string[
   });
 }
 
+/** defaultStatements renders an app's default for one hook: a verdict, or a goto to the other-apps chain. */
 export function defaultStatements(p: Policy, otherChain: string | null): string[] {
   if (p === 'allow') return ['accept comment "appnet:default"'];
   if (p === 'drop') return ['drop comment "appnet:default"'];

@@ -4,6 +4,7 @@
  * sentence saying what is wrong; nothing here is trusted to reach nft unparsed.
  */
 import ipaddr from 'ipaddr.js';
+import { OTHER_APPS } from './vocabulary';
 
 export interface PortRange {
   from: number;
@@ -147,6 +148,11 @@ export function parsePorts(v: string | number | readonly string[] | undefined | 
   return { ok: true, value: merged };
 }
 
+/** remoteText renders parsed addresses canonically: "10.0.0.0/8,fd00::/8" (IPv4 first). */
+export function remoteText(r: RemoteLists): string {
+  return [...r.v4, ...r.v6].join(',');
+}
+
 /** portsText renders ranges canonically: "80,1000-2000". */
 export function portsText(ranges: readonly PortRange[]): string {
   return ranges.map((r) => (r.from === r.to ? String(r.from) : `${r.from}-${r.to}`)).join(',');
@@ -164,8 +170,21 @@ export function parseBytes(v: string | number): Parsed<number> {
   return { ok: true, value: n };
 }
 
-/** OTHER_APPS is the selector of the rules that apply to every app without rules of its own. */
-export const OTHER_APPS = '*';
+const EXACT_UNITS: Array<[string, number]> = [['TiB', 2 ** 40], ['TB', 1e12], ['GiB', 2 ** 30], ['GB', 1e9], ['MiB', 2 ** 20], ['MB', 1e6], ['KiB', 2 ** 10], ['kB', 1e3]];
+
+/**
+ * bytesText writes a size the way a person types it, exactly: 52428800 → '50 MiB', 2e9 →
+ * '2 GB', 1610612736 → '1.5 GiB', 1572864000 → '1500 MiB'; a size no unit writes as a
+ * whole number or a short decimal stays a plain number. parseBytes(bytesText(n)) === n.
+ */
+export function bytesText(n: number): string {
+  for (const [unit, size] of EXACT_UNITS) {
+    const v = n / size;
+    const whole = Number.isInteger(v);
+    if (v >= 1 && (whole || (v < 1000 && Math.round(v * 1000) / 1000 === v && Math.round(v * size) === n))) return `${v} ${unit}`;
+  }
+  return String(n);
+}
 
 /**
  * isAppSelector accepts '*', an app key from lib/identity.ts appIdentity()

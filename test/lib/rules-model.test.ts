@@ -1,21 +1,37 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PRECEDENCE, ruleToInput, validateAppPolicy, validateRule } from '../../lib/rules/model';
-import { parseBytes, parsePorts, parseRemote } from '../../lib/rules/values';
-import { cycleStart, nextCycleStart } from '../../lib/rules/cycle';
+import { mergeRulePatch, validateAppPolicy, validateRule } from '../../lib/rules/model';
+import { bytesText, parseBytes, parsePorts, parseRemote } from '../../lib/rules/values';
+import { ACTION_LABELS, DIRECTION_LABELS, POLICY_LABELS, PRECEDENCE } from '../../lib/rules/vocabulary';
+import { cycleBounds } from '../../lib/period';
 
 const base = { app: 'postgresql.service', direction: 'in', action: 'allow' };
 
 test('a full rule is canonicalised: CIDRs to network addresses split by family, ports merged, deny means drop', () => {
   const v = validateRule({ ...base, action: 'deny', remote: '10.10.3.4/16, fd00::1/8 10.10.0.0/24', localPort: '6000-6010,5432,6005', protocol: 'tcp', comment: 'db (office)' });
   assert.ok(v.ok, v.ok ? '' : v.message);
-  assert.equal(v.value.action, 'drop');
-  assert.deepEqual(v.value.remoteV4, ['10.10.0.0/16']);
-  assert.deepEqual(v.value.remoteV6, ['fd00::/8']);
-  assert.deepEqual(v.value.localPorts, [{ from: 5432, to: 5432 }, { from: 6000, to: 6010 }]);
-  assert.equal(v.value.enabled, true);
-  assert.equal(v.value.priority, 100);
+  assert.deepEqual(v.value, {
+    app: 'postgresql.service', direction: 'in', action: 'drop', protocol: 'tcp', remote: '10.10.0.0/16,fd00::/8', localPort: '5432,6000-6010',
+    remotePort: null, network: 'any', iface: null, comment: 'db (office)', enabled: true, priority: 100,
+  });
+});
+
+test('form text is schema input: empty fields are not given, numbers may come as text', () => {
+  const v = validateRule({ ...base, remote: '  ', localPort: '', iface: '', priority: '7', comment: '' });
+  assert.ok(v.ok, v.ok ? '' : v.message);
+  assert.deepEqual([v.value.remote, v.value.localPort, v.value.iface, v.value.priority], [null, null, null, 7]);
+});
+
+test('a partial change keeps every field it does not name (PATCH { comment } left protocol and ports alone)', () => {
+  const v = validateRule({ ...base, protocol: 'tcp', localPort: 5432, priority: 7 });
+  assert.ok(v.ok);
+  const m = mergeRulePatch(v.value, { comment: 'office' });
+  assert.ok(m.ok);
+  assert.deepEqual(m.value, { ...v.value, comment: 'office' });
+  const bad = mergeRulePatch(v.value, { nope: 1 });
+  assert.equal(bad.ok, false);
+  if (!bad.ok) assert.deepEqual(bad.errors, { _: ['unknown field(s): nope'] });
 });
 
 test('bad rules are refused with a sentence naming the field', () => {
@@ -36,7 +52,7 @@ test('bad rules are refused with a sentence naming the field', () => {
     [{ ...base, iface: 'wlan0', network: 'metered' }, 'iface', /not both/],
     [{ ...base, protocol: 'icmp', localPort: 80 }, 'protocol', /ICMP has no ports/],
     [{ ...base, priority: 1.5 }, 'priority', /whole number/],
-    [{ ...base, extra: 1 }, 'body', /unknown field\(s\): extra/],
+    [{ ...base, extra: 1 }, '_', /unknown field\(s\): extra/],
   ];
   for (const [input, field, re] of cases) {
     const v = validateRule(input);
@@ -66,7 +82,7 @@ test('a validated rule survives the round trip through its stored form', () => {
     fc.property(arb, (input) => {
       const v = validateRule(input);
       assert.ok(v.ok, v.ok ? '' : v.message);
-      const again = validateRule(ruleToInput(v.value));
+      const again = validateRule(v.value);
       assert.ok(again.ok);
       assert.deepEqual(again.value, v.value);
     }),
@@ -94,22 +110,36 @@ test('per-app settings: quota sizes in words, policies checked', () => {
   const p = validateAppPolicy({ app: 'app:firefox', quotaBytes: '2GiB', defaultOut: 'reject' });
   assert.ok(p.ok);
   assert.equal(p.value.quotaBytes, 2 * 2 ** 30);
+  assert.equal(validateAppPolicy({ app: '*', quotaBytes: '', quotaCycleDay: '15' }).ok, true, 'form text: no cap, day as text');
   assert.equal(p.value.quotaNetwork, 'metered');
   const bad = validateAppPolicy({ app: 'app:firefox', quotaBytes: '2 lots', defaultIn: 'maybe', quotaCycleDay: 31 });
   assert.equal(bad.ok, false);
-  if (!bad.ok) assert.deepEqual(Object.keys(bad.errors).sort(), ['defaultIn', 'quotaCycleDay']);
+  if (!bad.ok) assert.deepEqual(Object.keys(bad.errors).sort(), ['defaultIn', 'quotaBytes', 'quotaCycleDay']);
   assert.deepEqual(parseBytes('500 MB'), { ok: true, value: 500e6 });
   assert.equal(parseBytes('-1').ok, false);
 });
 
-test('billing cycles start at local midnight of the chosen day', () => {
+test('billing cycles of data caps start at local midnight of the chosen day (the one cycle computation, lib/period)', () => {
   const now = new Date(2026, 10, 28, 15, 0).getTime() / 1000;
-  assert.equal(cycleStart(now, 1), new Date(2026, 10, 1).getTime() / 1000);
-  assert.equal(cycleStart(now, 28), new Date(2026, 10, 28).getTime() / 1000);
-  assert.equal(cycleStart(new Date(2026, 0, 5).getTime() / 1000, 15), new Date(2025, 11, 15).getTime() / 1000);
-  assert.equal(nextCycleStart(now, 1), new Date(2026, 11, 1).getTime() / 1000);
+  assert.equal(cycleBounds(now, 1).since, new Date(2026, 10, 1).getTime() / 1000);
+  assert.equal(cycleBounds(now, 28).since, new Date(2026, 10, 28).getTime() / 1000);
+  assert.equal(cycleBounds(new Date(2026, 0, 5).getTime() / 1000, 15).since, new Date(2025, 11, 15).getTime() / 1000);
+  assert.equal(cycleBounds(now, 1).until, new Date(2026, 11, 1).getTime() / 1000);
 });
 
-test('the precedence is spelled out for people', () => {
-  assert.ok(PRECEDENCE.length >= 4);
+test('a cap reads back as it was typed: 50MiB is 50 MiB, not 52428800', () => {
+  for (const [typed, shown] of [['50MiB', '50 MiB'], ['2GiB', '2 GiB'], ['1.5 GiB', '1.5 GiB'], ['500MB', '500 MB'], ['1e3', null], ['1000', '1 kB'], ['1500MiB', '1500 MiB'], ['1234567', '1234567']] as const) {
+    const b = parseBytes(typed);
+    if (!b.ok) {
+      assert.equal(shown, null, typed);
+      continue;
+    }
+    assert.equal(bytesText(b.value), shown, typed);
+    assert.deepEqual(parseBytes(bytesText(b.value)), b, `${typed} round-trips`);
+  }
+});
+
+test('the precedence is spelled out in the words the selects use', () => {
+  const text = PRECEDENCE.join(' ');
+  for (const label of [...Object.values(ACTION_LABELS), DIRECTION_LABELS.in, DIRECTION_LABELS.out, ...Object.values(POLICY_LABELS)]) assert.ok(text.includes(`“${label}”`), label);
 });

@@ -1,4 +1,5 @@
 import { connection } from 'next/server';
+import { apiError, apiJson } from '../../_data/api';
 import { requireApiAuth } from '../../_data/auth';
 import { openStore } from '../../_data/db';
 import { collectorState } from '../../_data/overview';
@@ -10,6 +11,9 @@ export async function GET(req: Request): Promise<Response> {
   if (denied) return denied;
   const store = openStore();
   const now = Math.floor(Date.now() / 1000);
-  const body = store.state === 'ok' ? { db: 'ok', collector: collectorState(store.db, now) } : { db: store.state, collector: null };
-  return Response.json(body, { headers: { 'cache-control': 'no-store' } });
+  try {
+    return apiJson(store.state === 'ok' ? { db: 'ok', collector: collectorState(store.db, now) } : { db: store.state, collector: null });
+  } catch (err) {
+    return apiError(500, 'internal', `Reading the collector's status failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }

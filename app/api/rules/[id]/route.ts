@@ -1,7 +1,7 @@
 import { connection } from 'next/server';
+import { apiResult, readId, readJsonBody } from '../../../_data/api';
 import { requireApiAuth } from '../../../_data/auth';
-import { patchRule, removeRule } from '../../../_data/rules';
-import { parseRuleId, readJson, respond } from '../respond';
+import { deleteRule, patchRule } from '../../../_data/rules';
 
 type Ctx = { params: Promise<{ id: string }> };
 
@@ -10,11 +10,11 @@ export async function PATCH(req: Request, ctx: Ctx): Promise<Response> {
   await connection();
   const denied = await requireApiAuth(req);
   if (denied) return denied;
-  const id = parseRuleId((await ctx.params).id);
+  const id = readId((await ctx.params).id, 'rule');
   if (id instanceof Response) return id;
-  const body = await readJson(req);
+  const body = await readJsonBody(req);
   if (!body.ok) return body.response;
-  return respond(patchRule(id, body.body));
+  return apiResult(patchRule(id, body.body));
 }
 
 /** DELETE /api/rules/:id: remove a rule. */
@@ -22,7 +22,7 @@ export async function DELETE(req: Request, ctx: Ctx): Promise<Response> {
   await connection();
   const denied = await requireApiAuth(req);
   if (denied) return denied;
-  const id = parseRuleId((await ctx.params).id);
+  const id = readId((await ctx.params).id, 'rule');
   if (id instanceof Response) return id;
-  return respond(removeRule(id));
+  return apiResult(deleteRule(id));
 }

@@ -2,20 +2,23 @@
  * Reconcile: desired rules from the database + the live cgroup tree → the firewall part
  * of the collector's atomic nft batch. The caller applies the commands (together with
  * the accounting commands, one `nft -f -`) and then reports the outcome with
- * recordFirewallResult, which is when rule rows learn whether they are in the kernel.
+ * recordFirewallResult, which is when rows learn whether they are in the kernel. Every
+ * row is validated on its own: a bad one is left out with its reason, never the batch.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from '../../db/open';
 import {
-  getFirewallIfaces, getFirewallSignature, getFwApps, getFwState, getRules, markFirewallApplied, markFirewallFailed, markRuleInvalid,
-  initQuotaCycle, rowToRuleInput, setQuotaUse, setRuleHits, type AppliedVersion,
+  getFirewallIfaces, getFirewallSignature, getFwApps, getFwState, getGoodPlan, markFirewallApplied, markFirewallFailed,
+  markFirewallTried, markFwAppInvalid, markRuleInvalid, setGoodPlan, setQuotaUse, setRuleHits, type AppliedVersion,
 } from '../../db/queries/rules';
-import { firewallCommands, type FirewallPlan, type FwApp, type FwIface, type FwObjects, type FwRule } from '../../lib/nft/firewall';
+import { firewallCommands, type FirewallPlan, type FwIface, type FwObjects, type SkippedRow } from '../../lib/nft/firewall';
 import { parseFirewallCounters, type FirewallCounters } from '../../lib/nft/firewall-parse';
-import { cycleStart } from '../../lib/rules/cycle';
-import { validateAppPolicy, validateRule } from '../../lib/rules/model';
+import { cycleBounds } from '../../lib/period';
+import { loadDesired, type Desired, type QuotaSeed } from './desired';
 import { readTree } from './watch';
+
+export type { Desired };
 
 export interface PlanOptions {
   /** Unix seconds; defaults to now. */
@@ -35,15 +38,25 @@ export interface LiveIface {
   metered: boolean | null;
 }
 
-interface Pending {
-  plan: FirewallPlan;
+/** The desired state of an apply the kernel took, with the row versions it holds: rebuilt when planning fails. */
+export interface GoodPlan {
+  desired: Desired;
   rules: AppliedVersion[];
   apps: AppliedVersion[];
-  invalid: { id: number; error: string }[];
-  cycles: { appId: number; start: number; reset: boolean }[];
+}
+
+interface Pending {
+  plan: FirewallPlan;
+  good: GoodPlan;
+  invalid: SkippedRow[];
+  seeds: QuotaSeed[];
+  /** Set when this batch is a fallback (the last good plan) instead of the wanted one: why. */
+  fallbackFor: string | null;
 }
 
 const pending = new WeakMap<Db, Pending>();
+const nowSec = () => Math.floor(Date.now() / 1000);
+const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 function parseObjects(text: string): FwObjects {
   try {
@@ -55,86 +68,120 @@ function parseObjects(text: string): FwObjects {
   }
 }
 
-/** loadDesired reads and re-validates the desired state; rows that fail validation are reported, not applied. */
-function loadDesired(db: Db, now: number): Omit<Pending, 'plan'> & { fwRules: FwRule[]; fwApps: FwApp[] } {
-  const fwRules: FwRule[] = [];
-  const invalid: { id: number; error: string }[] = [];
-  const ruleVersions: AppliedVersion[] = [];
-  for (const row of getRules(db)) {
-    const v = validateRule(rowToRuleInput(row));
-    if (v.ok) fwRules.push({ id: row.id, rule: v.value });
-    else invalid.push({ id: row.id, error: `rule ${row.id} is invalid and was not applied: ${v.message}` });
-    if (v.ok) ruleVersions.push({ id: row.id, version: row.version });
-  }
-  const fwApps: FwApp[] = [];
-  const appVersions: AppliedVersion[] = [];
-  const cycles: Pending['cycles'] = [];
-  for (const a of getFwApps(db)) {
-    const v = validateAppPolicy({
-      app: a.appKey, defaultIn: a.defaultIn, defaultOut: a.defaultOut, quotaBytes: a.quotaBytes,
-      quotaNetwork: a.quotaNetwork, quotaCycleDay: a.quotaCycleDay,
-    });
-    if (!v.ok) continue;
-    const start = cycleStart(now, v.value.quotaCycleDay);
-    const reset = v.value.quotaBytes !== null && a.quotaCycleStart !== null && a.quotaCycleStart < start;
-    fwApps.push({ id: a.id, policy: v.value, quotaUsed: reset ? 0 : a.quotaUsed, resetQuota: reset });
-    appVersions.push({ id: a.id, version: a.version });
-    if (v.value.quotaBytes !== null && (reset || a.quotaCycleStart === null)) cycles.push({ appId: a.id, start, reset });
-  }
-  return { fwRules, fwApps, rules: ruleVersions, apps: appVersions, invalid, cycles };
+/** liveCgroups re-reads the tree right before building: a scope created since the caller's scan must not lose its element. */
+function liveCgroups(live: readonly (string | { path: string })[], root: string | undefined): string[] {
+  const listed = live.map((c) => (typeof c === 'string' ? c : c.path));
+  if (!root) return listed;
+  return [...new Set([...listed, ...readTree(root).map((e) => e.path)])].filter((p) => existsSync(join(root, p)));
+}
+
+const fwIfaces = (ifaces: readonly LiveIface[]): FwIface[] => ifaces.map((i) => ({ name: i.name, kind: i.kind, metered: i.metered ?? i.kind === 'mobile' }));
+
+function build(db: Db, desired: Desired, live: readonly (string | { path: string })[], ifaces: readonly LiveIface[], opts: PlanOptions): FirewallPlan {
+  return firewallCommands({
+    ...desired,
+    cgroups: liveCgroups(live, opts.cgroupRoot),
+    ifaces: fwIfaces(ifaces),
+    previous: parseObjects(getFwState(db).objects),
+    systemdSets: opts.systemdSets,
+  });
+}
+
+/** withoutSkipped drops the versions of rows the builder left out: they are not in the kernel. */
+function withoutSkipped(versions: AppliedVersion[], skipped: SkippedRow[], kind: SkippedRow['kind']): AppliedVersion[] {
+  const out = new Set(skipped.filter((s) => s.kind === kind).map((s) => s.id));
+  return versions.filter((v) => !out.has(v.id));
 }
 
 /**
  * planFirewall returns the nft commands that make the kernel's firewall match the
  * database for the given live cgroups and interfaces. Append them to the same batch as
- * the accounting commands; then call recordFirewallResult.
+ * the accounting commands; then call recordFirewallResult. Throws only when the store
+ * cannot be read (see planFromGood).
  */
-export function planFirewall(db: Db, liveCgroups: readonly (string | { path: string })[], ifaces: readonly LiveIface[], opts: PlanOptions = {}): string[] {
-  const now = opts.now ?? Math.floor(Date.now() / 1000);
-  const desired = loadDesired(db, now);
-  let cgroups = liveCgroups.map((c) => (typeof c === 'string' ? c : c.path));
-  if (opts.cgroupRoot) {
-    // Re-read the tree right before building: a scope created since the caller's scan
-    // (e.g. by `appnet run`) must not lose its element to a batch built from an older list.
-    const root = opts.cgroupRoot;
-    cgroups = [...new Set([...cgroups, ...readTree(root).map((e) => e.path)])].filter((p) => existsSync(join(root, p)));
-  }
-  const fwIfaces: FwIface[] = ifaces.map((i) => ({ name: i.name, kind: i.kind, metered: i.metered ?? i.kind === 'mobile' }));
-  const plan = firewallCommands({
-    rules: desired.fwRules,
-    apps: desired.fwApps,
-    cgroups,
-    ifaces: fwIfaces,
-    previous: parseObjects(getFwState(db).objects),
-    systemdSets: opts.systemdSets,
-  });
-  pending.set(db, { plan, rules: desired.rules, apps: desired.apps, invalid: desired.invalid, cycles: desired.cycles });
+export function planFirewall(db: Db, live: readonly (string | { path: string })[], ifaces: readonly LiveIface[], opts: PlanOptions = {}): string[] {
+  const d = loadDesired(db, opts.now ?? nowSec(), fwIfaces(ifaces));
+  const plan = build(db, d.desired, live, ifaces, opts);
+  const invalid = [...d.invalid, ...plan.skipped];
+  const good = { desired: d.desired, rules: withoutSkipped(d.rules, plan.skipped, 'rule'), apps: withoutSkipped(d.apps, plan.skipped, 'app') };
+  pending.set(db, { plan, good, invalid, seeds: d.seeds, fallbackFor: null });
   return plan.commands;
 }
 
 /** planFirewallFromDb is planFirewall with the interface table from the database (for `appnet run`). */
-export function planFirewallFromDb(db: Db, liveCgroups: readonly (string | { path: string })[], opts: PlanOptions = {}): string[] {
+export function planFirewallFromDb(db: Db, live: readonly (string | { path: string })[], opts: PlanOptions = {}): string[] {
   const ifaces = getFirewallIfaces(db).map((i) => ({ name: i.name, kind: i.kind, metered: i.metered === 1 }));
-  return planFirewall(db, liveCgroups, ifaces, opts);
+  return planFirewall(db, live, ifaces, opts);
+}
+
+/** readGoodPlan reads the last good plan the store kept; null when there is none or it is unreadable. */
+export function readGoodPlan(db: Db): GoodPlan | null {
+  try {
+    const text = getGoodPlan(db);
+    return text ? (JSON.parse(text) as GoodPlan) : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
- * recordFirewallResult records the outcome of applying the last planFirewall batch:
- * on success every planned rule version is marked applied and the kernel objects are
- * remembered; on failure the previous ruleset is still active (the batch was atomic)
- * and every rule not yet applied carries the error.
+ * planFromGood rebuilds the last plan the kernel took (`good`, or the one the store kept)
+ * for the live cgroups, when the wanted plan cannot be made or was refused (`why`). The
+ * builder re-validates it as any other input. null when no good plan is known.
  */
-export function recordFirewallResult(db: Db, ok: boolean, error?: string | null, now: number = Math.floor(Date.now() / 1000)): void {
+export function planFromGood(db: Db, good: GoodPlan | null, live: readonly (string | { path: string })[], ifaces: readonly LiveIface[], opts: PlanOptions & { why: string }): string[] | null {
+  if (!good) return null;
+  const desired: Desired = { ...good.desired, apps: good.desired.apps.map((a) => ({ ...a, recreateQuota: false })) };
+  const plan = build(db, desired, live, ifaces, opts);
+  pending.set(db, { plan, good, invalid: [], seeds: [], fallbackFor: opts.why });
+  return plan.commands;
+}
+
+/** pendingGood is the good-plan candidate of the batch planned last (what recordFirewallResult will keep on success). */
+export function pendingGood(db: Db): { good: GoodPlan; fallback: boolean } | null {
+  const p = pending.get(db);
+  return p ? { good: p.good, fallback: p.fallbackFor !== null } : null;
+}
+
+function recordApplied(db: Db, p: Pending, now: number): void {
+  markFirewallApplied(db, { rules: p.good.rules, apps: p.good.apps, objects: JSON.stringify(p.plan.objects), now, error: p.fallbackFor });
+  for (const s of p.seeds) setQuotaUse(db, s.appId, s.used, s.start);
+  if (p.fallbackFor === null) setGoodPlan(db, JSON.stringify(p.good));
+}
+
+/**
+ * recordFirewallResult records the outcome of applying the last planned batch: rows left
+ * out say why; on success every planned row version is marked applied and the kernel
+ * objects are remembered; on failure the previous ruleset is still active (the batch was
+ * atomic) and every row not yet applied carries the error. A store that cannot take the
+ * rows' results still gets the error in fw_state where it can.
+ */
+export function recordFirewallResult(db: Db, ok: boolean, error?: string | null, now: number = nowSec()): void {
   const p = pending.get(db);
   pending.delete(db);
   if (!p) return;
-  for (const inv of p.invalid) markRuleInvalid(db, inv.id, inv.error);
-  if (ok) {
-    markFirewallApplied(db, { rules: p.rules, apps: p.apps, objects: JSON.stringify(p.plan.objects), now });
-    for (const c of p.cycles) if (c.reset) setQuotaUse(db, c.appId, 0, c.start);
-    for (const c of p.cycles) if (!c.reset) initQuotaCycle(db, c.appId, c.start);
-  } else {
-    markFirewallFailed(db, error?.trim() || 'the nft batch failed', now);
+  try {
+    db.transaction(() => {
+      for (const inv of p.invalid) (inv.kind === 'rule' ? markRuleInvalid : markFwAppInvalid)(db, inv.id, inv.error);
+      if (ok) recordApplied(db, p, now);
+      else markFirewallFailed(db, error?.trim() || 'the nft batch failed', now);
+    })();
+  } catch (err) {
+    const what = !ok ? error?.trim() || 'the nft batch failed' : p.fallbackFor ?? 'firewall applied, but its result could not be stored';
+    recordPlanFailure(db, `${what} (${reason(err)})`, now);
+  }
+}
+
+/** recordPlanFailure stores why no plan could be made, on the rows not in the kernel when possible, always in fw_state. */
+export function recordPlanFailure(db: Db, error: string, now: number = nowSec()): void {
+  try {
+    markFirewallFailed(db, error, now);
+  } catch {
+    try {
+      markFirewallTried(db, error, now);
+    } catch {
+      /* the store cannot be written at all: the collector's source status reports it */
+    }
   }
 }
 
@@ -150,10 +197,11 @@ export function recordFirewallCounters(db: Db, listJson: string): void {
 export function storeFirewallCounters(db: Db, c: FirewallCounters): void {
   const apps = new Map(getFwApps(db).map((a) => [a.id, a]));
   db.transaction(() => {
-    for (const [id, v] of c.rules) setRuleHits(db, id, v.packets, v.bytes);
+    for (const [id, v] of c.rules) if (id > 0) setRuleHits(db, id, v.packets, v.bytes);
     for (const [id, q] of c.quotas) {
       const a = apps.get(id);
-      if (a) setQuotaUse(db, id, q.used, a.quotaCycleStart ?? 0);
+      // Within a cycle use only grows; a quota seeded past its limit starts at the limit in the kernel.
+      if (a && a.quotaCycleStart !== null) setQuotaUse(db, id, Math.max(q.used, a.quotaUsed), a.quotaCycleStart);
     }
   })();
 }
@@ -163,9 +211,9 @@ export function storeFirewallCounters(db: Db, c: FirewallCounters): void {
  * the cgroup tree or the interfaces: a rule or app setting changed, or a data cap's
  * billing cycle rolled over. The loop re-plans when it differs from the last applied key.
  */
-export function firewallPlanKey(db: Db, now: number = Math.floor(Date.now() / 1000)): string {
+export function firewallPlanKey(db: Db, now: number = nowSec()): string {
   const cycles = getFwApps(db)
     .filter((a) => a.quotaBytes !== null)
-    .map((a) => `${a.id}@${cycleStart(now, a.quotaCycleDay)}`);
+    .map((a) => `${a.id}@${cycleBounds(now, a.quotaCycleDay).since}`);
   return `${getFirewallSignature(db)}|${cycles.join(',')}`;
 }

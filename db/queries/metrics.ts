@@ -91,7 +91,8 @@ export function getFirewallApply(db: Db): MetricsSnapshot['firewall'] {
     | { lastTry: number | null; lastOk: number | null; lastError: string | null }
     | undefined;
   if (!r || r.lastTry === null) return null;
-  return { lastTryMs: r.lastTry, lastOkMs: r.lastOk, ok: r.lastError === null };
+  const rowErrors = (db.prepare('SELECT (SELECT COUNT(*) FROM rules WHERE last_error IS NOT NULL) + (SELECT COUNT(*) FROM fw_apps WHERE last_error IS NOT NULL) AS n').get() as { n: number }).n;
+  return { lastTryMs: r.lastTry, lastOkMs: r.lastOk, ok: r.lastError === null, rowErrors };
 }
 
 /** getSourceHealth returns each collector source's latest run and the set fill the counters source recorded. */

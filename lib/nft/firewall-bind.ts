@@ -11,7 +11,11 @@ import type { AppPolicy, Rule } from '../rules/model';
 import type { Hook } from './firewall-rule';
 import { MAX_LEVEL, isSafeCgroupPath } from './names';
 
-/** A map element's target: an app chain id, or `accept` to stop a parent's binding applying to a cgroup whose own app does nothing on this hook. */
+/**
+ * A map element's target: an app chain id (negative: a plain drop, for an app kept closed
+ * although its settings were unusable), or `accept` to stop a parent's binding applying to
+ * a cgroup whose own app does nothing on this hook.
+ */
 export type HookTarget = number | 'accept';
 
 const parentOf = (path: string): string => path.slice(0, Math.max(0, path.lastIndexOf('/')));

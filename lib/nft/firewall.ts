@@ -12,8 +12,8 @@
 import { defaultUnitLevel, nftSetDeclarations, nftSetRule, setHooks, systemUnitOfAppKey, type SetBinding } from './nftset';
 import { cgroupLevel } from '../identity';
 import { bindCgroups, bindHook, chainUse, chainUses, type ChainUse, type HookTarget } from './firewall-bind';
-import { PRIORITY_DEFAULT, ruleToInput, validateAppPolicy, validateRule, type AppPolicy, type Rule } from '../rules/model';
-import { OTHER_APPS } from '../rules/values';
+import { PRIORITY_DEFAULT, validateAppPolicy, validateRule, type AppPolicy, type Rule } from '../rules/model';
+import { OTHER_APPS } from '../rules/vocabulary';
 import { FirewallBuildError, defaultStatements, ifaceMatch, ruleStatements, safeId, type Hook } from './firewall-rule';
 
 import {
@@ -34,10 +34,29 @@ export interface FwRule {
 export interface FwApp {
   id: number;
   policy: AppPolicy;
-  /** Bytes already used this cycle, restored when the quota object is (re)created. */
+  /** Bytes already used this cycle: the quota object starts from them when it is (re)created. */
   quotaUsed: number;
-  /** Start a new cycle: the quota object is re-created at zero in this batch. */
-  resetQuota?: boolean;
+  /**
+   * Re-create the quota object in this batch, starting from quotaUsed: a new billing
+   * cycle, or a cap seeded with what the store counted this cycle before it was set.
+   */
+  recreateQuota?: boolean;
+}
+
+/**
+ * An app whose settings row is unusable (it failed validation) but whose default on a
+ * hook is drop or reject: its cgroups are dropped on that hook rather than let through.
+ */
+export interface ClosedApp {
+  app: string;
+  hooks: Hook[];
+}
+
+/** A row the builder left out, and why (shown on the row). */
+export interface SkippedRow {
+  kind: 'rule' | 'app';
+  id: number;
+  error: string;
 }
 
 export interface FwIface {
@@ -60,6 +79,8 @@ export interface FirewallInput {
   cgroups: string[];
   ifaces: FwIface[];
   previous?: FwObjects;
+  /** Apps to keep closed although their settings could not be used (fail closed). */
+  closed?: ClosedApp[];
   /**
    * Declare a cgroupsv2 set per configured system service for systemd's NFTSet= (≥ 255)
    * and dispatch on it before the verdict maps, so a restarted service is bound before
@@ -80,25 +101,54 @@ export interface FirewallPlan {
   conntrack: boolean;
   /** cgroup path → app chain id, the binding of configured apps (before per-hook pruning). */
   bound: Record<string, number>;
+  /** Rows left out because they failed re-validation here; every other row is in the batch. */
+  skipped: SkippedRow[];
 }
 
+/**
+ * FW_LOADED is a named counter no rule uses (rule ids start at 1): it is in the kernel
+ * exactly when our firewall part is, and both counter readers report it as rule 0, so
+ * the collector sees a table that was re-created without its firewall.
+ */
+export const FW_LOADED = fwRuleCounter(0);
+
+
+const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** revalidate runs a rule through the zod schema again and returns the canonical copy. */
 function revalidate(r: FwRule): FwRule {
-  const v = validateRule(ruleToInput(r.rule));
-  if (!v.ok) throw new FirewallBuildError(`rule ${r.id}`, v.message);
-  return { id: safeId(r.id, 'rule'), rule: v.value };
+  const id = safeId(r.id, `rule ${String(r.id)}`);
+  const v = validateRule(r.rule);
+  if (!v.ok) throw new FirewallBuildError(`rule ${id}`, v.message);
+  return { id, rule: v.value };
 }
 
 function revalidateApp(a: FwApp): FwApp {
+  const id = safeId(a.id, `settings of ${a.policy.app}`);
   const v = validateAppPolicy(a.policy);
   if (!v.ok) throw new FirewallBuildError(`settings of ${a.policy.app}`, v.message);
   const used = Number.isSafeInteger(a.quotaUsed) && a.quotaUsed > 0 ? a.quotaUsed : 0;
-  return { id: safeId(a.id, 'app'), policy: v.value, quotaUsed: used, resetQuota: Boolean(a.resetQuota) };
+  return { id, policy: v.value, quotaUsed: used, recreateQuota: Boolean(a.recreateQuota) };
+}
+
+/** keepValid re-validates each row on its own: a bad row is skipped and reported, never the whole batch. */
+function keepValid<T extends { id: number }>(rows: readonly T[], check: (row: T) => T, kind: SkippedRow['kind'], skipped: SkippedRow[]): T[] {
+  return rows.flatMap((row) => {
+    try {
+      return [check(row)];
+    } catch (err) {
+      skipped.push({ kind, id: row.id, error: reason(err) });
+      return [];
+    }
+  });
 }
 
 const appliesTo = (r: Rule, hook: Hook) => r.direction === 'both' || r.direction === hook;
 const byPrecedence = (a: FwRule, b: FwRule) => (a.rule.priority ?? PRIORITY_DEFAULT) - (b.rule.priority ?? PRIORITY_DEFAULT) || a.id - b.id;
+
+/** quotaStatement is a cap's line in the app chain: iifname @if_metered quota name "fw_q3" drop comment "appnet:quota". */
+const quotaStatement = (name: string, network: AppPolicy['quotaNetwork'], hook: Hook): string =>
+  [ifaceMatch(network, null, hook), `quota name "${name}" drop comment "appnet:quota"`].filter(Boolean).join(' ');
 
 /**
  * appChainStatements lists an app chain's rules in precedence order (lib/rules/model.ts PRECEDENCE):
@@ -112,7 +162,7 @@ function appChainStatements(app: FwApp, rules: FwRule[], hook: Hook, otherChain:
   const p = app.policy;
   const mine = rules.filter((r) => r.rule.app === p.app && r.rule.enabled && appliesTo(r.rule, hook)).sort(byPrecedence);
   const out: string[] = [];
-  if (p.quotaBytes !== null) out.push([ifaceMatch(p.quotaNetwork, null, hook), `quota name "${fwQuota(app.id)}" drop comment "appnet:quota"`].filter(Boolean).join(' '));
+  if (p.quotaBytes !== null) out.push(quotaStatement(fwQuota(app.id), p.quotaNetwork, hook));
   for (const r of mine.filter((x) => x.rule.action === 'count')) out.push(...ruleStatements(r.id, r.rule, hook));
   if (use.needsCt) out.push('ct direction reply accept');
   for (const r of mine.filter((x) => x.rule.action !== 'count')) out.push(...ruleStatements(r.id, r.rule, hook));
@@ -169,8 +219,8 @@ function ifaceSetCommands(ifaces: FwIface[]): string[] {
 
 /**
  * quotaCommands adds each cap as a named quota, restoring stored use when the object is
- * new (an existing quota keeps its own count: nft updates only the limit); a new cycle
- * deletes and re-creates it at zero:
+ * new (an existing quota keeps its own count: nft updates only the limit); a new cycle or
+ * a seed deletes and re-creates it from quotaUsed (an over-used quota blocks at once):
  *   add quota inet appnet fw_q2 { over 2147483648 bytes used 1000 bytes }
  */
 function quotaCommands(apps: FwApp[]): string[] {
@@ -178,8 +228,11 @@ function quotaCommands(apps: FwApp[]): string[] {
     if (a.policy.quotaBytes === null) return [];
     const q = fwQuota(a.id);
     const limit = `over ${a.policy.quotaBytes} bytes`;
-    if (a.resetQuota) return [`add quota ${T} ${q} { ${limit} }`, `delete quota ${T} ${q}`, `add quota ${T} ${q} { ${limit} }`];
-    return [`add quota ${T} ${q} { ${limit}${a.quotaUsed > 0 ? ` used ${a.quotaUsed} bytes` : ''} }`];
+    // The kernel refuses a quota created past its limit; one created at it blocks the next packet.
+    const n = Math.min(a.quotaUsed, a.policy.quotaBytes);
+    const used = n > 0 ? ` used ${n} bytes` : '';
+    if (a.recreateQuota) return [`add quota ${T} ${q} { ${limit} }`, `delete quota ${T} ${q}`, `add quota ${T} ${q} { ${limit}${used} }`];
+    return [`add quota ${T} ${q} { ${limit}${used} }`];
   });
 }
 
@@ -192,7 +245,7 @@ function quotaCommands(apps: FwApp[]): string[] {
 function dispatchCommands(hooks: Record<Hook, Map<string, HookTarget>>, sets: readonly SetBinding[]): string[] {
   const out: string[] = nftSetDeclarations(sets);
   for (const [chain, map, h] of [[CHAIN_FW_IN, MAP_FW_IN, 'in'], [CHAIN_FW_OUT, MAP_FW_OUT, 'out']] as const) {
-    const els = [...hooks[h]].map(([path, t]) => `"${path}" : ${t === 'accept' ? 'accept' : `goto ${fwAppChain(t, h)}`}`);
+    const els = [...hooks[h]].map(([path, t]) => `"${path}" : ${t === 'accept' ? 'accept' : t < 0 ? 'drop' : `goto ${fwAppChain(t, h)}`}`);
     for (let i = 0; i < els.length; i += 256) out.push(`add element ${T} ${map} { ${els.slice(i, i + 256).join(', ')} }`);
     const here = sets.filter((b) => setHooks(b).includes(h));
     const mapLevels = levelsOf(hooks[h]);
@@ -206,26 +259,66 @@ function dispatchCommands(hooks: Record<Hook, Map<string, HookTarget>>, sets: re
 
 const levelsOf = (elements: Map<string, unknown>): number[] => [...new Set([...elements.keys()].map(cgroupLevel))].sort((a, b) => b - a);
 
+interface ValidRows {
+  rules: FwRule[];
+  apps: FwApp[];
+  skipped: SkippedRow[];
+}
+
+/**
+ * validRows re-validates every row on its own and keeps the rules whose app has a usable
+ * settings row; whatever is left out is reported with the reason.
+ */
+function validRows(input: FirewallInput): ValidRows {
+  const skipped: SkippedRow[] = [];
+  const check = (r: FwRule) => {
+    const v = revalidate(r);
+    for (const h of HOOKS) if (appliesTo(v.rule, h)) ruleStatements(v.id, v.rule, h);
+    return v;
+  };
+  const rules = keepValid(input.rules, check, 'rule', skipped);
+  const allApps = keepValid(input.apps, revalidateApp, 'app', skipped);
+  const keys = new Set(allApps.map((a) => a.policy.app));
+  const kept = rules.filter((r) => {
+    if (keys.has(r.rule.app)) return true;
+    skipped.push({ kind: 'rule', id: r.id, error: `firewall: rule ${r.id} was not applied: ${r.rule.app} has no usable settings row` });
+    return false;
+  });
+  return { rules: kept, apps: allApps.filter((a) => isConfigured(a, kept)), skipped };
+}
+
+/** CLOSED ids stand for apps kept closed without a chain: their map elements drop (negative, never a row id). */
+const closedId = (i: number) => -1 - i;
+
+/**
+ * hookBindings decides each hook's map elements: app chains where they do something there,
+ * and a plain drop for the cgroups of apps kept closed (ClosedApp).
+ */
+function hookBindings(input: FirewallInput, selectors: Map<string, number>, otherId: number | null, uses: Map<string, ChainUse>): Record<Hook, Map<string, HookTarget>> {
+  const closed = (input.closed ?? []).filter((c) => !selectors.has(c.app));
+  const all = new Map([...selectors, ...closed.map((c, i) => [c.app, closedId(i)] as const)]);
+  const bind = (h: Hook) =>
+    bindHook(input.cgroups, all, otherId, (id) => (id < 0 ? (closed[-1 - id]?.hooks ?? []).includes(h) : chainUse(uses, id, h).active));
+  return { in: bind('in'), out: bind('out') };
+}
+
 /**
  * firewallCommands builds the whole firewall part of our table as one batch. Chains,
  * maps and sets are flushed and refilled, so the batch is the complete desired state;
  * counters and quotas are only added, so their values survive (a quota is re-created
- * only to start a new billing cycle). Elements are written for live cgroups only: nft
- * resolves each path when the batch loads, so a dead one would fail the whole batch.
+ * only to start a new billing cycle or to seed it). Elements are written for live
+ * cgroups only: nft resolves each path when the batch loads, so a dead one would fail
+ * the whole batch. A row that fails re-validation is left out and listed in `skipped`.
  */
 export function firewallCommands(input: FirewallInput): FirewallPlan {
-  const rules = input.rules.map(revalidate);
-  const apps = input.apps.map(revalidateApp).filter((a) => isConfigured(a, rules));
+  const { rules, apps, skipped } = validRows(input);
   const other = apps.find((a) => a.policy.app === OTHER_APPS) ?? null;
   const selectors = new Map(apps.map((a) => [a.policy.app, a.id]));
   const otherId = other ? other.id : null;
   const bound = bindCgroups(input.cgroups, selectors, otherId);
-  const active = rules.filter((r) => r.rule.enabled && selectors.has(r.rule.app));
+  const active = rules.filter((r) => r.rule.enabled);
   const uses = chainUses(apps, active.map((r) => r.rule), otherId);
-  const hooks = {
-    in: bindHook(input.cgroups, selectors, otherId, (id) => chainUse(uses, id, 'in').active),
-    out: bindHook(input.cgroups, selectors, otherId, (id) => chainUse(uses, id, 'out').active),
-  };
+  const hooks = hookBindings(input, selectors, otherId, uses);
   const objects: FwObjects = {
     chains: apps.flatMap((a) => HOOKS.map((h) => fwAppChain(a.id, h))),
     counters: [...new Set(active.map((r) => fwRuleCounter(r.id)))],
@@ -235,7 +328,7 @@ export function firewallCommands(input: FirewallInput): FirewallPlan {
     ...skeletonCommands(objects, input.previous ?? { chains: [], counters: [], quotas: [] }),
     ...ifaceSetCommands(input.ifaces),
     ...quotaCommands(apps),
-    ...objects.counters.map((c) => `add counter ${T} ${c}`),
+    ...[FW_LOADED, ...objects.counters].map((c) => `add counter ${T} ${c}`),
   ];
   let conntrack = false;
   for (const a of apps) {
@@ -246,31 +339,55 @@ export function firewallCommands(input: FirewallInput): FirewallPlan {
       for (const s of appChainStatements(a, active, h, otherChain(h), use)) cmds.push(`add rule ${T} ${fwAppChain(a.id, h)} ${s}`);
     }
   }
-  const sets: SetBinding[] = input.systemdSets
-    ? apps
-        .filter((a) => systemUnitOfAppKey(a.policy.app) !== null && HOOKS.some((h) => chainUse(uses, a.id, h).active))
-        .map((a) => ({
-          appId: a.id,
-          level: [...bound].filter(([, id]) => id === a.id).map(([p]) => cgroupLevel(p))[0] ?? defaultUnitLevel(a.policy.app),
-          hooks: HOOKS.filter((h) => chainUse(uses, a.id, h).active),
-        }))
-    : [];
-  cmds.push(...dispatchCommands(hooks, sets));
+  cmds.push(...dispatchCommands(hooks, input.systemdSets ? setBindings(apps, uses, bound) : []));
   const hookLevels = { in: levelsOf(hooks.in), out: levelsOf(hooks.out) };
   const levels = [...new Set([...hookLevels.in, ...hookLevels.out])].sort((a, b) => b - a);
-  return { commands: cmds, objects, levels, hookLevels, conntrack, bound: Object.fromEntries(bound) };
+  return { commands: cmds, objects, levels, hookLevels, conntrack, bound: Object.fromEntries(bound), skipped };
 }
+
+/** setBindings lists the systemd NFTSet= sets of configured system services that do something on a hook. */
+function setBindings(apps: FwApp[], uses: Map<string, ChainUse>, bound: Map<string, number>): SetBinding[] {
+  return apps
+    .filter((a) => systemUnitOfAppKey(a.policy.app) !== null && HOOKS.some((h) => chainUse(uses, a.id, h).active))
+    .map((a) => ({
+      appId: a.id,
+      level: [...bound].filter(([, id]) => id === a.id).map(([p]) => cgroupLevel(p))[0] ?? defaultUnitLevel(a.policy.app),
+      hooks: HOOKS.filter((h) => chainUse(uses, a.id, h).active),
+    }));
+}
+
+export type Preview = { ok: true; lines: string[] } | { ok: false; error: string };
 
 /**
  * previewRule shows the nft rules one rule becomes, in the app's chain(s), for the
  * "preview before save" panel. Unsaved ids show as 'new'.
  */
-export function previewRule(rule: unknown, ids: { ruleId?: number; appId?: number } = {}): { ok: true; lines: string[] } | { ok: false; error: string } {
+export function previewRule(rule: unknown, ids: { ruleId?: number; appId?: number } = {}): Preview {
   const v = validateRule(rule);
   if (!v.ok) return { ok: false, error: v.message };
   const chain = (h: Hook) => (ids.appId !== undefined ? fwAppChain(ids.appId, h) : `fw_anew_${h}`);
   const lines = HOOKS.filter((h) => appliesTo(v.value, h)).flatMap((h) =>
     ruleStatements(ids.ruleId ?? 'new', v.value, h).map((s) => `add rule ${T} ${chain(h)} ${s}`),
   );
+  return { ok: true, lines };
+}
+
+/**
+ * previewAppPolicy shows what an app's settings become: its cap as a named quota checked
+ * first in its chains, and its default at the end of each chain (after its rules);
+ * "as all other apps" adds nothing of its own. Unsaved ids show as 'new'.
+ */
+export function previewAppPolicy(policy: unknown, ids: { appId?: number } = {}): Preview {
+  const v = validateAppPolicy(policy);
+  if (!v.ok) return { ok: false, error: v.message };
+  const p = v.value;
+  const chain = (h: Hook) => (ids.appId !== undefined ? fwAppChain(ids.appId, h) : `fw_anew_${h}`);
+  const quota = ids.appId !== undefined ? fwQuota(ids.appId) : 'fw_qnew';
+  const lines: string[] = [];
+  if (p.quotaBytes !== null) {
+    lines.push(`add quota ${T} ${quota} { over ${p.quotaBytes} bytes }`);
+    for (const h of HOOKS) lines.push(`add rule ${T} ${chain(h)} ${quotaStatement(quota, p.quotaNetwork, h)}`);
+  }
+  for (const h of HOOKS) for (const s of defaultStatements(h === 'in' ? p.defaultIn : p.defaultOut, null)) lines.push(`add rule ${T} ${chain(h)} ${s}`);
   return { ok: true, lines };
 }

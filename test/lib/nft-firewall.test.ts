@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bindCgroups, firewallCommands, previewRule, type FwApp, type FwRule } from '../../lib/nft/firewall';
+import { bindCgroups, firewallCommands, previewAppPolicy, previewRule, type FwApp, type FwRule } from '../../lib/nft/firewall';
 import { parseFirewallCounters } from '../../lib/nft/firewall-parse';
 import { validateAppPolicy, validateRule, type Rule } from '../../lib/rules/model';
 
@@ -59,10 +59,13 @@ test('example 5: a quota is a named object in front of the app\'s rules on meter
   assert.ok(plan.commands.includes('add quota inet appnet fw_q2 { over 2147483648 bytes used 1000 bytes }'));
   assert.ok(plan.commands.includes('add rule inet appnet fw_a2_in iifname @if_metered quota name "fw_q2" drop comment "appnet:quota"'));
   assert.ok(plan.commands.includes('add element inet appnet if_metered { "wwan0" }'));
-  const reset = firewallCommands({ rules: [], apps: [{ ...a, resetQuota: true }], cgroups: TREE, ifaces: IFACES });
+  const reset = firewallCommands({ rules: [], apps: [{ ...a, quotaUsed: 0, recreateQuota: true }], cgroups: TREE, ifaces: IFACES });
   const i = reset.commands.indexOf('delete quota inet appnet fw_q2');
   assert.ok(i > reset.commands.indexOf('flush chain inet appnet fw_a2_in'), 'deleted only after the rules using it are flushed');
   assert.equal(reset.commands[i + 1], 'add quota inet appnet fw_q2 { over 2147483648 bytes }');
+  const seeded = firewallCommands({ rules: [], apps: [{ ...a, quotaUsed: 3 * 2 ** 30, recreateQuota: true }], cgroups: TREE, ifaces: IFACES });
+  const j = seeded.commands.indexOf('delete quota inet appnet fw_q2');
+  assert.equal(seeded.commands[j + 1], 'add quota inet appnet fw_q2 { over 2147483648 bytes used 2147483648 bytes }', 'a seed over the cap starts at the cap (the kernel refuses more): blocked from the next packet');
 });
 
 test('objects of a previous apply that are no longer wanted are removed, after every reference is flushed', () => {
@@ -78,14 +81,29 @@ test('objects of a previous apply that are no longer wanted are removed, after e
   assert.ok(!c.some((x) => x.includes('evil')));
 });
 
-test('the builder re-validates: a rule object tampered after validation is refused', () => {
+test('the builder re-validates each row: a tampered rule or a bad id is left out and reported, the others are built', () => {
   const good = rule(1, { app: 'nginx.service', direction: 'in', action: 'drop' });
-  const evil: Rule = { ...good.rule, localPorts: [{ from: 0, to: 80 }] };
-  assert.throws(() => firewallCommands({ rules: [{ id: 1, rule: evil }], apps: [app(1, { app: 'nginx.service' })], cgroups: [], ifaces: [] }), /rule 1 refused/);
-  const evil2: Rule = { ...good.rule, iface: 'eth0" accept', network: 'iface' };
-  assert.throws(() => firewallCommands({ rules: [{ id: 1, rule: evil2 }], apps: [], cgroups: [], ifaces: [] }), /refused/);
+  const evil: Rule = { ...good.rule, localPort: '0-80' };
+  const evil2: Rule = { ...good.rule, iface: 'eth0" accept' };
+  const built = firewallCommands({
+    rules: [{ id: 1, rule: evil }, { id: 2, rule: evil2 }, { id: -1, rule: good.rule }, { ...good, id: 4 }],
+    apps: [app(1, { app: 'nginx.service' }), app(-1, { app: 'app:firefox', defaultOut: 'drop' })],
+    cgroups: ['system.slice', 'system.slice/nginx.service'], ifaces: [],
+  });
+  assert.deepEqual(built.skipped.map((s) => [s.kind, s.id]), [['rule', 1], ['rule', 2], ['rule', -1], ['app', -1]]);
+  assert.match(built.skipped[0].error, /rule 1 refused: local port: port 0 is out of range/);
+  assert.match(built.skipped[2].error, /id -1 is not a positive whole number/);
+  assert.ok(built.commands.includes('add rule inet appnet fw_a1_in counter name "fw_r4" drop comment "appnet:r4"'), 'the good rule is built');
+  assert.ok(!built.commands.some((x) => x.includes('eth0"') || x.includes('fw_r-1') || x.includes('fw_a-1')));
   const plan = firewallCommands({ rules: [], apps: [app(1, { app: '*', defaultIn: 'drop' })], cgroups: ['system.slice/x"; flush ruleset'], ifaces: [{ name: 'a b', kind: 'wifi', metered: true }] });
   assert.ok(!plan.commands.some((x) => x.includes('flush ruleset') || x.includes('"a b"')));
+});
+
+test('an app whose settings row is unusable but denies is kept closed: its cgroups drop on that hook', () => {
+  const plan = firewallCommands({ rules: [], apps: [], closed: [{ app: 'app:firefox', hooks: ['out'] }], cgroups: TREE, ifaces: IFACES });
+  assert.ok(plan.commands.includes(`add element inet appnet fw_out { "${FF}" : drop }`));
+  assert.ok(!plan.commands.some((x) => x.startsWith('add element inet appnet fw_in ')));
+  assert.ok(plan.commands.includes('add counter inet appnet fw_r0'), 'the loaded marker is part of every firewall batch');
 });
 
 test('reject: TCP gets a reset, others an ICMP unreachable; both directions get their own chain', () => {
@@ -102,6 +120,19 @@ test('reject: TCP gets a reset, others an ICMP unreachable; both directions get 
     'add rule inet appnet fw_anew_out ip6 daddr 2001:db8::/32 meta l4proto { tcp, udp } th dport 443 counter name "fw_rnew" reject comment "appnet:rnew"',
   ]);
   assert.deepEqual(previewRule({ app: 'x', direction: 'in', action: 'allow', localPort: 0 }), { ok: false, error: 'local port: port 0 is out of range: ports are 1–65535' });
+});
+
+test('per-app settings preview like rules: the cap first, the default last, "as all other apps" adds nothing', () => {
+  const p = previewAppPolicy({ app: 'app:firefox', defaultIn: 'reject', quotaBytes: '50MiB', quotaNetwork: 'mobile' }, { appId: 3 });
+  assert.deepEqual(p, { ok: true, lines: [
+    'add quota inet appnet fw_q3 { over 52428800 bytes }',
+    'add rule inet appnet fw_a3_in iifname @if_mobile quota name "fw_q3" drop comment "appnet:quota"',
+    'add rule inet appnet fw_a3_out oifname @if_mobile quota name "fw_q3" drop comment "appnet:quota"',
+    'add rule inet appnet fw_a3_in meta l4proto tcp reject with tcp reset comment "appnet:default"',
+    'add rule inet appnet fw_a3_in reject comment "appnet:default"',
+  ] });
+  assert.deepEqual(previewAppPolicy({ app: 'app:firefox' }), { ok: true, lines: [] });
+  assert.deepEqual(previewAppPolicy({ app: 'app:firefox', quotaBytes: '2 lots' }), { ok: false, error: "data cap: '2 lots' is not a size like 2GiB, 500MB or 1048576" });
 });
 
 test('counters and quota use are read back from nft JSON', () => {

@@ -6,34 +6,27 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmdirSync } from 'node:fs';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createSandbox, type Link, type Sandbox } from '../../collector/sandbox/sandbox';
-import { systemdSkeleton } from '../../collector/sandbox/workloads';
-import { APPNET, sleep, startCollector, tempDir, waitForPoll } from './helpers';
-import { connect, POSTGRES, startServer } from './rules-helpers';
+import type { Link, Sandbox } from '../../collector/sandbox/sandbox';
+import { APPNET, sleep, waitForPoll } from './helpers';
+import { connect, liveCollector, POSTGRES, startServer, type LiveCollector } from './rules-helpers';
 
 describe('rules applied by the running collector', () => {
+  let live: LiveCollector;
   let s: Sandbox;
   let l: Link;
-  let tmp: ReturnType<typeof tempDir>;
   let db: string;
 
   before(async () => {
-    tmp = tempDir();
-    db = join(tmp.dir, 'appnet.db');
-    s = await createSandbox();
-    l = await s.addLink({ name: 'eth0', subnet: 7 });
+    live = await liveCollector([{ name: 'eth0', subnet: 7 }]);
+    ({ s, db } = live);
+    [l] = live.links;
     await s.execOk(['ip', 'addr', 'add', '10.10.0.5/32', 'dev', l.peerName], { net: 'peer' });
     await s.execOk(['ip', 'route', 'add', '10.10.0.0/16', 'via', l.peerV4, 'dev', 'eth0']);
-    systemdSkeleton(s);
-    await startCollector(s, db, { interval: 1 });
-    await waitForPoll(db, Date.now());
   });
 
   after(async () => {
-    await s?.close();
-    tmp?.remove();
+    await live?.close();
   });
 
   const appnet = (...args: string[]) => s.execOk([process.execPath, APPNET, ...args, '--db', db]);

@@ -11,7 +11,9 @@ import { insertRule, upsertAppPolicy } from '../../db/queries/rules';
 import { accountingCommands } from '../../lib/nft/accounting';
 import { cgroupLevel } from '../../lib/identity';
 import { validateAppPolicy, validateRule } from '../../lib/rules/model';
-import type { Sandbox } from '../../collector/sandbox/sandbox';
+import { createSandbox, type Link, type LinkOptions, type Sandbox } from '../../collector/sandbox/sandbox';
+import { systemdSkeleton } from '../../collector/sandbox/workloads';
+import { startCollector, tempDir, waitForPoll } from './helpers';
 import { planFirewall, recordFirewallCounters, recordFirewallResult, type LiveIface } from '../../collector/rules/plan';
 import { readTree } from '../../collector/rules/watch';
 
@@ -154,4 +156,36 @@ export async function connect(s: Sandbox, opts: { host: string; port: number; pr
 /** ruleset lists the sandbox's whole ruleset as text. */
 export async function ruleset(s: Sandbox): Promise<string> {
   return s.execOk(['nft', 'list', 'ruleset']);
+}
+
+export interface LiveCollector {
+  s: Sandbox;
+  links: Link[];
+  /** The store the collector writes. */
+  db: string;
+  close(): Promise<void>;
+}
+
+/**
+ * liveCollector makes a sandbox with these links, the cgroups of a systemd host and the
+ * given ones, and runs `appnet collect` in it (1 s polls) until close(); resolves after
+ * its first poll.
+ */
+export async function liveCollector(links: LinkOptions[], cgroups: string[] = []): Promise<LiveCollector> {
+  const tmp = tempDir();
+  const db = join(tmp.dir, 'appnet.db');
+  const s = await createSandbox();
+  try {
+    const made: Link[] = [];
+    for (const l of links) made.push(await s.addLink(l));
+    systemdSkeleton(s);
+    for (const c of cgroups) s.mkCgroup(c);
+    await startCollector(s, db, { interval: 1 });
+    await waitForPoll(db, Date.now());
+    return { s, links: made, db, close: async () => { await s.close(); tmp.remove(); } };
+  } catch (err) {
+    await s.close();
+    tmp.remove();
+    throw err;
+  }
 }

@@ -1,100 +1,118 @@
 'use client';
-import { useState } from 'react';
-import { useRouter } from 'next/navigation';
+import { useActionState, useEffect, useMemo, useRef, useState } from 'react';
 import { formatBytes } from '../lib/format';
-import type { AppPolicyView } from '../lib/rules/view';
+import { previewAppPolicy } from '../lib/nft/firewall';
+import { NO_FORM_STATE, policyDraft, type PolicyDraft, type RulesActions } from '../lib/rules/form';
+import { bytesText } from '../lib/rules/values';
+import type { AppPolicyView, KnownApp } from '../lib/rules/view';
+import { NETWORK_LABELS, NETWORKS, OTHER_APPS_LABEL, POLICIES, POLICY_LABELS, type NetworkClass } from '../lib/rules/vocabulary';
+import { RuleAppPicker } from './RuleAppPicker';
+import { NftPreview } from './RulesNftPreview';
 import { StatusBadge } from './RulesTable';
-import { callRulesApi } from './rules-api';
 import styles from './Rules.module.css';
 
-const POLICY_LABEL: Record<string, string> = { inherit: 'as all other apps', allow: 'allow', drop: 'deny (drop)', reject: 'reject' };
-
-/** QuotaBar shows a data cap's use this billing cycle. */
-export function QuotaBar({ used, limit, network }: { used: number; limit: number; network: string }) {
+/** QuotaBar shows a data cap's use this billing cycle; the cap reads as it was typed (50 MiB). */
+export function QuotaBar({ used, limit, network }: { used: number; limit: number; network: NetworkClass }) {
   const over = used >= limit;
   return (
     <div className={styles.quota} data-testid="quota">
       <progress max={limit} value={Math.min(used, limit)} aria-label="Data cap used" />
       <span className={over ? 'small field-error' : 'small muted'}>
-        {formatBytes(used)} of {formatBytes(limit)} on {network} networks{over ? ' — blocked until the next cycle' : ''}
+        {formatBytes(used)} of {bytesText(limit)} on {NETWORK_LABELS[network]} this cycle{over ? ' — blocked until the next cycle' : ''}
       </span>
     </div>
   );
 }
 
-/** RulesAppPolicy edits one app's default per direction and its data cap (or, with no app, adds settings for a new one). */
-export function RulesAppPolicy({ policy, knownApps, fixedApp }: { policy?: AppPolicyView; knownApps: string[]; fixedApp?: string }) {
-  const router = useRouter();
-  const [app, setApp] = useState(policy?.app ?? fixedApp ?? '');
-  const [defaultIn, setIn] = useState(policy?.defaultIn ?? 'inherit');
-  const [defaultOut, setOut] = useState(policy?.defaultOut ?? 'inherit');
-  const [quota, setQuota] = useState(policy?.quotaBytes ? String(policy.quotaBytes) : '');
-  const [quotaNetwork, setQuotaNetwork] = useState(policy?.quotaNetwork ?? 'metered');
-  const [day, setDay] = useState(String(policy?.quotaCycleDay ?? 1));
-  const [fields, setFields] = useState<Record<string, string[]>>({});
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const err = (k: string) => fields[k]?.map((m) => <span key={m} className="field-error">{m}</span>);
-  const id = policy ? `policy-${policy.app}` : 'policy-new';
+function previewOf(d: PolicyDraft, appId: number | undefined): { lines: string[] } | { note: string } {
+  if (d.app.trim() === '') return { note: 'Choose an app to see the nftables rules its settings become.' };
+  const p = previewAppPolicy(d, { appId });
+  if (!p.ok) return { note: `These settings cannot be saved as they are: ${p.error}` };
+  return p.lines.length ? { lines: p.lines } : { note: `Nothing of its own: the app follows the rules of ${OTHER_APPS_LABEL}.` };
+}
 
-  async function save(e: React.FormEvent) {
-    e.preventDefault();
-    const res = await callRulesApi<AppPolicyView>('/api/rules/apps', 'PUT', {
-      app: app.trim(), defaultIn, defaultOut, quotaBytes: quota.trim() || null, quotaNetwork, quotaCycleDay: Number(day),
-    });
-    setFields(res.ok ? {} : res.fields);
-    setMessage(res.ok ? { ok: true, text: 'Saved; the collector applies it within seconds.' } : { ok: false, text: Object.keys(res.fields).some((k) => k !== 'body') ? 'Please fix the highlighted fields.' : res.error });
-    if (res.ok) router.refresh();
-  }
-
+/** RemoveSettings is the destructive button that removes an app's defaults and cap (its rules stay). */
+function RemoveSettings({ policy, action }: { policy: AppPolicyView; action: RulesActions['removeAppSettings'] }) {
+  const [state, submit, pending] = useActionState(action, NO_FORM_STATE);
+  const confirmRemove = (e: React.MouseEvent) => {
+    if (!window.confirm(`Remove the defaults and data cap of ${policy.appName}? Its rules stay.`)) e.preventDefault();
+  };
   return (
-    <form className={styles.form} onSubmit={save} data-testid={`${id}-form`} noValidate>
-      <div className={styles.row}>
-        <label>
-          App
-          <input value={app} onChange={(e) => setApp(e.target.value)} list={`${id}-apps`} readOnly={Boolean(policy || fixedApp)} size={26} placeholder="app:firefox or *" />
-          <datalist id={`${id}-apps`}>
-            <option value="*">All other apps</option>
-            {knownApps.map((k) => <option key={k} value={k} />)}
-          </datalist>
-          {err('app')}
-        </label>
-        <label>
-          Inbound default
-          <select value={defaultIn} onChange={(e) => setIn(e.target.value)}>
-            {Object.entries(POLICY_LABEL).map(([v, l]) => <option key={v} value={v}>{l}</option>)}
-          </select>
-          {err('defaultIn')}
-        </label>
-        <label>
-          Outbound default
-          <select value={defaultOut} onChange={(e) => setOut(e.target.value)}>
-            {Object.entries(POLICY_LABEL).map(([v, l]) => <option key={v} value={v}>{l}</option>)}
-          </select>
-          {err('defaultOut')}
-        </label>
-        <label>
-          Data cap per cycle
-          <input value={quota} onChange={(e) => setQuota(e.target.value)} placeholder="none, e.g. 2GiB" size={12} />
-          {err('quotaBytes')}
-        </label>
-        <label>
-          Cap counts on
-          <select value={quotaNetwork} onChange={(e) => setQuotaNetwork(e.target.value)}>
-            <option value="metered">metered networks</option>
-            <option value="mobile">mobile data</option>
-            <option value="any">every network</option>
-          </select>
-        </label>
-        <label>
-          Cycle starts on day
-          <input value={day} onChange={(e) => setDay(e.target.value)} inputMode="numeric" size={3} />
-          {err('quotaCycleDay')}
-        </label>
-        <button type="submit" className="button">Save</button>
-        {policy && <StatusBadge status={policy.status} error={policy.lastError} />}
-      </div>
-      {policy?.quotaBytes ? <QuotaBar used={policy.quotaUsed} limit={policy.quotaBytes} network={policy.quotaNetwork} /> : null}
-      {message && <span className={message.ok ? 'saved' : 'field-error'} role="status">{message.text}</span>}
+    <form action={submit} className={styles.inline}>
+      <input type="hidden" name="app" value={policy.app} />
+      <button type="submit" className={styles.danger} onClick={confirmRemove} disabled={pending}>Remove settings</button>
+      {state.message && !state.ok && <span className="field-error" role="status">{state.message}</span>}
     </form>
+  );
+}
+
+/**
+ * RulesAppPolicy edits one app's default per direction and its data cap through the
+ * saveAppSettings server action (or, with no app, adds settings for another one), with the
+ * same nft preview and confirmation as a rule.
+ */
+export function RulesAppPolicy({ policy, knownApps, fixedApp, actions }: { policy?: AppPolicyView; knownApps: KnownApp[]; fixedApp?: string; actions: RulesActions }) {
+  const [d, setD] = useState<PolicyDraft>(() => policyDraft(policy ?? null, { app: fixedApp }));
+  const [state, submit, pending] = useActionState(actions.saveAppSettings, NO_FORM_STATE);
+  const seen = useRef(state.at);
+  useEffect(() => {
+    if (!state.ok || state.at === seen.current) return;
+    seen.current = state.at;
+    // The form for another app starts over; an app's own form keeps what was saved.
+    if (!policy && !fixedApp) setD(policyDraft(null));
+  }, [state, policy, fixedApp]);
+  const preview = useMemo(() => previewOf(d, policy?.id), [d, policy?.id]);
+  const set = (k: keyof PolicyDraft) => (e: { target: { value: string } }) => setD({ ...d, [k]: e.target.value });
+  const err = (k: string) => state.fields[k]?.map((m) => <span key={m} className="field-error">{m}</span>);
+  const id = policy ? `policy-${policy.app}` : fixedApp ? `policy-${fixedApp}` : 'policy-new';
+  return (
+    <div className={styles.policy} data-testid={`${id}-settings`}>
+      <form className={styles.form} action={submit} data-testid={`${id}-form`} noValidate>
+        <div className={styles.row}>
+          <RuleAppPicker value={d.app} knownApps={knownApps} fixed={Boolean(policy || fixedApp)} onChange={(app) => setD({ ...d, app })} error={err('app')} />
+          <label>
+            Inbound default
+            <select name="defaultIn" value={d.defaultIn} onChange={set('defaultIn')}>
+              {POLICIES.map((v) => <option key={v} value={v}>{POLICY_LABELS[v]}</option>)}
+            </select>
+            {err('defaultIn')}
+          </label>
+          <label>
+            Outbound default
+            <select name="defaultOut" value={d.defaultOut} onChange={set('defaultOut')}>
+              {POLICIES.map((v) => <option key={v} value={v}>{POLICY_LABELS[v]}</option>)}
+            </select>
+            {err('defaultOut')}
+          </label>
+          <label>
+            Data cap per cycle
+            <input name="quotaBytes" value={d.quotaBytes} onChange={set('quotaBytes')} placeholder="none, e.g. 2GiB" size={12} />
+            {err('quotaBytes')}
+          </label>
+          <label>
+            Cap counts on
+            <select name="quotaNetwork" value={d.quotaNetwork} onChange={set('quotaNetwork')}>
+              {NETWORKS.map((v) => <option key={v} value={v}>{NETWORK_LABELS[v]}</option>)}
+            </select>
+            {err('quotaNetwork')}
+          </label>
+          <label>
+            Cycle starts on day
+            <input name="quotaCycleDay" value={d.quotaCycleDay} onChange={set('quotaCycleDay')} inputMode="numeric" size={3} />
+            {err('quotaCycleDay')}
+          </label>
+          {policy && <StatusBadge status={policy.status} error={policy.lastError} />}
+        </div>
+        {policy?.lastError && <p className="small field-error">{policy.lastError}</p>}
+        {policy?.quotaBytes ? <QuotaBar used={policy.quotaUsed} limit={policy.quotaBytes} network={policy.quotaNetwork} /> : null}
+        <NftPreview testId={`${id}-preview`} preview={preview} />
+        {err('_')}
+        <div className={styles.row}>
+          <button type="submit" className="button" disabled={pending}>{pending ? 'Saving…' : 'Save settings'}</button>
+          {state.message && <span className={state.ok ? 'saved' : 'field-error'} role="status">{state.message}</span>}
+        </div>
+      </form>
+      {policy && <RemoveSettings policy={policy} action={actions.removeAppSettings} />}
+    </div>
   );
 }

@@ -1,22 +1,28 @@
+import type { RulesActions } from '../lib/rules/form';
 import type { RulesView } from '../lib/rules/view';
 import { RuleForm } from './RuleForm';
 import { RulesAppPolicy } from './RulesAppPolicy';
+import { RulesStatusRefresh } from './RulesStatusRefresh';
 import { RulesTable } from './RulesTable';
 
 /**
  * RulesPanel is the firewall panel for one app's page: its defaults and data cap, its
- * rules, and a form to add one. Feed it getRulesView(db, { app }) from app/_data/rules.
+ * rules, and a form to add one. Feed it getRulesView(db, { app }) from app/_data/rules and
+ * the rules' server actions.
  */
-export function RulesPanel({ view, app }: { view: RulesView; app: string }) {
+export function RulesPanel({ view, app, actions }: { view: RulesView; app: string; actions: RulesActions }) {
   const policy = view.apps.find((a) => a.app === app);
+  const rules = view.rules.filter((r) => r.app === app);
+  const pending = rules.some((r) => r.status === 'pending') || policy?.status === 'pending';
   return (
     <section className="panel" data-testid="rules-panel">
+      <RulesStatusRefresh pending={pending} />
       <h2>Firewall</h2>
-      <RulesAppPolicy policy={policy} knownApps={view.knownApps} fixedApp={app} />
-      <RulesTable rules={view.rules.filter((r) => r.app === app)} knownApps={view.knownApps} />
+      <RulesAppPolicy key={policy ? 'saved' : 'none'} policy={policy} knownApps={view.knownApps} fixedApp={app} actions={actions} />
+      <RulesTable rules={rules} knownApps={view.knownApps} actions={actions} />
       <details>
         <summary>Add a rule for this app</summary>
-        <RuleForm knownApps={view.knownApps} fixedApp={app} />
+        <RuleForm knownApps={view.knownApps} fixedApp={app} action={actions.saveRule} />
       </details>
     </section>
   );

@@ -11,6 +11,7 @@ import { requirePageAuth } from '../../_data/auth';
 import { getConfig } from '../../_data/config';
 import { readStore } from '../../_data/db';
 import { getRulesView } from '../../_data/rules';
+import { RULES_ACTIONS } from '../../rules/action-set';
 import { networkOptions } from '../../_data/overview';
 import { parseView } from '../../_data/view';
 
@@ -126,7 +127,7 @@ export default async function AppPage({ params, searchParams }: Props) {
           </table>
         )}
       </section>
-      {rules && app.kind !== 'unattributed' && <RulesPanel view={rules} app={app.appKey} />}
+      {rules && app.kind !== 'unattributed' && <RulesPanel view={rules} app={app.appKey} actions={RULES_ACTIONS} />}
     </>
   );
 }

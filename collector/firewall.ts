@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/open';
 import { getFirewallIfaces, markFirewallLost } from '../db/queries/rules';
-import type { RulesetExtension } from './poll';
+import type { RulesetExtension } from './reconcile';
 import type { LiveCgroup } from './sources/cgroups';
 import { systemdVersion } from './commands/nftset';
 import { NFTSET_MIN_SYSTEMD } from '../lib/nft/nftset';

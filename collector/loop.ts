@@ -4,14 +4,20 @@
  * leave the firewall rules in place.
  */
 import { openDb, type Db } from '../db/open';
+import { closeStore } from '../db/store-file';
+import { controlSocketPath } from '../lib/channel';
+import { openChannel } from './channel/open';
 import { deleteEventsBefore, insertEvent } from '../db/queries/status';
 import { pruneUsage } from '../db/queries/usage';
 import { deleteGoneCgroups } from '../db/queries/apps';
 import type { CollectorConfig } from './config';
 import { counterReader, NFTDUMP_BIN } from './nft/counters';
 import { nftRunner } from './nft/exec';
-import { newPollState, poll, ensureRuleset, type PollContext, type RulesetExtension } from './poll';
+import { newPollState, poll, ensureRuleset, type PollContext } from './poll';
+import { Reconciler, type RulesetExtension } from './reconcile';
 import { CgroupTracker, type SeenCgroup } from './sources/cgroups';
+import { NftCounterSource } from './sources/nft-counters';
+import { PollStore } from './store';
 import { firewallExtension } from './firewall';
 
 export interface Collector {
@@ -31,8 +37,10 @@ export function createContext(cfg: CollectorConfig, opts: { extension?: RulesetE
   const tracker = new CgroupTracker(cfg.cgroupRoot, { watch: !cfg.once });
   const extension = opts.extension ?? firewallExtension(db, cfg.cgroupRoot);
   const log = opts.log ?? logLine;
-  const counters = counterReader({ nftdumpBin: NFTDUMP_BIN, nftBin: cfg.nftBin, runDir: cfg.runDir, log });
-  return { cfg, db, nft: nftRunner({ bin: cfg.nftBin }), counters, tracker, extension, log, st: newPollState(db) };
+  const reader = counterReader({ nftdumpBin: NFTDUMP_BIN, nftBin: cfg.nftBin, runDir: cfg.runDir, log });
+  const nft = new NftCounterSource(reader, { role: 'apps', elementTimeoutSec: cfg.elementTimeoutSec, idOfPath: (p) => tracker.idOfPath(p), log });
+  const reconciler = new Reconciler(nftRunner({ bin: cfg.nftBin }), { extension, log });
+  return { cfg, db, tracker, reconciler, nft, store: new PollStore(db, log), log, st: newPollState(db) };
 }
 
 const HOUR = 3600_000;
@@ -79,6 +87,9 @@ export function startCollector(cfg: CollectorConfig, opts: { extension?: Ruleset
     }, 50);
   });
   const stopped = (async () => {
+    const channel = cfg.once ? null : await openChannel(ctx, { path: controlSocketPath(cfg.dbPath), onWrite: () => {
+      if (!stopping) ensureRuleset(ctx, { force: false }).catch((err: unknown) => ctx.log('error', `ruleset: ${err instanceof Error ? err.message : String(err)}`));
+    } });
     insertEvent(ctx.db, { ts: Date.now(), level: 'info', kind: 'collector-start', message: `collector started (pid ${process.pid}, every ${cfg.intervalSec} s)` });
     let lastHousekeeping = 0;
     let next = Date.now();
@@ -108,8 +119,9 @@ export function startCollector(cfg: CollectorConfig, opts: { extension?: Ruleset
     }
     insertEvent(ctx.db, { ts: Date.now(), level: 'info', kind: 'collector-stop', message: 'collector stopped; firewall rules stay in place' });
     ctx.tracker.close();
-    await ctx.counters.close();
-    ctx.db.close();
+    await ctx.nft.close();
+    await channel?.close();
+    closeStore(ctx.db);
   })();
   return { ctx, stopped, stop };
 }

@@ -6,7 +6,7 @@
  */
 import type { Db } from './open';
 import {
-  countRulesOf, deleteFwApp, deleteIdleFwApp, deleteRule, getFwApp, getRule, insertRule, updateRule, upsertAppPolicy,
+  countRulesOf, deleteFwApp, deleteIdleFwApp, deleteRule, getFwApp, getRule, insertRule, setRuleEnabled, updateRule, upsertAppPolicy,
   type FwAppRow, type RuleRow,
 } from './queries/rules';
 import type { FieldErrors } from '../lib/api-error';
@@ -25,11 +25,22 @@ export function addRule(db: Db, input: unknown, now: number): EditResult<RuleRow
   return { ok: true, value: getRule(db, id) as RuleRow };
 }
 
-/** changeRule merges a partial change ({ enabled: false }, { comment }) into a rule and validates the whole. */
+const onlyEnabled = (patch: unknown): patch is { enabled: boolean } =>
+  typeof patch === 'object' && patch !== null && Object.keys(patch).join() === 'enabled' && typeof (patch as { enabled: unknown }).enabled === 'boolean';
+
+/**
+ * changeRule merges a partial change ({ comment }) into a rule and validates the whole.
+ * Switching a rule on or off keeps it as stored, so a row the collector refuses can still
+ * be switched off.
+ */
 export function changeRule(db: Db, id: number, patch: unknown, now: number): EditResult<RuleRow> {
   return db.transaction((): EditResult<RuleRow> => {
     const row = getRule(db, id);
     if (!row) return noRule(id);
+    if (onlyEnabled(patch)) {
+      setRuleEnabled(db, id, patch.enabled, now);
+      return { ok: true, value: getRule(db, id) as RuleRow };
+    }
     const v = mergeRulePatch(pickRule(row), patch);
     if (!v.ok) return refused(v);
     updateRule(db, id, v.value, now);

@@ -9,7 +9,7 @@ import { z } from 'zod';
 /** Field name → what is wrong with it; `_` holds what is wrong with the request as a whole. */
 export type FieldErrors = Record<string, string[]>;
 
-export const API_ERROR_CODES = ['bad_request', 'not_found', 'conflict', 'no_database', 'internal'] as const;
+export const API_ERROR_CODES = ['bad_request', 'not_found', 'conflict', 'too_large', 'no_database', 'unavailable', 'internal'] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
 /** The body of every error answer of the dashboard API. */

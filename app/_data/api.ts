@@ -18,9 +18,11 @@ export function apiJson(value: unknown, status = 200): Response {
   return Response.json(value, { status, headers: NO_STORE });
 }
 
-/** apiResult answers a data-layer result: its value with okStatus, or its failure in the error shape. */
-export function apiResult<T>(r: { ok: true; value: T } | { ok: false; status: number; code: ApiErrorCode; message: string; fields: FieldErrors }, okStatus = 200): Response {
-  return r.ok ? apiJson(r.value, okStatus) : apiError(r.status, r.code, r.message, r.fields);
+const CODE_OF_STATUS: Record<number, ApiErrorCode> = { 400: 'bad_request', 404: 'not_found', 409: 'conflict', 413: 'too_large', 500: 'internal', 503: 'unavailable' };
+
+/** apiResult answers a data-layer result: its value with okStatus, or its failure in the error shape (code from the status). */
+export function apiResult<T>(r: { ok: true; value: T } | { ok: false; status: number; message: string; fields: FieldErrors }, okStatus = 200): Response {
+  return r.ok ? apiJson(r.value, okStatus) : apiError(r.status, CODE_OF_STATUS[r.status] ?? 'internal', r.message, r.fields);
 }
 
 /** storeError answers why the store cannot be read (503), or null when it can. */

@@ -1,30 +1,31 @@
 /**
  * The rules page's, the app panel's and the API's data layer: plain serialisable views of
- * the desired firewall state, and the only place the web side writes it. Every write goes
- * through db/rules-edit.ts (the path the CLI takes too), validated with the rule schema the
- * collector re-checks with. The dashboard never runs nft; the collector applies what is
- * stored here.
+ * the desired firewall state, and the web side's only writes of it. A write is checked here
+ * with the rule schema (for the form's field errors), then handed to the collector
+ * (app/_data/channel.ts), which validates it again and stores it through db/rules-edit.ts,
+ * the path `appnet rules` takes too. The dashboard never writes the store, never runs nft.
  */
 import type { Db } from '../../db/open';
-import { getFwApps, getFwState, getKnownApps, getRules, type FwAppRow, type RuleRow } from '../../db/queries/rules';
-import { addRule, changeRule, removeAppPolicy, removeRule, setAppPolicy, type EditResult } from '../../db/rules-edit';
-import type { ApiErrorCode, FieldErrors } from '../../lib/api-error';
-import { isDefaultPolicy, pickRule } from '../../lib/rules/model';
+import { getFwApp, getFwApps, getFwState, getKnownApps, getRule, getRules, type FwAppRow, type RuleRow } from '../../db/queries/rules';
+import { channelFailure, type ChannelResult } from '../../lib/channel';
+import { isDefaultPolicy, mergeRulePatch, pickRule, validateAppPolicy, validateRule } from '../../lib/rules/model';
 import { applyStatus } from '../../lib/rules/status';
 import type { AppPolicyView, KnownApp, RuleView, RulesView } from '../../lib/rules/view';
 import { OTHER_APPS, OTHER_APPS_LABEL, PRECEDENCE } from '../../lib/rules/vocabulary';
-import { withWritableStore, writeFailureMessage } from './db';
+import { callCollector } from './channel';
+import { openStore } from './db';
 
 export type { AppPolicyView, RuleView, RulesView };
 
-export type WriteFailure = { ok: false; status: 400 | 404 | 503; code: ApiErrorCode; message: string; fields: FieldErrors };
-export type WriteResult<T> = { ok: true; value: T } | WriteFailure;
+/** A write's answer: the stored value, or a status with a sentence and field errors. */
+export type WriteResult<T> = ChannelResult<T>;
 
 function hasRulesTable(db: Db): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rules'").get() !== undefined;
 }
 
 type Names = Map<string, string>;
+const namesOf = (db: Db): Names => new Map(getKnownApps(db).map((k) => [k.key, k.name]));
 const appName = (key: string, names: Names) => (key === OTHER_APPS ? OTHER_APPS_LABEL : names.get(key) ?? key.replace(/^(app|user):/, ''));
 
 function ruleView(r: RuleRow, names: Names): RuleView {
@@ -51,45 +52,64 @@ export function getRulesView(db: Db, opts: { app?: string } = {}): RulesView | n
   return { rules, apps, precedence: PRECEDENCE, lastApply: { lastTry: s.lastTry, lastOk: s.lastOk, lastError: s.lastError }, knownApps };
 }
 
-const STATUS = { bad_request: 400, not_found: 404 } as const;
+/** readStoreWith runs a read on the dashboard's read-only connection; undefined when the store is not readable. */
+function readStoreWith<T>(read: (db: Db) => T | undefined): T | undefined {
+  const store = openStore();
+  return store.state === 'ok' ? read(store.db) : undefined;
+}
 
-/** write runs one edit on a short-lived writable connection; the store's failures become a sentence. */
-function write<T, V>(what: string, edit: (db: Db, now: number) => EditResult<T>, view: (db: Db, v: T) => V): WriteResult<V> {
-  try {
-    return withWritableStore((db): WriteResult<V> => {
-      if (!hasRulesTable(db)) return { ok: false, status: 503, code: 'no_database', message: 'The store has no rules table yet: restart the collector so it upgrades the database.', fields: {} };
-      const r = edit(db, Math.floor(Date.now() / 1000));
-      if (!r.ok) return { ...r, status: STATUS[r.code] };
-      return { ok: true, value: view(db, r.value) };
-    });
-  } catch (err) {
-    return { ok: false, status: 503, code: 'no_database', message: writeFailureMessage(what, err), fields: {} };
+/** readBack reads what the collector just wrote (a committed write is visible to the next read). */
+function readBack<T>(r: ChannelResult<unknown>, read: (db: Db) => T | undefined): WriteResult<T> {
+  if (!r.ok) return r;
+  const value = readStoreWith(read);
+  if (value === undefined) return channelFailure(503, 'Saved, but the dashboard could not read it back from the store; reload the page.');
+  return { ok: true, value };
+}
+
+const ruleBack = (id: number) => (db: Db) => {
+  const row = getRule(db, id);
+  return row && ruleView(row, namesOf(db));
+};
+const refused = (v: { message: string; errors: Record<string, string[]> }) => channelFailure(400, v.message, v.errors);
+
+/** createRule validates a new rule and has the collector store it. */
+export async function createRule(input: unknown): Promise<WriteResult<RuleView>> {
+  const v = validateRule(input);
+  if (!v.ok) return refused(v);
+  const r = await callCollector('rules.create', v.value);
+  return readBack(r, ruleBack(r.ok ? r.value.id : 0));
+}
+
+/** patchRule checks a partial change against the stored rule; the collector merges it again, validates the whole and stores it. */
+export async function patchRule(id: number, patch: unknown): Promise<WriteResult<RuleView>> {
+  const row = readStoreWith((db) => getRule(db, id) ?? null);
+  if (row === null) return channelFailure(404, `There is no rule ${id}.`);
+  const enabledOnly = typeof patch === 'object' && patch !== null && Object.keys(patch).join() === 'enabled';
+  if (row && !enabledOnly) {
+    const v = mergeRulePatch(pickRule(row), patch);
+    if (!v.ok) return refused(v);
   }
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return channelFailure(400, 'The change must be an object of rule fields.', { _: ['the change must be an object of rule fields'] });
+  return readBack(await callCollector('rules.update', { id, patch }), ruleBack(id));
 }
 
-const names = (db: Db): Names => new Map(getKnownApps(db).map((k) => [k.key, k.name]));
-
-/** createRule validates and stores a new rule. */
-export function createRule(input: unknown): WriteResult<RuleView> {
-  return write('saving a rule', (db, now) => addRule(db, input, now), (db, r) => ruleView(r, names(db)));
+/** deleteRule has the collector delete a rule. */
+export async function deleteRule(id: number): Promise<WriteResult<{ id: number }>> {
+  return callCollector('rules.delete', { id });
 }
 
-/** patchRule merges a partial change into a rule, re-validates the whole and stores it. */
-export function patchRule(id: number, patch: unknown): WriteResult<RuleView> {
-  return write('saving a rule', (db, now) => changeRule(db, id, patch, now), (db, r) => ruleView(r, names(db)));
+/** saveAppPolicy validates an app's defaults and data cap (fields left out take their defaults) and has the collector store them. */
+export async function saveAppPolicy(input: unknown): Promise<WriteResult<AppPolicyView>> {
+  const v = validateAppPolicy(input);
+  if (!v.ok) return refused(v);
+  const r = await callCollector('apps.policy.save', v.value);
+  return readBack(r, (db) => {
+    const row = getFwApp(db, v.value.app);
+    return row && appView(row, namesOf(db));
+  });
 }
 
-/** deleteRule removes a rule. */
-export function deleteRule(id: number): WriteResult<{ id: number }> {
-  return write('removing a rule', (db) => removeRule(db, id), (_db, v) => v);
-}
-
-/** saveAppPolicy validates and stores an app's defaults and data cap (fields left out take their defaults). */
-export function saveAppPolicy(input: unknown): WriteResult<AppPolicyView> {
-  return write('saving app settings', (db, now) => setAppPolicy(db, input, now), (db, a) => appView(a, names(db)));
-}
-
-/** deleteAppPolicy removes an app's defaults and data cap; its rules stay. */
-export function deleteAppPolicy(app: string): WriteResult<{ app: string; rulesKept: number }> {
-  return write('removing app settings', (db, now) => removeAppPolicy(db, app, now), (_db, v) => v);
+/** deleteAppPolicy has the collector remove an app's defaults and data cap; its rules stay. */
+export async function deleteAppPolicy(app: string): Promise<WriteResult<{ app: string; rulesKept: number }>> {
+  return callCollector('apps.policy.remove', { app });
 }

@@ -8,11 +8,11 @@
 import { revalidatePath } from 'next/cache';
 import { draftInput, formPolicyDraft, formRuleDraft, type RulesFormState } from '../../lib/rules/form';
 import { requirePageAuth } from '../_data/auth';
-import { createRule, deleteAppPolicy, deleteRule, patchRule, saveAppPolicy, type WriteFailure } from '../_data/rules';
+import { createRule, deleteAppPolicy, deleteRule, patchRule, saveAppPolicy, type WriteResult } from '../_data/rules';
 
 const APPLIES = 'the collector applies it within seconds';
 
-function failed(r: WriteFailure): RulesFormState {
+function failed(r: Extract<WriteResult<unknown>, { ok: false }>): RulesFormState {
   const named = Object.keys(r.fields).some((k) => k !== '_');
   return { ok: false, message: named ? 'Please fix the highlighted fields.' : r.message, fields: r.fields };
 }
@@ -41,7 +41,7 @@ export async function saveRule(_prev: RulesFormState, form: FormData): Promise<R
   const id = readId(form);
   if (Number.isNaN(id)) return { ok: false, message: 'That rule id is not a whole number.', fields: {} };
   const input = draftInput(formRuleDraft(form));
-  const r = id === null ? createRule(input) : patchRule(id, input);
+  const r = id === null ? await createRule(input) : await patchRule(id, input);
   if (!r.ok) return failed(r);
   return saved(`Rule ${r.value.id} ${id === null ? 'added' : 'saved'}; ${APPLIES}.`, String(r.value.id));
 }
@@ -52,7 +52,7 @@ export async function changeRule(_prev: RulesFormState, form: FormData): Promise
   const id = readId(form);
   const intent = text(form, 'intent');
   if (id === null || Number.isNaN(id) || !['enable', 'disable', 'delete'].includes(intent)) return { ok: false, message: 'Unknown rule change.', fields: {} };
-  const r = intent === 'delete' ? deleteRule(id) : patchRule(id, { enabled: intent === 'enable' });
+  const r = intent === 'delete' ? await deleteRule(id) : await patchRule(id, { enabled: intent === 'enable' });
   if (!r.ok) return failed(r);
   return saved(intent === 'delete' ? `Rule ${id} deleted.` : `Rule ${id} ${intent}d; ${APPLIES}.`, `${intent}:${id}`);
 }
@@ -60,7 +60,7 @@ export async function changeRule(_prev: RulesFormState, form: FormData): Promise
 /** saveAppSettings stores an app's defaults and data cap. */
 export async function saveAppSettings(_prev: RulesFormState, form: FormData): Promise<RulesFormState> {
   await requirePageAuth();
-  const r = saveAppPolicy(formPolicyDraft(form));
+  const r = await saveAppPolicy(formPolicyDraft(form));
   if (!r.ok) return failed(r);
   return saved(`Settings of ${r.value.appName} saved; ${APPLIES}.`, r.value.app);
 }
@@ -70,7 +70,7 @@ export async function removeAppSettings(_prev: RulesFormState, form: FormData): 
   await requirePageAuth();
   const app = text(form, 'app');
   if (!app) return { ok: false, message: 'Which app? The form named none.', fields: {} };
-  const r = deleteAppPolicy(app);
+  const r = await deleteAppPolicy(app);
   if (!r.ok) return failed(r);
   const kept = r.value.rulesKept;
   return saved(`Settings of ${app} removed${kept ? `; its ${kept === 1 ? 'rule stays' : `${kept} rules stay`}` : ''}.`, `removed:${app}`);

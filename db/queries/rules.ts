@@ -99,6 +99,11 @@ export function updateRule(db: Db, id: number, r: Rule, now: number): boolean {
   })();
 }
 
+/** setRuleEnabled switches a stored rule on or off as it is (also one that fails validation); false if it does not exist. */
+export function setRuleEnabled(db: Db, id: number, enabled: boolean, now: number): boolean {
+  return db.prepare('UPDATE rules SET enabled = ?, updated_at = ?, version = version + 1, last_error = NULL WHERE id = ?').run(enabled ? 1 : 0, now, id).changes > 0;
+}
+
 /** deleteRule removes a rule; false if it did not exist. */
 export function deleteRule(db: Db, id: number): boolean {
   return db.prepare('DELETE FROM rules WHERE id = ?').run(id).changes > 0;

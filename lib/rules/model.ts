@@ -115,6 +115,13 @@ export function validateRule(input: unknown): Validated<Rule> {
   return validated(ruleSchema.safeParse(input));
 }
 
+/**
+ * rulePatchSchema names the fields a partial change (PATCH) may carry; their values are
+ * checked when the change is merged into the stored rule (mergeRulePatch), so a field left
+ * out keeps its value instead of taking its default.
+ */
+export const rulePatchSchema = z.strictObject(Object.fromEntries(RULE_KEYS.map((k) => [k, z.unknown()])) as Record<RuleKey, z.ZodUnknown>, unknownKeys).partial();
+
 /** mergeRulePatch applies a partial change (PATCH) to a stored rule and validates the whole. */
 export function mergeRulePatch(current: Rule, patch: unknown): Validated<Rule> {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return { ok: false, errors: { _: ['the change must be an object of rule fields'] }, message: 'the change must be an object of rule fields' };

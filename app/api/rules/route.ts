@@ -24,5 +24,5 @@ export async function POST(req: Request): Promise<Response> {
   if (denied) return denied;
   const body = await readJsonBody(req);
   if (!body.ok) return body.response;
-  return apiResult(createRule(body.body), 201);
+  return apiResult(await createRule(body.body), 201);
 }

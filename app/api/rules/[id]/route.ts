@@ -14,7 +14,7 @@ export async function PATCH(req: Request, ctx: Ctx): Promise<Response> {
   if (id instanceof Response) return id;
   const body = await readJsonBody(req);
   if (!body.ok) return body.response;
-  return apiResult(patchRule(id, body.body));
+  return apiResult(await patchRule(id, body.body));
 }
 
 /** DELETE /api/rules/:id: remove a rule. */
@@ -24,5 +24,5 @@ export async function DELETE(req: Request, ctx: Ctx): Promise<Response> {
   if (denied) return denied;
   const id = readId((await ctx.params).id, 'rule');
   if (id instanceof Response) return id;
-  return apiResult(deleteRule(id));
+  return apiResult(await deleteRule(id));
 }

@@ -10,7 +10,7 @@ export async function PUT(req: Request): Promise<Response> {
   if (denied) return denied;
   const body = await readJsonBody(req);
   if (!body.ok) return body.response;
-  return apiResult(saveAppPolicy(body.body));
+  return apiResult(await saveAppPolicy(body.body));
 }
 
 /** DELETE /api/rules/apps?app=KEY: remove an app's defaults and data cap; its rules stay. */
@@ -20,5 +20,5 @@ export async function DELETE(req: Request): Promise<Response> {
   if (denied) return denied;
   const app = new URL(req.url).searchParams.get('app');
   if (!app) return apiError(400, 'bad_request', 'Name the app: DELETE /api/rules/apps?app=KEY.', { app: ['required'] });
-  return apiResult(deleteAppPolicy(app));
+  return apiResult(await deleteAppPolicy(app));
 }

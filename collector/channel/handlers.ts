@@ -1,0 +1,28 @@
+/**
+ * What the collector does for each write the dashboard asks for (lib/channel.ts). Payloads
+ * arrive validated by the operation's zod schema; rule and app-setting edits then take the
+ * one edit path every writer takes (db/rules-edit.ts: validated again, one transaction).
+ */
+import type { Db } from '../../db/open';
+import { updateNetworkSettings } from '../../db/queries/network-settings';
+import { addRule, changeRule, removeAppPolicy, removeRule, setAppPolicy, type EditResult } from '../../db/rules-edit';
+import { channelFailure, type ChannelResult } from '../../lib/channel';
+import type { ChannelHandlers } from '../../lib/channel';
+
+/** answer turns an edit's result into the channel's answer, keeping only `pick` of its value. */
+function answer<T, V>(r: EditResult<T>, pick: (v: T) => V): ChannelResult<V> {
+  return r.ok ? { ok: true, value: pick(r.value) } : channelFailure(r.code === 'not_found' ? 404 : 400, r.message, r.fields);
+}
+
+/** channelHandlers binds every channel operation to the store; `now` gives unix seconds. */
+export function channelHandlers(db: Db, now: () => number = () => Math.floor(Date.now() / 1000)): ChannelHandlers {
+  return {
+    'rules.create': (rule) => answer(addRule(db, rule, now()), (r) => ({ id: r.id })),
+    'rules.update': ({ id, patch }) => answer(changeRule(db, id, patch, now()), (r) => ({ id: r.id })),
+    'rules.delete': ({ id }) => answer(removeRule(db, id), (r) => r),
+    'apps.policy.save': (policy) => answer(setAppPolicy(db, policy, now()), (a) => ({ app: a.app })),
+    'apps.policy.remove': ({ app }) => answer(removeAppPolicy(db, app, now()), (r) => r),
+    'networks.settings.save': ({ id, ...settings }) =>
+      updateNetworkSettings(db, id, settings) ? { ok: true, value: { id } } : channelFailure(404, `Network ${id} no longer exists.`),
+  };
+}

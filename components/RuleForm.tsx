@@ -5,6 +5,7 @@ import { draftInput, NO_FORM_STATE, ruleDraft, type RuleDraft, type RulesAction 
 import type { KnownApp, RuleView } from '../lib/rules/view';
 import { ACTION_LABELS, ACTIONS, DIRECTION_LABELS, NETWORK_LABELS, NETWORKS, PROTOCOL_LABELS, PROTOCOLS } from '../lib/rules/vocabulary';
 import { RuleAppPicker } from './RuleAppPicker';
+import { SelectField, TextField } from './RulesFields';
 import { NftPreview } from './RulesNftPreview';
 import styles from './Rules.module.css';
 
@@ -44,66 +45,19 @@ export function RuleForm({ rule, knownApps, fixedApp, action, onDone }: { rule?:
       {rule && <input type="hidden" name="id" value={rule.id} />}
       <div className={styles.row}>
         <RuleAppPicker value={d.app} knownApps={knownApps} fixed={Boolean(fixedApp)} onChange={(app) => setD({ ...d, app })} error={err('app')} />
-        <label>
-          Direction
-          <select name="direction" value={d.direction} onChange={set('direction')}>
-            {DIRECTION_ORDER.map((v) => <option key={v} value={v}>{DIRECTION_LABELS[v]}</option>)}
-          </select>
-          {err('direction')}
-        </label>
-        <label>
-          Action
-          <select name="action" value={d.action} onChange={set('action')}>
-            {ACTIONS.map((v) => <option key={v} value={v}>{ACTION_LABELS[v]}</option>)}
-          </select>
-          {err('action')}
-        </label>
-        <label>
-          Protocol
-          <select name="protocol" value={d.protocol} onChange={set('protocol')}>
-            {PROTOCOLS.map((v) => <option key={v} value={v}>{PROTOCOL_LABELS[v]}</option>)}
-          </select>
-          {err('protocol')}
-        </label>
+        <SelectField label="Direction" name="direction" value={d.direction} onChange={set('direction')} values={DIRECTION_ORDER} labels={DIRECTION_LABELS} error={err('direction')} />
+        <SelectField label="Action" name="action" value={d.action} onChange={set('action')} values={ACTIONS} labels={ACTION_LABELS} error={err('action')} />
+        <SelectField label="Protocol" name="protocol" value={d.protocol} onChange={set('protocol')} values={PROTOCOLS} labels={PROTOCOL_LABELS} error={err('protocol')} />
       </div>
       <div className={styles.row}>
-        <label>
-          Remote addresses (IPv4/IPv6, CIDR, comma-separated)
-          <input name="remote" value={d.remote} onChange={set('remote')} placeholder="anywhere" size={30} />
-          {err('remote')}
-        </label>
-        <label>
-          Local port(s)
-          <input name="localPort" value={d.localPort} onChange={set('localPort')} placeholder="any" size={12} />
-          {err('localPort')}
-        </label>
-        <label>
-          Remote port(s)
-          <input name="remotePort" value={d.remotePort} onChange={set('remotePort')} placeholder="any" size={12} />
-          {err('remotePort')}
-        </label>
+        <TextField label="Remote addresses (IPv4/IPv6, CIDR, comma-separated)" name="remote" value={d.remote} onChange={set('remote')} placeholder="anywhere" size={30} error={err('remote')} />
+        <TextField label="Local port(s)" name="localPort" value={d.localPort} onChange={set('localPort')} placeholder="any" size={12} error={err('localPort')} />
+        <TextField label="Remote port(s)" name="remotePort" value={d.remotePort} onChange={set('remotePort')} placeholder="any" size={12} error={err('remotePort')} />
       </div>
       <div className={styles.row}>
-        <label>
-          Network
-          <select name="network" value={d.network} onChange={set('network')}>
-            {NETWORKS.map((v) => <option key={v} value={v}>{NETWORK_LABELS[v]}</option>)}
-            <option value="iface">one interface…</option>
-          </select>
-          {err('network')}
-        </label>
-        {d.network === 'iface' && (
-          <label>
-            Interface
-            <input name="iface" value={d.iface} onChange={set('iface')} placeholder="wlan0" size={10} />
-            {err('iface')}
-          </label>
-        )}
-        <label>
-          Priority (lower first)
-          <input name="priority" value={d.priority} onChange={set('priority')} inputMode="numeric" size={5} />
-          {err('priority')}
-        </label>
+        <SelectField label="Network" name="network" value={d.network} onChange={set('network')} values={NETWORKS} labels={NETWORK_LABELS} error={err('network')} extra={<option value="iface">one interface…</option>} />
+        {d.network === 'iface' && <TextField label="Interface" name="iface" value={d.iface} onChange={set('iface')} placeholder="wlan0" size={10} error={err('iface')} />}
+        <TextField label="Priority (lower first)" name="priority" value={d.priority} onChange={set('priority')} inputMode="numeric" size={5} error={err('priority')} />
         <label>
           Comment
           <input name="comment" value={d.comment} onChange={set('comment')} maxLength={220} size={28} />

@@ -7,6 +7,7 @@ import { bytesText } from '../lib/rules/values';
 import type { AppPolicyView, KnownApp } from '../lib/rules/view';
 import { NETWORK_LABELS, NETWORKS, OTHER_APPS_LABEL, POLICIES, POLICY_LABELS, type NetworkClass } from '../lib/rules/vocabulary';
 import { RuleAppPicker } from './RuleAppPicker';
+import { SelectField, TextField } from './RulesFields';
 import { NftPreview } from './RulesNftPreview';
 import { StatusBadge } from './RulesTable';
 import styles from './Rules.module.css';
@@ -70,37 +71,11 @@ export function RulesAppPolicy({ policy, knownApps, fixedApp, actions }: { polic
       <form className={styles.form} action={submit} data-testid={`${id}-form`} noValidate>
         <div className={styles.row}>
           <RuleAppPicker value={d.app} knownApps={knownApps} fixed={Boolean(policy || fixedApp)} onChange={(app) => setD({ ...d, app })} error={err('app')} />
-          <label>
-            Inbound default
-            <select name="defaultIn" value={d.defaultIn} onChange={set('defaultIn')}>
-              {POLICIES.map((v) => <option key={v} value={v}>{POLICY_LABELS[v]}</option>)}
-            </select>
-            {err('defaultIn')}
-          </label>
-          <label>
-            Outbound default
-            <select name="defaultOut" value={d.defaultOut} onChange={set('defaultOut')}>
-              {POLICIES.map((v) => <option key={v} value={v}>{POLICY_LABELS[v]}</option>)}
-            </select>
-            {err('defaultOut')}
-          </label>
-          <label>
-            Data cap per cycle
-            <input name="quotaBytes" value={d.quotaBytes} onChange={set('quotaBytes')} placeholder="none, e.g. 2GiB" size={12} />
-            {err('quotaBytes')}
-          </label>
-          <label>
-            Cap counts on
-            <select name="quotaNetwork" value={d.quotaNetwork} onChange={set('quotaNetwork')}>
-              {NETWORKS.map((v) => <option key={v} value={v}>{NETWORK_LABELS[v]}</option>)}
-            </select>
-            {err('quotaNetwork')}
-          </label>
-          <label>
-            Cycle starts on day
-            <input name="quotaCycleDay" value={d.quotaCycleDay} onChange={set('quotaCycleDay')} inputMode="numeric" size={3} />
-            {err('quotaCycleDay')}
-          </label>
+          <SelectField label="Inbound default" name="defaultIn" value={d.defaultIn} onChange={set('defaultIn')} values={POLICIES} labels={POLICY_LABELS} error={err('defaultIn')} />
+          <SelectField label="Outbound default" name="defaultOut" value={d.defaultOut} onChange={set('defaultOut')} values={POLICIES} labels={POLICY_LABELS} error={err('defaultOut')} />
+          <TextField label="Data cap per cycle" name="quotaBytes" value={d.quotaBytes} onChange={set('quotaBytes')} placeholder="none, e.g. 2GiB" size={12} error={err('quotaBytes')} />
+          <SelectField label="Cap counts on" name="quotaNetwork" value={d.quotaNetwork} onChange={set('quotaNetwork')} values={NETWORKS} labels={NETWORK_LABELS} error={err('quotaNetwork')} />
+          <TextField label="Cycle starts on day" name="quotaCycleDay" value={d.quotaCycleDay} onChange={set('quotaCycleDay')} inputMode="numeric" size={3} error={err('quotaCycleDay')} />
           {policy && <StatusBadge status={policy.status} error={policy.lastError} />}
         </div>
         {policy?.lastError && <p className="small field-error">{policy.lastError}</p>}

@@ -8,14 +8,14 @@ import { isoLocal } from './format';
 import { PERIODS } from './period';
 
 /** A time given as unix seconds or ISO-8601 (an offset-less time is read as local time). */
-const timeParam = (name: string) => z
+const timeParam = z
   .string()
   .trim()
-  .min(1, `${name} must not be empty`)
+  .min(1)
   .transform((s, ctx) => {
     const n = /^\d{1,12}$/.test(s) ? Number(s) : Date.parse(s) / 1000;
     if (!Number.isFinite(n)) {
-      ctx.addIssue({ code: 'custom', message: `${name} is not a time: "${s.slice(0, 40)}" (use ISO-8601 like 2026-11-28T14:00:00+01:00 or unix seconds)` });
+      ctx.addIssue({ code: 'custom', message: `not a time: "${s}" (use ISO-8601 like 2026-11-28T14:00:00+01:00 or unix seconds)` });
       return z.NEVER;
     }
     return Math.floor(n);
@@ -29,8 +29,8 @@ export type ReportBy = (typeof BY)[number];
 /** reportQuerySchema validates the query string of /api/usage and /api/export.csv (and the CLI's options). */
 export const reportQuerySchema = z
   .object({
-    since: timeParam('since').optional(),
-    until: timeParam('until').optional(),
+    since: timeParam.optional(),
+    until: timeParam.optional(),
     period: z.enum(PERIODS).optional(),
     iface: z
       .string()
@@ -38,7 +38,7 @@ export const reportQuerySchema = z
       .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
       .refine((l) => l.every((x) => IFACE.test(x)), { message: 'interface names are 1–15 characters of letters, digits, _ . : @ -' })
       .optional(),
-    network: z.coerce.number({ error: 'network must be a network id (a whole number)' }).int('network must be a network id (a whole number)').positive('network must be a network id (a whole number)').optional(),
+    network: z.coerce.number().int().positive().optional(),
     metered: z
       .enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'metered must be 1 or 0 (or true/false)' })
       .transform((s) => s === '1' || s === 'true' || s === 'yes')

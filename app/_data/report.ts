@@ -13,7 +13,8 @@ export function runReportRequest(req: Request): { ok: true; query: ReportQuery; 
   const parsed = reportQuerySchema.safeParse(params);
   if (!parsed.success) {
     const fields = zodFields(parsed.error);
-    return { ok: false, response: apiError(400, 'bad_request', `invalid parameters — ${Object.values(fields).flat().join('; ')}`, fields) };
+    const named = Object.entries(fields).map(([k, v]) => (k === '_' ? v.join('; ') : `${k}: ${v.join('; ')}`));
+    return { ok: false, response: apiError(400, 'bad_request', `invalid parameters — ${named.join('; ')}`, fields) };
   }
   const store = openStore();
   if (store.state !== 'ok') return { ok: false, response: storeError(store) as Response };

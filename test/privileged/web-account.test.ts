@@ -156,7 +156,7 @@ describe('the web account cannot reach root through the store', { timeout: 300_0
     assert.deepEqual(await rules(), ['while running']);
     const refused = await addRule('while stopped');
     assert.equal(refused.status, 503);
-    assert.match(JSON.parse(refused.body).error, /collector is not running, so nothing was saved/);
+    assert.match(JSON.parse(refused.body).error.message, /collector is not running, so nothing was saved/);
 
     // Stopped cleanly with no reader: the store is handed back to readers (no -wal needed).
     await stop(web);

@@ -24,7 +24,7 @@ import { benchSoak } from './soak';
 import { benchWrites, storageFromHistory } from './storage';
 import { summarize } from './stats';
 import { buildNetbench, OUT_DIR } from './traffic';
-import { shareableDir, shareDb } from '../test/e2e/helpers';
+import { shareableDir, shareDb } from '../harness/dashboard';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(HERE, 'results.json');

@@ -10,7 +10,7 @@ import type { Db } from '../db/open';
 import { getFirewallIfaces } from '../db/queries/rules';
 import type { RulesetExtension } from './poll';
 import type { LiveCgroup } from './sources/cgroups';
-import { systemdVersion } from './commands/nftset';
+import { systemdVersion } from './systemd';
 import { NFTSET_MIN_SYSTEMD } from '../lib/nft/nftset';
 import { firewallPlanKey, planFirewall, recordFirewallResult, storeFirewallCounters } from './rules/plan';
 

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_DB, loadConfig } from '../config';
 import { openDb } from '../../db/open';
-import { DROPIN_NAME, NFTSET_MIN_SYSTEMD, nftSetDropIn, parseSystemdVersion, systemUnitOfAppKey } from '../../lib/nft/nftset';
+import { DROPIN_NAME, NFTSET_MIN_SYSTEMD, nftSetDropIn, systemUnitOfAppKey } from '../../lib/nft/nftset';
+import { systemdVersion } from '../systemd';
 
 export interface DropInPlan {
   write: Array<{ path: string; text: string }>;
@@ -59,16 +60,6 @@ export function applyDropIns(plan: DropInPlan): void {
     } catch {
       /* other drop-ins live there */
     }
-  }
-}
-
-/** systemdVersion asks systemctl for the running systemd's version; null without systemd. */
-export function systemdVersion(): number | null {
-  if (!existsSync('/run/systemd/system')) return null;
-  try {
-    return parseSystemdVersion(execFileSync('systemctl', ['--version'], { encoding: 'utf8', timeout: 5000 }));
-  } catch {
-    return null;
   }
 }
 

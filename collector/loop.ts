@@ -5,7 +5,7 @@
  */
 import { openDb, type Db } from '../db/open';
 import { deleteEventsBefore, insertEvent } from '../db/queries/status';
-import { pruneUsage } from '../db/queries/usage';
+import { pruneUsage } from '../db/store/rollup';
 import { deleteGoneCgroups } from '../db/queries/apps';
 import type { CollectorConfig } from './config';
 import { counterReader, NFTDUMP_BIN } from './nft/counters';

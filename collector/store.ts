@@ -9,7 +9,7 @@ import { markCgroupGone, upsertApp, upsertCgroup } from '../db/queries/apps';
 import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
 import { deleteCounterState, forgetCounterIds, putCounterStates, type StoredState } from '../db/queries/state';
 import { insertEvent } from '../db/queries/status';
-import { getOrCreateSeries, insertUsage, type UsageDelta } from '../db/queries/usage';
+import { getOrCreateSeries, insertUsage, type UsageDelta } from '../db/store/usage-write';
 import { appIdentity, unattributedIdentity, withExecutable, type AppIdentity } from '../lib/identity';
 import { classifyInterface } from '../lib/netkind';
 import type { PollContext } from './poll';

@@ -15,7 +15,8 @@ import { getAppLastActive, getAppSeriesByNetwork } from '../../db/queries/app-de
 import { getAppPoints, getDataState, getNetworkTotals, getPointTotals, getReportRows, getSeriesTotals } from '../../db/queries/dashboard';
 import { getNetworks, getNetworkUsage, updateNetworkSettings } from '../../db/queries/network-settings';
 import { getReport } from '../../db/queries/report';
-import { getOrCreateSeries, getTopApps, insertUsage } from '../../db/queries/usage';
+import { getTopApps } from '../../db/queries/usage';
+import { getOrCreateSeries, insertUsage } from '../../db/store/usage-write';
 import { upsertApp } from '../../db/queries/apps';
 import { upsertInterface, upsertNetwork } from '../../db/queries/interfaces';
 import { appIdentity } from '../../lib/identity';

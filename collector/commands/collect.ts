@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { hasNetAdmin, loadConfig, type CollectorOptions } from '../config';
 import { startCollector } from '../loop';
+import { dbOption } from '../../lib/store-option';
 import { addMetricsListenOptions, startMetricsFromOptions, type MetricsListenOptions } from './metrics';
 
 /** requireNetAdmin stops with one clear line when the process may not change netfilter. */
@@ -23,7 +24,7 @@ export function registerCollect(program: Command): void {
   const cmd = program
     .command('collect')
     .description('count traffic per application in the kernel and store it (runs in the foreground)')
-    .option('--db <path>', 'SQLite store (default /var/lib/appnet/appnet.db or $APPNET_DB)')
+    .addOption(dbOption())
     .option('--interval <seconds>', 'seconds between polls', '5')
     .option('--element-timeout <seconds>', 'idle seconds before the kernel drops a per-app counter', '600')
     .option('--once', 'poll once and exit');

@@ -5,10 +5,10 @@ import { getReport } from '../../db/queries/report';
 import { apiErrorFromZod, BY, reportCsv, reportJson, reportQuerySchema } from '../../lib/report';
 import { PERIODS } from '../../lib/period';
 import { parseDuration } from '../../lib/time';
-import { loadConfig } from '../config';
+import { dbOption } from '../../lib/store-option';
 
 interface ExportOptions {
-  db?: string;
+  db: string;
   since?: string;
   until?: string;
   period?: string;
@@ -35,7 +35,7 @@ export function registerExport(program: Command): void {
   program
     .command('export')
     .description('write a usage report as CSV (RFC 4180) or JSON, the same as the dashboard\'s export')
-    .option('--db <path>', 'SQLite store (default /var/lib/appnet/appnet.db or $APPNET_DB)')
+    .addOption(dbOption())
     .option('--since <time>', 'start: ISO-8601 (2026-11-01T00:00:00+01:00), unix seconds, or a duration back from now (24h, 7d)')
     .option('--until <time>', 'end (exclusive), same forms as --since; default now')
     .option('--period <name>', `a named period instead of --since/--until: ${PERIODS.filter((p) => p !== 'custom').join(', ')}`)
@@ -60,7 +60,7 @@ export function registerExport(program: Command): void {
         throw new Error(`invalid options: ${Object.entries(fields).map(([k, v]) => `--${k}: ${v.join('; ')}`).join('; ')}`);
       }
       const q = parsed.data;
-      const db = openDb(loadConfig({ db: opts.db }).dbPath, { readonly: true });
+      const db = openDb(opts.db, { readonly: true });
       let text: string;
       try {
         const r = getReport(db, q, now);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DEFAULT_DB, loadConfig } from '../config';
+import { dbOption } from '../../lib/store-option';
 import { openDb, type Db } from '../../db/open';
 import { getMetricsSnapshot } from '../../db/queries/metrics';
 import { DEFAULT_LIMITS, renderMetrics, type LabelLimits } from '../../lib/metrics';
@@ -65,14 +65,14 @@ export function registerMetrics(program: Command): void {
   const cmd = program
     .command('metrics')
     .description('print Prometheus metrics from the store, or serve them with --listen')
-    .option('--db <path>', `SQLite store (default ${DEFAULT_DB} or $APPNET_DB)`)
+    .addOption(dbOption())
     .option('--listen <addr>', 'serve on HOST:PORT instead of printing once');
   cmd
     .option('--token-file <path>', 'require this bearer token from the scraper')
     .option('--expose-to-network', 'allow a --listen address other machines can reach')
     .option('--max-apps <n>', `apps with their own label value (default ${DEFAULT_LIMITS.maxApps})`)
-    .action(async (o: { db?: string; listen?: string; tokenFile?: string; exposeToNetwork?: boolean; maxApps?: string }) => {
-      const dbPath = loadConfig({ db: o.db }).dbPath;
+    .action(async (o: { db: string; listen?: string; tokenFile?: string; exposeToNetwork?: boolean; maxApps?: string }) => {
+      const dbPath = o.db;
       const opts: MetricsListenOptions = { metricsListen: o.listen, metricsTokenFile: o.tokenFile, metricsExposeToNetwork: o.exposeToNetwork, metricsMaxApps: o.maxApps };
       if (!o.listen) {
         const db = openDb(dbPath, { readonly: true });

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { loadConfig } from '../config';
+import { dbOption } from '../../lib/store-option';
 import { nftRunner } from '../nft/exec';
 import { planFirewallFromDb, recordFirewallResult } from '../rules/plan';
 import { readTree } from '../rules/watch';
@@ -38,7 +39,7 @@ function removeWhenEmpty(dir: string): void {
   }
 }
 
-async function run(opts: { app: string; db?: string }, argv: string[]): Promise<number> {
+async function run(opts: { app: string; db: string }, argv: string[]): Promise<number> {
   const cfg = loadConfig({ db: opts.db });
   const rel = runScopePath(opts.app, process.pid);
   if (!rel) throw new Error(`--app '${opts.app}' must be a plain app name (letters, digits, . _ + -), e.g. firefox`);
@@ -79,9 +80,9 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('run a command as app NAME in its own cgroup, with its firewall rules in place before it starts')
     .requiredOption('--app <name>', "app name; its rules are those of 'app:NAME'")
-    .option('--db <path>', 'SQLite store (default /var/lib/appnet/appnet.db or $APPNET_DB)')
+    .addOption(dbOption())
     .argument('<command...>', 'the command and its arguments (after --)')
-    .action(async (argv: string[], opts: { app: string; db?: string }) => {
+    .action(async (argv: string[], opts: { app: string; db: string }) => {
       requireNetAdmin();
       process.exitCode = await run(opts, argv);
     });

@@ -4,13 +4,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { loadConfig } from '../config';
+import { dbOption } from '../../lib/store-option';
 import { startCollector } from '../loop';
 import { requireNetAdmin } from './collect';
 import { ensureWebUser, shareStore, WEB_USER } from '../webuser';
 
 const APPNET = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'appnet.mjs');
 interface StartOptions {
-  db?: string;
+  db: string;
   interval?: string;
   port: string;
 }
@@ -20,7 +21,7 @@ export function registerStart(program: Command): void {
   program
     .command('start')
     .description('run the collector and the dashboard (as root; the dashboard drops to the appnet account)')
-    .option('--db <path>', 'SQLite store (default /var/lib/appnet/appnet.db or $APPNET_DB)')
+    .addOption(dbOption())
     .option('--interval <seconds>', 'seconds between polls', '5')
     .option('--port <n>', 'dashboard port on 127.0.0.1', '7171')
     .action(async (opts: StartOptions) => {

@@ -4,8 +4,7 @@
  * came from (so a crash between two polls loses or repeats nothing).
  */
 import { readFileSync } from 'node:fs';
-import { prepared } from '../db/open';
-import { markCgroupGone, upsertApp, upsertCgroup } from '../db/queries/apps';
+import { getCgroupAppId, markCgroupGone, upsertApp, upsertCgroup } from '../db/queries/apps';
 import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
 import { deleteCounterState, forgetCounterIds, putCounterStates, type StoredState } from '../db/queries/state';
 import { insertEvent } from '../db/queries/status';
@@ -146,7 +145,7 @@ export function storePoll(ctx: PollContext, c: PollDeltas, now: number): void {
       let appId: number;
       if (d.cgroupId === null) appId = appIdOf(unattributedIdentity());
       else {
-        const known = cgroupApp.get(d.cgroupId) ?? (prepared(db, 'SELECT app_id AS a FROM cgroups WHERE cgroup_id = ?').get(d.cgroupId) as { a: number } | undefined)?.a;
+        const known = cgroupApp.get(d.cgroupId) ?? getCgroupAppId(db, d.cgroupId);
         appId = known ?? appIdOf({ key: '(unknown cgroup)', kind: 'other', name: 'cgroups that ended before they were seen', unit: null, launcher: null });
         if (known !== undefined) cgroupApp.set(d.cgroupId, appId);
       }

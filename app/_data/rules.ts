@@ -3,11 +3,12 @@
  * state, and the writes (validated with the same zod schemas the collector re-checks
  * with). The dashboard never runs nft; the collector applies what is stored here.
  */
-import type { Db } from '../../db/open';
+import { hasTable, type Db } from '../../db/open';
 import {
   deleteRule, getFwApps, getFwState, getRule, getRules, insertRule, rowToRuleInput, setRuleEnabled, updateRule, upsertAppPolicy,
   type FwAppRow, type RuleRow,
 } from '../../db/queries/rules';
+import { getAttributedAppKeys } from '../../db/queries/apps';
 import { appIdentity } from '../../lib/identity';
 import {
   PRECEDENCE, rulePatchSchema, fieldErrors, validateAppPolicy, validateRule, type FieldErrors,
@@ -19,10 +20,6 @@ export type { AppPolicyView, RuleView, RulesView };
 import { withWritableStore, writeFailureMessage } from './db';
 
 export type WriteResult<T> = { ok: true; value: T } | { ok: false; status: 400 | 404 | 409 | 503; message: string; fields: FieldErrors };
-
-function hasRulesTable(db: Db): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rules'").get() !== undefined;
-}
 
 const appName = (key: string) => (key === '*' ? 'All other apps' : key.includes('/') ? appIdentity(key).name : key.replace(/^(app|user):/, ''));
 
@@ -46,18 +43,17 @@ function appView(a: FwAppRow): AppPolicyView {
 
 /** getRulesView reads everything the rules page shows; null when the store predates the rules table. */
 export function getRulesView(db: Db, opts: { app?: string } = {}): RulesView | null {
-  if (!hasRulesTable(db)) return null;
-  const keys = db.prepare("SELECT app_key AS k FROM apps WHERE kind != 'unattributed' ORDER BY app_key").all() as { k: string }[];
+  if (!hasTable(db, 'rules')) return null;
   const rules = getRules(db).filter((r) => !opts.app || r.appKey === opts.app).map(ruleView);
   const apps = getFwApps(db).filter((a) => !opts.app || a.appKey === opts.app).map(appView);
   const s = getFwState(db);
-  return { rules, apps, precedence: PRECEDENCE, lastApply: { lastTry: s.lastTry, lastOk: s.lastOk, lastError: s.lastError }, knownApps: keys.map((k) => k.k) };
+  return { rules, apps, precedence: PRECEDENCE, lastApply: { lastTry: s.lastTry, lastOk: s.lastOk, lastError: s.lastError }, knownApps: getAttributedAppKeys(db) };
 }
 
 function write<T>(fn: (db: Db) => WriteResult<T>): WriteResult<T> {
   try {
     return withWritableStore((db) => {
-      if (!hasRulesTable(db)) return { ok: false, status: 503, message: 'The store has no rules table yet: restart the collector so it upgrades the database.', fields: {} };
+      if (!hasTable(db, 'rules')) return { ok: false, status: 503, message: 'The store has no rules table yet: restart the collector so it upgrades the database.', fields: {} };
       return fn(db);
     });
   } catch (err) {

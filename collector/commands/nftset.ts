@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, wr
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { dbOption } from '../../lib/store-option';
-import { openDb } from '../../db/open';
+import { hasTable, openDb } from '../../db/open';
+import { getFwApps } from '../../db/queries/rules';
 import { DROPIN_NAME, NFTSET_MIN_SYSTEMD, nftSetDropIn, systemUnitOfAppKey } from '../../lib/nft/nftset';
 import { systemdVersion } from '../systemd';
 
@@ -67,8 +68,7 @@ export function applyDropIns(plan: DropInPlan): void {
 function firewallApps(dbPath: string): Array<{ id: number; appKey: string }> {
   const db = openDb(dbPath, { readonly: true });
   try {
-    const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fw_apps'").get();
-    return has ? (db.prepare('SELECT id, app_key AS appKey FROM fw_apps ORDER BY id').all() as Array<{ id: number; appKey: string }>) : [];
+    return hasTable(db, 'fw_apps') ? getFwApps(db).map((a) => ({ id: a.id, appKey: a.appKey })) : [];
   } finally {
     db.close();
   }

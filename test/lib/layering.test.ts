@@ -95,3 +95,17 @@ test('the data layer (app/_data) imports nothing from pages, routes or component
   );
   assert.deepEqual(bad, []);
 });
+
+test('SQL lives in db/ alone: no statement is prepared or run anywhere else that ships', () => {
+  const bad = ['collector', 'server', 'app', 'lib', 'components']
+    .flatMap(files)
+    .filter((f) => /\.prepare\(\s*[`'"]|\bprepared\(|\.pragma\(|\.exec\(\s*[`'"]\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|PRAGMA)/i.test(readFileSync(join(ROOT, f), 'utf8')));
+  assert.deepEqual(bad, []);
+});
+
+test('one schema probe: only db/open.ts (hasTable) asks SQLite which tables exist', () => {
+  const bad = ['collector', 'server', 'app', 'lib', 'components', 'db']
+    .flatMap(files)
+    .filter((f) => f !== 'db/open.ts' && /sqlite_master|table_list|table_info/.test(readFileSync(join(ROOT, f), 'utf8')));
+  assert.deepEqual(bad, []);
+});

@@ -44,9 +44,3 @@ export function loadConfig(opts: CollectorOptions, env: NodeJS.ProcessEnv = proc
     once: Boolean(opts.once),
   });
 }
-
-/** hasNetAdmin tells whether this process holds CAP_NET_ADMIN (bit 12 of CapEff). */
-export function hasNetAdmin(statusText: string): boolean {
-  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(statusText);
-  return m ? (BigInt(`0x${m[1]}`) & (1n << 12n)) !== 0n : false;
-}

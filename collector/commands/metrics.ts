@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { TOKEN_CHARS } from '../../lib/security/bearer';
 import { dbOption } from '../../lib/store-option';
-import { openDb, type Db } from '../../db/open';
-import { getMetricsSnapshot } from '../../db/queries/metrics';
-import { DEFAULT_LIMITS, renderMetrics, type LabelLimits } from '../../lib/metrics';
-import { DEFAULT_METRICS_PORT, startMetricsServer, type MetricsServer } from '../metrics';
+import type { Db } from '../../db/open';
+import { DEFAULT_LIMITS, DEFAULT_METRICS_PORT, type LabelLimits } from '../../lib/metrics-limits';
+import type { MetricsServer } from '../metrics';
 
 /** Options `appnet collect` and `appnet metrics` share for the listener. */
 export interface MetricsListenOptions {
@@ -14,7 +14,7 @@ export interface MetricsListenOptions {
   metricsMaxApps?: string;
 }
 
-/** readToken reads a scrape token file: one line, 16 to 512 printable characters. */
+/** readToken reads a scrape token file: one line, 16 to 512 characters a bearer header can carry (RFC 6750 b64token). */
 export function readToken(path: string): string {
   let text: string;
   try {
@@ -22,7 +22,9 @@ export function readToken(path: string): string {
   } catch (err) {
     throw new Error(`cannot read the metrics token file ${path}: ${(err as Error).message}`);
   }
-  if (!/^[\x21-\x7e]{16,512}$/.test(text)) throw new Error(`${path} must hold one token of 16 to 512 printable characters`);
+  if (text.length < 16 || text.length > 512 || !TOKEN_CHARS.test(text)) {
+    throw new Error(`${path} must hold one token of 16 to 512 characters from A-Z a-z 0-9 - . _ ~ + / = (what base64 prints)`);
+  }
   return text;
 }
 
@@ -45,6 +47,7 @@ export function addMetricsListenOptions(cmd: Command): Command {
 /** startMetricsFromOptions starts the listener when --metrics-listen was given; null otherwise. */
 export async function startMetricsFromOptions(opts: MetricsListenOptions, db: Db | string): Promise<MetricsServer | null> {
   if (!opts.metricsListen) return null;
+  const { startMetricsServer } = await import('../metrics');
   const server = await startMetricsServer({
     db,
     listen: opts.metricsListen,
@@ -75,6 +78,7 @@ export function registerMetrics(program: Command): void {
       const dbPath = o.db;
       const opts: MetricsListenOptions = { metricsListen: o.listen, metricsTokenFile: o.tokenFile, metricsExposeToNetwork: o.exposeToNetwork, metricsMaxApps: o.maxApps };
       if (!o.listen) {
+        const [{ openDb }, { getMetricsSnapshot }, { renderMetrics }] = await Promise.all([import('../../db/open'), import('../../db/queries/metrics'), import('../../lib/metrics')]);
         const db = openDb(dbPath, { readonly: true });
         try {
           process.stdout.write(await renderMetrics(getMetricsSnapshot(db, { ...DEFAULT_LIMITS, ...limitsFrom(opts) }, Math.floor(Date.now() / 1000))));

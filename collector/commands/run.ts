@@ -12,9 +12,8 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config';
 import { dbOption } from '../../lib/store-option';
 import { nftRunner } from '../nft/exec';
-import { planFirewallFromDb, recordFirewallResult } from '../rules/plan';
 import { readTree } from '../rules/watch';
-import { requireNetAdmin } from './collect';
+import { requireNetAdmin } from '../privileges';
 import { openDb } from '../../db/open';
 import { appIdentity } from '../../lib/identity';
 
@@ -40,6 +39,7 @@ function removeWhenEmpty(dir: string): void {
 }
 
 async function run(opts: { app: string; db: string }, argv: string[]): Promise<number> {
+  const { planFirewallFromDb, recordFirewallResult } = await import('../rules/plan');
   const cfg = loadConfig({ db: opts.db });
   const rel = runScopePath(opts.app, process.pid);
   if (!rel) throw new Error(`--app '${opts.app}' must be a plain app name (letters, digits, . _ + -), e.g. firefox`);

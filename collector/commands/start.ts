@@ -5,8 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { loadConfig } from '../config';
 import { dbOption } from '../../lib/store-option';
-import { startCollector } from '../loop';
-import { requireNetAdmin } from './collect';
+import { requireNetAdmin } from '../privileges';
 import { ensureWebUser, shareStore, WEB_USER } from '../webuser';
 
 const APPNET = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'appnet.mjs');
@@ -32,6 +31,7 @@ export function registerStart(program: Command): void {
       if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
       chownSync(dir, 0, web.gid);
       chmodSync(dir, 0o2770); // setgid: WAL files made later keep the web group
+      const { startCollector } = await import('../loop');
       const collector = startCollector(cfg);
       shareStore(cfg.dbPath, web.gid);
       const dashboard = spawn(process.execPath, [APPNET, 'serve', '--db', cfg.dbPath, '--port', opts.port, '--user', WEB_USER], { stdio: ['ignore', 'inherit', 'inherit'] });

@@ -18,6 +18,8 @@ if [ "$what" = unit ]; then
   # Tests spawn bin/appnet.mjs as users do: it must run the compiled command line.
   node scripts/build-cli.mjs --if-stale
   ordered=("${unit[@]}")
+  # They share nothing but the read-only tree (each makes its own temp store): one file per core.
+  concurrency=$(nproc)
 else
   bash scripts/ensure-deps.sh test
   npx tsc --noEmit -p tsconfig.json
@@ -29,11 +31,13 @@ else
   ordered=("${unit[@]}")
   for f in "${files[@]}"; do case "$f" in test/privileged/*) ordered+=("$f");; esac; done
   for f in "${files[@]}"; do case "$f" in test/e2e/*|test/security/*) ordered+=("$f");; esac; done
+  # One file at a time: the kernel tests each build a sandbox, the browser tests a dashboard.
+  concurrency=1
 fi
 
 # node's own choice of reporter (spec on a terminal, TAP otherwise), then the per-folder times.
 if [ -t 1 ]; then reporter=spec; else reporter=tap; fi
-exec node --import tsx --test --test-concurrency=1 \
+exec node --import tsx --test --test-concurrency="$concurrency" \
   --test-reporter="$reporter" --test-reporter-destination=stdout \
   --test-reporter=./test/durations.mjs --test-reporter-destination=stdout \
   "${ordered[@]}"

@@ -40,7 +40,7 @@ export interface StartupResult {
   firstPoll: FirstPoll[];
 }
 
-/** The 3× bound of issue 18 for the commands people type. */
+/** The bound for the commands people type: within 3× of Node starting and doing nothing. */
 const GOAL = 3;
 
 function wallMs(argv: string[], env: NodeJS.ProcessEnv): number {

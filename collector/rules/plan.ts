@@ -12,7 +12,7 @@ import {
   initQuotaCycle, rowToRuleInput, setQuotaUse, setRuleHits, type AppliedVersion,
 } from '../../db/queries/rules';
 import { firewallCommands, type FirewallPlan, type FwApp, type FwIface, type FwObjects, type FwRule } from '../../lib/nft/firewall';
-import { parseFirewallCounters, type FirewallCounters } from '../../lib/nft/firewall-parse';
+import type { FirewallCounters } from '../../lib/nft/firewall-parse';
 import { cycleStart } from '../../lib/rules/cycle';
 import { validateAppPolicy, validateRule } from '../../lib/rules/model';
 import { readTree } from './watch';
@@ -136,14 +136,6 @@ export function recordFirewallResult(db: Db, ok: boolean, error?: string | null,
   } else {
     markFirewallFailed(db, error?.trim() || 'the nft batch failed', now);
   }
-}
-
-/**
- * recordFirewallCounters stores rule hit counts and quota use from a `nft -j list table
- * inet appnet` listing.
- */
-export function recordFirewallCounters(db: Db, listJson: string): void {
-  storeFirewallCounters(db, parseFirewallCounters(listJson));
 }
 
 /** storeFirewallCounters stores rule hit counts and quota use read back from the kernel (each poll reads them). */

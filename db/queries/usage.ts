@@ -42,30 +42,3 @@ export function getTopApps(db: Db, f: UsageFilter, now: number, limit = 1000): A
     )
     .all(...c.params, limit) as AppTotal[];
 }
-
-export interface SeriesTotal {
-  appKey: string;
-  iface: string;
-  networkId: number;
-  rxBytes: number;
-  txBytes: number;
-  rxPackets: number;
-  txPackets: number;
-}
-
-/** getTotalsByAppIface returns exact totals per (app, interface) over a period. */
-export function getTotalsByAppIface(db: Db, f: UsageFilter, now: number): SeriesTotal[] {
-  const r = rangeSql(splitRangeFor(db, f.since, f.until, now));
-  const w = seriesFilterSql(f);
-  return db
-    .prepare(
-      `WITH u AS (${r.sql})
-       SELECT a.app_key AS appKey, i.name AS iface, s.network_id AS networkId,
-              SUM(u.rx_bytes) AS rxBytes, SUM(u.tx_bytes) AS txBytes, SUM(u.rx_packets) AS rxPackets, SUM(u.tx_packets) AS txPackets
-       FROM u JOIN series s ON s.id = u.series_id JOIN apps a ON a.id = s.app_id
-       JOIN interfaces i ON i.id = s.iface_id JOIN networks n ON n.id = s.network_id
-       ${w.sql}
-       GROUP BY a.app_key, i.name, s.network_id ORDER BY a.app_key, i.name`,
-    )
-    .all(...r.params, ...w.params) as SeriesTotal[];
-}

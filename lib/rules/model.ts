@@ -121,7 +121,6 @@ export const ruleSchema = ruleInputSchema.transform((r, ctx): Rule => {
 
 /** rulePatchSchema is a partial rule for PATCH; the merged result is checked with ruleSchema. */
 export const rulePatchSchema = z.strictObject(ruleFields).partial();
-export type RulePatch = z.input<typeof rulePatchSchema>;
 
 /** Per-app settings: default policy per direction and an optional data cap. */
 export interface AppPolicy {
@@ -153,7 +152,6 @@ export const appPolicySchema = z
     }
     return { app: p.app, defaultIn: p.defaultIn, defaultOut: p.defaultOut, quotaBytes, quotaNetwork: p.quotaNetwork, quotaCycleDay: p.quotaCycleDay };
   });
-export type AppPolicyInput = z.input<typeof appPolicySchema>;
 
 export type FieldErrors = Record<string, string[]>;
 

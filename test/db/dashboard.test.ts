@@ -27,7 +27,7 @@ import { seedDb, seedEmptyDb, type Seeded } from '../fixtures/seed';
 const dir = mkdtempSync(join(tmpdir(), 'appnet-dash-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** withPlans records every SQL text a query function prepares, so its plan can be checked. */
+/** recordSql records every SQL text a query function prepares, so its plan can be checked. */
 function recordSql(db: Db): { db: Db; sqls: string[] } {
   const sqls: string[] = [];
   const proxy = new Proxy(db, {

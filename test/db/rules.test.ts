@@ -7,7 +7,8 @@ import { openDb, schemaVersion, type Db } from '../../db/open';
 import {
   deleteRule, getFirewallSignature, getFwApps, getFwState, getRules, insertRule, setRuleEnabled, updateRule, upsertAppPolicy,
 } from '../../db/queries/rules';
-import { planFirewall, recordFirewallCounters, recordFirewallResult } from '../../collector/rules/plan';
+import { planFirewall, recordFirewallResult, storeFirewallCounters } from '../../collector/rules/plan';
+import { parseFirewallCounters } from '../../lib/nft/firewall-parse';
 import { validateAppPolicy, validateRule, type Rule } from '../../lib/rules/model';
 import { applyStatus } from '../../lib/rules/status';
 
@@ -85,7 +86,7 @@ test('quota use and rule hits are read back; a new billing cycle resets the quot
     recordFirewallResult(db, true, null, NOW);
     const start = getFwApps(db)[0].quotaCycleStart;
     assert.ok(start !== null && start <= NOW);
-    recordFirewallCounters(db, JSON.stringify({ nftables: [{ quota: { name: `fw_q${appId}`, bytes: 1048576, used: 5000 } }] }));
+    storeFirewallCounters(db, parseFirewallCounters(JSON.stringify({ nftables: [{ quota: { name: `fw_q${appId}`, bytes: 1048576, used: 5000 } }] })));
     assert.equal(getFwApps(db)[0].quotaUsed, 5000);
     const same = planFirewall(db, [], [], { now: NOW + 60 });
     assert.ok(same.includes(`add quota inet appnet fw_q${appId} { over 1048576 bytes used 5000 bytes }`));

@@ -5,7 +5,7 @@
  * active in every bucket.
  */
 import { rmSync } from 'node:fs';
-import { putCounterStates, type StoredState } from '../db/queries/state';
+import { CounterIds, putCounterStates, type StoredState } from '../db/queries/state';
 import { insertUsage, type UsageDelta } from '../db/store/usage-write';
 import type { Db } from '../db/open';
 import { RESOLUTIONS } from '../lib/time';
@@ -80,6 +80,7 @@ export function benchWrites(path: string, opts: { series: number; polls: number;
   const h = buildHistory(path, { apps: Math.ceil(opts.series / 5), networks: 5, days, activeHourShare: days ? 0.04 : 0 }, opts.now);
   const ids = h.seriesIds.slice(0, opts.series);
   const db: Db = h.db;
+  const counterIds = new CounterIds(db);
   const full: number[] = [];
   const only: number[] = [];
   const parts: Record<string, number[]> = {};
@@ -113,7 +114,7 @@ export function benchWrites(path: string, opts: { series: number; polls: number;
         }
         const t1 = performance.now();
         usage = t1 - t0;
-        putCounterStates(db, states, { fold: rolledUp });
+        putCounterStates(db, counterIds, states, { fold: rolledUp });
         if (keep) part('counter_state', performance.now() - t1);
         inside = performance.now() - t0;
       })(),

@@ -10,8 +10,11 @@ import { deleteGoneCgroups } from '../db/queries/apps';
 import type { CollectorConfig } from './config';
 import { counterReader, NFTDUMP_BIN } from './nft/counters';
 import { nftRunner } from './nft/exec';
-import { newPollState, poll, ensureRuleset, type PollContext, type RulesetExtension } from './poll';
+import { newPollState, poll, ensureRuleset, type PollContext } from './poll';
+import { Reconciler, type RulesetExtension } from './reconcile';
 import { CgroupTracker, type SeenCgroup } from './sources/cgroups';
+import { NftCounterSource } from './sources/nft-counters';
+import { PollStore } from './store';
 import { firewallExtension } from './firewall';
 
 export interface Collector {
@@ -31,8 +34,10 @@ export function createContext(cfg: CollectorConfig, opts: { extension?: RulesetE
   const tracker = new CgroupTracker(cfg.cgroupRoot, { watch: !cfg.once });
   const extension = opts.extension ?? firewallExtension(db, cfg.cgroupRoot);
   const log = opts.log ?? logLine;
-  const counters = counterReader({ nftdumpBin: NFTDUMP_BIN, nftBin: cfg.nftBin, runDir: cfg.runDir, log });
-  return { cfg, db, nft: nftRunner({ bin: cfg.nftBin }), counters, tracker, extension, log, st: newPollState(db) };
+  const reader = counterReader({ nftdumpBin: NFTDUMP_BIN, nftBin: cfg.nftBin, runDir: cfg.runDir, log });
+  const nft = new NftCounterSource(reader, { role: 'apps', elementTimeoutSec: cfg.elementTimeoutSec, idOfPath: (p) => tracker.idOfPath(p), log });
+  const reconciler = new Reconciler(nftRunner({ bin: cfg.nftBin }), { extension, log });
+  return { cfg, db, tracker, reconciler, nft, store: new PollStore(db, log), log, st: newPollState(db) };
 }
 
 const HOUR = 3600_000;
@@ -108,7 +113,7 @@ export function startCollector(cfg: CollectorConfig, opts: { extension?: Ruleset
     }
     insertEvent(ctx.db, { ts: Date.now(), level: 'info', kind: 'collector-stop', message: 'collector stopped; firewall rules stay in place' });
     ctx.tracker.close();
-    await ctx.counters.close();
+    await ctx.nft.close();
     ctx.db.close();
   })();
   return { ctx, stopped, stop };

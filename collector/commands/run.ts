@@ -12,6 +12,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config';
 import { dbOption } from '../../lib/store-option';
 import { nftRunner } from '../nft/exec';
+import { Reconciler, type RulesetExtension } from '../reconcile';
 import { readTree } from '../rules/watch';
 import { requireNetAdmin } from '../privileges';
 import { openDb } from '../../db/open';
@@ -48,15 +49,16 @@ async function run(opts: { app: string; db: string }, argv: string[]): Promise<n
   try {
     const db = openDb(cfg.dbPath, { migrate: true });
     try {
-      const cmds = planFirewallFromDb(db, readTree(cfg.cgroupRoot), { cgroupRoot: cfg.cgroupRoot });
-      try {
-        await nftRunner({ bin: cfg.nftBin }).apply(cmds);
-        recordFirewallResult(db, true);
-      } catch (err) {
-        const msg = err instanceof Error ? err.message : String(err);
-        recordFirewallResult(db, false, msg);
-        throw new Error(`the rules of app:${opts.app} could not be applied, so the command was not started: ${msg}`);
-      }
+      // The firewall alone (the collector keeps the counting part): one batch through the reconciler.
+      const firewall: RulesetExtension = {
+        commands: () => planFirewallFromDb(db, readTree(cfg.cgroupRoot), { cgroupRoot: cfg.cgroupRoot }),
+        applied: (ok, error) => recordFirewallResult(db, ok, error),
+        fingerprint: () => 'run',
+        observe: () => undefined,
+      };
+      const reconciler = new Reconciler(nftRunner({ bin: cfg.nftBin }), { extension: firewall, log: () => undefined });
+      const r = await reconciler.ensure({ accounting: [], accountingKey: 'run', live: [], ifaces: [] }, { force: true });
+      if (r.extensionError !== null) throw new Error(`the rules of app:${opts.app} could not be applied, so the command was not started: ${r.extensionError}`);
     } finally {
       db.close();
     }

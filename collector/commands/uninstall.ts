@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { TABLE_FAMILY, TABLE_NAME } from '../../lib/nft/names';
 import { nftRunner } from '../nft/exec';
+import { Reconciler } from '../reconcile';
 import { requireNetAdmin } from '../privileges';
 
 /** registerUninstall adds `appnet uninstall`: removes our nft table (counters and firewall rules); the store is kept. */
@@ -10,12 +11,11 @@ export function registerUninstall(program: Command): void {
     .description('remove appnet\'s nftables table (all its counters and firewall rules); the database is kept')
     .action(async () => {
       requireNetAdmin();
-      const nft = nftRunner();
-      if ((await nft.listTable()) === null) {
+      const reconciler = new Reconciler(nftRunner(), { log: () => undefined });
+      if (!(await reconciler.removeTable())) {
         process.stdout.write(`no ${TABLE_FAMILY} ${TABLE_NAME} table: nothing to remove\n`);
         return;
       }
-      await nft.apply([`delete table ${TABLE_FAMILY} ${TABLE_NAME}`]);
       process.stdout.write(`removed the ${TABLE_FAMILY} ${TABLE_NAME} table; stop the collector too, or it will create it again\n`);
     });
 }

@@ -1,44 +1,62 @@
 import { prepared, type Db } from '../open';
 import { runBatched } from './batch';
-import type { PrevState } from '../../lib/delta';
+import type { CounterState } from '../../lib/delta';
 
-export interface StoredState extends PrevState {
-  setName: string;
-  elemKey: string;
-}
+/** A stored kernel counter (lib/delta.ts CounterState). */
+export type StoredState = CounterState;
 
 /**
- * The row id of every stored counter, by 'set/elem', and the next id to hand out, per connection.
+ * CounterIds is the row id of every stored counter, by 'set/elem', the next id to hand out and
+ * the size of the unfolded log, for one connection; its owner (the collector's store) keeps one.
  * Ids are never reused within a run (a new counter takes one past any seen). A row a rolled-back
  * transaction never wrote is noticed on the next write (`unconfirmed`) and inserted afresh, so no
  * log record names a row that is not there. A failed transaction may also have rolled back a
- * delete, leaving a row the map no longer knows: forgetCounterIds drops the map and the next write
+ * delete, leaving a row the map no longer knows: forget() drops the map and the next write
  * reloads it.
  */
-interface Ids {
-  byKey: Map<string, number>;
-  next: number;
-  /** Rows inserted by the last write, which a rolled-back transaction may have taken back. */
-  unconfirmed: Map<string, number>;
-}
+export class CounterIds {
+  private ids: { byKey: Map<string, number>; next: number; unconfirmed: Map<string, number> } | null = null;
+  private logSize: { polls: number; counters: number } | null = null;
 
-const idsOf = new WeakMap<Db, Ids>();
+  constructor(private readonly db: Db) {}
 
-function ids(db: Db): Ids {
-  let m = idsOf.get(db);
-  if (!m) {
-    const rows = prepared(db, 'SELECT id, set_name AS s, elem_key AS e FROM counter_state').all() as Array<{ id: number; s: string; e: string }>;
-    m = { byKey: new Map(rows.map((r) => [`${r.s}/${r.e}`, r.id])), next: 1, unconfirmed: new Map() };
-    for (const r of rows) m.next = Math.max(m.next, r.id + 1);
-    idsOf.set(db, m);
+  /** rows loads the id map on first use. */
+  rows(): { byKey: Map<string, number>; next: number; unconfirmed: Map<string, number> } {
+    if (!this.ids) {
+      const rows = prepared(this.db, 'SELECT id, set_name AS s, elem_key AS e FROM counter_state').all() as Array<{ id: number; s: string; e: string }>;
+      this.ids = { byKey: new Map(rows.map((r) => [`${r.s}/${r.e}`, r.id])), next: 1, unconfirmed: new Map() };
+      for (const r of rows) this.ids.next = Math.max(this.ids.next, r.id + 1);
+      // A deleted row may still be named by log records not folded yet: never hand its id out again.
+      for (const [id] of logEntries(this.db)) this.ids.next = Math.max(this.ids.next, id + 1);
+    }
+    return this.ids;
   }
-  return m;
-}
 
-/** forgetCounterIds drops the remembered row ids and log size (after a failed transaction). */
-export function forgetCounterIds(db: Db): void {
-  idsOf.delete(db);
-  logOf.delete(db);
+  /** log is the number of logged polls and counters not folded yet. */
+  log(): { polls: number; counters: number } {
+    if (!this.logSize) {
+      const rows = prepared(this.db, 'SELECT states FROM counter_log').all() as Array<{ states: Buffer }>;
+      this.logSize = { polls: rows.length, counters: rows.reduce((n, r) => n + r.states.byteLength / (8 * FIELDS), 0) };
+    }
+    return this.logSize;
+  }
+
+  /** logFolded records an empty log. */
+  logFolded(): void {
+    this.logSize = { polls: 0, counters: 0 };
+  }
+
+  /** dropKey forgets one counter's id. */
+  dropKey(key: string): void {
+    this.ids?.byKey.delete(key);
+    this.ids?.unconfirmed.delete(key);
+  }
+
+  /** forget drops the remembered row ids and log size (after a failed transaction). */
+  forget(): void {
+    this.ids = null;
+    this.logSize = null;
+  }
 }
 
 /**
@@ -54,22 +72,6 @@ const FIELDS = 6;
 function* unpack(blob: Buffer): Generator<[number, number, number, number, number, number | null]> {
   const f = new Float64Array(blob.buffer, blob.byteOffset, blob.byteLength / 8);
   for (let i = 0; i + FIELDS <= f.length; i += FIELDS) yield [f[i], f[i + 1], f[i + 2], f[i + 3], f[i + 4], Number.isNaN(f[i + 5]) ? null : f[i + 5]];
-}
-
-interface Log {
-  polls: number;
-  counters: number;
-}
-
-const logOf = new WeakMap<Db, Log>();
-
-function log(db: Db): Log {
-  let l = logOf.get(db);
-  if (!l) {
-    const rows = prepared(db, 'SELECT states FROM counter_log').all() as Array<{ states: Buffer }>;
-    logOf.set(db, (l = { polls: rows.length, counters: rows.reduce((n, r) => n + r.states.byteLength / (8 * FIELDS), 0) }));
-  }
-  return l;
 }
 
 /** logEntries reads every counter_log record, oldest first, as unpacked entries. */
@@ -98,8 +100,8 @@ export function getCounterStates(db: Db): StoredState[] {
  * new counter gets its row (many rows per statement); the others are appended to counter_log as one
  * packed record, folded into their rows when `fold` says so or after COMPACT_EVERY.
  */
-export function putCounterStates(db: Db, states: StoredState[], opts: { fold?: boolean } = {}): void {
-  const m = ids(db);
+export function putCounterStates(db: Db, ids: CounterIds, states: StoredState[], opts: { fold?: boolean } = {}): void {
+  const m = ids.rows();
   // A row inserted last time is only logged against once it is known to be there: a rolled-back
   // poll may have taken it back (the collector also drops the ids then, forgetCounterIds).
   if (m.unconfirmed.size) {
@@ -130,7 +132,7 @@ export function putCounterStates(db: Db, states: StoredState[], opts: { fold?: b
     8,
     fresh,
   );
-  const l = log(db);
+  const l = ids.log();
   if (known.length) {
     const f = new Float64Array(known.length * FIELDS);
     known.forEach((s, i) => f.set([idOfKnown[i], s.tableHandle, s.bytes, s.packets, s.seenAt, s.expiresAt ?? NaN], i * FIELDS));
@@ -138,14 +140,14 @@ export function putCounterStates(db: Db, states: StoredState[], opts: { fold?: b
     l.polls++;
     l.counters += known.length;
   }
-  if (l.polls > 0 && (opts.fold || l.polls >= COMPACT_EVERY.polls || l.counters >= COMPACT_EVERY.counters)) compactCounterLog(db);
+  if (l.polls > 0 && (opts.fold || l.polls >= COMPACT_EVERY.polls || l.counters >= COMPACT_EVERY.counters)) compactCounterLog(db, ids);
 }
 
 /**
  * compactCounterLog folds counter_log into counter_state (each counter's latest values, by row id;
  * a counter deleted since is skipped) and empties it, in the caller's transaction.
  */
-export function compactCounterLog(db: Db): void {
+export function compactCounterLog(db: Db, ids: CounterIds): void {
   const latest = new Map<number, unknown[]>();
   for (const v of logEntries(db)) latest.set(v[0], v);
   runBatched(
@@ -156,19 +158,18 @@ export function compactCounterLog(db: Db): void {
     [...latest.values()],
   );
   prepared(db, 'DELETE FROM counter_log').run();
-  logOf.set(db, { polls: 0, counters: 0 });
+  ids.logFolded();
 }
 
 /** clearCounterStates forgets every stored counter (their table is gone), in the caller's transaction. */
-export function clearCounterStates(db: Db): void {
+export function clearCounterStates(db: Db, ids: CounterIds): void {
   prepared(db, 'DELETE FROM counter_log').run();
   prepared(db, 'DELETE FROM counter_state').run();
-  forgetCounterIds(db);
+  ids.forget();
 }
 
 /** deleteCounterState forgets a counter the kernel no longer has. */
-export function deleteCounterState(db: Db, setName: string, elemKey: string): void {
+export function deleteCounterState(db: Db, ids: CounterIds, setName: string, elemKey: string): void {
   prepared(db, 'DELETE FROM counter_state WHERE set_name = ? AND elem_key = ?').run(setName, elemKey);
-  idsOf.get(db)?.byKey.delete(`${setName}/${elemKey}`);
-  idsOf.get(db)?.unconfirmed.delete(`${setName}/${elemKey}`);
+  ids.dropKey(`${setName}/${elemKey}`);
 }

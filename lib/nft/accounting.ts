@@ -1,5 +1,5 @@
 import {
-  ACCT_SET_SIZE, CHAIN_ACCT_FWD, CHAIN_ACCT_IN, CHAIN_ACCT_OUT, MAX_LEVEL, SET_ACCT_IN, SET_ACCT_OUT,
+  ACCT_SET_SIZE, CHAIN_ACCT_FWD, CHAIN_ACCT_IN, CHAIN_ACCT_OUT, MAX_LEVEL, SET_ACCT_IN, SET_ACCT_OUT, SET_IFACE_IN, SET_IFACE_OUT,
   SET_UNATTR_IN, SET_UNATTR_OUT, TABLE_FAMILY, TABLE_NAME, UNATTR_SET_SIZE,
 } from './names';
 
@@ -11,6 +11,11 @@ export interface AccountingOptions {
   levels: number[];
   /** Idle seconds after which a (cgroup, interface) element is dropped by the kernel. */
   elementTimeoutSec: number;
+  /**
+   * 'apps' (default): nft counts per app and the unattributed rest. 'totals': the cgroup_skb
+   * BPF program counts per app, nft only each interface's total (no socket lookup at all).
+   */
+  role?: 'apps' | 'totals';
 }
 
 const T = `${TABLE_FAMILY} ${TABLE_NAME}`;
@@ -21,42 +26,75 @@ export function normaliseLevels(levels: number[]): number[] {
   return [...new Set(ok)].sort((a, b) => b - a);
 }
 
+type DirKey = 'iifname' | 'oifname';
+
+const acctSet = (name: string, dirKey: DirKey, timeout: number) =>
+  `add set ${T} ${name} { typeof socket cgroupv2 level 1 . ${dirKey}; flags dynamic,timeout; timeout ${timeout}s; size ${ACCT_SET_SIZE}; counter; }`;
+const ifaceSet = (name: string, dirKey: DirKey) => `add set ${T} ${name} { typeof ${dirKey}; flags dynamic; size ${UNATTR_SET_SIZE}; counter; }`;
+
+/** baseChains declares the three accounting chains. Ingress is counted before any filtering (it crossed the interface either way); egress after ours and the usual filter priorities, so dropped packets are not counted. */
+const baseChains = () => [
+  `add chain ${T} ${CHAIN_ACCT_IN} { type filter hook input priority -10; policy accept; }`,
+  `add chain ${T} ${CHAIN_ACCT_OUT} { type filter hook output priority 300; policy accept; }`,
+  `add chain ${T} ${CHAIN_ACCT_FWD} { type filter hook forward priority -300; policy accept; }`,
+];
+
+/** dropSets removes sets the other role uses, once the chains that referred to them are flushed (add first: delete of a missing set fails). */
+const dropSets = (sets: string[], timeout: number) =>
+  sets.flatMap((s) => [s === SET_ACCT_IN || s === SET_ACCT_OUT ? acctSet(s, s === SET_ACCT_IN ? 'iifname' : 'oifname', timeout) : ifaceSet(s, s.endsWith('_in') ? 'iifname' : 'oifname'), `delete set ${T} ${s}`]);
+
+/**
+ * totalsCommands: each interface's total, every packet, no socket lookup:
+ *   update @iface_in { iifname }
+ */
+function totalsCommands(timeout: number): string[] {
+  return [
+    `add table ${T}`,
+    ifaceSet(SET_IFACE_IN, 'iifname'),
+    ifaceSet(SET_IFACE_OUT, 'oifname'),
+    ...baseChains(),
+    `flush chain ${T} ${CHAIN_ACCT_IN}`,
+    `add rule ${T} ${CHAIN_ACCT_IN} update @${SET_IFACE_IN} { iifname }`,
+    `flush chain ${T} ${CHAIN_ACCT_OUT}`,
+    `add rule ${T} ${CHAIN_ACCT_OUT} update @${SET_IFACE_OUT} { oifname }`,
+    `flush chain ${T} ${CHAIN_ACCT_FWD}`,
+    `add rule ${T} ${CHAIN_ACCT_FWD} update @${SET_IFACE_IN} { iifname } update @${SET_IFACE_OUT} { oifname }`,
+    ...dropSets([SET_ACCT_IN, SET_ACCT_OUT, SET_UNATTR_IN, SET_UNATTR_OUT], timeout),
+  ];
+}
+
 /**
  * accountingCommands returns the nft commands that (re)build the counting part of our
  * table. Sets are only added (never flushed), so their counters survive a rebuild;
- * the three chains are flushed and refilled in the same batch. For each direction:
+ * the three chains are flushed and refilled in the same batch. Counting per app, for
+ * each direction:
  *   update @acct_out { socket cgroupv2 level 5 . oifname } return
  *   update @acct_out { socket cgroupv2 level 2 . oifname } return
  *   update @unattr_out { oifname }
  * so each packet lands exactly once: at the deepest populated level of its socket's
  * cgroup, or in the interface's unattributed counter when it has no full local socket.
+ * With the 'totals' role the chains count each interface's total instead (totalsCommands).
  */
 export function accountingCommands(opts: AccountingOptions): string[] {
-  const levels = normaliseLevels(opts.levels);
   const timeout = Math.max(10, Math.floor(opts.elementTimeoutSec));
-  const acctSet = (name: string, dirKey: 'iifname' | 'oifname') =>
-    `add set ${T} ${name} { typeof socket cgroupv2 level 1 . ${dirKey}; flags dynamic,timeout; timeout ${timeout}s; size ${ACCT_SET_SIZE}; counter; }`;
-  const unattrSet = (name: string, dirKey: 'iifname' | 'oifname') =>
-    `add set ${T} ${name} { typeof ${dirKey}; flags dynamic; size ${UNATTR_SET_SIZE}; counter; }`;
-  const cascade = (chain: string, set: string, unattr: string, dirKey: 'iifname' | 'oifname') => [
+  if (opts.role === 'totals') return totalsCommands(timeout);
+  const levels = normaliseLevels(opts.levels);
+  const cascade = (chain: string, set: string, unattr: string, dirKey: DirKey) => [
     `flush chain ${T} ${chain}`,
     ...levels.map((l) => `add rule ${T} ${chain} update @${set} { socket cgroupv2 level ${l} . ${dirKey} } return`),
     `add rule ${T} ${chain} update @${unattr} { ${dirKey} }`,
   ];
   return [
     `add table ${T}`,
-    acctSet(SET_ACCT_IN, 'iifname'),
-    acctSet(SET_ACCT_OUT, 'oifname'),
-    unattrSet(SET_UNATTR_IN, 'iifname'),
-    unattrSet(SET_UNATTR_OUT, 'oifname'),
-    // Ingress is counted before any filtering (it crossed the interface either way);
-    // egress after ours and the usual filter priorities, so dropped packets are not counted.
-    `add chain ${T} ${CHAIN_ACCT_IN} { type filter hook input priority -10; policy accept; }`,
-    `add chain ${T} ${CHAIN_ACCT_OUT} { type filter hook output priority 300; policy accept; }`,
-    `add chain ${T} ${CHAIN_ACCT_FWD} { type filter hook forward priority -300; policy accept; }`,
+    acctSet(SET_ACCT_IN, 'iifname', timeout),
+    acctSet(SET_ACCT_OUT, 'oifname', timeout),
+    ifaceSet(SET_UNATTR_IN, 'iifname'),
+    ifaceSet(SET_UNATTR_OUT, 'oifname'),
+    ...baseChains(),
     ...cascade(CHAIN_ACCT_IN, SET_ACCT_IN, SET_UNATTR_IN, 'iifname'),
     ...cascade(CHAIN_ACCT_OUT, SET_ACCT_OUT, SET_UNATTR_OUT, 'oifname'),
     `flush chain ${T} ${CHAIN_ACCT_FWD}`,
     `add rule ${T} ${CHAIN_ACCT_FWD} update @${SET_UNATTR_IN} { iifname } update @${SET_UNATTR_OUT} { oifname }`,
+    ...dropSets([SET_IFACE_IN, SET_IFACE_OUT], timeout),
   ];
 }

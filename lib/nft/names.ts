@@ -8,7 +8,10 @@ export const SET_ACCT_OUT = 'acct_out';
 /** Per-interface counters for packets no local socket accounts for. */
 export const SET_UNATTR_IN = 'unattr_in';
 export const SET_UNATTR_OUT = 'unattr_out';
-export const COUNTER_SETS = [SET_ACCT_IN, SET_ACCT_OUT, SET_UNATTR_IN, SET_UNATTR_OUT] as const;
+/** Per-interface totals of every packet, when the BPF program counts per app (unattributed = total − apps). */
+export const SET_IFACE_IN = 'iface_in';
+export const SET_IFACE_OUT = 'iface_out';
+export const COUNTER_SETS = [SET_ACCT_IN, SET_ACCT_OUT, SET_UNATTR_IN, SET_UNATTR_OUT, SET_IFACE_IN, SET_IFACE_OUT] as const;
 export type CounterSetName = (typeof COUNTER_SETS)[number];
 
 export const CHAIN_ACCT_IN = 'acct_input';

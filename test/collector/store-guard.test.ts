@@ -11,7 +11,7 @@ import { loadConfig } from '../../collector/config';
 import { createContext } from '../../collector/loop';
 import type { PollContext } from '../../collector/poll';
 import type { InterfaceInfo } from '../../collector/sources/interfaces';
-import { storePoll, type ElementDelta } from '../../collector/store';
+import type { CounterDelta } from '../../lib/delta';
 import type { NetKind } from '../../lib/netkind';
 import { appTotals, tempDir } from '../privileged/helpers';
 
@@ -42,11 +42,11 @@ describe('impossible counter jumps', () => {
   });
 
   /** One poll with a single outgoing delta of unattributed traffic; returns what was stored and logged. */
-  const store = (d: Omit<ElementDelta, 'set' | 'cgroupId' | 'packets'>) => {
+  const store = (d: Omit<CounterDelta, 'family' | 'direction' | 'cgroupId' | 'packets'>) => {
     now += 10_000;
     const before = appTotals(path, '(unattributed)', d.iface).tx;
     const events = getRecentEvents(ctx.db, 1000).length;
-    storePoll(ctx, { deltas: [{ set: 'acct_out', cgroupId: null, packets: Math.ceil(d.bytes / 1500), ...d }], next: [], gone: [] }, now);
+    for (const c of ctx.store.storePoll({ now, cgroups: ctx.tracker.seen.values(), ifaces: ctx.st.ifaces, deltas: [{ family: 'acct_out', direction: 'out', cgroupId: null, packets: Math.ceil(d.bytes / 1500), ...d }], next: [], gone: [], prev: new Map() })) c.stored = true;
     return { stored: appTotals(path, '(unattributed)', d.iface).tx - before, logged: getRecentEvents(ctx.db, 1000).slice(0, getRecentEvents(ctx.db, 1000).length - events) };
   };
 

@@ -9,7 +9,6 @@ import { loadConfig } from '../../collector/config';
 import { createContext } from '../../collector/loop';
 import type { PollContext } from '../../collector/poll';
 import type { InterfaceInfo } from '../../collector/sources/interfaces';
-import { storePoll } from '../../collector/store';
 import { tempDir } from '../privileged/helpers';
 
 const wlan0 = (netKey: string, netName: string, meteredAuto: boolean): InterfaceInfo => ({ name: 'wlan0', kind: 'wifi', mac: null, speedMbps: null, netKey, netName, meteredAuto, stats: { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 } });
@@ -30,7 +29,7 @@ test('traffic follows the interface to a new network once the interface list is 
   let now = Date.UTC(2026, 0, 5, 12);
   const poll = (tx: number) => {
     now += 10_000;
-    storePoll(ctx, { deltas: [{ set: 'acct_out', cgroupId: null, iface: 'wlan0', bytes: tx, packets: 1, elapsedMs: 10_000 }], next: [], gone: [] }, now);
+    for (const c of ctx.store.storePoll({ now, cgroups: ctx.tracker.seen.values(), ifaces: ctx.st.ifaces, deltas: [{ family: 'acct_out', direction: 'out', cgroupId: null, iface: 'wlan0', bytes: tx, packets: 1, elapsedMs: 10_000 }], next: [], gone: [], prev: new Map() })) c.stored = true;
   };
   ctx.st.ifaces = [wlan0('wifi:Home', 'Home', false)];
   poll(100);
@@ -59,7 +58,7 @@ test('a cgroup id that named another cgroup before (ids start again at each boot
   const seen = (path: string) => ctx.tracker.seen.set(4242, { id: 4242, path, level: 2, firstSeen: now, goneAt: null, samplePid: null, stored: false });
   const poll = (tx: number) => {
     now += 10_000;
-    storePoll(ctx, { deltas: [{ set: 'acct_out', cgroupId: 4242, iface: 'wlan0', bytes: tx, packets: 1, elapsedMs: 10_000 }], next: [], gone: [] }, now);
+    for (const c of ctx.store.storePoll({ now, cgroups: ctx.tracker.seen.values(), ifaces: ctx.st.ifaces, deltas: [{ family: 'acct_out', direction: 'out', cgroupId: 4242, iface: 'wlan0', bytes: tx, packets: 1, elapsedMs: 10_000 }], next: [], gone: [], prev: new Map() })) c.stored = true;
   };
   seen('system.slice/backup.service');
   poll(100);

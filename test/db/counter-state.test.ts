@@ -8,7 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { migrate, openDb } from '../../db/open';
-import { COMPACT_EVERY, deleteCounterState, forgetCounterIds, getCounterStates, putCounterStates, type StoredState } from '../../db/queries/state';
+import { COMPACT_EVERY, CounterIds, deleteCounterState as deleteState, getCounterStates, putCounterStates as putStates, type StoredState } from '../../db/queries/state';
+import type { Db } from '../../db/open';
+
+// The collector's store owns one CounterIds per connection; so does each connection here.
+const owners = new Map<Db, CounterIds>();
+const idsOf = (db: Db) => owners.get(db) ?? owners.set(db, new CounterIds(db)).get(db)!;
+const putCounterStates = (db: Db, states: StoredState[], opts?: { fold?: boolean }) => putStates(db, idsOf(db), states, opts);
+const deleteCounterState = (db: Db, set: string, key: string) => deleteState(db, idsOf(db), set, key);
+const forgetCounterIds = (db: Db) => idsOf(db).forget();
 import { migrationsBefore } from '../fixtures/migrations';
 
 const dir = mkdtempSync(join(tmpdir(), 'appnet-state-'));

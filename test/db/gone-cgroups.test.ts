@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { openDb } from '../../db/open';
 import { deleteGoneCgroups, markCgroupGone, upsertApp, upsertCgroup } from '../../db/queries/apps';
-import { putCounterStates } from '../../db/queries/state';
+import { CounterIds, putCounterStates } from '../../db/queries/state';
 import { appIdentity } from '../../lib/identity';
 
 const dir = mkdtempSync(join(tmpdir(), 'appnet-gone-'));
@@ -32,7 +32,7 @@ test('gone cgroups are pruned by age and per-app count; live and still-counted o
     markCgroupGone(db, 60, now - 20 * 86400);
     upsertCgroup(db, { cgroupId: 61, path: 'system.slice/web.service/late', level: 3, appId: web }, now - 21 * 86400);
     markCgroupGone(db, 61, now - 20 * 86400);
-    putCounterStates(db, [{ setName: 'acct_out', elemKey: '61|wlan0', tableHandle: 1, bytes: 10, packets: 1, seenAt: now, expiresAt: now + 600 }]);
+    putCounterStates(db, new CounterIds(db), [{ setName: 'acct_out', elemKey: '61|wlan0', tableHandle: 1, bytes: 10, packets: 1, seenAt: now, expiresAt: now + 600 }]);
 
     const removed = deleteGoneCgroups(db, { before: now - 15 * 86400, keepPerApp: 100 });
 

@@ -37,5 +37,13 @@ test('accountingCommands looks up only populated levels, deepest first, and neve
     'add rule inet appnet acct_output update @acct_out { socket cgroupv2 level 2 . oifname } return',
     'add rule inet appnet acct_output update @unattr_out { oifname }',
   ]);
-  assert.ok(!cmds.some((c) => /^(flush|delete) (set|table)/.test(c)), 'counters survive a rebuild');
+  assert.ok(!cmds.some((c) => /^flush (set|table)|^delete table|^delete set inet appnet (acct|unattr)_/.test(c)), 'counters survive a rebuild');
+  // Next to the BPF program, nft counts only per-interface totals; the per-app sets go (and come back empty on a switch back).
+  const totals = accountingCommands({ levels: [2, 5], elementTimeoutSec: 600, role: 'totals' });
+  assert.deepEqual(totals.filter((c) => c.startsWith('add rule')), [
+    'add rule inet appnet acct_input update @iface_in { iifname }',
+    'add rule inet appnet acct_output update @iface_out { oifname }',
+    'add rule inet appnet acct_forward update @iface_in { iifname } update @iface_out { oifname }',
+  ]);
+  assert.ok(!totals.some((c) => /^add rule .*socket cgroupv2|^delete set inet appnet iface_/.test(c)), 'no socket lookup; the totals survive a rebuild');
 });

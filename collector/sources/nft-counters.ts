@@ -1,0 +1,110 @@
+/**
+ * The nft counter source: our table's counter sets as typed counters (lib/counters.ts).
+ * Counting per app (`--counter nft`) it reads the per-(cgroup, interface) sets and the
+ * per-interface unattributed sets; next to the BPF source it reads only the per-interface
+ * totals. It also hands on what the same reading says about the table itself (its chains,
+ * the firewall's rule hits and quota use), which the reconciler and the firewall need.
+ */
+import type { CounterEntry, CounterSnapshot, Direction } from '../../lib/counters';
+import type { FirewallCounters } from '../../lib/nft/firewall-parse';
+import { CHAIN_ACCT_FWD, CHAIN_ACCT_IN, CHAIN_ACCT_OUT, SET_ACCT_IN, SET_ACCT_OUT, SET_IFACE_IN, SET_IFACE_OUT, SET_UNATTR_IN, SET_UNATTR_OUT } from '../../lib/nft/names';
+import type { CounterReader } from '../nft/counters';
+
+/** What our table counts: apps and unattributed traffic, or only the per-interface totals (the BPF program counts apps). */
+export type NftRole = 'apps' | 'totals';
+
+const FAMILIES: Record<NftRole, readonly string[]> = {
+  apps: [SET_ACCT_IN, SET_ACCT_OUT, SET_UNATTR_IN, SET_UNATTR_OUT],
+  totals: [SET_IFACE_IN, SET_IFACE_OUT],
+};
+
+/** nftFamilies lists the counter sets of a role. */
+export function nftFamilies(role: NftRole): readonly string[] {
+  return FAMILIES[role];
+}
+
+const direction = (set: string): Direction => (set.endsWith('_in') ? 'in' : 'out');
+
+/** One reading of our table. */
+export interface NftReading {
+  snapshot: CounterSnapshot;
+  /** Rule count per chain, to see that our chains are in place. */
+  chains: Record<string, number>;
+  firewall: FirewallCounters;
+  via: 'netlink' | 'json';
+}
+
+export interface NftSourceOptions {
+  role: NftRole;
+  /** Idle seconds after which the kernel drops a per-(cgroup, interface) element. */
+  elementTimeoutSec: number;
+  /** Maps a cgroup path (nft's JSON listing prints some ids as paths) to its id; null when it is gone. */
+  idOfPath: (path: string) => number | null;
+  log: (level: 'info' | 'warn' | 'error', msg: string) => void;
+}
+
+/** NftCounterSource reads our table's counters through a CounterReader (netlink helper, nft JSON as the fallback). */
+export class NftCounterSource {
+  private role: NftRole;
+
+  constructor(private readonly reader: CounterReader, private readonly opts: NftSourceOptions) {
+    this.role = opts.role;
+  }
+
+  /** The sets this source reads in its role. */
+  get families(): readonly string[] {
+    return FAMILIES[this.role];
+  }
+
+  /** What the table counts (the collector picks it once it knows whether the BPF counter runs). */
+  get currentRole(): NftRole {
+    return this.role;
+  }
+
+  setRole(role: NftRole): void {
+    this.role = role;
+  }
+
+  /** read returns our table's counters, or null when the table does not exist. */
+  async read(): Promise<NftReading | null> {
+    const r = await this.reader.read();
+    if (r === null) return null;
+    const wanted = new Set(this.families);
+    const timeoutMs = this.opts.elementTimeoutSec * 1000;
+    const entries: CounterEntry[] = [];
+    for (const e of r.snapshot.elements) {
+      if (!wanted.has(e.set)) continue;
+      let cgroupId: number | null = null;
+      if (e.cgroup !== null) {
+        cgroupId = typeof e.cgroup === 'number' ? e.cgroup : this.opts.idOfPath(e.cgroup);
+        if (cgroupId === null) {
+          this.opts.log('warn', `cannot resolve cgroup ${e.cgroup} of a counter: skipped this poll`);
+          continue;
+        }
+      }
+      entries.push({
+        family: e.set,
+        cgroupId,
+        iface: e.iface,
+        direction: direction(e.set),
+        bytes: e.bytes,
+        packets: e.packets,
+        expiresMs: e.expiresSec === null ? null : e.expiresSec * 1000,
+        timeoutMs: e.cgroup === null ? null : timeoutMs,
+      });
+    }
+    const fill: CounterSnapshot['fill'] = {};
+    for (const [name, f] of Object.entries(r.snapshot.setFill)) if (wanted.has(name)) fill[name] = f;
+    return { snapshot: { source: 'nft', generation: r.snapshot.tableHandle, entries, fill }, chains: r.snapshot.chains, firewall: r.firewall, via: r.via };
+  }
+
+  /** complete tells whether a reading shows every set and chain this role needs. */
+  complete(r: NftReading): boolean {
+    return [CHAIN_ACCT_IN, CHAIN_ACCT_OUT, CHAIN_ACCT_FWD].every((c) => (r.chains[c] ?? 0) > 0) && this.families.every((s) => r.snapshot.fill[s] !== undefined);
+  }
+
+  /** close ends the reader's helper. */
+  close(): Promise<void> {
+    return this.reader.close();
+  }
+}

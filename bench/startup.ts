@@ -81,12 +81,13 @@ export function benchCommands(opts: { rounds: number; log: (l: string) => void }
   }
 }
 
-function firstCommittedPoll(db: string): boolean {
+/** polledSince tells whether the store holds a successful poll that started after `since` (unix ms). */
+function polledSince(db: string, since: number): boolean {
   if (!existsSync(db)) return false;
   try {
     const d = new Database(db, { readonly: true });
     try {
-      return Boolean(d.prepare("SELECT 1 FROM collector_status WHERE source = 'poll' AND ok = 1").get());
+      return Boolean(d.prepare("SELECT 1 FROM collector_status WHERE source = 'poll' AND ok = 1 AND last_run > ?").get(since));
     } finally {
       d.close();
     }
@@ -97,10 +98,11 @@ function firstCommittedPoll(db: string): boolean {
 
 /** timeToFirstPoll spawns the collector in the sandbox and returns ms from spawn to its first committed poll. */
 async function timeToFirstPoll(s: Sandbox, argv: string[], db: string): Promise<number> {
+  const since = Date.now();
   const t0 = performance.now();
   const proc = await s.spawn([process.execPath, ...argv, 'collect', '--db', db, '--interval', '5']);
   try {
-    while (!firstCommittedPoll(db)) {
+    while (!polledSince(db, since)) {
       if (performance.now() - t0 > 120_000) throw new Error(`no committed poll within 120 s of starting ${argv.join(' ')}`);
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -133,6 +135,10 @@ export async function benchFirstPoll(s: Sandbox, opts: { reps: number; log: (l: 
         add(`${w.name}, new store`, await timeToFirstPoll(s, w.argv, db));
         add(`${w.name}, restart on its store`, await timeToFirstPoll(s, w.argv, db));
       }
+      // The floor on this machine at this moment: a process that starts and exits, spawned the same way.
+      const t0 = performance.now();
+      await s.execOk([process.execPath, '-e', '0']);
+      add('node -e 0 spawned the same way (for scale)', performance.now() - t0);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -157,11 +163,18 @@ export function renderStartup(d: StartupResult): string[] {
       return `| \`${c.name}\` | ${f0(c.wallMs.median)} (${f0(c.wallMs.min)}–${f0(c.wallMs.max)}) | ${c.ratio ? `${f2(c.ratio.median)} (${f2(c.ratio.min)}–${f2(c.ratio.max)})` : 'baseline'} | ${goal} |`;
     }),
     '',
-    `**Collector: spawn to first committed poll** (inside the sandbox, interval 5 s, ${d.firstPollReps} starts each, alternating; from the spawn request to the moment the poll's row is readable in the store, sampled every 5 ms). Goal: within 1 s.`,
+    `**Collector: spawn to first committed poll** (inside the sandbox, interval 5 s, ${d.firstPollReps} starts each, alternating; from the spawn request to the moment a poll that started after it is readable in the store, sampled every 5 ms; the restart runs on the store the first start left). Goal: within 1 s.`,
     '',
-    '| collector start | ms, median (min–max) | goal |',
-    '|---|---:|---|',
-    ...d.firstPoll.map((p) => `| ${p.name} | ${f0(p.ms.median)} (${f0(p.ms.min)}–${f0(p.ms.max)}) | ${p.name.startsWith('compiled') ? (p.ms.median <= 1000 ? '≤ 1 s: meets' : '≤ 1 s: **MISSES**') : ''} |`),
+    '| collector start | ms, median (min–max) | ÷ node -e 0 spawned the same way (medians) | goal |',
+    '|---|---:|---:|---|',
+    ...d.firstPoll.map((p) => {
+      const floor = d.firstPoll.find((x) => x.name.startsWith('node -e 0'));
+      const ratio = floor && p !== floor ? f2(p.ms.median / floor.ms.median) : '';
+      const goal = p.name.startsWith('compiled') ? (p.ms.median <= 1000 ? '≤ 1 s: meets' : '≤ 1 s: **MISSES**') : '';
+      return `| ${p.name} | ${f0(p.ms.median)} (${f0(p.ms.min)}–${f0(p.ms.max)}) | ${ratio} | ${goal} |`;
+    }),
+    '',
+    'The 1 s is wall time, so it depends on the machine\'s load as much as on appnet: where starting Node alone takes a second (the load average above), no collector polls within one; the ratio to that floor is what this code controls.',
     '',
   ];
 }

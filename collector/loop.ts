@@ -4,6 +4,9 @@
  * leave the firewall rules in place.
  */
 import { openDb, type Db } from '../db/open';
+import { closeStore } from '../db/store-file';
+import { controlSocketPath } from '../lib/channel';
+import { openChannel } from './channel/open';
 import { deleteEventsBefore, insertEvent } from '../db/queries/status';
 import { pruneUsage } from '../db/store/rollup';
 import { deleteGoneCgroups } from '../db/queries/apps';
@@ -84,6 +87,9 @@ export function startCollector(cfg: CollectorConfig, opts: { extension?: Ruleset
     }, 50);
   });
   const stopped = (async () => {
+    const channel = cfg.once ? null : await openChannel(ctx, { path: controlSocketPath(cfg.dbPath), onWrite: () => {
+      if (!stopping) ensureRuleset(ctx, { force: false }).catch((err: unknown) => ctx.log('error', `ruleset: ${err instanceof Error ? err.message : String(err)}`));
+    } });
     insertEvent(ctx.db, { ts: Date.now(), level: 'info', kind: 'collector-start', message: `collector started (pid ${process.pid}, every ${cfg.intervalSec} s)` });
     let lastHousekeeping = 0;
     let next = Date.now();
@@ -114,7 +120,8 @@ export function startCollector(cfg: CollectorConfig, opts: { extension?: Ruleset
     insertEvent(ctx.db, { ts: Date.now(), level: 'info', kind: 'collector-stop', message: 'collector stopped; firewall rules stay in place' });
     ctx.tracker.close();
     await ctx.nft.close();
-    ctx.db.close();
+    await channel?.close();
+    closeStore(ctx.db);
   })();
   return { ctx, stopped, stop };
 }

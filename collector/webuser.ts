@@ -1,6 +1,14 @@
-/** The unprivileged account the dashboard runs as, and giving it the store. */
+/**
+ * The unprivileged account the dashboard runs as, and the store laid out for it: the web
+ * account's group may read the store and look it up, never write it or change the
+ * directory's entries (docs/security.md). Dashboard writes go through the collector's
+ * control socket (collector/channel/).
+ */
 import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, lchownSync, lstatSync, mkdirSync, openSync, readFileSync, type Stats } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { controlSocketPath } from '../lib/channel';
+import { openOwnFile, safeDirectory, STORE_DIR_MODE, STORE_FILE_MODE, UnsafeStoreError } from '../db/store-file';
 
 export const WEB_USER = 'appnet';
 
@@ -17,9 +25,8 @@ function passwdEntry(name: string): { uid: number; gid: number } | null {
 }
 
 /**
- * ensureWebUser makes the unprivileged account the dashboard runs as. Its group may
- * read and write the store (the dashboard records rules and network settings); it gets
- * no capabilities and no shell.
+ * ensureWebUser makes the unprivileged account the dashboard runs as. Its group may read
+ * the store; it gets no capabilities and no shell.
  */
 export async function ensureWebUser(): Promise<{ uid: number; gid: number }> {
   const existing = passwdEntry(WEB_USER);
@@ -30,11 +37,61 @@ export async function ensureWebUser(): Promise<{ uid: number; gid: number }> {
   return made;
 }
 
-/** shareStore lets the web account's group read and write the store and its WAL files. */
+const euid = (): number => process.geteuid?.() ?? 0;
+
+/**
+ * prepareStoreDir gives the store directory its layout: owned by root, group `gid`, mode
+ * 0750. Created when missing; an existing one (say root:appnet 2770 from an older appnet)
+ * is changed through its descriptor (O_DIRECTORY|O_NOFOLLOW), never by name.
+ */
+export function prepareStoreDir(dir: string, gid: number): void {
+  const parent = safeDirectory(dirname(dir), { create: true, store: dir });
+  const path = join(parent, basename(dir));
+  if (!lstatOrNull(path)) mkdirSync(path, { mode: STORE_DIR_MODE });
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  } catch (err) {
+    throw new UnsafeStoreError(dir, `${path} is not a directory (${(err as NodeJS.ErrnoException).code})`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.uid !== euid()) throw new UnsafeStoreError(dir, `${path} belongs to uid ${st.uid}`);
+    fchownSync(fd, euid(), gid);
+    fchmodSync(fd, STORE_DIR_MODE);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * shareStore lets group `gid` read (never write) the store and its -wal/-shm, creating the
+ * store file when missing: each file is opened without following links, checked to be
+ * root's own regular file, and changed through its descriptor. A control socket already
+ * listening (lib/channel.ts) gets the group too, so that group may ask for writes.
+ */
 export function shareStore(dbPath: string, gid: number): void {
-  for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) {
-    if (!existsSync(f)) continue;
-    chownSync(f, 0, gid);
-    chmodSync(f, 0o660);
+  const dir = safeDirectory(dirname(dbPath), { create: false, store: dbPath });
+  const file = join(dir, basename(dbPath));
+  for (const [f, create] of [[file, true], [`${file}-wal`, false], [`${file}-shm`, false]] as const) {
+    const fd = openOwnFile(f, { create, store: dbPath });
+    if (fd === null) continue;
+    try {
+      fchownSync(fd, euid(), gid);
+      fchmodSync(fd, STORE_FILE_MODE);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const sock = controlSocketPath(file);
+  const st = lstatOrNull(sock);
+  if (st?.isSocket() && st.uid === euid()) lchownSync(sock, euid(), gid);
+}
+
+function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
   }
 }

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { guardStore } from './store-file';
 
 export type Db = Database.Database;
 
@@ -32,15 +33,10 @@ const DEFAULT_MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), 'migrat
  */
 export function openDb(path: string, opts: OpenOptions = {}): Db {
   if (opts.readonly && !existsSync(path)) throw new DbOpenError(path, 'the file does not exist (has the collector run yet?)');
-  if (!opts.readonly) {
-    const dir = dirname(path);
-    try {
-      if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o750 });
-    } catch (err) {
-      throw new DbOpenError(path, `cannot create its directory: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-  const created = !opts.readonly && !existsSync(path);
+  // Root, and any writer, opens only a store nobody else can swap (db/store-file.ts);
+  // a missing store file is created there, so SQLite never creates one itself.
+  const inMemory = path === ':memory:' || path === '';
+  if (!inMemory && (!opts.readonly || process.geteuid?.() === 0)) guardStore(path, { writable: !opts.readonly });
   let db: Db;
   try {
     db = new Database(path, { readonly: Boolean(opts.readonly), fileMustExist: Boolean(opts.readonly) });
@@ -61,7 +57,6 @@ export function openDb(path: string, opts: OpenOptions = {}): Db {
   } catch (err) {
     throw new DbOpenError(path, err instanceof Error ? err.message : String(err));
   }
-  if (created) chmodSync(path, 0o640);
   if (opts.migrate) migrate(db, opts.migrationsDir ?? DEFAULT_MIGRATIONS);
   return db;
 }

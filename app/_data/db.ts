@@ -1,4 +1,8 @@
-/** The dashboard's connections to the collector's store: one cached read-only handle, short-lived writers. */
+/**
+ * The dashboard's connection to the collector's store: one cached read-only handle. The
+ * dashboard's account may read the store, never write it; writes go to the collector
+ * (app/_data/channel.ts).
+ */
 import { existsSync, statSync } from 'node:fs';
 import { connection } from 'next/server';
 import { openDb, schemaVersion, type Db } from '../../db/open';
@@ -10,6 +14,19 @@ export type DbHandle =
   | { state: 'empty'; path: string };
 
 let cached: { path: string; ino: number; db: Db } | null = null;
+
+/**
+ * A store in WAL mode whose -wal file is gone (its last writer closed it without handing it
+ * back to readers, see closeStore) cannot be read by an account that may not create files
+ * next to it: say so plainly.
+ */
+function unreadableReason(path: string, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/SQLITE_READONLY_DIRECTORY|SQLITE_CANTOPEN|readonly database|unable to open/i.test(`${(err as { code?: string }).code ?? ''} ${message}`) && !existsSync(`${path}-wal`)) {
+    return `${message}. The store waits for the collector: start it (appnet start) and this page will show the data.`;
+  }
+  return message;
+}
 
 /** openStore returns the read-only store, or why there is none (no file yet, not migrated, unreadable). */
 export function openStore(): DbHandle {
@@ -28,7 +45,7 @@ export function openStore(): DbHandle {
     return { state: 'ok', db: cached.db, path };
   } catch (err) {
     cached = null;
-    return { state: 'missing', path, reason: err instanceof Error ? err.message : String(err) };
+    return { state: 'missing', path, reason: unreadableReason(path, err) };
   }
 }
 
@@ -36,28 +53,4 @@ export function openStore(): DbHandle {
 export async function readStore(): Promise<DbHandle> {
   await connection();
   return openStore();
-}
-
-/** withWritableStore runs one synchronous write on a fresh read-write connection and closes it. */
-export function withWritableStore<T>(fn: (db: Db) => T): T {
-  const path = getConfig().dbPath;
-  if (!existsSync(path)) throw new Error(`there is no database at ${path}; start the collector first`);
-  const db = openDb(path);
-  try {
-    return fn(db);
-  } finally {
-    db.close();
-  }
-}
-
-/**
- * writeFailureMessage logs why a write failed (server side, with details) and returns a
- * sentence for the user that names no internals.
- */
-export function writeFailureMessage(what: string, err: unknown): string {
-  console.error(`appnet dashboard: ${what} failed:`, err);
-  const busy = err instanceof Error && /SQLITE_BUSY|database is locked/.test(err.message);
-  return busy
-    ? `Saving failed: the collector is busy writing to the store. Try again in a moment.`
-    : `Saving failed: the store could not be written. The dashboard's log has the details.`;
 }

@@ -1,7 +1,8 @@
 /** The Networks page: every network with its plan, usage this billing cycle and a projection. */
 import type { Db } from '../../db/open';
-import { getNetworks, getNetworkUsage, updateNetworkSettings, type NetworkRow } from '../../db/queries/network-settings';
-import { withWritableStore } from './db';
+import { getNetworks, getNetworkUsage, type NetworkRow } from '../../db/queries/network-settings';
+import type { ChannelResult, NetworkSettingsInput } from '../../lib/channel';
+import { callCollector } from './channel';
 import { cycleBounds } from '../../lib/period';
 
 export interface NetworkCard extends NetworkRow {
@@ -24,7 +25,7 @@ export function getNetworkCards(db: Db, now: number): NetworkCard[] {
   });
 }
 
-/** saveNetworkSettings stores the user's metered flag, billing-cycle day and plan; false when the network is gone. */
-export function saveNetworkSettings(id: number, settings: Parameters<typeof updateNetworkSettings>[2]): boolean {
-  return Boolean(withWritableStore((db) => updateNetworkSettings(db, id, settings)));
+/** saveNetworkSettings has the collector store a network's metered flag, billing-cycle day and plan. */
+export function saveNetworkSettings(settings: NetworkSettingsInput): Promise<ChannelResult<{ id: number }>> {
+  return callCollector('networks.settings.save', settings);
 }

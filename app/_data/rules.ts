@@ -1,25 +1,26 @@
 /**
  * The rules page's and API's data layer: plain serialisable views of the desired firewall
- * state, and the writes (validated with the same zod schemas the collector re-checks
- * with). The dashboard never runs nft; the collector applies what is stored here.
+ * state, and the writes: checked here with the same zod schemas, then handed to the
+ * collector (app/_data/channel.ts), which validates them again, stores and applies them.
+ * The dashboard never writes the store and never runs nft.
  */
 import { hasTable, type Db } from '../../db/open';
-import {
-  deleteRule, getFwApps, getFwState, getRule, getRules, insertRule, rowToRuleInput, setRuleEnabled, updateRule, upsertAppPolicy,
-  type FwAppRow, type RuleRow,
-} from '../../db/queries/rules';
+import { getFwApps, getFwState, getRule, getRules, type FwAppRow, type RuleRow } from '../../db/queries/rules';
+import { channelFailure, type ChannelResult } from '../../lib/channel';
 import { getAttributedAppKeys } from '../../db/queries/apps';
 import { appIdentity } from '../../lib/identity';
 import {
-  PRECEDENCE, rulePatchSchema, fieldErrors, validateAppPolicy, validateRule, type FieldErrors,
+  PRECEDENCE, rulePatchSchema, fieldErrors, validateAppPolicy, validateRule, type AppPolicyInput, type RuleInput,
 } from '../../lib/rules/model';
 import { applyStatus } from '../../lib/rules/status';
 import type { AppPolicyView, RuleView, RulesView } from '../../lib/rules/view';
 
 export type { AppPolicyView, RuleView, RulesView };
-import { withWritableStore, writeFailureMessage } from './db';
+import { callCollector } from './channel';
+import { openStore } from './db';
 
-export type WriteResult<T> = { ok: true; value: T } | { ok: false; status: 400 | 404 | 409 | 503; message: string; fields: FieldErrors };
+/** A write's answer: the stored value, or a status with a sentence and field errors. */
+export type WriteResult<T> = ChannelResult<T>;
 
 const appName = (key: string) => (key === '*' ? 'All other apps' : key.includes('/') ? appIdentity(key).name : key.replace(/^(app|user):/, ''));
 
@@ -50,64 +51,53 @@ export function getRulesView(db: Db, opts: { app?: string } = {}): RulesView | n
   return { rules, apps, precedence: PRECEDENCE, lastApply: { lastTry: s.lastTry, lastOk: s.lastOk, lastError: s.lastError }, knownApps: getAttributedAppKeys(db) };
 }
 
-function write<T>(fn: (db: Db) => WriteResult<T>): WriteResult<T> {
-  try {
-    return withWritableStore((db) => {
-      if (!hasTable(db, 'rules')) return { ok: false, status: 503, message: 'The store has no rules table yet: restart the collector so it upgrades the database.', fields: {} };
-      return fn(db);
-    });
-  } catch (err) {
-    return { ok: false, status: 503, message: writeFailureMessage('saving a rule', err), fields: {} };
-  }
+/**
+ * readBack reads what the collector just wrote through the dashboard's read-only
+ * connection (a committed write is visible to the next read).
+ */
+function readBack<T>(r: ChannelResult<unknown>, read: (db: Db) => T | undefined): WriteResult<T> {
+  if (!r.ok) return r;
+  const store = openStore();
+  const value = store.state === 'ok' ? read(store.db) : undefined;
+  if (value === undefined) return channelFailure(503, 'Saved, but the dashboard could not read it back from the store; reload the page.');
+  return { ok: true, value };
 }
 
-const now = () => Math.floor(Date.now() / 1000);
-const notFound = (id: number) => ({ ok: false as const, status: 404 as const, message: `There is no rule ${id}.`, fields: {} });
+const ruleBack = (id: number) => (db: Db) => {
+  const row = getRule(db, id);
+  return row && ruleView(row);
+};
 
-/** createRule validates and stores a new rule. */
-export function createRule(input: unknown): WriteResult<RuleView> {
+/** createRule validates a new rule and has the collector store it. */
+export async function createRule(input: unknown): Promise<WriteResult<RuleView>> {
   const v = validateRule(input);
   if (!v.ok) return { ok: false, status: 400, message: v.message, fields: v.errors };
-  return write((db) => {
-    const id = insertRule(db, v.value, now());
-    return { ok: true, value: ruleView(getRule(db, id) as RuleRow) };
-  });
+  const r = await callCollector('rules.create', input as RuleInput);
+  return readBack(r, ruleBack(r.ok ? r.value.id : 0));
 }
 
-/** patchRule merges a partial change into a rule, re-validates the whole and stores it. */
-export function patchRule(id: number, patch: unknown): WriteResult<RuleView> {
+/** patchRule checks a partial change; the collector merges it into the rule, re-validates the whole and stores it. */
+export async function patchRule(id: number, patch: unknown): Promise<WriteResult<RuleView>> {
   const p = rulePatchSchema.safeParse(patch);
   if (!p.success) {
     const fields = fieldErrors(p.error);
     return { ok: false, status: 400, message: Object.values(fields).flat().join('; '), fields };
   }
-  return write((db) => {
-    const row = getRule(db, id);
-    if (!row) return notFound(id);
-    const keys = Object.keys(p.data);
-    if (keys.length === 1 && keys[0] === 'enabled') {
-      setRuleEnabled(db, id, p.data.enabled as boolean, now());
-    } else {
-      const v = validateRule({ ...rowToRuleInput(row), ...p.data });
-      if (!v.ok) return { ok: false, status: 400, message: v.message, fields: v.errors };
-      updateRule(db, id, v.value, now());
-    }
-    return { ok: true, value: ruleView(getRule(db, id) as RuleRow) };
-  });
+  return readBack(await callCollector('rules.update', { id, patch: p.data }), ruleBack(id));
 }
 
-/** removeRule deletes a rule. */
-export function removeRule(id: number): WriteResult<{ id: number }> {
-  return write((db) => (deleteRule(db, id) ? { ok: true, value: { id } } : notFound(id)));
+/** removeRule has the collector delete a rule. */
+export async function removeRule(id: number): Promise<WriteResult<{ id: number }>> {
+  return callCollector('rules.delete', { id });
 }
 
-/** saveAppPolicy validates and stores an app's defaults and data cap. */
-export function saveAppPolicy(input: unknown): WriteResult<AppPolicyView> {
+/** saveAppPolicy validates an app's defaults and data cap and has the collector store them. */
+export async function saveAppPolicy(input: unknown): Promise<WriteResult<AppPolicyView>> {
   const v = validateAppPolicy(input);
   if (!v.ok) return { ok: false, status: 400, message: v.message, fields: v.errors };
-  return write((db) => {
-    upsertAppPolicy(db, v.value, now());
-    const row = getFwApps(db).find((a) => a.appKey === v.value.app) as FwAppRow;
-    return { ok: true, value: appView(row) };
+  const r = await callCollector('apps.policy.save', input as AppPolicyInput);
+  return readBack(r, (db) => {
+    const row = getFwApps(db).find((a) => a.appKey === v.value.app);
+    return row && appView(row);
   });
 }

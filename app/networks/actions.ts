@@ -2,7 +2,6 @@
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { requirePageAuth } from '../_data/auth';
-import { writeFailureMessage } from '../_data/db';
 import { saveNetworkSettings } from '../_data/networks';
 
 export interface NetworkFormState {
@@ -33,16 +32,13 @@ export async function updateNetwork(_prev: NetworkFormState, form: FormData): Pr
     return { ok: false, message: 'Please fix the highlighted fields.', fields };
   }
   const v = parsed.data;
-  try {
-    const found = saveNetworkSettings(v.id, {
-      meteredUser: v.metered === 'auto' ? null : v.metered === 'yes',
-      cycleStartDay: v.cycleStartDay,
-      planBytes: v.planGiB === '' ? null : Math.round(Number(v.planGiB) * 1024 ** 3),
-    });
-    if (!found) return { ok: false, message: `Network ${v.id} no longer exists.`, fields: {} };
-  } catch (err) {
-    return { ok: false, message: writeFailureMessage('saving network settings', err), fields: {} };
-  }
+  const saved = await saveNetworkSettings({
+    id: v.id,
+    meteredUser: v.metered === 'auto' ? null : v.metered === 'yes',
+    cycleStartDay: v.cycleStartDay,
+    planBytes: v.planGiB === '' ? null : Math.round(Number(v.planGiB) * 1024 ** 3),
+  });
+  if (!saved.ok) return { ok: false, message: saved.message, fields: saved.fields };
   revalidatePath('/networks');
   revalidatePath('/');
   return { ok: true, message: 'Saved.', fields: {} };

@@ -1,16 +1,18 @@
 /**
  * `appnet install [--prefix /] [--dry-run]`: puts the hardened systemd units in place for
  * this checkout and this node, creates the unprivileged account `appnet`, prepares the
- * store so both services can use it (directory root:appnet 2770, database root:appnet
- * 0660), writes NFTSet= drop-ins where systemd supports them, and enables the services
+ * store so the dashboard may read it and only the collector write it (directory root:appnet
+ * 0750, database root:appnet 0640), writes NFTSet= drop-ins where systemd supports them, and enables the services
  * when systemd runs. --prefix installs into another root (an image, or a test directory).
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { openDb } from '../../db/open';
+import { closeStore } from '../../db/store-file';
+import { prepareStoreDir, shareStore } from '../webuser';
 import { runNftSet } from './nftset';
 import { DEFAULT_DB } from '../../lib/store-path';
 
@@ -72,25 +74,20 @@ function accountStep(prefix: string): Step[] {
   return [{ what: `useradd ${argv.join(' ')}`, run: () => execFileSync('useradd', argv, { stdio: 'inherit', timeout: 30_000 }) }];
 }
 
-/** The store is the meeting point: the collector (root) writes, the dashboard (appnet) reads and edits settings. */
+/** The store is the meeting point: the collector (root) writes it, the dashboard (appnet) only reads it. */
 function storeSteps(prefix: string): Step[] {
   const db = join(prefix, DEFAULT_DB);
   const dir = dirname(db);
   return [
     {
-      what: `create ${dir} (root:${ACCOUNT} 2770) and ${db} (root:${ACCOUNT} 0660, migrated)`,
+      what: `create ${dir} (root:${ACCOUNT} 0750) and ${db} (root:${ACCOUNT} 0640, migrated)`,
       run: () => {
         const gid = accountIds(prefix, ACCOUNT).gid;
         if (gid === null) throw new Error(`group ${ACCOUNT} is missing under ${prefix}/etc/group`);
-        mkdirSync(dir, { recursive: true });
-        chownSync(dir, 0, gid);
-        chmodSync(dir, 0o2770);
-        openDb(db, { migrate: true }).close();
-        for (const f of [db, `${db}-wal`, `${db}-shm`]) {
-          if (!existsSync(f)) continue;
-          chownSync(f, 0, gid);
-          chmodSync(f, 0o660);
-        }
+        prepareStoreDir(dir, gid);
+        shareStore(db, gid);
+        closeStore(openDb(db, { migrate: true }));
+        shareStore(db, gid);
       },
     },
   ];

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { loadConfig } from '../config';
 import { dbOption } from '../../lib/store-option';
 import { requireNetAdmin } from '../privileges';
-import { ensureWebUser, shareStore, WEB_USER } from '../webuser';
+import { ensureWebUser, prepareStoreDir, shareStore, WEB_USER } from '../webuser';
 
 const APPNET = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'appnet.mjs');
 interface StartOptions {
@@ -27,13 +26,11 @@ export function registerStart(program: Command): void {
       requireNetAdmin();
       const cfg = loadConfig({ db: opts.db, interval: opts.interval });
       const web = await ensureWebUser();
-      const dir = dirname(cfg.dbPath);
-      if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
-      chownSync(dir, 0, web.gid);
-      chmodSync(dir, 0o2770); // setgid: WAL files made later keep the web group
+      // The web account may read the store, never change it or its directory (docs/security.md).
+      prepareStoreDir(dirname(cfg.dbPath), web.gid);
+      shareStore(cfg.dbPath, web.gid);
       const { startCollector } = await import('../loop');
       const collector = startCollector(cfg);
-      shareStore(cfg.dbPath, web.gid);
       const dashboard = spawn(process.execPath, [APPNET, 'serve', '--db', cfg.dbPath, '--port', opts.port, '--user', WEB_USER], { stdio: ['ignore', 'inherit', 'inherit'] });
       let stopping = false;
       const stop = () => {

@@ -152,6 +152,7 @@ export const appPolicySchema = z
     }
     return { app: p.app, defaultIn: p.defaultIn, defaultOut: p.defaultOut, quotaBytes, quotaNetwork: p.quotaNetwork, quotaCycleDay: p.quotaCycleDay };
   });
+export type AppPolicyInput = z.input<typeof appPolicySchema>;
 
 export type FieldErrors = Record<string, string[]>;
 

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ACCOUNT, accountIds, runInstall, UNITS } from '../../collector/commands/install';
@@ -67,18 +67,42 @@ test('install writes units that pass systemd-analyze verify and are hardened; ac
     const ids = accountIds(prefix, ACCOUNT);
     assert.ok(ids.uid !== null && ids.uid > 0 && ids.gid !== null && ids.gid > 0, 'a system account appnet exists under the prefix');
     const dir = statSync(join(prefix, 'var/lib/appnet'));
-    assert.equal(dir.mode & 0o7777, 0o2770);
+    assert.equal(dir.mode & 0o7777, 0o750, 'only root may change entries of the store directory');
     assert.equal(dir.gid, ids.gid);
     const dbPath = join(prefix, 'var/lib/appnet/appnet.db');
     const dbStat = statSync(dbPath);
-    assert.equal(dbStat.mode & 0o777, 0o660);
+    assert.equal(dbStat.mode & 0o777, 0o640, 'the dashboard reads the store, never writes it');
     assert.equal(dbStat.gid, ids.gid);
+    assert.equal(existsSync(`${dbPath}-wal`), false, 'handed back to readers: no -wal needed to read it');
     const db = openDb(dbPath, { readonly: true });
     assert.equal(schemaVersion(db), latestSchemaVersion(), 'the store is migrated before either service starts');
     db.close();
 
     // Installing again is harmless (account and store exist).
     runInstall({ prefix }, quiet);
+  } finally {
+    rmSync(prefix, { recursive: true, force: true });
+  }
+});
+
+test('install refuses a store that was swapped for a link, and leaves the link target as it was', { skip: !IS_ROOT && 'needs root' }, () => {
+  const prefix = scratchRoot();
+  try {
+    runInstall({ prefix }, quiet);
+    const dbPath = join(prefix, 'var/lib/appnet/appnet.db');
+    const canary = join(prefix, 'canary');
+    writeFileSync(canary, 'root only\n', { mode: 0o600 });
+    rmSync(dbPath);
+    symlinkSync(canary, dbPath);
+    assert.throws(() => runInstall({ prefix }, quiet), /appnet\.db is a symbolic link/);
+    const st = lstatSync(canary);
+    assert.deepEqual([st.uid, st.gid, st.mode & 0o7777, readFileSync(canary, 'utf8')], [0, 0, 0o600, 'root only\n']);
+    // An older layout (root:appnet 2770) is corrected through the directory's descriptor.
+    rmSync(dbPath);
+    const store = join(prefix, 'var/lib/appnet');
+    chmodSync(store, 0o2770);
+    runInstall({ prefix }, quiet);
+    assert.equal(statSync(store).mode & 0o7777, 0o750);
   } finally {
     rmSync(prefix, { recursive: true, force: true });
   }

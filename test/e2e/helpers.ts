@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { launchBrowser, type Browser } from '../../harness/browser';
 import type { Dashboard } from '../../harness/dashboard';
 
-export { freePort, shareableDir, shareDb, startDashboard, type Dashboard } from '../../harness/dashboard';
+export { freePort, serveWrites, shareableDir, shareDb, startDashboard, webGid, type Dashboard } from '../../harness/dashboard';
 export { launchBrowser, type Browser } from '../../harness/browser';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

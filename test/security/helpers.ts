@@ -1,16 +1,16 @@
 /**
  * A real `appnet serve` (bin/appnet.mjs, the production Next.js build) on a free loopback
- * port, with a seeded store laid out the way the collector must lay it out for the web
- * account: directory 2770 and database 0660, both group-owned by the web account's group.
- * A fake `nft` first in PATH records any invocation by the web process.
+ * port, with a seeded store laid out the way `appnet start` lays it out for the web account
+ * (directory root:<its group> 0750, database 0640: it reads, never writes) and the
+ * collector's control socket for the dashboard's writes. A fake `nft` first in PATH records
+ * any invocation by the web process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chooseWebUser, parsePasswd } from '../../lib/security/passwd';
-import { freePort } from '../e2e/helpers';
+import { freePort, serveWrites, shareDb, webGid } from '../e2e/helpers';
 import { seedDb } from '../fixtures/seed';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -32,19 +32,14 @@ export interface Dashboard {
 
 export { freePort };
 
-/** prepareStore seeds a store and gives the web account's group access (what the collector must do as root). */
+/** prepareStore seeds a store and lets the web account's group read it (what `appnet start` does as root). */
 export function prepareStore(dir: string): string {
   const dbDir = join(dir, 'state');
-  mkdirSync(dbDir, { recursive: true });
+  mkdirSync(dbDir, { recursive: true, mode: 0o750 });
+  if (IS_ROOT) chownSync(dbDir, 0, webGid());
   const dbPath = join(dbDir, 'appnet.db');
   seedDb(dbPath, { now: Math.floor(Date.now() / 1000), days: 1 });
-  if (IS_ROOT) {
-    const web = chooseWebUser(parsePasswd(readFileSync('/etc/passwd', 'utf8')));
-    chownSync(dbDir, 0, web.gid);
-    chmodSync(dbDir, 0o2770);
-    chownSync(dbPath, 0, web.gid);
-    chmodSync(dbPath, 0o660);
-  }
+  shareDb(dbPath);
   return dbPath;
 }
 
@@ -77,6 +72,7 @@ export async function startDashboard(opts: { extraArgs?: string[]; env?: Record<
   writeFileSync(join(fakeBin, 'nft'), `#!/bin/sh\necho "$(id -u) $*" >> ${nftLog}\nexit 1\n`, { mode: 0o755 });
   const port = await freePort();
   const secretDir = join(dir, 'secret');
+  const writes = await serveWrites(dbPath);
   const child: ChildProcess = spawn(
     process.execPath,
     [join(ROOT, 'bin/appnet.mjs'), 'serve', '--db', dbPath, '--port', String(port), '--secret-dir', secretDir, ...(opts.extraArgs ?? [])],
@@ -97,8 +93,9 @@ export async function startDashboard(opts: { extraArgs?: string[]; env?: Record<
     });
     child.once('exit', (code) => fail(new Error(`appnet serve exited with ${code}:\n${stdout}\n${stderr}`)));
   });
-  const loginUrl = await started.catch((err: unknown) => {
+  const loginUrl = await started.catch(async (err: unknown) => {
     if (child.exitCode === null) child.kill('SIGKILL');
+    await writes?.close();
     rmSync(dir, { recursive: true, force: true });
     throw err;
   });
@@ -120,6 +117,7 @@ export async function startDashboard(opts: { extraArgs?: string[]; env?: Record<
         child.kill('SIGTERM');
         await exited;
       }
+      await writes?.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

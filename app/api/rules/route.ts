@@ -24,5 +24,5 @@ export async function POST(req: Request): Promise<Response> {
   if (denied) return denied;
   const body = await readJson(req);
   if (!body.ok) return body.response;
-  return respond(createRule(body.body), 201);
+  return respond(await createRule(body.body), 201);
 }

@@ -14,7 +14,7 @@ export async function PATCH(req: Request, ctx: Ctx): Promise<Response> {
   if (id instanceof Response) return id;
   const body = await readJson(req);
   if (!body.ok) return body.response;
-  return respond(patchRule(id, body.body));
+  return respond(await patchRule(id, body.body));
 }
 
 /** DELETE /api/rules/:id: remove a rule. */
@@ -24,5 +24,5 @@ export async function DELETE(req: Request, ctx: Ctx): Promise<Response> {
   if (denied) return denied;
   const id = parseRuleId((await ctx.params).id);
   if (id instanceof Response) return id;
-  return respond(removeRule(id));
+  return respond(await removeRule(id));
 }

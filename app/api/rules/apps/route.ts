@@ -10,5 +10,5 @@ export async function PUT(req: Request): Promise<Response> {
   if (denied) return denied;
   const body = await readJson(req);
   if (!body.ok) return body.response;
-  return respond(saveAppPolicy(body.body));
+  return respond(await saveAppPolicy(body.body));
 }

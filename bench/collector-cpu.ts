@@ -7,7 +7,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Link, Running, Sandbox } from '../collector/sandbox/sandbox';
-import { getTotalsByAppIface } from '../db/queries/usage';
+import { getTopApps } from '../db/queries/usage';
 import { openDb } from '../db/open';
 import { median } from './stats';
 import { APP_CGROUP, cpuUsec, OUT_DIR, startTcpServers, udpPps } from './traffic';
@@ -120,7 +120,7 @@ export async function benchCollectorCpu(s: Sandbox, opts: { windowSec: number; i
     const peer = await linkIpBytes(s, link);
     const store = openDb(db, { readonly: true });
     const now = Math.floor(Date.now() / 1000);
-    const rows = getTotalsByAppIface(store, { since: 0, until: now + 3600 }, now).filter((r) => r.iface === link.name);
+    const rows = getTopApps(store, { since: 0, until: now + 3600, ifaces: [link.name] }, now);
     store.close();
     const stored = { tx: rows.reduce((a, r) => a + r.txBytes, 0), rx: rows.reduce((a, r) => a + r.rxBytes, 0) };
     const accuracy: AccuracyRow[] = (['tx', 'rx'] as const).map((d) => {

@@ -1,5 +1,5 @@
 /**
- * Dashboard query benchmark (issue 7 goals: 24 h overview p95 ≤ 50 ms, one-year chart ≤ 200 ms
+ * Dashboard query benchmark (goals that keep the dashboard instant: 24 h overview p95 ≤ 50 ms, one-year chart ≤ 200 ms
  * with 500 apps × 5 networks of history). Builds a synthetic store of that size directly in the
  * roll-up tables (sparse activity, as real apps are idle most of the time), then times the data
  * layer the Overview page runs. Run: node --import tsx bench/dashboard.ts [--keep DB [--reuse]]

@@ -10,7 +10,7 @@
  */
 import { upsertApp } from '../db/queries/apps';
 import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
-import { getOrCreateSeries } from '../db/queries/usage';
+import { getOrCreateSeries } from '../db/store/usage-write';
 import { bucketOf } from '../db/queries/sql-parts';
 import { openDb, type Db } from '../db/open';
 import { RESOLUTIONS } from '../lib/time';

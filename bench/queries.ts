@@ -43,7 +43,7 @@ function recording(db: Db): { db: Db; all: () => Recorded[] } {
 
 export interface QuerySpec {
   name: string;
-  /** Goal for p95 in ms (issue 7). */
+  /** Goal for p95 in ms: what keeps the dashboard feeling instant. */
   goalMs: number;
   run(h: HistoryDb, db: Db): unknown;
 }

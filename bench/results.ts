@@ -6,6 +6,7 @@ import type { PollResult } from './poll';
 import type { QueryResult } from './queries';
 import type { ScaleResult } from './scale';
 import type { SoakResult } from './soak';
+import type { StartupResult } from './startup';
 import type { Summary } from './stats';
 import type { StorageResult, WriteResult } from './storage';
 
@@ -49,7 +50,8 @@ export interface Results {
   storage?: Section<StorageData>;
   pageLoad?: Section<PageLoadData>;
   soak?: Section<SoakResult>;
+  startup?: Section<StartupResult>;
 }
 
-export const SECTIONS = ['packetPath', 'scale', 'collectorCpu', 'poll', 'queries', 'storage', 'pageLoad', 'soak'] as const;
+export const SECTIONS = ['packetPath', 'scale', 'collectorCpu', 'poll', 'queries', 'storage', 'pageLoad', 'soak', 'startup'] as const;
 export type SectionName = (typeof SECTIONS)[number];

@@ -3,7 +3,7 @@
  * in its own sandbox, writes bench/results.json (merged with the sections not re-run)
  * and renders BENCHMARKS.md from it. The soak runs only when named (--only=soak) or given a
  * length (--soak-minutes=N; 5 by default, 2 with --quick). --quick runs fewer, shorter trials;
- * --rounds=N sets the packet-path and scale rounds (4 and 3); --render-only re-renders
+ * --rounds=N sets the packet-path and scale rounds (4 and 3) and the startup rounds (30); --render-only re-renders
  * BENCHMARKS.md without measuring.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,10 +21,11 @@ import { renderReport } from './report';
 import { SECTIONS, type PageLoadData, type QueriesData, type Results, type Section, type SectionName, type StorageData } from './results';
 import { benchScale } from './scale';
 import { benchSoak } from './soak';
+import { benchCommands, benchFirstPoll } from './startup';
 import { benchWrites, storageFromHistory } from './storage';
 import { summarize } from './stats';
 import { buildNetbench, OUT_DIR } from './traffic';
-import { shareableDir, shareDb } from '../test/e2e/helpers';
+import { shareableDir, shareDb } from '../harness/dashboard';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(HERE, 'results.json');
@@ -135,6 +136,13 @@ async function main(): Promise<void> {
     if (q) res.queries = q;
     if (st) res.storage = st;
     if (pl) res.pageLoad = pl;
+  }
+  if (only.includes('startup')) {
+    res.startup = await section('startup', async () => {
+      const reps = quick ? 3 : 10;
+      const commands = benchCommands({ rounds: rounds ?? (quick ? 5 : 30), log });
+      return { rounds: commands[0].wallMs.n, commands, firstPollReps: reps, firstPoll: await inSandbox((s) => benchFirstPoll(s, { reps, log })) };
+    });
   }
   if (only.includes('soak')) res.soak = await section('soak', () => inSandbox((s) => benchSoak(s, { minutes: soakMinutes, log })));
   // Others may have re-run other sections while this run went on (a soak takes minutes):

@@ -9,12 +9,13 @@ import { existsSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Link, Running, Sandbox } from '../collector/sandbox/sandbox';
 import { APP, systemdSkeleton, TRAFFIC } from '../collector/sandbox/workloads';
-import { APPNET, peerTruth, waitForPoll, waitListening } from '../test/privileged/helpers';
+import { APPNET, waitForPoll } from '../harness/collector';
+import { peerTruth, waitListening } from '../harness/peer';
 import { collectorPid, COLLECTOR_CG, readStatus, sample, slopePerHour, storedFor, storeRows, unattributedTxPackets, type SoakSample } from './soak-sample';
 import { summarize, type Summary } from './stats';
 import { cpuUsec, OUT_DIR } from './traffic';
 
-const CHURN = join(import.meta.dirname, '..', 'test', 'privileged', 'churn.mjs');
+const CHURN = join(import.meta.dirname, '..', 'harness', 'churn.mjs');
 const node = process.execPath;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PORTS = { sync: 6101, web: 6102, browser: 6103, churn: 6104 };

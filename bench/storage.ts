@@ -6,7 +6,7 @@
  */
 import { rmSync } from 'node:fs';
 import { CounterIds, putCounterStates, type StoredState } from '../db/queries/state';
-import { insertUsage, type UsageDelta } from '../db/queries/usage';
+import { insertUsage, type UsageDelta } from '../db/store/usage-write';
 import type { Db } from '../db/open';
 import { RESOLUTIONS } from '../lib/time';
 import { buildHistory, type HistoryDb } from './history';

@@ -1,6 +1,6 @@
 /**
  * Collector configuration: read once from options and the environment, then frozen.
- * The only place the collector reads process.env.
+ * The store's path comes resolved from the command line (lib/store-option.ts).
  */
 export interface CollectorConfig {
   readonly dbPath: string;
@@ -16,11 +16,8 @@ export interface CollectorConfig {
   readonly once: boolean;
 }
 
-/** DEFAULT_DB is where a system-wide install keeps its store. */
-export const DEFAULT_DB = '/var/lib/appnet/appnet.db';
-
 export interface CollectorOptions {
-  db?: string;
+  db: string;
   interval?: string | number;
   elementTimeout?: string | number;
   once?: boolean;
@@ -37,7 +34,7 @@ function positive(name: string, v: string | number | undefined, def: number, min
 export function loadConfig(opts: CollectorOptions, env: NodeJS.ProcessEnv = process.env): CollectorConfig {
   const intervalSec = positive('interval', opts.interval, 5, 0.2, 3600);
   return Object.freeze({
-    dbPath: opts.db ?? env.APPNET_DB ?? DEFAULT_DB,
+    dbPath: opts.db,
     intervalSec,
     cgroupRoot: env.APPNET_CGROUP_ROOT ?? '/sys/fs/cgroup',
     sysClassNet: env.APPNET_SYS_CLASS_NET ?? '/sys/class/net',
@@ -46,10 +43,4 @@ export function loadConfig(opts: CollectorOptions, env: NodeJS.ProcessEnv = proc
     elementTimeoutSec: positive('element-timeout', opts.elementTimeout, 600, Math.max(10, intervalSec * 4), 86400),
     once: Boolean(opts.once),
   });
-}
-
-/** hasNetAdmin tells whether this process holds CAP_NET_ADMIN (bit 12 of CapEff). */
-export function hasNetAdmin(statusText: string): boolean {
-  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(statusText);
-  return m ? (BigInt(`0x${m[1]}`) & (1n << 12n)) !== 0n : false;
 }

@@ -18,7 +18,7 @@ import type { Db } from '../db/open';
 import { getFirewallIfaces, markFirewallLost } from '../db/queries/rules';
 import type { RulesetExtension } from './reconcile';
 import type { LiveCgroup } from './sources/cgroups';
-import { systemdVersion } from './commands/nftset';
+import { systemdVersion } from './systemd';
 import { NFTSET_MIN_SYSTEMD } from '../lib/nft/nftset';
 import type { FirewallCounters } from '../lib/nft/firewall-parse';
 import {

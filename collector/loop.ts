@@ -8,7 +8,7 @@ import { closeStore } from '../db/store-file';
 import { controlSocketPath } from '../lib/channel';
 import { openChannel } from './channel/open';
 import { deleteEventsBefore, insertEvent } from '../db/queries/status';
-import { pruneUsage } from '../db/queries/usage';
+import { pruneUsage } from '../db/store/rollup';
 import { deleteGoneCgroups } from '../db/queries/apps';
 import type { CollectorConfig } from './config';
 import { counterReader, NFTDUMP_BIN } from './nft/counters';

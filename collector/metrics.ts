@@ -4,15 +4,15 @@
  * dashboard reads and serves the same text (lib/metrics.ts). Loopback only unless the
  * caller passes exposeToNetwork; an optional bearer token guards it like the dashboard's.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { openDb, type Db } from '../db/open';
 import { getMetricsSnapshot } from '../db/queries/metrics';
 import { DEFAULT_LIMITS, METRICS_CONTENT_TYPE, renderMetrics, type LabelLimits } from '../lib/metrics';
+import { bearerMatches } from '../lib/security/bearer';
 import { isLoopbackBind } from '../lib/security/bind';
+import { DEFAULT_METRICS_PORT } from '../lib/metrics-limits';
 
-/** DEFAULT_METRICS_PORT is appnet's scrape port when ADDR names no port. */
-export const DEFAULT_METRICS_PORT = 9477;
+export { DEFAULT_METRICS_PORT };
 
 export interface ListenAddress {
   host: string;
@@ -53,13 +53,7 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
-
-function authorised(req: IncomingMessage, tokenDigest: Buffer | null): boolean {
-  if (!tokenDigest) return true;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-  return m !== null && timingSafeEqual(digest(m[1]), tokenDigest);
-}
+const authorised = (req: IncomingMessage, token: string | undefined): boolean => !token || bearerMatches(req.headers.authorization, token);
 
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...headers });
@@ -78,12 +72,11 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
   const limits: LabelLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const ownDb = typeof opts.db === 'string' ? opts.db : null;
   let db: Db | null = typeof opts.db === 'string' ? null : opts.db;
-  const tokenDigest = opts.token ? digest(opts.token) : null;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/metrics') return send(res, 404, 'Not Found: appnet serves /metrics\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method Not Allowed\n', { Allow: 'GET, HEAD' });
-    if (!authorised(req, tokenDigest)) return send(res, 401, 'Unauthorized\n', { 'WWW-Authenticate': 'Bearer realm="appnet"' });
+    if (!authorised(req, opts.token)) return send(res, 401, 'Unauthorized\n', { 'WWW-Authenticate': 'Bearer realm="appnet"' });
     try {
       db ??= openDb(ownDb!, { readonly: true });
       const text = await renderMetrics(getMetricsSnapshot(db, limits, Math.floor(Date.now() / 1000)));

@@ -5,12 +5,12 @@
  * snapshot of the poll, whatever source counted.
  */
 import { readFileSync } from 'node:fs';
-import { prepared, type Db } from '../db/open';
-import { markCgroupGone, upsertApp, upsertCgroup } from '../db/queries/apps';
+import type { Db } from '../db/open';
+import { getCgroupAppId, markCgroupGone, upsertApp, upsertCgroup } from '../db/queries/apps';
 import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
 import { CounterIds, deleteCounterState, putCounterStates } from '../db/queries/state';
 import { insertEvent } from '../db/queries/status';
-import { getOrCreateSeries, insertUsage, type UsageDelta } from '../db/queries/usage';
+import { getOrCreateSeries, insertUsage, type UsageDelta } from '../db/store/usage-write';
 import type { CounterDelta, CounterState } from '../lib/delta';
 import { appIdentity, unattributedIdentity, withExecutable, type AppIdentity } from '../lib/identity';
 import { classifyInterface } from '../lib/netkind';
@@ -171,7 +171,7 @@ export class PollStore {
   }
 
   private appOfCgroup(cgroupId: number, unknown: () => number): number {
-    const known = this.cgroupApp.get(cgroupId) ?? (prepared(this.db, 'SELECT app_id AS a FROM cgroups WHERE cgroup_id = ?').get(cgroupId) as { a: number } | undefined)?.a;
+    const known = this.cgroupApp.get(cgroupId) ?? getCgroupAppId(this.db, cgroupId);
     if (known === undefined) return unknown();
     this.cgroupApp.set(cgroupId, known);
     return known;

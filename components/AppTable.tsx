@@ -2,16 +2,7 @@ import Link from 'next/link';
 import { formatBytes, formatShare } from '../lib/format';
 import { LinkPending } from './LinkPending';
 import { Sparkline } from './Sparkline';
-
-export interface AppTableRow {
-  id: number;
-  key: string;
-  name: string;
-  kind: string;
-  rx: number;
-  tx: number;
-  spark: number[];
-}
+import type { AppListItem } from '../lib/app-list';
 
 const KIND_LABEL: Record<string, string> = {
   service: 'system service', 'user-service': 'user service', app: 'app', container: 'container', session: 'session',
@@ -19,7 +10,7 @@ const KIND_LABEL: Record<string, string> = {
 };
 
 /** AppTable ranks apps by bytes with the download/upload split, share of the total and a sparkline. */
-export function AppTable({ rows, total, query }: { rows: AppTableRow[]; total: number; query: string }) {
+export function AppTable({ rows, total, query }: { rows: AppListItem[]; total: number; query: string }) {
   return (
     <div className="tablewrap">
     <table data-testid="app-table">

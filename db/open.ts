@@ -80,6 +80,14 @@ export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
+/**
+ * hasTable tells whether the store has a table now: a store the collector has not migrated yet
+ * lacks the newer ones, and its readers must not ask for them. The one schema probe.
+ */
+export function hasTable(db: Db, name: string): boolean {
+  return prepared(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
 /** latestSchemaVersion is the version a fully migrated database has. */
 export function latestSchemaVersion(dir: string = DEFAULT_MIGRATIONS): number {
   const all = loadMigrations(dir);

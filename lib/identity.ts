@@ -36,7 +36,7 @@ export function unescapeUnit(s: string): string {
 
 const UNIT_SUFFIX = /\.(service|scope|slice|socket|mount|swap|target|timer)$/;
 
-/** lastName strips a reverse-DNS app id to its last part for display: org.mozilla.firefox → firefox. */
+/** shortName strips a reverse-DNS app id to its last part for display: org.mozilla.firefox → firefox. */
 function shortName(appId: string): string {
   const parts = appId.split('.');
   return parts.length >= 3 ? parts[parts.length - 1] : appId;
@@ -151,7 +151,7 @@ export function appIdentity(cgroupPath: string): AppIdentity {
   return { key: parts.join('/'), kind: 'other', name: last, unit: null, launcher: null };
 }
 
-// ---- Extensions (issue 8): executable fallback and .desktop entries. ----
+// ---- When the cgroup names no app: the executable, and the .desktop entries that name it. ----
 
 /** EXE_PREFIX marks app keys named after an executable because the cgroup said nothing better. */
 export const EXE_PREFIX = 'exe:';

@@ -24,15 +24,8 @@ import { UNATTRIBUTED_KEY } from './identity';
 /** OTHER is the label value that collects everything beyond the limits. */
 export const OTHER = '(other)';
 
-export interface LabelLimits {
-  maxApps: number;
-  minBytes: number;
-  maxIfaces: number;
-  maxNetworks: number;
-}
-
-/** DEFAULT_LIMITS: at most 50 apps × 16 interfaces × 16 networks × 2 metered × 2 directions. */
-export const DEFAULT_LIMITS: Readonly<LabelLimits> = Object.freeze({ maxApps: 50, minBytes: 1 << 20, maxIfaces: 16, maxNetworks: 16 });
+export { DEFAULT_LIMITS, type LabelLimits } from './metrics-limits';
+import type { LabelLimits } from './metrics-limits';
 
 export interface AppHistory {
   appId: number;

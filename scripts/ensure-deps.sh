@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what appnet needs on a Debian 12 machine with Node 20, once:
-#   ensure-deps.sh runtime   nftables, iproute2, node modules, the netlink counter helper, the production build
+#   ensure-deps.sh runtime   nftables, iproute2, node modules, the netlink counter helper, the compiled
+#                            command line, the production build of the dashboard
 #   ensure-deps.sh test      the above plus what the test suite drives (Chromium, iperf3, promtool, …)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +43,10 @@ if [ ! -x "$nftdump" ] || [ collector/native/nftdump.c -nt "$nftdump" ]; then
     echo "appnet: could not build $nftdump: the collector will list counters with nft -j instead (slower)" >&2
   fi
 fi
+
+# The command line runs compiled (.build/cli), so it starts without transpiling TypeScript;
+# rebuilt when any of its sources is newer than the build.
+node scripts/build-cli.mjs --if-stale
 
 # The dashboard runs from a production build; rebuild when any source is newer than it.
 # The lock keeps two builds (say, a test run and a developer's build) off the same .next.

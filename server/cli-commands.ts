@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { dbOption } from '../lib/store-option';
 import { EXPOSE_FLAG, type ServeOptions, loadServeConfig } from './config';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -19,7 +20,7 @@ export function registerServe(program: Command): void {
     program
       .command('serve')
       .description('run the web dashboard (needs a `next build`); prints a one-time login URL')
-      .option('--db <path>', 'SQLite store (default /var/lib/appnet/appnet.db or $APPNET_DB)'),
+      .addOption(dbOption()),
   )
     .option('--allow-host <name>', 'also accept this Host name (repeatable), e.g. a name in /etc/hosts', collect, [])
     .option(EXPOSE_FLAG, 'allow a --host that other machines can reach (prints a warning)')

@@ -6,8 +6,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isLoopbackBind } from '../lib/security/bind';
 import { normalizeAllowedName } from '../lib/security/host';
+import { DEFAULT_DB } from '../lib/store-path';
 
-export const DEFAULT_DB = '/var/lib/appnet/appnet.db';
 export const DEFAULT_PORT = 7171;
 export const DEFAULT_HOST = '127.0.0.1';
 /** The flag that must accompany a non-loopback --host. */
@@ -57,7 +57,7 @@ export function loadServeConfig(opts: ServeOptions, env: NodeJS.ProcessEnv = pro
     throw new Error(`refusing to listen on ${host}: that address is reachable from other machines. Use the default 127.0.0.1, or add ${EXPOSE_FLAG} if you really want to expose the dashboard`);
   }
   return Object.freeze({
-    dbPath: opts.db ?? env.APPNET_DB ?? DEFAULT_DB,
+    dbPath: opts.db ?? DEFAULT_DB,
     port: parsePort(opts.port),
     host,
     allowHosts: Object.freeze((opts.allowHost ?? []).map(normalizeAllowedName)),

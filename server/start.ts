@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { hostForUrl } from '../lib/security/bind';
 import { registerAuthGate } from '../lib/security/gate';
 import { allowedHosts } from '../lib/security/host';
+import { DB_ENV } from '../lib/store-path';
 import type { ServeConfig } from './config';
 import { createGatekeeper, type NextHandler } from './gatekeeper';
 import { assertNoNetAdmin, dropPrivileges } from './privileges';
@@ -48,7 +49,7 @@ export async function startServer(cfg: ServeConfig, opts: { appDir?: string; log
   const dropped = dropPrivileges({ user: cfg.user });
   if (dropped) log(`appnet: dashboard running as ${dropped.user} (uid ${dropped.uid}, gid ${dropped.gid})`);
   assertNoNetAdmin();
-  process.env.APPNET_DB = cfg.dbPath;
+  process.env[DB_ENV] = cfg.dbPath; // the one hand-over to the pages (app/_data/config.ts)
   if (cfg.exposed) {
     process.stderr.write(`appnet: WARNING: the dashboard listens on ${cfg.host}, reachable from other machines over plain HTTP; anyone who learns the token can change your firewall\n`);
   }

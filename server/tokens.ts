@@ -4,10 +4,12 @@
  * secret file without talking to the running server; the server remembers only which codes
  * were used and which sessions were logged out.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { tokenMatches } from '../lib/security/bearer';
 
 export interface Keys {
-  readonly bearerDigest: Buffer;
+  /** The secret itself: what a bearer token must equal. */
+  readonly bearer: string;
   readonly sessionKey: Buffer;
   readonly loginKey: Buffer;
 }
@@ -17,23 +19,17 @@ export const SESSION_TTL_SEC = 24 * 3600;
 /** LOGIN_CODE_TTL_SEC is how long a printed login URL stays valid (and it works once). */
 export const LOGIN_CODE_TTL_SEC = 15 * 60;
 
-const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 const mac = (key: Buffer, s: string): string => createHmac('sha256', key).update(s, 'utf8').digest('base64url');
 
 /** deriveKeys splits the secret into independent keys, so no token doubles as another kind. */
 export function deriveKeys(secret: string): Keys {
   const k = (label: string): Buffer => createHmac('sha256', secret).update(`appnet ${label} v1`).digest();
-  return Object.freeze({ bearerDigest: sha256(secret), sessionKey: k('session'), loginKey: k('login') });
+  return Object.freeze({ bearer: secret, sessionKey: k('session'), loginKey: k('login') });
 }
 
-/** safeEqual compares two strings in time independent of where they differ (hashes equalise lengths). */
-export function safeEqual(a: string, b: string): boolean {
-  return timingSafeEqual(sha256(a), sha256(b));
-}
-
-/** verifyBearer checks a bearer token against the secret in constant time. */
+/** verifyBearer checks a bearer token against the secret (lib/security/bearer.ts, the check /metrics uses too). */
 export function verifyBearer(keys: Keys, token: string): boolean {
-  return timingSafeEqual(sha256(token), keys.bearerDigest);
+  return tokenMatches(token, keys.bearer);
 }
 
 export interface SignedToken {

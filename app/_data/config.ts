@@ -1,4 +1,5 @@
 /** The dashboard's configuration: the only place app code reads the environment. */
+import { DB_ENV, DEFAULT_DB } from '../../lib/store-path';
 
 export interface DashboardConfig {
   /** The collector's SQLite store. */
@@ -16,7 +17,7 @@ let cached: DashboardConfig | null = null;
 /** getConfig reads the environment once (APPNET_DB, APPNET_CGROUP_ROOT) and freezes the result. */
 export function getConfig(): DashboardConfig {
   cached ??= Object.freeze({
-    dbPath: process.env.APPNET_DB || '/var/lib/appnet/appnet.db',
+    dbPath: process.env[DB_ENV] || DEFAULT_DB,
     cgroupRoot: process.env.APPNET_CGROUP_ROOT || '/sys/fs/cgroup',
     refreshSeconds: 10,
     staleAfterSeconds: 60,

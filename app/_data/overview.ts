@@ -1,5 +1,4 @@
 /** Everything the Overview page shows, read in two passes (exact totals; one chart table) as plain objects. */
-import type { AppTableRow } from '../../components/AppTable';
 import type { Db } from '../../db/open';
 import { getAppPoints, getDataState, getPointTotals, getSeriesTotals, type NetworkTotal, type SeriesTotalRow } from '../../db/queries/dashboard';
 import { getNetworks } from '../../db/queries/network-settings';
@@ -8,6 +7,7 @@ import { UNATTRIBUTED_KEY } from '../../lib/identity';
 import { bucketsOf, chartGrid, pivot, sparkGrid } from './chart';
 import { getConfig } from './config';
 import type { View } from './view';
+import type { AppListItem } from '../../lib/app-list';
 
 export interface CollectorState {
   lastPoll: number | null;
@@ -37,8 +37,7 @@ export function networkOptions(db: Db): NetworkOption[] {
   return getNetworks(db).map((n) => ({ id: n.id, name: n.name, kind: n.kind, metered: n.metered, ifaces: n.ifaces }));
 }
 
-/** One ranked app, exactly as the app table draws it. */
-export type AppListItem = AppTableRow;
+export type { AppListItem };
 
 export interface ChartSeries {
   key: string;

@@ -5,7 +5,7 @@
  * (app/_data/channel.ts), which validates it again and stores it through db/rules-edit.ts,
  * the path `appnet rules` takes too. The dashboard never writes the store, never runs nft.
  */
-import type { Db } from '../../db/open';
+import { hasTable, type Db } from '../../db/open';
 import { getFwApp, getFwApps, getFwState, getKnownApps, getRule, getRules, type FwAppRow, type RuleRow } from '../../db/queries/rules';
 import { channelFailure, type ChannelResult } from '../../lib/channel';
 import { isDefaultPolicy, mergeRulePatch, pickRule, validateAppPolicy, validateRule } from '../../lib/rules/model';
@@ -19,10 +19,6 @@ export type { AppPolicyView, RuleView, RulesView };
 
 /** A write's answer: the stored value, or a status with a sentence and field errors. */
 export type WriteResult<T> = ChannelResult<T>;
-
-function hasRulesTable(db: Db): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rules'").get() !== undefined;
-}
 
 type Names = Map<string, string>;
 const namesOf = (db: Db): Names => new Map(getKnownApps(db).map((k) => [k.key, k.name]));
@@ -41,7 +37,7 @@ function appView(a: FwAppRow, names: Names): AppPolicyView {
 
 /** getRulesView reads everything the rules page shows; null when the store predates the rules table. */
 export function getRulesView(db: Db, opts: { app?: string } = {}): RulesView | null {
-  if (!hasRulesTable(db)) return null;
+  if (!hasTable(db, 'rules')) return null;
   const knownApps: KnownApp[] = getKnownApps(db);
   const names: Names = new Map(knownApps.map((k) => [k.key, k.name]));
   const mine = (app: string) => !opts.app || app === opts.app;

@@ -7,7 +7,8 @@
  * trips and Playwright's polling are not counted. Prints one JSON line.
  *   node --import tsx bench/probe/page-probe.ts DB REPS
  */
-import { launchBrowser, startDashboard } from '../../test/e2e/helpers';
+import { launchBrowser } from '../../harness/browser';
+import { startDashboard } from '../../harness/dashboard';
 
 // The server-drawn chart in the first HTML counts: it is the chart the user sees until recharts,
 // loaded after hydration, draws the same chart over it (ChartUpgrade).

@@ -1,29 +1,15 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { hasNetAdmin, loadConfig, type CollectorOptions } from '../config';
-import { startCollector } from '../loop';
+import { loadConfig, type CollectorOptions } from '../config';
+import { requireNetAdmin } from '../privileges';
+import { dbOption } from '../../lib/store-option';
 import { addMetricsListenOptions, startMetricsFromOptions, type MetricsListenOptions } from './metrics';
-
-/** requireNetAdmin stops with one clear line when the process may not change netfilter. */
-export function requireNetAdmin(): void {
-  let ok = false;
-  try {
-    ok = hasNetAdmin(readFileSync('/proc/self/status', 'utf8'));
-  } catch {
-    ok = process.getuid?.() === 0;
-  }
-  if (!ok) {
-    process.stderr.write('appnet: the collector needs root or CAP_NET_ADMIN (it reads and writes nftables): run it with sudo\n');
-    process.exit(1);
-  }
-}
 
 /** registerCollect adds `appnet collect`. */
 export function registerCollect(program: Command): void {
   const cmd = program
     .command('collect')
     .description('count traffic per application in the kernel and store it (runs in the foreground)')
-    .option('--db <path>', 'SQLite store (default /var/lib/appnet/appnet.db or $APPNET_DB)')
+    .addOption(dbOption())
     .option('--interval <seconds>', 'seconds between polls', '5')
     .option('--element-timeout <seconds>', 'idle seconds before the kernel drops a per-app counter', '600')
     .option('--once', 'poll once and exit');
@@ -32,6 +18,7 @@ export function registerCollect(program: Command): void {
     const cfg = loadConfig(opts);
     // The listener first: a refused --metrics-listen stops before anything is counted.
     const metrics = await startMetricsFromOptions(opts, cfg.dbPath);
+    const { startCollector } = await import('../loop');
     const c = startCollector(cfg);
     process.stderr.write(`appnet: collecting every ${cfg.intervalSec} s into ${cfg.dbPath}\n`);
     await c.stopped;

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { createSandbox } from '../sandbox/sandbox';
 import { demoServers, DEMO_WORKLOADS, systemdSkeleton } from '../sandbox/workloads';
 import { ensureWebUser, shareStore, WEB_USER } from '../webuser';
-import { requireNetAdmin } from './collect';
+import { requireNetAdmin } from '../privileges';
 
 const APPNET = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'appnet.mjs');
 

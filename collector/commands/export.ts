@@ -1,14 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { openDb } from '../../db/open';
-import { getReport } from '../../db/queries/report';
-import { apiErrorFromZod, BY, reportCsv, reportJson, reportQuerySchema } from '../../lib/report';
 import { PERIODS } from '../../lib/period';
 import { parseDuration } from '../../lib/time';
-import { loadConfig } from '../config';
+import { dbOption } from '../../lib/store-option';
 
 interface ExportOptions {
-  db?: string;
+  db: string;
   since?: string;
   until?: string;
   period?: string;
@@ -27,6 +24,9 @@ function relative(v: string | undefined, now: number): string | undefined {
   return span === null ? v : String(now - span);
 }
 
+/** BY_HELP lists lib/report.ts BY for the help without loading the report's schema (zod) before the command runs. */
+export const BY_HELP = 'app | app,iface | app,day';
+
 /**
  * registerExport adds `appnet export`: the same usage report as GET /api/export.csv (and, with
  * --format json, GET /api/usage), written to stdout or a file.
@@ -35,17 +35,17 @@ export function registerExport(program: Command): void {
   program
     .command('export')
     .description('write a usage report as CSV (RFC 4180) or JSON, the same as the dashboard\'s export')
-    .option('--db <path>', 'SQLite store (default /var/lib/appnet/appnet.db or $APPNET_DB)')
+    .addOption(dbOption())
     .option('--since <time>', 'start: ISO-8601 (2026-11-01T00:00:00+01:00), unix seconds, or a duration back from now (24h, 7d)')
     .option('--until <time>', 'end (exclusive), same forms as --since; default now')
     .option('--period <name>', `a named period instead of --since/--until: ${PERIODS.filter((p) => p !== 'custom').join(', ')}`)
     .option('--iface <names>', 'only these interfaces, comma-separated')
     .option('--network <id>', 'only this network id')
     .option('--metered <1|0>', 'only metered (1) or unmetered (0) networks')
-    .option('--by <grouping>', `rows per ${BY.join(' | ')}`, 'app')
+    .option('--by <grouping>', `rows per ${BY_HELP}`, 'app')
     .option('--format <csv|json>', 'output format', 'csv')
     .option('-o, --output <file>', 'write to this file instead of stdout')
-    .action((opts: ExportOptions) => {
+    .action(async (opts: ExportOptions) => {
       if (opts.format !== 'csv' && opts.format !== 'json') throw new Error(`--format must be csv or json, not '${opts.format}'`);
       const now = Math.floor(Date.now() / 1000);
       const raw = Object.fromEntries(
@@ -54,13 +54,16 @@ export function registerExport(program: Command): void {
           network: opts.network, metered: opts.metered, by: opts.by,
         }).filter(([, v]) => v !== undefined),
       );
+      const [{ openDb }, { getReport }, { apiErrorFromZod, reportCsv, reportJson, reportQuerySchema }] = await Promise.all([
+        import('../../db/open'), import('../../db/queries/report'), import('../../lib/report'),
+      ]);
       const parsed = reportQuerySchema.safeParse(raw);
       if (!parsed.success) {
         const fields = apiErrorFromZod(parsed.error).error.fields ?? {};
         throw new Error(`invalid options: ${Object.entries(fields).map(([k, v]) => `--${k}: ${v.join('; ')}`).join('; ')}`);
       }
       const q = parsed.data;
-      const db = openDb(loadConfig({ db: opts.db }).dbPath, { readonly: true });
+      const db = openDb(opts.db, { readonly: true });
       let text: string;
       try {
         const r = getReport(db, q, now);

@@ -14,6 +14,7 @@ import { openDb } from '../../db/open';
 import { closeStore } from '../../db/store-file';
 import { prepareStoreDir, shareStore } from '../webuser';
 import { runNftSet } from './nftset';
+import { DEFAULT_DB } from '../../lib/store-path';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const UNITS = ['appnet-collector.service', 'appnet-dashboard.service'] as const;
@@ -75,8 +76,8 @@ function accountStep(prefix: string): Step[] {
 
 /** The store is the meeting point: the collector (root) writes it, the dashboard (appnet) only reads it. */
 function storeSteps(prefix: string): Step[] {
-  const dir = join(prefix, 'var', 'lib', 'appnet');
-  const db = join(dir, 'appnet.db');
+  const db = join(prefix, DEFAULT_DB);
+  const dir = dirname(db);
   return [
     {
       what: `create ${dir} (root:${ACCOUNT} 0750) and ${db} (root:${ACCOUNT} 0640, migrated)`,
@@ -103,7 +104,7 @@ export function planInstall(opts: InstallOptions): Step[] {
   const steps = [...unitSteps(prefix, paths), ...accountStep(prefix), ...storeSteps(prefix)];
   steps.push({
     what: `write NFTSet= drop-ins for services with firewall rules (systemd >= 255) in ${join(prefix, 'etc/systemd/system')}`,
-    run: () => void runNftSet({ db: join(prefix, 'var/lib/appnet/appnet.db'), dir: join(prefix, 'etc/systemd/system'), force: prefix !== '/' }),
+    run: () => void runNftSet({ db: join(prefix, DEFAULT_DB), dir: join(prefix, 'etc/systemd/system'), force: prefix !== '/' }),
   });
   if (systemdRunning(prefix) && opts.enable !== false) {
     steps.push({ what: 'systemctl daemon-reload', run: () => execFileSync('systemctl', ['daemon-reload'], { stdio: 'inherit', timeout: 30_000 }) });

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DEFAULT_DB, loadConfig } from '../config';
-import { openDb, type Db } from '../../db/open';
-import { getMetricsSnapshot } from '../../db/queries/metrics';
-import { DEFAULT_LIMITS, renderMetrics, type LabelLimits } from '../../lib/metrics';
-import { DEFAULT_METRICS_PORT, startMetricsServer, type MetricsServer } from '../metrics';
+import { TOKEN_CHARS } from '../../lib/security/bearer';
+import { dbOption } from '../../lib/store-option';
+import type { Db } from '../../db/open';
+import { DEFAULT_LIMITS, DEFAULT_METRICS_PORT, type LabelLimits } from '../../lib/metrics-limits';
+import type { MetricsServer } from '../metrics';
 
 /** Options `appnet collect` and `appnet metrics` share for the listener. */
 export interface MetricsListenOptions {
@@ -14,7 +14,7 @@ export interface MetricsListenOptions {
   metricsMaxApps?: string;
 }
 
-/** readToken reads a scrape token file: one line, 16 to 512 printable characters. */
+/** readToken reads a scrape token file: one line, 16 to 512 characters a bearer header can carry (RFC 6750 b64token). */
 export function readToken(path: string): string {
   let text: string;
   try {
@@ -22,7 +22,9 @@ export function readToken(path: string): string {
   } catch (err) {
     throw new Error(`cannot read the metrics token file ${path}: ${(err as Error).message}`);
   }
-  if (!/^[\x21-\x7e]{16,512}$/.test(text)) throw new Error(`${path} must hold one token of 16 to 512 printable characters`);
+  if (text.length < 16 || text.length > 512 || !TOKEN_CHARS.test(text)) {
+    throw new Error(`${path} must hold one token of 16 to 512 characters from A-Z a-z 0-9 - . _ ~ + / = (what base64 prints)`);
+  }
   return text;
 }
 
@@ -45,6 +47,7 @@ export function addMetricsListenOptions(cmd: Command): Command {
 /** startMetricsFromOptions starts the listener when --metrics-listen was given; null otherwise. */
 export async function startMetricsFromOptions(opts: MetricsListenOptions, db: Db | string): Promise<MetricsServer | null> {
   if (!opts.metricsListen) return null;
+  const { startMetricsServer } = await import('../metrics');
   const server = await startMetricsServer({
     db,
     listen: opts.metricsListen,
@@ -65,16 +68,17 @@ export function registerMetrics(program: Command): void {
   const cmd = program
     .command('metrics')
     .description('print Prometheus metrics from the store, or serve them with --listen')
-    .option('--db <path>', `SQLite store (default ${DEFAULT_DB} or $APPNET_DB)`)
+    .addOption(dbOption())
     .option('--listen <addr>', 'serve on HOST:PORT instead of printing once');
   cmd
     .option('--token-file <path>', 'require this bearer token from the scraper')
     .option('--expose-to-network', 'allow a --listen address other machines can reach')
     .option('--max-apps <n>', `apps with their own label value (default ${DEFAULT_LIMITS.maxApps})`)
-    .action(async (o: { db?: string; listen?: string; tokenFile?: string; exposeToNetwork?: boolean; maxApps?: string }) => {
-      const dbPath = loadConfig({ db: o.db }).dbPath;
+    .action(async (o: { db: string; listen?: string; tokenFile?: string; exposeToNetwork?: boolean; maxApps?: string }) => {
+      const dbPath = o.db;
       const opts: MetricsListenOptions = { metricsListen: o.listen, metricsTokenFile: o.tokenFile, metricsExposeToNetwork: o.exposeToNetwork, metricsMaxApps: o.maxApps };
       if (!o.listen) {
+        const [{ openDb }, { getMetricsSnapshot }, { renderMetrics }] = await Promise.all([import('../../db/open'), import('../../db/queries/metrics'), import('../../lib/metrics')]);
         const db = openDb(dbPath, { readonly: true });
         try {
           process.stdout.write(await renderMetrics(getMetricsSnapshot(db, { ...DEFAULT_LIMITS, ...limitsFrom(opts) }, Math.floor(Date.now() / 1000))));

@@ -8,9 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_DB, loadConfig } from '../config';
-import { openDb } from '../../db/open';
-import { DROPIN_NAME, NFTSET_MIN_SYSTEMD, nftSetDropIn, parseSystemdVersion, systemUnitOfAppKey } from '../../lib/nft/nftset';
+import { dbOption } from '../../lib/store-option';
+import { hasTable, openDb } from '../../db/open';
+import { getFwApps } from '../../db/queries/rules';
+import { DROPIN_NAME, NFTSET_MIN_SYSTEMD, nftSetDropIn, systemUnitOfAppKey } from '../../lib/nft/nftset';
+import { systemdVersion } from '../systemd';
 
 export interface DropInPlan {
   write: Array<{ path: string; text: string }>;
@@ -62,29 +64,18 @@ export function applyDropIns(plan: DropInPlan): void {
   }
 }
 
-/** systemdVersion asks systemctl for the running systemd's version; null without systemd. */
-export function systemdVersion(): number | null {
-  if (!existsSync('/run/systemd/system')) return null;
-  try {
-    return parseSystemdVersion(execFileSync('systemctl', ['--version'], { encoding: 'utf8', timeout: 5000 }));
-  } catch {
-    return null;
-  }
-}
-
 /** firewallApps reads the apps that have firewall settings (fw_apps); [] for a store without them. */
 function firewallApps(dbPath: string): Array<{ id: number; appKey: string }> {
   const db = openDb(dbPath, { readonly: true });
   try {
-    const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fw_apps'").get();
-    return has ? (db.prepare('SELECT id, app_key AS appKey FROM fw_apps ORDER BY id').all() as Array<{ id: number; appKey: string }>) : [];
+    return hasTable(db, 'fw_apps') ? getFwApps(db).map((a) => ({ id: a.id, appKey: a.app })) : [];
   } finally {
     db.close();
   }
 }
 
 export interface NftSetOptions {
-  db?: string;
+  db: string;
   dir?: string;
   dryRun?: boolean;
   force?: boolean;
@@ -98,7 +89,7 @@ export function runNftSet(opts: NftSetOptions, log: (line: string) => void = (l)
     log(`appnet: systemd ${version ?? 'is not running'}${version !== null ? ` is older than ${NFTSET_MIN_SYSTEMD}` : ''}: no NFTSet= drop-ins; the collector re-binds restarted services itself`);
     return null;
   }
-  const plan = planDropIns(dir, firewallApps(loadConfig({ db: opts.db }).dbPath));
+  const plan = planDropIns(dir, firewallApps(opts.db));
   for (const w of plan.write) log(`${opts.dryRun ? 'would write' : 'write'} ${w.path}`);
   for (const r of plan.remove) log(`${opts.dryRun ? 'would remove' : 'remove'} ${r}`);
   if (opts.dryRun) return plan;
@@ -115,7 +106,7 @@ export function registerNftSet(program: Command): void {
   program
     .command('nftset')
     .description(`write NFTSet= drop-ins (systemd >= ${NFTSET_MIN_SYSTEMD}) so services with firewall rules join appnet's sets before they start`)
-    .option('--db <path>', `SQLite store (default ${DEFAULT_DB} or $APPNET_DB)`)
+    .addOption(dbOption())
     .option('--dir <dir>', 'systemd unit directory', '/etc/systemd/system')
     .option('--dry-run', 'print what would change, change nothing')
     .option('--force', 'write the drop-ins even if systemd is missing or older (e.g. for an image)')

@@ -3,7 +3,7 @@
  * in the store. The collector re-validates and applies it; this command never runs nft.
  */
 import type { Command } from 'commander';
-import { loadConfig } from '../config';
+import { dbOption } from '../../lib/store-option';
 import { openDb, type Db } from '../../db/open';
 import { getFwApps, getFwState, getRules, type FwAppRow, type RuleRow } from '../../db/queries/rules';
 import { addRule, changeRule, removeAppPolicy, removeRule, setAppPolicy, type EditResult } from '../../db/rules-edit';
@@ -15,7 +15,7 @@ import { PRECEDENCE } from '../../lib/rules/vocabulary';
 import { formatBytes } from '../../lib/format';
 
 interface DbOpt {
-  db?: string;
+  db: string;
   json?: boolean;
 }
 
@@ -38,7 +38,7 @@ const now = () => Math.floor(Date.now() / 1000);
 class UsageError extends Error {}
 
 function withDb<T>(opts: DbOpt, fn: (db: Db) => T): T {
-  const db = openDb(loadConfig({ db: opts.db }).dbPath, { migrate: true });
+  const db = openDb(opts.db, { migrate: true });
   try {
     return fn(db);
   } finally {
@@ -157,7 +157,7 @@ function guard(fn: () => void): void {
 /** registerRules adds `appnet rules …`. */
 export function registerRules(program: Command): void {
   const rules = program.command('rules').description('per-app firewall rules (stored; the collector applies them)');
-  const common = (c: Command) => c.option('--db <path>', 'SQLite store (default /var/lib/appnet/appnet.db or $APPNET_DB)').option('--json', 'print JSON');
+  const common = (c: Command) => c.addOption(dbOption()).option('--json', 'print JSON');
   common(rules.command('list').description('list rules, per-app defaults and the precedence')).action((o: DbOpt) => guard(() => list(o)));
   const addCmd = rules.command('add').description('add a rule, e.g. --app postgresql.service --direction in --action allow --remote 10.10.0.0/16');
   // One option per schema field: required where the schema has no default, repeatable where it takes a list.

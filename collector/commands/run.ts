@@ -10,11 +10,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { loadConfig } from '../config';
+import { dbOption } from '../../lib/store-option';
 import { nftRunner } from '../nft/exec';
 import { Reconciler, type RulesetExtension } from '../reconcile';
-import { planFirewallFromDb, recordFirewallResult } from '../rules/plan';
 import { readTree } from '../rules/watch';
-import { requireNetAdmin } from './collect';
+import { requireNetAdmin } from '../privileges';
 import { openDb } from '../../db/open';
 import { appIdentity } from '../../lib/identity';
 
@@ -39,7 +39,8 @@ function removeWhenEmpty(dir: string): void {
   }
 }
 
-async function run(opts: { app: string; db?: string }, argv: string[]): Promise<number> {
+async function run(opts: { app: string; db: string }, argv: string[]): Promise<number> {
+  const { planFirewallFromDb, recordFirewallResult } = await import('../rules/plan');
   const cfg = loadConfig({ db: opts.db });
   const rel = runScopePath(opts.app, process.pid);
   if (!rel) throw new Error(`--app '${opts.app}' must be a plain app name (letters, digits, . _ + -), e.g. firefox`);
@@ -81,9 +82,9 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('run a command as app NAME in its own cgroup, with its firewall rules in place before it starts')
     .requiredOption('--app <name>', "app name; its rules are those of 'app:NAME'")
-    .option('--db <path>', 'SQLite store (default /var/lib/appnet/appnet.db or $APPNET_DB)')
+    .addOption(dbOption())
     .argument('<command...>', 'the command and its arguments (after --)')
-    .action(async (argv: string[], opts: { app: string; db?: string }) => {
+    .action(async (argv: string[], opts: { app: string; db: string }) => {
       requireNetAdmin();
       process.exitCode = await run(opts, argv);
     });

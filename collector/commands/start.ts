@@ -3,13 +3,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { loadConfig } from '../config';
-import { startCollector } from '../loop';
-import { requireNetAdmin } from './collect';
+import { dbOption } from '../../lib/store-option';
+import { requireNetAdmin } from '../privileges';
 import { ensureWebUser, prepareStoreDir, shareStore, WEB_USER } from '../webuser';
 
 const APPNET = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'appnet.mjs');
 interface StartOptions {
-  db?: string;
+  db: string;
   interval?: string;
   port: string;
 }
@@ -19,7 +19,7 @@ export function registerStart(program: Command): void {
   program
     .command('start')
     .description('run the collector and the dashboard (as root; the dashboard drops to the appnet account)')
-    .option('--db <path>', 'SQLite store (default /var/lib/appnet/appnet.db or $APPNET_DB)')
+    .addOption(dbOption())
     .option('--interval <seconds>', 'seconds between polls', '5')
     .option('--port <n>', 'dashboard port on 127.0.0.1', '7171')
     .action(async (opts: StartOptions) => {
@@ -29,6 +29,7 @@ export function registerStart(program: Command): void {
       // The web account may read the store, never change it or its directory (docs/security.md).
       prepareStoreDir(dirname(cfg.dbPath), web.gid);
       shareStore(cfg.dbPath, web.gid);
+      const { startCollector } = await import('../loop');
       const collector = startCollector(cfg);
       const dashboard = spawn(process.execPath, [APPNET, 'serve', '--db', cfg.dbPath, '--port', opts.port, '--user', WEB_USER], { stdio: ['ignore', 'inherit', 'inherit'] });
       let stopping = false;

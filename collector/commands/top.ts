@@ -3,10 +3,10 @@ import { openDb } from '../../db/open';
 import { getTopApps } from '../../db/queries/usage';
 import { formatBytes } from '../../lib/format';
 import { parseDuration } from '../../lib/time';
-import { DEFAULT_DB } from '../config';
+import { dbOption } from '../../lib/store-option';
 
 interface TopOptions {
-  db?: string;
+  db: string;
   since: string;
   iface?: string;
   metered?: boolean;
@@ -19,7 +19,7 @@ export function registerTop(program: Command): void {
   program
     .command('top')
     .description('show which apps used the most traffic')
-    .option('--db <path>', 'SQLite store (default /var/lib/appnet/appnet.db or $APPNET_DB)')
+    .addOption(dbOption())
     .option('--since <duration>', 'period to look back: 90s, 15m, 24h, 7d, 2w', '24h')
     .option('--iface <name>', 'only this interface')
     .option('--metered', 'only metered networks (mobile data)')
@@ -31,7 +31,7 @@ export function registerTop(program: Command): void {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new Error(`--limit must be a whole number from 1 to 10000, not '${opts.limit}'`);
       if (opts.iface !== undefined && opts.metered) throw new Error('use either --iface or --metered, not both');
-      const db = openDb(opts.db ?? process.env.APPNET_DB ?? DEFAULT_DB, { readonly: true });
+      const db = openDb(opts.db, { readonly: true });
       const now = Math.floor(Date.now() / 1000);
       const rows = getTopApps(db, { since: now - span, until: now + 1, ifaces: opts.iface ? [opts.iface] : undefined, metered: opts.metered ? true : undefined }, now, limit);
       db.close();

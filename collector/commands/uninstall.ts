@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { TABLE_FAMILY, TABLE_NAME } from '../../lib/nft/names';
 import { nftRunner } from '../nft/exec';
 import { Reconciler } from '../reconcile';
-import { requireNetAdmin } from './collect';
+import { requireNetAdmin } from '../privileges';
 
 /** registerUninstall adds `appnet uninstall`: removes our nft table (counters and firewall rules); the store is kept. */
 export function registerUninstall(program: Command): void {

@@ -153,7 +153,7 @@ static uint32_t get_u32(const struct nlattr *a)
 	return a && mnl_attr_get_payload_len(a) == 4 ? ntohl(mnl_attr_get_u32(a)) : 0;
 }
 
-/* str copies a string attribute if it is a valid name; "" otherwise. */
+/* name_of returns a string attribute if it is a valid name; "" otherwise. */
 static const char *name_of(const struct nlattr *a)
 {
 	if (!a || mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)

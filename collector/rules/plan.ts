@@ -13,7 +13,7 @@ import {
   markFirewallTried, markFwAppInvalid, markRuleInvalid, setGoodPlan, setQuotaUse, setRuleHits, type AppliedVersion,
 } from '../../db/queries/rules';
 import { firewallCommands, type FirewallPlan, type FwIface, type FwObjects, type SkippedRow } from '../../lib/nft/firewall';
-import { parseFirewallCounters, type FirewallCounters } from '../../lib/nft/firewall-parse';
+import type { FirewallCounters } from '../../lib/nft/firewall-parse';
 import { cycleBounds } from '../../lib/period';
 import { loadDesired, type Desired, type QuotaSeed } from './desired';
 import { readTree } from './watch';
@@ -183,14 +183,6 @@ export function recordPlanFailure(db: Db, error: string, now: number = nowSec())
       /* the store cannot be written at all: the collector's source status reports it */
     }
   }
-}
-
-/**
- * recordFirewallCounters stores rule hit counts and quota use from a `nft -j list table
- * inet appnet` listing.
- */
-export function recordFirewallCounters(db: Db, listJson: string): void {
-  storeFirewallCounters(db, parseFirewallCounters(listJson));
 }
 
 /** storeFirewallCounters stores rule hit counts and quota use read back from the kernel (each poll reads them). */

@@ -1,9 +1,8 @@
 /**
- * Re-binding rules when cgroups come and go: a service restart or an app relaunch makes
- * a new cgroup (new id, often the same path), and the verdict-map element that sent the
- * old one to its app chain does not follow. A cheap walk of the tree every 200 ms
- * (directory names and inode numbers only) notices within one interval and calls back,
- * so the caller can re-plan and apply well within a second, without waiting for a poll.
+ * The cgroup tree as one walk sees it (directory names and inode numbers only), for
+ * `appnet run`, which binds a new app scope's rules before its command starts. The
+ * collector keeps the rules bound across restarts and relaunches with its own tracker
+ * (collector/sources/cgroups.ts).
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,18 +11,6 @@ export interface TreeEntry {
   path: string;
   /** Inode number = kernel cgroup id. */
   id: number;
-}
-
-export interface WatchOptions {
-  intervalMs?: number;
-  /** Deepest level walked (apps live well above 12). */
-  maxLevel?: number;
-}
-
-export interface CgroupWatch {
-  close(): void;
-  /** Resolves once the callback has run for the state seen now (tests and `appnet run`). */
-  settled(): Promise<void>;
 }
 
 /** readTree lists every cgroup below root with its id; vanishing directories are skipped. */
@@ -49,47 +36,4 @@ export function readTree(root: string, maxLevel = 12): TreeEntry[] {
   };
   walk('', 0);
   return out;
-}
-
-const signature = (t: TreeEntry[]) => t.map((e) => `${e.id}:${e.path}`).sort().join('\n');
-
-/**
- * watchCgroups calls onChange(tree) whenever a cgroup appears, disappears or is
- * re-created under the same path. Calls never overlap: a change seen while the callback
- * runs triggers one more call after it. Errors from the callback go to onError.
- */
-export function watchCgroups(
-  root: string,
-  onChange: (tree: TreeEntry[]) => void | Promise<void>,
-  opts: WatchOptions & { onError?: (err: unknown) => void } = {},
-): CgroupWatch {
-  const interval = opts.intervalMs ?? 200;
-  let last = signature(readTree(root, opts.maxLevel));
-  let running: Promise<void> | null = null;
-  let closed = false;
-  const tick = () => {
-    if (running || closed) return;
-    const tree = readTree(root, opts.maxLevel);
-    const sig = signature(tree);
-    if (sig === last) return;
-    last = sig;
-    running = Promise.resolve()
-      .then(() => onChange(tree))
-      .catch((err: unknown) => opts.onError?.(err))
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(tick, interval);
-  timer.unref();
-  return {
-    close() {
-      closed = true;
-      clearInterval(timer);
-    },
-    async settled() {
-      tick();
-      while (running) await running;
-    },
-  };
 }

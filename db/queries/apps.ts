@@ -15,6 +15,16 @@ export function upsertApp(db: Db, app: AppIdentity, now: number, exe: string | n
   return row.id;
 }
 
+/** getAttributedAppKeys lists the key of every app seen, in order, leaving out the unattributed traffic. */
+export function getAttributedAppKeys(db: Db): string[] {
+  return (prepared(db, "SELECT app_key AS k FROM apps WHERE kind != 'unattributed' ORDER BY app_key").all() as Array<{ k: string }>).map((r) => r.k);
+}
+
+/** getCgroupAppId returns the app a stored cgroup id belongs to, if the store knows the id. */
+export function getCgroupAppId(db: Db, cgroupId: number): number | undefined {
+  return (prepared(db, 'SELECT app_id AS a FROM cgroups WHERE cgroup_id = ?').get(cgroupId) as { a: number } | undefined)?.a;
+}
+
 /**
  * upsertCgroup records a live cgroup and the app it belongs to. The kernel numbers cgroups
  * afresh at each boot, so an id stored under another path is another cgroup now: it takes

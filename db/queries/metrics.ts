@@ -4,7 +4,7 @@
  * store simply reports no rule or quota metrics.
  */
 import type { Db } from '../open';
-import { schemaVersion } from '../open';
+import { hasTable, schemaVersion } from '../open';
 import { localMidnight } from '../../lib/time';
 import { rollupSource } from './sql-parts';
 import {
@@ -61,10 +61,6 @@ export function getLabelNames(db: Db): { apps: Array<{ id: number; key: string; 
     ifaces: db.prepare('SELECT id, name FROM interfaces').all() as Array<{ id: number; name: string }>,
     networks: db.prepare('SELECT id, name FROM networks').all() as Array<{ id: number; name: string }>,
   };
-}
-
-function hasTable(db: Db, name: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 }
 
 /** getRuleHits returns every rule's hit counters, or null when the store has no rules table. */

@@ -1,5 +1,5 @@
 /** SQL fragments shared by the dashboard's read queries (not queries themselves). */
-import { prepared, type Db } from '../open';
+import { hasTable, prepared, type Db } from '../open';
 import { bucketStart, nextLocalMidnight, nextLocalMonthStart, RESOLUTIONS, splitRange, type RangePiece, type Resolution, type UsageTable } from '../../lib/time';
 
 /**
@@ -49,18 +49,6 @@ export function seriesFilterSql(f: UsageFilter): { sql: string; params: Array<st
   return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
 }
 
-const tablesOf = new WeakMap<Db, Set<string>>();
-
-/** storeTables lists the store's tables once per connection (the collector migrates; readers do not). */
-function storeTables(db: Db): Set<string> {
-  let t = tablesOf.get(db);
-  if (!t) {
-    const rows = db.pragma('table_list') as Array<{ schema: string; name: string }>;
-    tablesOf.set(db, (t = new Set(rows.filter((r) => r.schema === 'main').map((r) => r.name))));
-  }
-  return t;
-}
-
 const usageOf = new WeakMap<Db, Set<string>>();
 
 /**
@@ -69,7 +57,7 @@ const usageOf = new WeakMap<Db, Set<string>>();
  */
 export function usageTables(db: Db): Set<string> {
   let t = usageOf.get(db);
-  if (!t) usageOf.set(db, (t = new Set([...storeTables(db)].filter((n) => n.startsWith('usage_')))));
+  if (!t) usageOf.set(db, (t = new Set([...RESOLUTIONS.map((r) => r.table), 'usage_link'].filter((n) => hasTable(db, n)))));
   return t;
 }
 
@@ -89,7 +77,7 @@ const deferring = new WeakSet<Db>();
  */
 export function hasRollupState(db: Db): boolean {
   if (deferring.has(db)) return true;
-  if (!prepared(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rollup_state'").get()) return false;
+  if (!hasTable(db, 'rollup_state')) return false;
   deferring.add(db);
   return true;
 }

@@ -39,7 +39,7 @@ export function isSafeCgroupPath(s: string): boolean {
   return s.split('/').every((p) => /^[A-Za-z0-9_.:@+\\-]{1,255}$/.test(p) && p !== '.' && p !== '..');
 }
 
-// Firewall (issue 4). Base chains next to the accounting ones, in the same table.
+// Firewall: base chains next to the accounting ones, in the same table, so one batch replaces both.
 export const CHAIN_FW_IN = 'fw_input';
 export const CHAIN_FW_OUT = 'fw_output';
 /** Verdict maps, one per hook: live cgroup → goto the app's chain (or accept), looked up only at the levels holding elements for that hook. */

@@ -23,7 +23,9 @@ const IS_ROOT = process.getuid?.() === 0;
 function scratchRoot(): string {
   const prefix = mkdtempSync(join(tmpdir(), 'appnet-install-'));
   mkdirSync(join(prefix, 'etc'));
-  for (const f of ['passwd', 'group', 'shadow', 'gshadow']) if (existsSync(`/etc/${f}`)) copyFileSync(`/etc/${f}`, join(prefix, 'etc', f));
+  // The shadow files are for useradd, which only the root-only test runs (others cannot read them).
+  const files = IS_ROOT ? ['passwd', 'group', 'shadow', 'gshadow'] : ['passwd', 'group'];
+  for (const f of files) if (existsSync(`/etc/${f}`)) copyFileSync(`/etc/${f}`, join(prefix, 'etc', f));
   return prefix;
 }
 

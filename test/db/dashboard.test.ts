@@ -15,7 +15,8 @@ import { getAppLastActive, getAppSeriesByNetwork } from '../../db/queries/app-de
 import { getAppPoints, getDataState, getNetworkTotals, getPointTotals, getReportRows, getSeriesTotals } from '../../db/queries/dashboard';
 import { getNetworks, getNetworkUsage, updateNetworkSettings } from '../../db/queries/network-settings';
 import { getReport } from '../../db/queries/report';
-import { getOrCreateSeries, getTopApps, insertUsage } from '../../db/queries/usage';
+import { getTopApps } from '../../db/queries/usage';
+import { getOrCreateSeries, insertUsage } from '../../db/store/usage-write';
 import { upsertApp } from '../../db/queries/apps';
 import { upsertInterface, upsertNetwork } from '../../db/queries/interfaces';
 import { appIdentity } from '../../lib/identity';
@@ -26,7 +27,7 @@ import { seedDb, seedEmptyDb, type Seeded } from '../fixtures/seed';
 const dir = mkdtempSync(join(tmpdir(), 'appnet-dash-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** withPlans records every SQL text a query function prepares, so its plan can be checked. */
+/** recordSql records every SQL text a query function prepares, so its plan can be checked. */
 function recordSql(db: Db): { db: Db; sqls: string[] } {
   const sqls: string[] = [];
   const proxy = new Proxy(db, {
@@ -190,10 +191,10 @@ describe('a year of history', () => {
     getAppSeriesByNetwork(rec.db, 1, f, { table: 'usage_1d', from: now - 365 * 86400, step: 86400 });
     getNetworkTotals(rec.db, f, now);
     getSeriesTotals(rec.db, { since: now - 365 * 86400, until: now }, now);
-    // The seven queries, and the lookups of the roll-up watermark and the newest 10 s row they make.
+    // The seven queries, and the lookups of the roll-up watermark, the newest 10 s row and the schema (hasTable) they make.
     const queries = rec.sqls.filter((q) => /usage_/.test(q) && !/^SELECT MAX\(ts\) AS hi FROM usage_10s$/.test(q));
     assert.equal(queries.length, 7, queries.join('\n'));
-    assert.ok(rec.sqls.filter((q) => !queries.includes(q)).every((q) => /rollup_state|MAX\(ts\)/.test(q)), rec.sqls.join('\n'));
+    assert.ok(rec.sqls.filter((q) => !queries.includes(q)).every((q) => /rollup_state|MAX\(ts\)|FROM sqlite_master/.test(q)), rec.sqls.join('\n'));
     assert.deepEqual(plan(db, 'SELECT MAX(ts) AS hi FROM usage_10s'), ['SEARCH usage_10s USING PRIMARY KEY'], 'the newest 10 s row is the last key');
     const seen = new Set<string>();
     for (const sql of queries) {

@@ -46,3 +46,9 @@ test('appnet export explains bad options and exits non-zero', () => {
   assert.match(r.stderr, /--since: not a time/);
   assert.match(r.stderr, /--by: by must be one of app \| app,iface \| app,day/);
 });
+
+test('the help of --by lists exactly the groupings the report accepts', async () => {
+  const { BY_HELP } = await import('../../collector/commands/export');
+  const { BY } = await import('../../lib/report');
+  assert.equal(BY_HELP, BY.join(' | '));
+});

@@ -15,7 +15,7 @@ import { upsertInterface, upsertNetwork } from '../../db/queries/interfaces';
 import { getMetricsSnapshot } from '../../db/queries/metrics';
 import { insertRule, setRuleHits, setQuotaUse, upsertAppPolicy } from '../../db/queries/rules';
 import { putSourceStatus } from '../../db/queries/status';
-import { getOrCreateSeries, insertUsage } from '../../db/queries/usage';
+import { getOrCreateSeries, insertUsage } from '../../db/store/usage-write';
 import { appIdentity, unattributedIdentity } from '../../lib/identity';
 import { OTHER, renderMetrics, type LabelLimits, type MetricsSnapshot } from '../../lib/metrics';
 import { ruleSchema } from '../../lib/rules/model';

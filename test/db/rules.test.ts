@@ -11,7 +11,8 @@ import { addRule, changeRule, removeAppPolicy, removeRule, setAppPolicy } from '
 import { firewallExtension } from '../../collector/firewall';
 import { cycleBounds } from '../../lib/period';
 import { seedDb } from '../fixtures/seed';
-import { planFirewall, recordFirewallCounters, recordFirewallResult } from '../../collector/rules/plan';
+import { planFirewall, recordFirewallResult, storeFirewallCounters } from '../../collector/rules/plan';
+import { parseFirewallCounters } from '../../lib/nft/firewall-parse';
 import { validateAppPolicy, validateRule, type Rule } from '../../lib/rules/model';
 import { applyStatus } from '../../lib/rules/status';
 
@@ -95,7 +96,7 @@ test('quota use and rule hits are read back; a new billing cycle resets the quot
     recordFirewallResult(db, true, null, NOW);
     const start = getFwApps(db)[0].quotaCycleStart;
     assert.ok(start !== null && start <= NOW);
-    recordFirewallCounters(db, JSON.stringify({ nftables: [{ quota: { name: `fw_q${appId}`, bytes: 1048576, used: 5000 } }] }));
+    storeFirewallCounters(db, parseFirewallCounters(JSON.stringify({ nftables: [{ quota: { name: `fw_q${appId}`, bytes: 1048576, used: 5000 } }] })));
     assert.equal(getFwApps(db)[0].quotaUsed, 5000);
     const same = planFirewall(db, [], [], { now: NOW + 60 });
     assert.ok(same.includes(`add quota inet appnet fw_q${appId} { over 1048576 bytes used 5000 bytes }`));
@@ -130,7 +131,7 @@ test('a new cap starts from what the store counted this cycle: an app already ov
       recordFirewallResult(db, true, null, seeded.now + 5);
       const row = getFwApps(db).find((a) => a.id === appId);
       assert.ok(row && Math.abs(row.quotaUsed - used) <= used * 0.01, `the page shows the cycle's use at once: ${row?.quotaUsed}, the store holds ${used} (wwan0 only, not Wi-Fi)`);
-      recordFirewallCounters(db, JSON.stringify({ nftables: [{ quota: { name: `fw_q${appId}`, bytes: 1024, used: 1500 } }] }));
+      storeFirewallCounters(db, parseFirewallCounters(JSON.stringify({ nftables: [{ quota: { name: `fw_q${appId}`, bytes: 1024, used: 1500 } }] })));
       assert.equal(getFwApps(db).find((a) => a.id === appId)?.quotaUsed, row.quotaUsed, 'the kernel\'s count (from the limit) does not lower it');
       assert.equal(row?.quotaCycleStart, start);
       const again = planFirewall(db, [], ifaces, { now: seeded.now + 10 });

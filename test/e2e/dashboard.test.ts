@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openDb } from '../../db/open';
 import { putSourceStatus } from '../../db/queries/status';
-import { getOrCreateSeries, insertUsage } from '../../db/queries/usage';
+import { getOrCreateSeries, insertUsage } from '../../db/store/usage-write';
 import { parseCsv } from '../../lib/csv';
 import type { ReportJson } from '../../lib/report';
 import { seedDb, type Seeded } from '../fixtures/seed';

@@ -15,7 +15,7 @@ import { openDb, type Db } from '../../db/open';
 import { upsertApp } from '../../db/queries/apps';
 import { upsertInterface, upsertNetwork } from '../../db/queries/interfaces';
 import { getFwApps, getRules } from '../../db/queries/rules';
-import { getOrCreateSeries, insertUsage } from '../../db/queries/usage';
+import { getOrCreateSeries, insertUsage } from '../../db/store/usage-write';
 import { planFirewallFromDb, recordFirewallResult } from '../../collector/rules/plan';
 import { ACTION_LABELS, DIRECTION_LABELS, POLICY_LABELS } from '../../lib/rules/vocabulary';
 import { screenshot, shareableDir, shareDb, startDashboard, type Browser, type Dashboard, loggedIn } from './helpers';

@@ -110,7 +110,7 @@ describe('reliability under crashes, tampering and churn', () => {
     await s.execOk([node, TRAFFIC, 'udp-send', wlan.peerV4, '6003', '1', '10']);
     await sleep(200);
     const t0 = (await truth()).get('in-6003u')!.packets;
-    await s.execOk([node, join(import.meta.dirname, 'churn.mjs'), 'system.slice/cron.service/bursts', '2000', wlan.peerV4, '6003']);
+    await s.execOk([node, join(import.meta.dirname, '..', '..', 'harness', 'churn.mjs'), 'system.slice/cron.service/bursts', '2000', wlan.peerV4, '6003']);
     await waitForPoll(db, Date.now());
     const burst = (await truth()).get('in-6003u')!.packets - t0;
     await waitForPoll(db, Date.now());

@@ -14,7 +14,8 @@ import { validateAppPolicy, validateRule } from '../../lib/rules/model';
 import { createSandbox, type Link, type LinkOptions, type Sandbox } from '../../collector/sandbox/sandbox';
 import { systemdSkeleton } from '../../collector/sandbox/workloads';
 import { startCollector, tempDir, waitForPoll } from './helpers';
-import { planFirewall, recordFirewallCounters, recordFirewallResult, type LiveIface } from '../../collector/rules/plan';
+import { planFirewall, recordFirewallResult, storeFirewallCounters, type LiveIface } from '../../collector/rules/plan';
+import { parseFirewallCounters } from '../../lib/nft/firewall-parse';
 import { readTree } from '../../collector/rules/watch';
 
 export const FIREFOX = 'user.slice/user-1000.slice/user@1000.service/app.slice/app-gnome-firefox-4711.scope';
@@ -66,7 +67,7 @@ export async function applyAll(s: Sandbox, db: Db, ifaces: LiveIface[], extraCgr
 
 /** readCounters stores rule hits and quota use from the sandbox's table into the database. */
 export async function readCounters(s: Sandbox, db: Db): Promise<void> {
-  recordFirewallCounters(db, await s.execOk(['nft', '-j', 'list', 'table', 'inet', 'appnet']));
+  storeFirewallCounters(db, parseFirewallCounters(await s.execOk(['nft', '-j', 'list', 'table', 'inet', 'appnet'])));
 }
 
 const SERVER = String.raw`

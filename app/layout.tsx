@@ -38,6 +38,11 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             appnet
           </a>
           <NavLinks />
+          <span className="spacer" />
+          {/* A plain form: /logout is served before Next.js and answers with a redirect to /login. */}
+          <form method="post" action="/logout" className="signout">
+            <button type="submit">Sign out</button>
+          </form>
         </header>
         <main>{children}</main>
       </body>

@@ -27,7 +27,10 @@ export function contentSecurityPolicy(nonce: string): string {
 /** SECURITY_HEADERS go on every response, errors included. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
+  // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with the
+  // dashboard's own form posts (sign-in, sign-out), which the CSRF check must refuse. Other
+  // origins still get no Referer at all.
+  'Referrer-Policy': 'same-origin',
   'X-Frame-Options': 'DENY',
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Resource-Policy': 'same-origin',

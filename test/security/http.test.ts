@@ -117,7 +117,7 @@ test('the token form signs in only with the right token and only from the same o
   assert.equal((await raw(d, { method: 'POST', path: '/login', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `token=${encodeURIComponent(d.token)}` })).status, 403);
 });
 
-test('every response carries a strict CSP, frame-ancestors none, nosniff and no-referrer', async () => {
+test('every response carries a strict CSP, frame-ancestors none, nosniff and a same-origin referrer policy', async () => {
   const cases = [
     await raw(d, { path: '/', headers: { Cookie: cookie } }),
     await raw(d, { path: staticChunk, headers: { Cookie: cookie } }),
@@ -134,7 +134,7 @@ test('every response carries a strict CSP, frame-ancestors none, nosniff and no-
     assert.match(csp, /object-src 'none'/);
     assert.match(csp, /base-uri 'none'/);
     assert.equal(r.headers['x-content-type-options'], 'nosniff');
-    assert.equal(r.headers['referrer-policy'], 'no-referrer');
+    assert.equal(r.headers['referrer-policy'], 'same-origin');
     assert.equal(r.headers['x-powered-by'], undefined);
   }
   const page = cases[0];

@@ -10,7 +10,7 @@ import { isAllowedHost } from '../lib/security/host';
 import { bodyTypeRefusal } from '../lib/security/origin';
 import { contentSecurityPolicy } from '../lib/security/csp';
 import { handleLogin } from './login';
-import { headerLookup, sendHtml, sendStatus, setSecurityHeaders } from './respond';
+import { headerLookup, sendRedirect, sendStatus, setSecurityHeaders } from './respond';
 import type { SessionAuthority } from './sessions';
 
 export type NextHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -27,11 +27,30 @@ const INTERNAL_HEADERS = [
   'content-security-policy', 'content-security-policy-report-only',
 ];
 
-const UNAUTHORISED_HTML = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>401 Unauthorized</title></head><body><p>401 Unauthorized. <a href="/login">Sign in</a></p></body></html>';
+/**
+ * API_BODY_LIMIT bounds what an authenticated API request may send (a rule is well under
+ * 1 KiB; the collector's socket takes 64 KiB). The length must be declared up front, so
+ * nothing is read before the check.
+ */
+export const API_BODY_LIMIT = 64 * 1024;
 
 function hasBody(req: IncomingMessage): boolean {
   const len = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (len !== undefined && len !== '0');
+}
+
+/** apiBodyStatus is 411 for a body of undeclared length, 413 for one over the limit, else null. */
+function apiBodyStatus(req: IncomingMessage): 411 | 413 | null {
+  if (!hasBody(req)) return null;
+  const len = req.headers['content-length'];
+  if (len === undefined) return 411;
+  return Number(len) > API_BODY_LIMIT ? 413 : null;
+}
+
+/** wantsPage: a browser navigating to a page, which should land on the sign-in form rather than a bare 401. */
+function wantsPage(req: IncomingMessage, path: string): boolean {
+  const method = req.method ?? 'GET';
+  return (method === 'GET' || method === 'HEAD') && !path.startsWith('/api/') && (req.headers.accept ?? '').includes('text/html');
 }
 
 /** createGatekeeper wraps the Next.js request handler with every server-level check. */
@@ -46,12 +65,15 @@ export function createGatekeeper(auth: SessionAuthority, next: NextHandler): (re
     const url = new URL(rawUrl, 'http://appnet.invalid');
     if (await handleLogin(req, res, url, auth, nonce)) return;
     const method = req.method ?? 'GET';
-    const verdict = decide(auth, method, headerLookup(req));
+    const api = url.pathname.startsWith('/api/');
+    const verdict = decide(auth, method, headerLookup(req), { api });
     if (!verdict.ok) {
-      if (verdict.status === 401 && (req.headers.accept ?? '').includes('text/html')) return sendHtml(res, 401, UNAUTHORISED_HTML);
+      if (verdict.status === 401 && wantsPage(req, url.pathname)) return sendRedirect(res, '/login');
       return sendStatus(res, verdict.status);
     }
-    if (url.pathname.startsWith('/api/') && bodyTypeRefusal(method, req.headers['content-type'], hasBody(req))) return sendStatus(res, 415);
+    if (api && bodyTypeRefusal(method, req.headers['content-type'], hasBody(req))) return sendStatus(res, 415);
+    const bodyStatus = api ? apiBodyStatus(req) : null;
+    if (bodyStatus) return sendStatus(res, bodyStatus, { Connection: 'close' });
     req.headers['content-security-policy'] = contentSecurityPolicy(nonce);
     await next(req, res);
   };

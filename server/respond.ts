@@ -20,13 +20,19 @@ export function setSecurityHeaders(res: ServerResponse, nonce: string): void {
   res.setHeader('Content-Security-Policy', contentSecurityPolicy(nonce));
 }
 
-const TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 405: 'Method Not Allowed', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error' };
+const TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 405: 'Method Not Allowed', 411: 'Length Required', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error' };
 
 /** sendStatus answers with a bare status line as text: no detail about why. */
 export function sendStatus(res: ServerResponse, status: number, extra: Record<string, string> = {}): void {
   const body = `${status} ${TEXT[status] ?? 'Error'}\n`;
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body), ...extra });
   res.end(body);
+}
+
+/** sendRedirect answers 303 See Other to a path of this server. */
+export function sendRedirect(res: ServerResponse, location: string): void {
+  res.writeHead(303, { Location: location, 'Cache-Control': 'no-store', 'Content-Length': 0 });
+  res.end();
 }
 
 /** sendHtml answers with a small self-contained HTML page. */

@@ -24,7 +24,7 @@ function refuse(status: 401 | 403 | 415): Response {
  * cookie-authenticated state change, and a JSON body for any state change.
  */
 export async function requireApiAuth(req: Request): Promise<Response | null> {
-  const verdict = decide(registeredAuthGate(), req.method, req.headers);
+  const verdict = decide(registeredAuthGate(), req.method, req.headers, { api: true });
   if (!verdict.ok) return refuse(verdict.status);
   const length = req.headers.get('content-length');
   const hasBody = req.headers.has('transfer-encoding') || (length !== null && length !== '0');

@@ -5,7 +5,7 @@
  * (e.g. someone ran `next start` directly) every check fails closed.
  */
 import { isAllowedHost } from './host';
-import { csrfRefusal } from './origin';
+import { apiReadRefusal, csrfRefusal } from './origin';
 
 /** How a request proved who it is. */
 export type AuthMethod = 'bearer' | 'session';
@@ -39,19 +39,27 @@ export function registeredAuthGate(): AuthGate | null {
   return g && typeof g === 'object' && typeof (g as AuthGate).authenticate === 'function' ? (g as AuthGate) : null;
 }
 
+/** What decide needs to know about the request beyond method and headers. */
+export interface DecideOptions {
+  /** The path is under /api/: cookie reads must come from the dashboard's own pages too. */
+  api?: boolean;
+}
+
 /**
- * decide checks Host (403), credentials (401) and, for session-authenticated state-changing
- * requests, the Origin (403), in that order. Bearer requests need no CSRF check: a browser
- * never adds an Authorization header on its own.
+ * decide checks Host (403), credentials (401) and, for session-authenticated requests, the
+ * Origin of state changes and the Sec-Fetch-Site of API reads (403), in that order. Bearer
+ * requests need neither: a browser never adds an Authorization header on its own.
  */
-export function decide(gate: AuthGate | null, method: string, headers: HeaderLookup): Decision {
+export function decide(gate: AuthGate | null, method: string, headers: HeaderLookup, opts: DecideOptions = {}): Decision {
   if (!gate) return { ok: false, status: 401, reason: 'no authentication configured' };
   const host = headers.get('host');
   if (!isAllowedHost(host, gate.allowedHosts)) return { ok: false, status: 403, reason: 'host not allowed' };
   const via = gate.authenticate(headers);
   if (!via) return { ok: false, status: 401, reason: 'not authenticated' };
   if (via === 'session') {
-    const refusal = csrfRefusal({ method, host, origin: headers.get('origin'), secFetchSite: headers.get('sec-fetch-site') });
+    const refusal =
+      csrfRefusal({ method, host, origin: headers.get('origin'), secFetchSite: headers.get('sec-fetch-site') }) ??
+      (opts.api ? apiReadRefusal(headers.get('sec-fetch-site')) : null);
     if (refusal) return { ok: false, status: 403, reason: refusal };
   }
   return { ok: true, via };

@@ -37,6 +37,18 @@ export function csrfRefusal(req: CsrfInput): string | null {
 }
 
 /**
+ * apiReadRefusal refuses a cookie-authenticated API read that a browser made for another
+ * document: `<img src>` or `fetch` from a page on another local port is same-site, so the
+ * Strict cookie goes along, and a heavy report is a way to stall the dashboard. Only the
+ * dashboard's own pages (`same-origin`) and a user typing the URL (`none`) may read; clients
+ * that send no Sec-Fetch-Site (curl, older browsers) are judged by their cookie alone.
+ */
+export function apiReadRefusal(secFetchSite: string | null | undefined): string | null {
+  if (!secFetchSite) return null;
+  return secFetchSite === 'same-origin' || secFetchSite === 'none' ? null : 'API read from another site';
+}
+
+/**
  * bodyTypeRefusal refuses state-changing API requests whose body is not JSON: an HTML form
  * can send text/plain, urlencoded or multipart bodies cross-site without a preflight,
  * but never application/json.

@@ -1,10 +1,12 @@
 /**
  * The server's small memory: login codes already used and sessions logged out, each kept
- * until it would have expired anyway. Restarting the server forgets both (see docs/security.md).
+ * until it would have expired anyway. A restart forgets both lists, so the server also
+ * refuses every code and session minted before it started (`notBefore`): a used code or a
+ * logged-out cookie never works again, at the price of signing in again after a restart.
  */
 import type { AuthGate, AuthMethod, HeaderLookup } from '../lib/security/gate';
 import { bearerToken, parseCookies, sessionCookieName } from '../lib/security/cookies';
-import { type Keys, verifyBearer, verifyLoginCode, verifySession, mintSession } from './tokens';
+import { LOGIN_CODE_TTL_SEC, SESSION_TTL_SEC, type Keys, type SignedToken, verifyBearer, verifyLoginCode, verifySession, mintSession } from './tokens';
 
 const MAX_REMEMBERED = 10_000;
 
@@ -22,9 +24,16 @@ class ExpiringSet {
   }
 }
 
+/** mintedSince says whether a token with this lifetime was minted at or after `notBefore` (unix seconds). */
+function mintedSince(token: SignedToken | null, ttlSec: number, notBefore: number): token is SignedToken {
+  return token !== null && token.exp - ttlSec >= notBefore;
+}
+
 export class SessionAuthority implements AuthGate {
   private readonly usedCodes = new ExpiringSet();
   private readonly loggedOut = new ExpiringSet();
+  /** Start of this server's memory (whole seconds, as tokens carry): nothing minted earlier is accepted. */
+  private readonly notBefore: number;
   readonly cookieName: string;
 
   constructor(
@@ -34,6 +43,7 @@ export class SessionAuthority implements AuthGate {
     private readonly clock: () => number = () => Date.now() / 1000,
   ) {
     this.cookieName = sessionCookieName(port);
+    this.notBefore = Math.floor(clock());
   }
 
   /** authenticate: an Authorization header is judged alone; otherwise the session cookie. */
@@ -51,14 +61,14 @@ export class SessionAuthority implements AuthGate {
     const value = parseCookies(headers.get('cookie')).get(this.cookieName);
     if (!value) return null;
     const s = verifySession(this.keys, value, this.clock());
-    return s && !this.loggedOut.has(s.id) ? s.id : null;
+    return mintedSince(s, SESSION_TTL_SEC, this.notBefore) && !this.loggedOut.has(s.id) ? s.id : null;
   }
 
   /** redeemLoginCode turns a genuine, unexpired, unused login code into a new session cookie value. */
   redeemLoginCode(code: string): { value: string; maxAge: number } | null {
     const now = this.clock();
     const c = verifyLoginCode(this.keys, code, now);
-    if (!c || this.usedCodes.has(c.id)) return null;
+    if (!mintedSince(c, LOGIN_CODE_TTL_SEC, this.notBefore) || this.usedCodes.has(c.id)) return null;
     this.usedCodes.add(c.id, c.exp);
     return this.newSession();
   }

@@ -5,8 +5,19 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { csrfRefusal } from '../lib/security/origin';
+import { tokenBucket } from './rate-limit';
 import { headerLookup, readSmallBody, sendHtml, sendStatus } from './respond';
 import type { SessionAuthority } from './sessions';
+
+/**
+ * Failed sign-ins (wrong token, invalid login code): 10 at once, then one per second for the
+ * whole server. A right token or code costs nothing, so signing in works while nobody guesses.
+ */
+const failures = tokenBucket({ burst: 10, perSec: 1 });
+
+function tooMany(res: ServerResponse, nonce: string): void {
+  sendHtml(res, 429, page(nonce, 'Too many failed sign-in attempts. Wait a few seconds and try again.'), { 'Retry-After': String(failures.retryAfterSec()) });
+}
 
 function page(nonce: string, message: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -45,8 +56,10 @@ function loginGet(req: IncomingMessage, res: ServerResponse, url: URL, auth: Ses
   const code = url.searchParams.get('t');
   // HEAD (link previews, probes) must not use up a one-time code.
   if (code === null || req.method === 'HEAD') return sendHtml(res, 200, page(nonce, 'Sign in to the dashboard.'));
+  if (!failures.available()) return tooMany(res, nonce);
   const session = auth.redeemLoginCode(code);
   if (session) return signedIn(res, auth, session);
+  failures.take();
   sendHtml(res, 401, page(nonce, 'This login link is invalid, expired or was already used.'));
 }
 
@@ -56,8 +69,10 @@ async function loginPost(req: IncomingMessage, res: ServerResponse, auth: Sessio
   if (type !== 'application/x-www-form-urlencoded') return sendStatus(res, 415);
   const body = await readSmallBody(req, 4096);
   if (body === null) return sendStatus(res, 413);
+  if (!failures.available()) return tooMany(res, nonce);
   const session = auth.loginWithToken((new URLSearchParams(body).get('token') ?? '').trim());
   if (session) return signedIn(res, auth, session);
+  failures.take();
   sendHtml(res, 401, page(nonce, 'That token is not correct.'));
 }
 

@@ -49,7 +49,9 @@ fi
 node scripts/build-cli.mjs --if-stale
 
 # The dashboard runs from a production build; rebuild when any source is newer than it.
-# The lock keeps two builds (say, a test run and a developer's build) off the same .next.
+# The lock keeps two builds (say, a test run and a developer's build) off the same .next. It
+# lives in the project directory, which only its owners can write: a fixed name in /tmp could
+# be held (stalling every build) or planted as a link by any local user.
 if [ ! -f .next/BUILD_ID ] || [ -n "$(find app components lib db public next.config.js package-lock.json -newer .next/BUILD_ID -print -quit 2>/dev/null)" ]; then
-  flock /tmp/appnet-next.lock npx next build >&2
+  flock .next-build.lock npx next build >&2
 fi

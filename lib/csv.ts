@@ -1,12 +1,19 @@
-/** CSV as RFC 4180 with spreadsheet-formula neutralisation. */
+/** CSV as RFC 4180 with spreadsheet-formula neutralisation and control characters escaped. */
+import { escapeControls } from './terminal';
 
 export type Cell = string | number | null | undefined;
 
-const FORMULA_START = /^[=+\-@\t\r]/;
+/**
+ * FORMULA_START: what a spreadsheet may evaluate. Besides = + - @ spreadsheets skip leading
+ * white space, and some take the fullwidth forms (＝ ＋ － ＠) as the ASCII ones.
+ */
+const FORMULA_START = /^[\s\u3000]*[=+\-@\uff1d\uff0b\uff0d\uff20]/;
 
 /**
- * csvCell quotes one value per RFC 4180 (quotes doubled; quoted when it holds a comma,
- * quote, CR or LF). Text that starts with = + - @ (or tab/CR) gets a leading apostrophe so a
+ * csvCell quotes one value per RFC 4180 (quotes doubled; quoted when it holds a comma or a
+ * quote). Control characters, line breaks included, are written as visible escapes (`\x1b`,
+ * lib/terminal.ts), so a cell cannot carry terminal sequences or split a row. Text that
+ * starts with = + - @ (after any white space, or in fullwidth) gets a leading apostrophe so a
  * spreadsheet shows it instead of evaluating it; numbers are written as plain integers/decimals.
  */
 export function csvCell(v: Cell): string {
@@ -17,6 +24,7 @@ export function csvCell(v: Cell): string {
   }
   let s = v;
   if (FORMULA_START.test(s)) s = `'${s}`;
+  s = escapeControls(s);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { PERIODS } from '../../lib/period';
 import { parseDuration } from '../../lib/time';
 import { dbOption } from '../../lib/store-option';
+import { jsonForTerminal } from '../../lib/terminal';
 
 interface ExportOptions {
   db: string;
@@ -69,7 +70,7 @@ export function registerExport(program: Command): void {
         const r = getReport(db, q, now);
         text = opts.format === 'csv'
           ? reportCsv(r.rows, q.by)
-          : `${JSON.stringify(reportJson(r.rows, { since: r.since, until: r.until, by: q.by, now, iface: q.iface, network: q.network, metered: q.metered }), null, 2)}\n`;
+          : `${jsonForTerminal(reportJson(r.rows, { since: r.since, until: r.until, by: q.by, now, iface: q.iface, network: q.network, metered: q.metered }))}\n`;
       } finally {
         db.close();
       }

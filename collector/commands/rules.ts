@@ -13,6 +13,7 @@ import { applyStatus } from '../../lib/rules/status';
 import { bytesText } from '../../lib/rules/values';
 import { PRECEDENCE } from '../../lib/rules/vocabulary';
 import { formatBytes } from '../../lib/format';
+import { escapeControlsKeepLines, jsonForTerminal } from '../../lib/terminal';
 
 interface DbOpt {
   db: string;
@@ -46,8 +47,9 @@ function withDb<T>(opts: DbOpt, fn: (db: Db) => T): T {
   }
 }
 
+/** print writes the JSON or the text, with any control character from the store shown escaped (lib/terminal.ts). */
 function print(opts: DbOpt, json: unknown, text: string): void {
-  process.stdout.write(opts.json ? JSON.stringify(json, null, 2) + '\n' : text + (text.endsWith('\n') ? '' : '\n'));
+  process.stdout.write(opts.json ? jsonForTerminal(json) + '\n' : escapeControlsKeepLines(text) + (text.endsWith('\n') ? '' : '\n'));
 }
 
 function ruleJson(r: RuleRow) {

@@ -4,6 +4,7 @@ import { getTopApps } from '../../db/queries/usage';
 import { formatBytes } from '../../lib/format';
 import { parseDuration } from '../../lib/time';
 import { dbOption } from '../../lib/store-option';
+import { escapeControls, jsonForTerminal } from '../../lib/terminal';
 
 interface TopOptions {
   db: string;
@@ -36,7 +37,7 @@ export function registerTop(program: Command): void {
       const rows = getTopApps(db, { since: now - span, until: now + 1, ifaces: opts.iface ? [opts.iface] : undefined, metered: opts.metered ? true : undefined }, now, limit);
       db.close();
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ since: now - span, until: now, apps: rows }, null, 2) + '\n');
+        process.stdout.write(jsonForTerminal({ since: now - span, until: now, apps: rows }) + '\n');
         return;
       }
       if (rows.length === 0) {
@@ -44,9 +45,11 @@ export function registerTop(program: Command): void {
         return;
       }
       const total = rows.reduce((n, r) => n + r.rxBytes + r.txBytes, 0) || 1;
-      const w = Math.max(4, ...rows.map((r) => r.name.length));
+      // Names come from cgroup names any user may choose: shown escaped, never interpreted.
+      const shown = rows.map((r) => ({ ...r, name: escapeControls(r.name), appKey: escapeControls(r.appKey) }));
+      const w = Math.max(4, ...shown.map((r) => r.name.length));
       process.stdout.write(`${'APP'.padEnd(w)}  ${'DOWN'.padStart(10)}  ${'UP'.padStart(10)}  ${'SHARE'.padStart(6)}  KEY\n`);
-      for (const r of rows) {
+      for (const r of shown) {
         const share = `${((100 * (r.rxBytes + r.txBytes)) / total).toFixed(1)}%`;
         process.stdout.write(`${r.name.padEnd(w)}  ${formatBytes(r.rxBytes).padStart(10)}  ${formatBytes(r.txBytes).padStart(10)}  ${share.padStart(6)}  ${r.appKey}\n`);
       }

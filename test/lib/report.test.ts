@@ -20,11 +20,11 @@ test('CSV cells are quoted per RFC 4180 and formulas are neutralised', () => {
   assert.equal(csvCell('a,b'), '"a,b"');
   assert.equal(csvCell('say "hi"'), '"say ""hi"""');
   assert.equal(csvCell('=HYPERLINK("x")'), '"\'=HYPERLINK(""x"")"');
-  for (const bad of ['+1', '-2+3', '@SUM(A1)', '\tx']) assert.ok(csvCell(bad).replace(/^"/, '').startsWith("'"), bad);
+  for (const bad of ['+1', '-2+3', '@SUM(A1)', '\t=x', ' =1']) assert.ok(csvCell(bad).replace(/^"/, '').startsWith("'"), bad);
   assert.equal(csvCell(-5), '-5', 'numbers stay numbers');
   const text = toCsv(['a', 'b'], [['x\r\ny', 1], ['=1+1', 2]]);
   assert.ok(text.endsWith('\r\n'));
-  assert.deepEqual(parseCsv(text), [['a', 'b'], ['x\r\ny', '1'], ["'=1+1", '2']]);
+  assert.deepEqual(parseCsv(text), [['a', 'b'], ['x\\x0d\\x0ay', '1'], ["'=1+1", '2']], 'line breaks in a cell are escaped, never raw');
 });
 
 test('reportCsv has a header row, ISO times with offset and integer bytes', () => {

@@ -27,6 +27,11 @@ export function registerServe(program: Command): void {
     .option('--user <name>', 'account to run as when started as root (default: appnet if it exists, else nobody)')
     .action(async (opts: ServeOptions) => {
       const cfg = loadServeConfig(opts);
+      if (process.getuid?.() === 0 && cfg.secretFd === undefined) {
+        // Root only reads the secret and starts the server as the web account (server/launch.ts).
+        const { launchUnprivileged } = await import('./launch');
+        process.exit(await launchUnprivileged(cfg, { log: (line) => process.stdout.write(`${line}\n`) }));
+      }
       const { startServer } = await import('./start');
       const running = await startServer(cfg);
       const stop = (): void => {

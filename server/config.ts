@@ -24,6 +24,8 @@ export interface ServeConfig {
   readonly envToken?: string;
   /** Account to run as when started as root (default: appnet, else nobody). */
   readonly user?: string;
+  /** The descriptor the root launcher passes the secret on (server/launch.ts), when it did. */
+  readonly secretFd?: number;
 }
 
 export interface ServeOptions {
@@ -65,5 +67,6 @@ export function loadServeConfig(opts: ServeOptions, env: NodeJS.ProcessEnv = pro
     secretDir: opts.secretDir ?? env.APPNET_SECRET_DIR ?? defaultSecretDir(env, uid),
     envToken: env.APPNET_TOKEN || undefined,
     user: opts.user,
+    secretFd: env.APPNET_SECRET_FD && /^\d{1,4}$/.test(env.APPNET_SECRET_FD) ? Number(env.APPNET_SECRET_FD) : undefined,
   });
 }

@@ -13,6 +13,7 @@ import { DB_ENV } from '../lib/store-path';
 import type { ServeConfig } from './config';
 import { createGatekeeper, type NextHandler } from './gatekeeper';
 import { assertNoNetAdmin, dropPrivileges } from './privileges';
+import { readSecretFd, SECRET_FD_ENV } from './launch';
 import { loadOrCreateSecret } from './secret';
 import { SessionAuthority } from './sessions';
 import { deriveKeys, mintLoginCode } from './tokens';
@@ -41,8 +42,9 @@ export function loginUrl(cfg: Pick<ServeConfig, 'host' | 'port'>, code: string):
 /** startServer runs the dashboard until closed; it logs the login URL as `appnet: dashboard at <url>`. */
 export async function startServer(cfg: ServeConfig, opts: { appDir?: string; log?: (line: string) => void } = {}): Promise<Running> {
   const log = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const secret = loadOrCreateSecret({ dir: cfg.secretDir, envToken: cfg.envToken });
+  const secret = cfg.secretFd !== undefined ? { secret: readSecretFd(cfg.secretFd), created: false, path: undefined } : loadOrCreateSecret({ dir: cfg.secretDir, envToken: cfg.envToken });
   delete process.env.APPNET_TOKEN; // Next.js code and any child process must not see it
+  delete process.env[SECRET_FD_ENV];
   if (secret.created) log(`appnet: created the dashboard secret ${secret.path} (mode 600)`);
   const keys = deriveKeys(secret.secret);
   process.umask(0o027);

@@ -150,7 +150,10 @@ test('a request-target in absolute form is refused', async () => {
 });
 
 test('started as root, the web process runs as an unprivileged user with no capabilities', { skip: !IS_ROOT && 'needs root' }, () => {
-  const status = readFileSync(`/proc/${d.pid}/status`, 'utf8');
+  // Root only launches the server (server/launch.ts): the one child is the web process.
+  const children = readFileSync(`/proc/${d.pid}/task/${d.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  assert.equal(children.length, 1, 'root hands over to one unprivileged server process');
+  const status = readFileSync(`/proc/${children[0]}/status`, 'utf8');
   const uids = parseProcStatusUids(status);
   assert.ok(uids.every((u) => u !== 0), `uids ${uids.join(' ')}`);
   const gids = /^Gid:\s+(.*)$/m.exec(status)![1].split(/\s+/).map(Number);

@@ -23,6 +23,15 @@ const timeParam = z
 
 const IFACE = /^[A-Za-z0-9_.:@-]{1,15}$/;
 
+/** MAX_REPORT_SPAN_SEC: a report covers at most 5 years, whichever bounds were given. */
+export const MAX_REPORT_SPAN_SEC = 5 * 366 * 86400;
+
+/**
+ * REPORT_LIMITS bound one report answer: rows (a year by app and day for 500 apps fits) and
+ * bytes of CSV or JSON. A larger one is refused with a sentence asking for a narrower one.
+ */
+export const REPORT_LIMITS = Object.freeze({ rows: 200_000, bytes: 32 * 1024 * 1024 });
+
 export const BY = ['app', 'app,iface', 'app,day'] as const;
 export type ReportBy = (typeof BY)[number];
 
@@ -50,7 +59,7 @@ export const reportQuerySchema = z
     message: 'since must be before until',
     path: ['since'],
   })
-  .refine((q) => q.since === undefined || q.until === undefined || q.until - q.since <= 5 * 366 * 86400, {
+  .refine((q) => q.since === undefined || q.until === undefined || q.until - q.since <= MAX_REPORT_SPAN_SEC, {
     message: 'a period can be at most 5 years long',
     path: ['until'],
   });
@@ -112,7 +121,24 @@ export function reportHeader(by: ReportBy): string[] {
 
 /** reportCsv renders report rows as RFC 4180 CSV with a header row. */
 export function reportCsv(rows: ReportRow[], by: ReportBy): string {
-  const body: Cell[][] = rows.map((r) => [
+  return toCsv(reportHeader(by), rows.map((r) => csvRow(r, by)));
+}
+
+/**
+ * reportCsvChunks yields the same text as reportCsv in pieces of `chunkRows` rows (the header
+ * with the first), so a large report is streamed rather than built whole.
+ */
+export function* reportCsvChunks(rows: readonly ReportRow[], by: ReportBy, chunkRows = 2000): Generator<string> {
+  const header = toCsv(reportHeader(by), []);
+  if (rows.length === 0) yield header;
+  for (let i = 0; i < rows.length; i += chunkRows) {
+    const text = toCsv(reportHeader(by), rows.slice(i, i + chunkRows).map((r) => csvRow(r, by)));
+    yield i === 0 ? text : text.slice(header.length);
+  }
+}
+
+function csvRow(r: ReportRow, by: ReportBy): Cell[] {
+  return [
     isoLocal(r.since),
     isoLocal(r.until),
     r.appKey,
@@ -124,6 +150,5 @@ export function reportCsv(rows: ReportRow[], by: ReportBy): string {
     r.rxBytes + r.txBytes,
     r.rxPackets,
     r.txPackets,
-  ]);
-  return toCsv(reportHeader(by), body);
+  ];
 }

@@ -17,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { CLI_BUILD as OUT, cliBuildStale, ROOT } from './cli-build-state.mjs';
 
-const ENTRIES = { collector: 'collector/cli.ts', server: 'server/cli.ts' };
+// report-worker: the dashboard's report thread (server/report-pool.ts starts it from here).
+const ENTRIES = { collector: 'collector/cli.ts', server: 'server/cli.ts', 'report-worker': 'server/report-worker.ts' };
 const EXTERNAL = ['better-sqlite3', 'next', 'react', 'react-dom', 'tsx', 'esbuild', 'typescript', 'playwright-core'];
 
 /** sourceUrls rewrites import.meta.url in our own sources to the source file's URL, relative to the output directory. */

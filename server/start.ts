@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostForUrl } from '../lib/security/bind';
+import { registerReportRunner } from '../lib/report-runner';
 import { registerAuthGate } from '../lib/security/gate';
 import { allowedHosts } from '../lib/security/host';
 import { DB_ENV } from '../lib/store-path';
@@ -14,6 +15,7 @@ import type { ServeConfig } from './config';
 import { createGatekeeper, type NextHandler } from './gatekeeper';
 import { assertNoNetAdmin, dropPrivileges } from './privileges';
 import { readSecretFd, SECRET_FD_ENV } from './launch';
+import { createReportPool } from './report-pool';
 import { loadOrCreateSecret } from './secret';
 import { SessionAuthority } from './sessions';
 import { deriveKeys, mintLoginCode } from './tokens';
@@ -57,6 +59,7 @@ export async function startServer(cfg: ServeConfig, opts: { appDir?: string; log
   }
   const auth = new SessionAuthority(keys, allowedHosts({ port: cfg.port, extraNames: cfg.allowHosts }), cfg.port);
   registerAuthGate(auth);
+  registerReportRunner(createReportPool());
   const handler = await loadNext(cfg, opts.appDir ?? APP_DIR);
   const server = createServer(createGatekeeper(auth, handler));
   server.headersTimeout = 20_000;

@@ -1,7 +1,7 @@
 /** The usage report behind /api/usage, /api/export.csv and `appnet export`. */
 import type { Db } from '../open';
 import { resolvePeriod } from '../../lib/period';
-import type { ReportQuery, ReportRow } from '../../lib/report';
+import { MAX_REPORT_SPAN_SEC, type ReportQuery, type ReportRow } from '../../lib/report';
 import { getReportRows } from './dashboard';
 import { getCycleStartDay } from './network-settings';
 import type { UsageFilter } from './usage';
@@ -29,6 +29,8 @@ export function getReport(db: Db, q: ReportQuery, now: number): Report {
     ({ since, until } = resolvePeriod({ period: q.period, cycleStartDay }, now));
   }
   if (since >= until) throw new RangeError(`the period is empty: since (${since}) is not before until (${until})`);
+  // Checked here, on the resolved bounds, so `since` alone (until = now) is capped too.
+  if (until - since > MAX_REPORT_SPAN_SEC) throw new RangeError('a period can be at most 5 years long: give a later since or an earlier until');
   const filter: UsageFilter = { since, until, ...base };
   return { since, until, filter, rows: getReportRows(db, filter, q.by, now) };
 }

@@ -56,24 +56,26 @@ test('a year-long CSV is streamed whole and agrees with the JSON', async () => {
 });
 
 test('/api/status answers while ten year-long reports run', async () => {
-  const order: string[] = [];
+  // On the request thread (before), each report held it for its whole read, and status got
+  // in only between two reports, about 3 times per report; on workers it answers throughout.
+  let pending = 10;
   const reports = Array.from({ length: 10 }, (_, i) =>
     get(`/api/${i % 2 ? 'usage' : 'export.csv'}?since=${YEAR_AGO}&by=app,day`).then(async (r) => {
       await r.arrayBuffer();
-      order.push(`report ${r.status}`);
+      pending--;
       return r.status;
     }),
   );
-  for (let i = 0; i < 5; i++) {
+  let answered = 0;
+  while (pending > 0) {
     const s = await get('/api/status');
     assert.equal(s.status, 200);
     await s.arrayBuffer();
-    order.push('status');
+    if (pending > 0) answered++;
   }
   const statuses = await Promise.all(reports);
-  assert.deepEqual(order.slice(0, 5), ['status', 'status', 'status', 'status', 'status'], `five status answers came before any report finished: ${order.join(', ')}`);
-  assert.ok(statuses.every((s) => s === 200 || s === 503), `every report answered, or said the dashboard is busy: ${statuses.join(' ')}`);
-  assert.ok(statuses.filter((s) => s === 200).length >= 8, 'two run, eight wait their turn');
+  assert.deepEqual(statuses, Array(10).fill(200), 'two run at a time, eight wait their turn, all are answered');
+  assert.ok(answered >= 100, `status answered ${answered} times while the reports ran (at least 10 per report)`);
 });
 
 test('over the row or byte limit a report is refused with a sentence (the runner, on a real worker)', async () => {

@@ -6,6 +6,7 @@ import { connection } from 'next/server';
 import { apiError, storeError } from './api';
 import { requireApiAuth } from './auth';
 import { openStore } from './db';
+import { nowSeconds } from '../../lib/time';
 
 /** runReportRequest validates a report request's query string and reads it; returns the report or an error Response. */
 export function runReportRequest(req: Request): { ok: true; query: ReportQuery; report: Report; now: number } | { ok: false; response: Response } {
@@ -18,7 +19,7 @@ export function runReportRequest(req: Request): { ok: true; query: ReportQuery; 
   }
   const store = openStore();
   if (store.state !== 'ok') return { ok: false, response: storeError(store) as Response };
-  const now = Math.floor(Date.now() / 1000);
+  const now = nowSeconds();
   try {
     return { ok: true, query: parsed.data, report: getReport(store.db, parsed.data, now), now };
   } catch (err) {

@@ -10,6 +10,7 @@ import { getConfig } from './_data/config';
 import { readStore } from './_data/db';
 import { collectorState, getOverview, networkOptions } from './_data/overview';
 import { apiQuery, parseView } from './_data/view';
+import { nowSeconds } from '../lib/time';
 
 export const metadata = { title: 'Overview' };
 
@@ -34,7 +35,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Sea
   await requirePageAuth();
   const store = await readStore();
   if (store.state !== 'ok') return <NoData state={store.state} path={store.path} reason={store.state === 'missing' ? store.reason : undefined} />;
-  const now = Math.floor(Date.now() / 1000);
+  const now = nowSeconds();
   const status = collectorState(store.db, now);
   if (!status.hasUsage) return <NoData state="nodata" path={store.path} />;
   const view = parseView(store.db, await searchParams, now);

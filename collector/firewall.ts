@@ -25,6 +25,7 @@ import {
   firewallPlanKey, pendingGood, planFirewall, planFromGood, readGoodPlan, recordFirewallResult, recordPlanFailure, storeFirewallCounters,
   type GoodPlan, type LiveIface, type PlanOptions,
 } from './rules/plan';
+import { nowSeconds } from '../lib/time';
 
 /** The plan key of a store with no rules and no per-app settings (see getFirewallSignature). */
 const NOTHING_CONFIGURED = '0.0.0/0.0.0|';
@@ -117,7 +118,7 @@ function noticeLost(db: Db, st: FirewallState, counters: FirewallCounters): void
   st.lost = true;
   st.generation++;
   try {
-    markFirewallLost(db, 'firewall: our nft table was re-created without the firewall (no rule is in force); loading it again', Math.floor(Date.now() / 1000));
+    markFirewallLost(db, 'firewall: our nft table was re-created without the firewall (no rule is in force); loading it again', nowSeconds());
   } catch {
     /* the store cannot be written: the next apply records its own outcome */
   }

@@ -19,6 +19,7 @@ import { CgroupTracker, type SeenCgroup } from './sources/cgroups';
 import { NftCounterSource } from './sources/nft-counters';
 import { PollStore } from './store';
 import { firewallExtension } from './firewall';
+import { unixSeconds } from '../lib/time';
 
 export interface Collector {
   ctx: PollContext;
@@ -47,7 +48,7 @@ const HOUR = 3600_000;
 
 /** housekeeping prunes roll-up rows past retention, cgroups gone for 15 days (or beyond 100 per app) and old events. */
 function housekeeping(ctx: PollContext, now: number): void {
-  const cut = Math.floor(now / 1000);
+  const cut = unixSeconds(now);
   const pruned = pruneUsage(ctx.db, cut);
   const cgroups = deleteGoneCgroups(ctx.db, { before: cut - 15 * 86400, keepPerApp: 100 });
   const events = deleteEventsBefore(ctx.db, now - 90 * 86400_000);

@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS, METRICS_CONTENT_TYPE, renderMetrics, type LabelLimits }
 import { bearerMatches } from '../lib/security/bearer';
 import { isLoopbackBind } from '../lib/security/bind';
 import { DEFAULT_METRICS_PORT } from '../lib/metrics-limits';
+import { nowSeconds } from '../lib/time';
 
 export { DEFAULT_METRICS_PORT };
 
@@ -79,7 +80,7 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
     if (!authorised(req, opts.token)) return send(res, 401, 'Unauthorized\n', { 'WWW-Authenticate': 'Bearer realm="appnet"' });
     try {
       db ??= openDb(ownDb!, { readonly: true });
-      const text = await renderMetrics(getMetricsSnapshot(db, limits, Math.floor(Date.now() / 1000)));
+      const text = await renderMetrics(getMetricsSnapshot(db, limits, nowSeconds()));
       send(res, 200, req.method === 'HEAD' ? '' : text, { 'Content-Type': METRICS_CONTENT_TYPE });
     } catch (err) {
       if (ownDb) {

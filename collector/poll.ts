@@ -21,6 +21,7 @@ import { CgroupTracker, type LiveCgroup } from './sources/cgroups';
 import { readInterfaces, type InterfaceInfo } from './sources/interfaces';
 import type { NftCounterSource, NftReading } from './sources/nft-counters';
 import type { PollStore } from './store';
+import { unixSeconds } from '../lib/time';
 
 export type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
 
@@ -232,7 +233,7 @@ async function refreshInventory(ctx: PollContext, now: number): Promise<void> {
     // Cgroups that ended while no collector ran (after a reboot: all of them) are gone now.
     if (!ctx.st.treeChecked) {
       ctx.st.treeChecked = true;
-      markAbsentCgroupsGone(ctx.db, cg.value.map((c) => c.id), Math.floor(now / 1000));
+      markAbsentCgroupsGone(ctx.db, cg.value.map((c) => c.id), unixSeconds(now));
     }
   }
   if (now - ctx.st.ifacesAt > 30_000 || ctx.st.ifaces.length === 0) {
@@ -299,7 +300,7 @@ export async function poll(ctx: PollContext): Promise<PollReport> {
  * network class (metered, mobile) hold from its first packet.
  */
 function recordInterfaces(ctx: PollContext, ifaces: InterfaceInfo[], now: number): void {
-  const ts = Math.floor(now / 1000);
+  const ts = unixSeconds(now);
   ctx.db.transaction(() => {
     for (const i of ifaces) {
       const networkId = upsertNetwork(ctx.db, { netKey: i.netKey, name: i.netName, kind: i.kind, meteredAuto: i.meteredAuto }, ts);

@@ -17,6 +17,7 @@ import { classifyInterface } from '../lib/netkind';
 import type { SeenCgroup } from './sources/cgroups';
 import { desktopIdentity } from './sources/desktop';
 import type { InterfaceInfo } from './sources/interfaces';
+import { unixSeconds } from '../lib/time';
 
 /** One poll, as the store needs it. */
 export interface PollSnapshot {
@@ -100,7 +101,7 @@ export class PollStore {
   /** storePoll writes one poll; returns the cgroups it stored for the first time. */
   storePoll(p: PollSnapshot): SeenCgroup[] {
     const db = this.db;
-    const ts = Math.floor(p.now / 1000);
+    const ts = unixSeconds(p.now);
     const appIds = new Map<string, number>();
     const appIdOf = (ident: AppIdentity, exe: string | null = null) => {
       let id = appIds.get(ident.key);
@@ -119,7 +120,7 @@ export class PollStore {
           this.cgroupApp.delete(cg.id); // the id may have named another cgroup (another boot): ask the store
           newlyStored.push(cg);
         }
-        if (cg.goneAt !== null) markCgroupGone(db, cg.id, Math.floor(cg.goneAt / 1000));
+        if (cg.goneAt !== null) markCgroupGone(db, cg.id, unixSeconds(cg.goneAt));
       }
       const bySeries = new Map<number, UsageDelta>();
       for (const d of p.deltas) {

@@ -3,6 +3,7 @@
  * SVG in the page's first HTML: paths in a fixed viewBox that CSS stretches to any width, and
  * tick positions as fractions of the plot for HTML labels that keep their size.
  */
+import { localMidnight, localMonthStart, nextLocalMidnight, nextLocalMonthStart } from '../lib/time';
 
 /** Plot coordinates: x in [0, VIEW_W] by time, y in [0, VIEW_H] with 0 at the top. */
 export const VIEW_W = 1000;
@@ -88,37 +89,23 @@ export function timeTicks(t0: number, t1: number, count = 6): Tick[] {
   const out: number[] = [];
   const sub = SUBDAY_STEPS.find((s) => s >= want);
   if (sub) {
-    for (let day = startOfDay(t0); day <= t1; day = nextDay(day)) {
-      for (let t = day; t < nextDay(day); t += sub) if (t >= t0 && t <= t1) out.push(t);
+    for (let day = localMidnight(t0); day <= t1; day = nextLocalMidnight(day)) {
+      for (let t = day; t < nextLocalMidnight(day); t += sub) if (t >= t0 && t <= t1) out.push(t);
     }
   } else if (want <= 14 * DAY) {
     const every = DAY_STEPS.find((d) => d * DAY >= want) ?? 14;
-    for (let t = startOfDay(t0); t <= t1; t = nextDay(t)) {
+    for (let t = localMidnight(t0); t <= t1; t = nextLocalMidnight(t)) {
       const d = new Date(t * 1000);
       const keep = every === 7 || every === 14 ? d.getDay() === 1 && (every === 7 || weekOf(t) % 2 === 0) : daysSinceEpoch(d) % every === 0;
       if (t >= t0 && keep) out.push(t);
     }
   } else {
     const every = MONTH_STEPS.find((m) => m * 30 * DAY >= want) ?? 12;
-    const d = new Date(t0 * 1000);
-    d.setHours(0, 0, 0, 0);
-    d.setDate(1);
-    for (; d.getTime() / 1000 <= t1; d.setMonth(d.getMonth() + 1)) {
-      const t = d.getTime() / 1000;
-      if (t >= t0 && d.getMonth() % every === 0) out.push(t);
+    for (let t = localMonthStart(t0); t <= t1; t = nextLocalMonthStart(t)) {
+      if (t >= t0 && new Date(t * 1000).getMonth() % every === 0) out.push(t);
     }
   }
   return out.map((t) => ({ value: t, at: at(t) }));
-}
-
-function startOfDay(ts: number): number {
-  const d = new Date(ts * 1000);
-  d.setHours(0, 0, 0, 0);
-  return d.getTime() / 1000;
-}
-
-function nextDay(ts: number): number {
-  return startOfDay(ts + 26 * HOUR);
 }
 
 function daysSinceEpoch(d: Date): number {

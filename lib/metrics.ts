@@ -120,8 +120,11 @@ export interface MetricsSnapshot {
   /** null when the store has no firewall tables (older schema). */
   rules: RuleHits[] | null;
   quotas: QuotaUse[] | null;
-  /** rowErrors: rules and per-app settings rows not in force because of an error (shown on each row). */
-  firewall: { lastTryMs: number | null; lastOkMs: number | null; ok: boolean; rowErrors: number } | null;
+  /**
+   * lastTry, lastOk: unix seconds (fw_state's unit; the collector's status tables keep ms). rowErrors: rules and
+   * per-app settings rows not in force because of an error (shown on each row).
+   */
+  firewall: { lastTry: number | null; lastOk: number | null; ok: boolean; rowErrors: number } | null;
   sources: SourceHealth[];
   sets: SetFill[];
   schemaVersion: number;
@@ -171,7 +174,7 @@ function addFirewall(reg: Registry, s: MetricsSnapshot): void {
   if (s.firewall) {
     new Gauge({ name: 'appnet_firewall_apply_ok', help: '1 when the last firewall apply succeeded.', registers: [reg] }).set(s.firewall.ok ? 1 : 0);
     new Gauge({ name: 'appnet_firewall_row_errors', help: 'Rules and per-app settings not in force because of an error (invalid row, refused batch); the Rules page shows each reason.', registers: [reg] }).set(s.firewall.rowErrors);
-    if (s.firewall.lastOkMs !== null) new Gauge({ name: 'appnet_firewall_last_success_timestamp_seconds', help: 'When the firewall rules were last applied successfully.', registers: [reg] }).set(s.firewall.lastOkMs / 1000);
+    if (s.firewall.lastOk !== null) new Gauge({ name: 'appnet_firewall_last_success_timestamp_seconds', help: 'When the firewall rules were last applied successfully.', registers: [reg] }).set(s.firewall.lastOk);
   }
 }
 

@@ -1,5 +1,5 @@
 /** Periods people pick on the dashboard, turned into [since, until) in unix seconds, local time. */
-import { localMidnight } from './time';
+import { localMidnight, unixSeconds } from './time';
 
 export const PERIODS = ['1h', '24h', 'today', '7d', '30d', 'cycle', 'custom'] as const;
 export type PeriodName = (typeof PERIODS)[number];
@@ -24,8 +24,8 @@ export function cycleBounds(now: number, startDay: number): { since: number; unt
     m += 12;
     y -= 1;
   }
-  const since = Math.floor(new Date(y, m, startDay, 0, 0, 0, 0).getTime() / 1000);
-  const until = Math.floor(new Date(y, m + 1, startDay, 0, 0, 0, 0).getTime() / 1000);
+  const since = unixSeconds(new Date(y, m, startDay, 0, 0, 0, 0));
+  const until = unixSeconds(new Date(y, m + 1, startDay, 0, 0, 0, 0));
   return { since, until };
 }
 

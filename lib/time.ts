@@ -16,11 +16,24 @@ export const RESOLUTIONS = [
 export type Resolution = (typeof RESOLUTIONS)[number];
 export type UsageTable = Resolution['table'];
 
+/**
+ * unixSeconds turns a time in unix ms (Date.now(), the collector's clock, the status and event
+ * columns) or a Date into whole unix seconds, the unit of every timestamp above the collector's clock.
+ */
+export function unixSeconds(at: number | Date): number {
+  return Math.floor((typeof at === 'number' ? at : at.getTime()) / 1000);
+}
+
+/** nowSeconds returns the current time in whole unix seconds. */
+export function nowSeconds(): number {
+  return unixSeconds(Date.now());
+}
+
 /** localMidnight returns the unix seconds of the local-time midnight that starts the day holding ts. */
 export function localMidnight(ts: number): number {
   const d = new Date(ts * 1000);
   d.setHours(0, 0, 0, 0);
-  return Math.floor(d.getTime() / 1000);
+  return unixSeconds(d);
 }
 
 /**
@@ -29,7 +42,7 @@ export function localMidnight(ts: number): number {
  */
 export function localMonthStart(ts: number): number {
   const d = new Date(localMidnight(ts) * 1000);
-  return localMidnight(Math.floor(new Date(d.getFullYear(), d.getMonth(), 1, 12).getTime() / 1000));
+  return localMidnight(unixSeconds(new Date(d.getFullYear(), d.getMonth(), 1, 12)));
 }
 
 /** nextLocalMidnight returns the start of the local day after the one holding ts (23- and 25-hour days included). */

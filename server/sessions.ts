@@ -7,13 +7,14 @@
 import type { AuthGate, AuthMethod, HeaderLookup } from '../lib/security/gate';
 import { bearerToken, parseCookies, sessionCookieName } from '../lib/security/cookies';
 import { LOGIN_CODE_TTL_SEC, SESSION_TTL_SEC, type Keys, type SignedToken, verifyBearer, verifyLoginCode, verifySession, mintSession } from './tokens';
+import { nowSeconds } from '../lib/time';
 
 const MAX_REMEMBERED = 10_000;
 
 class ExpiringSet {
   private readonly items = new Map<string, number>();
   add(id: string, exp: number): void {
-    if (this.items.size >= MAX_REMEMBERED) this.prune(Date.now() / 1000);
+    if (this.items.size >= MAX_REMEMBERED) this.prune(nowSeconds());
     this.items.set(id, exp);
   }
   has(id: string): boolean {
@@ -40,7 +41,7 @@ export class SessionAuthority implements AuthGate {
     private readonly keys: Keys,
     readonly allowedHosts: ReadonlySet<string>,
     port: number,
-    private readonly clock: () => number = () => Date.now() / 1000,
+    private readonly clock: () => number = nowSeconds,
   ) {
     this.cookieName = sessionCookieName(port);
     this.notBefore = Math.floor(clock());

@@ -19,6 +19,7 @@ import { createReportPool } from './report-pool';
 import { loadOrCreateSecret } from './secret';
 import { SessionAuthority } from './sessions';
 import { deriveKeys, mintLoginCode } from './tokens';
+import { nowSeconds } from '../lib/time';
 
 const APP_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -68,7 +69,7 @@ export async function startServer(cfg: ServeConfig, opts: { appDir?: string; log
     server.once('error', (err) => fail(new Error(`cannot listen on ${cfg.host}:${cfg.port}: ${err.message}`)));
     server.listen(cfg.port, cfg.host, () => ok());
   });
-  const url = loginUrl(cfg, mintLoginCode(keys, Date.now() / 1000));
+  const url = loginUrl(cfg, mintLoginCode(keys, nowSeconds()));
   log(`appnet: dashboard at ${url}`);
   return { server, loginUrl: url, close: () => new Promise((ok) => server.close(() => ok())) };
 }

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import type { Db } from '../../db/open';
 import { getCollectorStatus, getRecentEvents, type StatusRow } from '../../db/queries/status';
+import { unixSeconds } from '../../lib/time';
 
 export interface SetFill {
   name: string;
@@ -8,6 +9,7 @@ export interface SetFill {
   size: number | null;
 }
 
+/** The collector's status and events, their times in unix seconds like every time a page shows (the tables keep ms). */
 export interface Health {
   sources: StatusRow[];
   lastOk: number | null;
@@ -26,7 +28,7 @@ function fileSize(path: string): number {
 
 /** getHealth gathers the collector's health for the Health page: sources, set fill, store size, events. */
 export function getHealth(db: Db, dbPath: string): Health {
-  const sources = getCollectorStatus(db);
+  const sources = getCollectorStatus(db).map((s) => ({ ...s, lastRun: unixSeconds(s.lastRun), lastOk: s.lastOk === null ? null : unixSeconds(s.lastOk) }));
   const poll = sources.find((s) => s.source === 'poll');
   const counters = sources.find((s) => s.source === 'counters')?.detail as { setFill?: Record<string, { count: number; size: number | null }> } | null;
   const sets = Object.entries(counters?.setFill ?? {}).map(([name, f]) => ({ name, count: f.count, size: f.size }));
@@ -35,6 +37,6 @@ export function getHealth(db: Db, dbPath: string): Health {
     lastOk: poll?.lastOk ?? null,
     sets,
     dbBytes: fileSize(dbPath) + fileSize(`${dbPath}-wal`),
-    events: getRecentEvents(db, 30),
+    events: getRecentEvents(db, 30).map((e) => ({ ...e, ts: unixSeconds(e.ts) })),
   };
 }

@@ -8,6 +8,7 @@ import { bucketsOf, chartGrid, pivot, sparkGrid } from './chart';
 import { getConfig } from './config';
 import type { View } from './view';
 import type { AppListItem } from '../../lib/app-list';
+import { unixSeconds } from '../../lib/time';
 
 export interface CollectorState {
   lastPoll: number | null;
@@ -20,8 +21,9 @@ export interface CollectorState {
 /** collectorState says whether the collector is polling (its last poll is recent) and whether any data exists. */
 export function collectorState(db: Db, now: number): CollectorState {
   const s = getDataState(db);
-  const stale = s.lastPoll === null || now - s.lastPoll / 1000 > getConfig().staleAfterSeconds;
-  return { lastPoll: s.lastPoll === null ? null : Math.floor(s.lastPoll / 1000), ok: s.lastPollOk, error: s.lastError, stale, hasUsage: s.hasUsage };
+  const lastPoll = s.lastPoll === null ? null : unixSeconds(s.lastPoll);
+  const stale = lastPoll === null || now - lastPoll > getConfig().staleAfterSeconds;
+  return { lastPoll, ok: s.lastPollOk, error: s.lastError, stale, hasUsage: s.hasUsage };
 }
 
 export interface NetworkOption {

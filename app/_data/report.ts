@@ -10,6 +10,7 @@ import { registeredReportRunner } from '../../lib/report-runner';
 import { apiError, storeError } from './api';
 import { requireApiAuth } from './auth';
 import { openStore } from './db';
+import { nowSeconds } from '../../lib/time';
 
 /** What a report route renders: the validated query, the report's bounds and its streamed body. */
 export interface ReportAnswer {
@@ -44,7 +45,7 @@ export function reportRoute(format: 'csv' | 'json', render: (r: ReportAnswer) =>
     if (store.state !== 'ok') return storeError(store) as Response;
     const runner = registeredReportRunner();
     if (!runner) return apiError(503, 'unavailable', 'Reports are read by appnet serve; this server has no report runner.');
-    const out = await runner.run({ dbPath: store.path, query: parsed.query, now: Math.floor(Date.now() / 1000), format }, req.signal);
+    const out = await runner.run({ dbPath: store.path, query: parsed.query, now: nowSeconds(), format }, req.signal);
     if (!out.ok) return apiError(out.status, out.code, out.message);
     return render({ query: parsed.query, since: out.since, until: out.until, body: out.body });
   };

@@ -4,6 +4,7 @@ import type { Db } from '../../db/open';
 import { getCycleStartDay } from '../../db/queries/network-settings';
 import type { UsageFilter } from '../../db/queries/usage';
 import { PERIOD_LABELS, PERIODS, resolvePeriod, type PeriodName } from '../../lib/period';
+import { unixSeconds } from '../../lib/time';
 
 /** A `<input type=datetime-local>` value, ISO-8601 (local time when it has no offset) or unix seconds. */
 const localTime = z.union([
@@ -12,7 +13,7 @@ const localTime = z.union([
     .string()
     .trim()
     .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?([+-]\d{2}:\d{2}|Z)?$/)
-    .transform((s) => Math.floor(new Date(s.length === 10 ? `${s}T00:00` : s).getTime() / 1000)),
+    .transform((s) => unixSeconds(new Date(s.length === 10 ? `${s}T00:00` : s))),
 ]);
 
 const first = (v: unknown) => (Array.isArray(v) ? v[0] : v);

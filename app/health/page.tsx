@@ -5,6 +5,7 @@ import { requirePageAuth } from '../_data/auth';
 import { getConfig } from '../_data/config';
 import { readStore } from '../_data/db';
 import { getHealth } from '../_data/health';
+import { nowSeconds } from '../../lib/time';
 
 export const metadata = { title: 'Health' };
 
@@ -15,7 +16,7 @@ export default async function HealthPage() {
   if (store.state !== 'ok') return <NoData state={store.state} path={store.path} />;
   const cfg = getConfig();
   const h = getHealth(store.db, cfg.dbPath);
-  const now = Math.floor(Date.now() / 1000);
+  const now = nowSeconds();
   return (
     <>
       <AutoRefresh seconds={cfg.refreshSeconds} />
@@ -23,7 +24,7 @@ export default async function HealthPage() {
         <div>
           <h1>Collector health</h1>
           <p className="muted small" data-testid="last-ok">
-            {h.lastOk === null ? 'No successful poll yet.' : <>Last successful poll {formatAgo(Math.floor(h.lastOk / 1000), now)}.</>}
+            {h.lastOk === null ? 'No successful poll yet.' : <>Last successful poll {formatAgo(h.lastOk, now)}.</>}
             {' '}Store size {formatBytes(h.dbBytes)}.
           </p>
         </div>
@@ -38,7 +39,7 @@ export default async function HealthPage() {
                 <td className="mono">{s.source}</td>
                 <td>{s.ok ? 'ok' : 'failing'}</td>
                 <td className="num">{s.durationMs.toFixed(1)} ms</td>
-                <td className="hide-narrow small">{formatDateTime(Math.floor(s.lastRun / 1000))}</td>
+                <td className="hide-narrow small">{formatDateTime(s.lastRun)}</td>
                 <td className="small">{s.error ?? ''}</td>
               </tr>
             ))}
@@ -74,7 +75,7 @@ export default async function HealthPage() {
             <thead><tr><th className="hide-narrow">When</th><th>Level</th><th>What happened</th></tr></thead>
             <tbody>
               {h.events.map((e, i) => (
-                <tr key={i}><td className="hide-narrow small">{formatDateTime(Math.floor(e.ts / 1000))}</td><td>{e.level}</td><td>{e.message}</td></tr>
+                <tr key={i}><td className="hide-narrow small">{formatDateTime(e.ts)}</td><td>{e.level}</td><td>{e.message}</td></tr>
               ))}
             </tbody>
           </table>

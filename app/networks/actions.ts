@@ -1,13 +1,14 @@
 'use server';
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
+import { zodFields, type FieldErrors } from '../../lib/api-error';
 import { requirePageAuth } from '../_data/auth';
 import { saveNetworkSettings } from '../_data/networks';
 
 export interface NetworkFormState {
   ok: boolean;
   message: string | null;
-  fields: Record<string, string[]>;
+  fields: FieldErrors;
 }
 
 const schema = z.object({
@@ -26,11 +27,7 @@ const schema = z.object({
 export async function updateNetwork(_prev: NetworkFormState, form: FormData): Promise<NetworkFormState> {
   await requirePageAuth();
   const parsed = schema.safeParse(Object.fromEntries(form));
-  if (!parsed.success) {
-    const fields: Record<string, string[]> = {};
-    for (const i of parsed.error.issues) (fields[String(i.path[0] ?? '_')] ??= []).push(i.message);
-    return { ok: false, message: 'Please fix the highlighted fields.', fields };
-  }
+  if (!parsed.success) return { ok: false, message: 'Please fix the highlighted fields.', fields: zodFields(parsed.error) };
   const v = parsed.data;
   const saved = await saveNetworkSettings({
     id: v.id,

@@ -6,6 +6,7 @@ import { requirePageAuth } from '../_data/auth';
 import { readStore } from '../_data/db';
 import { getNetworkCards } from '../_data/networks';
 import { updateNetwork } from './actions';
+import { nowSeconds } from '../../lib/time';
 
 export const metadata = { title: 'Networks' };
 
@@ -14,7 +15,7 @@ export default async function NetworksPage() {
   await requirePageAuth();
   const store = await readStore();
   if (store.state !== 'ok') return <NoData state={store.state} path={store.path} />;
-  const now = Math.floor(Date.now() / 1000);
+  const now = nowSeconds();
   const cards = getNetworkCards(store.db, now);
   return (
     <>

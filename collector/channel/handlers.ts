@@ -8,6 +8,7 @@ import { updateNetworkSettings } from '../../db/queries/network-settings';
 import { addRule, changeRule, removeAppPolicy, removeRule, setAppPolicy, type EditResult } from '../../db/rules-edit';
 import { channelFailure, type ChannelResult } from '../../lib/channel';
 import type { ChannelHandlers } from '../../lib/channel';
+import { nowSeconds } from '../../lib/time';
 
 /** answer turns an edit's result into the channel's answer, keeping only `pick` of its value. */
 function answer<T, V>(r: EditResult<T>, pick: (v: T) => V): ChannelResult<V> {
@@ -15,7 +16,7 @@ function answer<T, V>(r: EditResult<T>, pick: (v: T) => V): ChannelResult<V> {
 }
 
 /** channelHandlers binds every channel operation to the store; `now` gives unix seconds. */
-export function channelHandlers(db: Db, now: () => number = () => Math.floor(Date.now() / 1000)): ChannelHandlers {
+export function channelHandlers(db: Db, now: () => number = nowSeconds): ChannelHandlers {
   return {
     'rules.create': (rule) => answer(addRule(db, rule, now()), (r) => ({ id: r.id })),
     'rules.update': ({ id, patch }) => answer(changeRule(db, id, patch, now()), (r) => ({ id: r.id })),

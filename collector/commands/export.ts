@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { PERIODS } from '../../lib/period';
-import { parseDuration } from '../../lib/time';
+import { nowSeconds, parseDuration } from '../../lib/time';
 import { dbOption } from '../../lib/store-option';
 import { jsonForTerminal } from '../../lib/terminal';
 
@@ -48,7 +48,7 @@ export function registerExport(program: Command): void {
     .option('-o, --output <file>', 'write to this file instead of stdout')
     .action(async (opts: ExportOptions) => {
       if (opts.format !== 'csv' && opts.format !== 'json') throw new Error(`--format must be csv or json, not '${opts.format}'`);
-      const now = Math.floor(Date.now() / 1000);
+      const now = nowSeconds();
       const raw = Object.fromEntries(
         Object.entries({
           since: relative(opts.since, now), until: relative(opts.until, now), period: opts.period, iface: opts.iface,

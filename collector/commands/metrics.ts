@@ -5,6 +5,7 @@ import { dbOption } from '../../lib/store-option';
 import type { Db } from '../../db/open';
 import { DEFAULT_LIMITS, DEFAULT_METRICS_PORT, type LabelLimits } from '../../lib/metrics-limits';
 import type { MetricsServer } from '../metrics';
+import { nowSeconds } from '../../lib/time';
 
 /** Options `appnet collect` and `appnet metrics` share for the listener. */
 export interface MetricsListenOptions {
@@ -81,7 +82,7 @@ export function registerMetrics(program: Command): void {
         const [{ openDb }, { getMetricsSnapshot }, { renderMetrics }] = await Promise.all([import('../../db/open'), import('../../db/queries/metrics'), import('../../lib/metrics')]);
         const db = openDb(dbPath, { readonly: true });
         try {
-          process.stdout.write(await renderMetrics(getMetricsSnapshot(db, { ...DEFAULT_LIMITS, ...limitsFrom(opts) }, Math.floor(Date.now() / 1000))));
+          process.stdout.write(await renderMetrics(getMetricsSnapshot(db, { ...DEFAULT_LIMITS, ...limitsFrom(opts) }, nowSeconds())));
         } finally {
           db.close();
         }

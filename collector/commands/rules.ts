@@ -14,6 +14,7 @@ import { bytesText } from '../../lib/rules/values';
 import { PRECEDENCE } from '../../lib/rules/vocabulary';
 import { formatBytes } from '../../lib/format';
 import { escapeControlsKeepLines, jsonForTerminal } from '../../lib/terminal';
+import { nowSeconds } from '../../lib/time';
 
 interface DbOpt {
   db: string;
@@ -32,8 +33,6 @@ interface DefaultOpts extends DbOpt {
   cycleDay?: string;
   reset?: boolean;
 }
-
-const now = () => Math.floor(Date.now() / 1000);
 
 /** UsageError is a refusal the user can fix: printed as one sentence, exit status 2. */
 class UsageError extends Error {}
@@ -98,19 +97,19 @@ function add(opts: AddOpts): void {
     const preview = previewRule(v.value);
     return print(opts, { rule: v.value, nft: preview.ok ? preview.lines : [] }, preview.ok ? preview.lines.join('\n') : '');
   }
-  const row = withDb(opts, (db) => done(addRule(db, input, now()), 'rule'));
+  const row = withDb(opts, (db) => done(addRule(db, input, nowSeconds()), 'rule'));
   print(opts, { id: row.id, rule: ruleJson(row) }, `added rule #${row.id} (the collector applies it within seconds)`);
 }
 
 function setDefault(opts: DefaultOpts): void {
   withDb(opts, (db) => {
     if (opts.reset) {
-      const r = done(removeAppPolicy(db, opts.app, now()), 'settings');
+      const r = done(removeAppPolicy(db, opts.app, nowSeconds()), 'settings');
       return print(opts, r, `settings of ${r.app} removed${r.rulesKept ? ` (its ${r.rulesKept} rule(s) stay)` : ''}`);
     }
     const quota = opts.quota === 'none' ? null : opts.quota;
     const input = { app: opts.app, defaultIn: opts.in, defaultOut: opts.out, quotaBytes: quota, quotaNetwork: opts.quotaNetwork, quotaCycleDay: opts.cycleDay };
-    const a = done(setAppPolicy(db, input, now(), { merge: true }), 'settings');
+    const a = done(setAppPolicy(db, input, nowSeconds(), { merge: true }), 'settings');
     print(opts, a, `settings of ${a.app} saved: default in ${a.defaultIn}, out ${a.defaultOut}${a.quotaBytes ? `, cap ${bytesText(a.quotaBytes)} on ${a.quotaNetwork}` : ''}`);
   });
 }
@@ -138,7 +137,7 @@ function list(opts: DbOpt): void {
 function toggle(idText: string, enabled: boolean, opts: DbOpt): void {
   const id = parseId(idText);
   withDb(opts, (db) => {
-    const r = done(changeRule(db, id, { enabled }, now()), 'rule');
+    const r = done(changeRule(db, id, { enabled }, nowSeconds()), 'rule');
     print(opts, ruleJson(r), `rule #${id} ${enabled ? 'enabled' : 'disabled'}`);
   });
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { openDb } from '../../db/open';
 import { getTopApps } from '../../db/queries/usage';
 import { formatBytes } from '../../lib/format';
-import { parseDuration } from '../../lib/time';
+import { nowSeconds, parseDuration } from '../../lib/time';
 import { dbOption } from '../../lib/store-option';
 import { escapeControls, jsonForTerminal } from '../../lib/terminal';
 
@@ -33,7 +33,7 @@ export function registerTop(program: Command): void {
       if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new Error(`--limit must be a whole number from 1 to 10000, not '${opts.limit}'`);
       if (opts.iface !== undefined && opts.metered) throw new Error('use either --iface or --metered, not both');
       const db = openDb(opts.db, { readonly: true });
-      const now = Math.floor(Date.now() / 1000);
+      const now = nowSeconds();
       const rows = getTopApps(db, { since: now - span, until: now + 1, ifaces: opts.iface ? [opts.iface] : undefined, metered: opts.metered ? true : undefined }, now, limit);
       db.close();
       if (opts.json) {

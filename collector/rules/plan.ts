@@ -17,6 +17,7 @@ import type { FirewallCounters } from '../../lib/nft/firewall-parse';
 import { cycleBounds } from '../../lib/period';
 import { loadDesired, type Desired, type QuotaSeed } from './desired';
 import { readTree } from './watch';
+import { nowSeconds } from '../../lib/time';
 
 export type { Desired };
 
@@ -55,7 +56,6 @@ interface Pending {
 }
 
 const pending = new WeakMap<Db, Pending>();
-const nowSec = () => Math.floor(Date.now() / 1000);
 const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 function parseObjects(text: string): FwObjects {
@@ -100,7 +100,7 @@ function withoutSkipped(versions: AppliedVersion[], skipped: SkippedRow[], kind:
  * cannot be read (see planFromGood).
  */
 export function planFirewall(db: Db, live: readonly (string | { path: string })[], ifaces: readonly LiveIface[], opts: PlanOptions = {}): string[] {
-  const d = loadDesired(db, opts.now ?? nowSec(), fwIfaces(ifaces));
+  const d = loadDesired(db, opts.now ?? nowSeconds(), fwIfaces(ifaces));
   const plan = build(db, d.desired, live, ifaces, opts);
   const invalid = [...d.invalid, ...plan.skipped];
   const good = { desired: d.desired, rules: withoutSkipped(d.rules, plan.skipped, 'rule'), apps: withoutSkipped(d.apps, plan.skipped, 'app') };
@@ -156,7 +156,7 @@ function recordApplied(db: Db, p: Pending, now: number): void {
  * atomic) and every row not yet applied carries the error. A store that cannot take the
  * rows' results still gets the error in fw_state where it can.
  */
-export function recordFirewallResult(db: Db, ok: boolean, error?: string | null, now: number = nowSec()): void {
+export function recordFirewallResult(db: Db, ok: boolean, error?: string | null, now: number = nowSeconds()): void {
   const p = pending.get(db);
   pending.delete(db);
   if (!p) return;
@@ -173,7 +173,7 @@ export function recordFirewallResult(db: Db, ok: boolean, error?: string | null,
 }
 
 /** recordPlanFailure stores why no plan could be made, on the rows not in the kernel when possible, always in fw_state. */
-export function recordPlanFailure(db: Db, error: string, now: number = nowSec()): void {
+export function recordPlanFailure(db: Db, error: string, now: number = nowSeconds()): void {
   try {
     markFirewallFailed(db, error, now);
   } catch {
@@ -203,7 +203,7 @@ export function storeFirewallCounters(db: Db, c: FirewallCounters): void {
  * the cgroup tree or the interfaces: a rule or app setting changed, or a data cap's
  * billing cycle rolled over. The loop re-plans when it differs from the last applied key.
  */
-export function firewallPlanKey(db: Db, now: number = nowSec()): string {
+export function firewallPlanKey(db: Db, now: number = nowSeconds()): string {
   const cycles = getFwApps(db)
     .filter((a) => a.quotaBytes !== null)
     .map((a) => `${a.id}@${cycleBounds(now, a.quotaCycleDay).since}`);

@@ -1,4 +1,4 @@
--- Firewall rules (issue 4). The dashboard and the CLI write the desired state; the
+-- Firewall rules per app. The dashboard and the CLI write the desired state; the
 -- collector (root) re-validates every row, applies all of them as one nft batch and
 -- writes back what happened. A row is applied when applied_version = version.
 

@@ -88,7 +88,7 @@ export function getFirewallApply(db: Db): MetricsSnapshot['firewall'] {
     | undefined;
   if (!r || r.lastTry === null) return null;
   const rowErrors = (db.prepare('SELECT (SELECT COUNT(*) FROM rules WHERE last_error IS NOT NULL) + (SELECT COUNT(*) FROM fw_apps WHERE last_error IS NOT NULL) AS n').get() as { n: number }).n;
-  return { lastTryMs: r.lastTry, lastOkMs: r.lastOk, ok: r.lastError === null, rowErrors };
+  return { lastTry: r.lastTry, lastOk: r.lastOk, ok: r.lastError === null, rowErrors };
 }
 
 /** getSourceHealth returns each collector source's latest run and the set fill the counters source recorded. */

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
-import { parseCsv } from '../../lib/csv';
+import { parseCsv } from '../parse-csv';
 import type { ReportJson } from '../../lib/report';
 import { seedDb } from '../fixtures/seed';
 

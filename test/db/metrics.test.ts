@@ -13,7 +13,7 @@ import { openDb, type Db } from '../../db/open';
 import { upsertApp } from '../../db/queries/apps';
 import { upsertInterface, upsertNetwork } from '../../db/queries/interfaces';
 import { getMetricsSnapshot } from '../../db/queries/metrics';
-import { insertRule, setRuleHits, setQuotaUse, upsertAppPolicy } from '../../db/queries/rules';
+import { insertRule, markFirewallApplied, setRuleHits, setQuotaUse, upsertAppPolicy } from '../../db/queries/rules';
 import { putSourceStatus } from '../../db/queries/status';
 import { getOrCreateSeries, insertUsage } from '../../db/store/usage-write';
 import { appIdentity, unattributedIdentity } from '../../lib/identity';
@@ -146,6 +146,15 @@ test('rule hits, quotas and collector health are exported and the text passes pr
   const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
   assert.equal(r.error, undefined, 'promtool (Debian package prometheus) must be installed');
   assert.equal(r.status, 0, `promtool: ${r.stdout}${r.stderr}`);
+}));
+
+test('the firewall and collector success times are exported as unix seconds, whatever unit their table keeps', withDb(async (db) => {
+  const now = 1_780_000_000; // fw_state keeps unix seconds, collector_status unix ms
+  markFirewallApplied(db, { rules: [], apps: [], objects: '{"chains":[],"counters":[],"quotas":[]}', now });
+  putSourceStatus(db, { source: 'poll', ok: true, lastRun: now * 1000 + 250, durationMs: 20, error: null, detail: null });
+  const text = await renderMetrics(getMetricsSnapshot(db, LIMITS, now));
+  assert.match(text, /^appnet_firewall_last_success_timestamp_seconds 1780000000$/m);
+  assert.match(text, /^appnet_collector_last_success_timestamp_seconds 1780000000\.25$/m);
 }));
 
 test('a store without the firewall tables (schema 1) still serves usage and health, without rule metrics', async () => {

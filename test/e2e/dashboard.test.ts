@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { openDb } from '../../db/open';
 import { putSourceStatus } from '../../db/queries/status';
 import { getOrCreateSeries, insertUsage } from '../../db/store/usage-write';
-import { parseCsv } from '../../lib/csv';
+import { parseCsv } from '../parse-csv';
 import type { ReportJson } from '../../lib/report';
 import { seedDb, type Seeded } from '../fixtures/seed';
 import { launchBrowser, screenshot, shareableDir, shareDb, startDashboard, type Browser, type Dashboard, loggedIn } from './helpers';

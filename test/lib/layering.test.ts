@@ -109,3 +109,11 @@ test('one schema probe: only db/open.ts (hasTable) asks SQLite which tables exis
     .filter((f) => f !== 'db/open.ts' && /sqlite_master|table_list|table_info/.test(readFileSync(join(ROOT, f), 'utf8')));
   assert.deepEqual(bad, []);
 });
+
+test('one clock conversion: shipped code turns ms into timestamp seconds only through lib/time (unixSeconds, nowSeconds)', () => {
+  const byHand = /Date\.now\(\) \/ 1000|getTime\(\) \/ 1000|Math\.floor\([\w.]+ \/ 1000\)/;
+  const bad = ['app', 'components', 'lib', 'db', 'collector', 'server']
+    .flatMap(files)
+    .filter((f) => f !== 'lib/time.ts' && byHand.test(readFileSync(join(ROOT, f), 'utf8')));
+  assert.deepEqual(bad, []);
+});

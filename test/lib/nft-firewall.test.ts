@@ -20,7 +20,7 @@ function app(id: number, input: Record<string, unknown>): FwApp {
 }
 const IFACES = [{ name: 'wwan0', kind: 'mobile', metered: true }, { name: 'wlan0', kind: 'wifi', metered: false }];
 
-test('example 2: postgresql inbound from 10.10.0.0/16 only, dispatched by its cgroup', () => {
+test('postgresql inbound from 10.10.0.0/16 only, dispatched by its cgroup', () => {
   const plan = firewallCommands({
     rules: [rule(7, { app: 'postgresql.service', direction: 'in', action: 'allow', remote: '10.10.0.0/16' })],
     apps: [app(3, { app: 'postgresql.service', defaultIn: 'reject' })],
@@ -53,7 +53,7 @@ test('cgroups bind to the deepest configured app; other apps fall to *; unchange
   assert.deepEqual(Object.fromEntries(bindCgroups(TREE, new Map([['app:firefox', 2]]), null)), { [FF]: 2 });
 });
 
-test('example 5: a quota is a named object in front of the app\'s rules on metered interfaces; a new cycle re-creates it', () => {
+test('a quota is a named object in front of the app\'s rules on metered interfaces; a new cycle re-creates it', () => {
   const a = { ...app(2, { app: 'app:firefox', quotaBytes: '2GiB' }), quotaUsed: 1000 };
   const plan = firewallCommands({ rules: [], apps: [a], cgroups: TREE, ifaces: IFACES });
   assert.ok(plan.commands.includes('add quota inet appnet fw_q2 { over 2147483648 bytes used 1000 bytes }'));

@@ -2,7 +2,8 @@ process.env.TZ = 'Europe/Berlin';
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { csvCell, parseCsv, toCsv } from '../../lib/csv';
+import { csvCell, toCsv } from '../../lib/csv';
+import { parseCsv } from '../parse-csv';
 import { formatBytes, isoLocal } from '../../lib/format';
 import { cycleBounds } from '../../lib/period';
 import { reportCsv, reportQuerySchema } from '../../lib/report';

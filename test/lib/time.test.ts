@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bucketStart, localMidnight, localMonthStart, nextLocalMonthStart, parseDuration, resolutionFor, RESOLUTIONS, splitRange } from '../../lib/time';
+import { bucketStart, localMidnight, localMonthStart, nextLocalMonthStart, nowSeconds, parseDuration, resolutionFor, RESOLUTIONS, splitRange, unixSeconds } from '../../lib/time';
+
+test('unixSeconds turns ms and Dates into whole unix seconds; nowSeconds is the clock in that unit', () => {
+  assert.equal(unixSeconds(1_780_000_000_999), 1_780_000_000);
+  assert.equal(unixSeconds(new Date(1_780_000_000_500)), 1_780_000_000);
+  assert.ok(Number.isNaN(unixSeconds(new Date('not a date'))));
+  const before = Math.floor(Date.now() / 1000);
+  const now = nowSeconds();
+  assert.ok(Number.isInteger(now) && now >= before && now <= before + 1);
+});
 
 test('splitRange covers a period exactly once with whole buckets, coarse in the middle', () => {
   const now = 1_800_000_000;

@@ -1,4 +1,4 @@
-// Example 2 of issue 4 and the side-by-side proof: inbound to postgresql only from
+// The README's server example and the side-by-side proof: inbound to postgresql only from
 // 10.10.0.0/16, decided at the first packet, against iptables -m cgroup on INPUT.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

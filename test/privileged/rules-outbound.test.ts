@@ -1,4 +1,4 @@
-// Examples 1, 3, 4 and 5 of issue 4 with real processes in realistic cgroups and a peer
+// Laptop firewall examples (per-network policy, a count rule, a data cap) with real processes in realistic cgroups and a peer
 // namespace playing the internet: wwan0 is mobile data (metered), wlan0 home Wi-Fi.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ async function network(s: Sandbox) {
   return { wwan, wlan };
 }
 
-test('example 1+4: on mobile data only Firefox may go out; on Wi-Fi everyone may; Spotify is blocked on mobile data', async () => {
+test('on mobile data only Firefox may go out; on Wi-Fi everyone may; Spotify is blocked on mobile data', async () => {
   const { db, close } = tempDb();
   try {
     await withSandbox(async (s) => {
@@ -56,7 +56,7 @@ test('example 1+4: on mobile data only Firefox may go out; on Wi-Fi everyone may
   }
 });
 
-test('example 3: a count rule counts everything nginx sent and received, and decides nothing', async () => {
+test('a count rule counts everything nginx sent and received, and decides nothing', async () => {
   const { db, close } = tempDb();
   try {
     await withSandbox(async (s) => {
@@ -83,7 +83,7 @@ test('example 3: a count rule counts everything nginx sent and received, and dec
   }
 });
 
-test('example 5: a data cap on metered networks blocks Firefox at its limit, not on Wi-Fi, and a new cycle lifts it', async () => {
+test('a data cap on metered networks blocks Firefox at its limit, not on Wi-Fi, and a new cycle lifts it', async () => {
   const { db, close } = tempDb();
   try {
     await withSandbox(async (s) => {

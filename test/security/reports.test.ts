@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { parseCsv } from '../../lib/csv';
+import { parseCsv } from '../parse-csv';
 import { createReportPool } from '../../server/report-pool';
 import { seedDb } from '../fixtures/seed';
 import { shareableDir, shareDb, startDashboard, type Dashboard } from '../e2e/helpers';

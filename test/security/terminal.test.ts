@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { openDb } from '../../db/open';
-import { csvCell, parseCsv } from '../../lib/csv';
+import { csvCell } from '../../lib/csv';
+import { parseCsv } from '../parse-csv';
 import { seedDb } from '../fixtures/seed';
 import { runCli } from './helpers';
 

@@ -14,6 +14,7 @@ import { getRulesView } from '../../_data/rules';
 import { RULES_ACTIONS } from '../../rules/action-set';
 import { networkOptions } from '../../_data/overview';
 import { parseView } from '../../_data/view';
+import { nowSeconds } from '../../../lib/time';
 
 type Props = { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
 
@@ -25,7 +26,7 @@ export default async function AppPage({ params, searchParams }: Props) {
   if (!Number.isSafeInteger(id)) notFound();
   const store = await readStore();
   if (store.state !== 'ok') return <NoData state={store.state} path={store.path} />;
-  const now = Math.floor(Date.now() / 1000);
+  const now = nowSeconds();
   const view = parseView(store.db, await searchParams, now);
   const d = getAppDetail(store.db, id, view, now);
   if (!d) notFound();

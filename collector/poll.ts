@@ -10,8 +10,9 @@ import { markAbsentCgroupsGone } from '../db/queries/apps';
 import { getCounterStates } from '../db/queries/state';
 import { insertEvent, putSourceStatus } from '../db/queries/status';
 import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
-import { cgroupIdOfElemKey, stateKey, type CounterSnapshot } from '../lib/counters';
-import { computeDeltas, type CounterState, type DeltaResult } from '../lib/delta';
+import { cgroupIdOfElemKey, entryElemKey, stateKey, type CounterEntry, type CounterSnapshot } from '../lib/counters';
+import { computeDeltas, type CounterState, type CounterValue, type DeltaResult } from '../lib/delta';
+import { unattributedDeltas } from '../lib/unattributed';
 import { accountingCommands, normaliseLevels } from '../lib/nft/accounting';
 import type { CollectorConfig } from './config';
 import type { Reconciler } from './reconcile';
@@ -19,6 +20,7 @@ import type { Reconciler } from './reconcile';
 export type { RulesetExtension } from './reconcile';
 import { CgroupTracker, type LiveCgroup } from './sources/cgroups';
 import { readInterfaces, type InterfaceInfo } from './sources/interfaces';
+import type { BpfCounterSource } from './sources/bpf-counters';
 import type { NftCounterSource, NftReading } from './sources/nft-counters';
 import type { PollStore } from './store';
 
@@ -32,6 +34,8 @@ export interface PollContext {
   reconciler: Reconciler;
   /** Our table's counters: per app and unattributed, or (next to the BPF counter) per-interface totals. */
   nft: NftCounterSource;
+  /** The BPF counter, when it counts per app (collector/counter-select.ts chose it); null: nft counts. */
+  bpf: BpfCounterSource | null;
   store: PollStore;
   log: Log;
   /** Mutable state carried between polls. */
@@ -47,6 +51,10 @@ export interface PollState {
   ifacesAt: number;
   /** Generation (table handle) of the nft counters at the last stored poll. */
   lastHandle: number | null;
+  /** Generation (map id) of the BPF counters at the last stored poll. */
+  lastMapId: number | null;
+  /** Negative rests of total − apps per 'direction|iface', carried to the next poll (lib/unattributed.ts). */
+  carry: Map<string, CounterValue>;
   lastFullWarnAt: number;
   live: LiveCgroup[];
   /** The run has checked the counters the previous run stored (forgetStaleCounters). */
@@ -61,9 +69,10 @@ export function newPollState(db: Db): PollState {
   let lastHandle: number | null = null;
   for (const s of getCounterStates(db)) {
     states.set(`${s.setName}/${s.elemKey}`, s);
+    if (s.setName.startsWith('bpf_')) continue;
     lastHandle = lastHandle === null ? s.tableHandle : Math.max(lastHandle, s.tableHandle);
   }
-  return { states, levelsSeen: new Map(), ifaces: [], ifacesAt: 0, lastHandle, lastFullWarnAt: 0, live: [], started: false, treeChecked: false };
+  return { states, levelsSeen: new Map(), ifaces: [], ifacesAt: 0, lastHandle, lastMapId: null, carry: new Map(), lastFullWarnAt: 0, live: [], started: false, treeChecked: false };
 }
 
 export interface SourceResult<T> {
@@ -161,13 +170,19 @@ function deltasOf(ctx: PollContext, snap: CounterSnapshot, families: readonly st
   return computeDeltas(snap.entries, snap.generation, ctx.st.states, { now, families });
 }
 
-/** noteNewGeneration logs a table that was re-created under a running collector. */
-function noteNewGeneration(ctx: PollContext, generation: number, now: number): void {
+/** noteNewGeneration logs counters re-created under a running collector (our nft table, the BPF map). */
+function noteNewGeneration(ctx: PollContext, r: Counters, now: number): void {
+  const notes: string[] = [];
   const last = ctx.st.lastHandle;
-  if (last === null || generation === last) return;
-  const msg = `the appnet nft table was re-created (handle ${last} → ${generation}): counting restarts from zero; bytes while it was absent are unknown`;
-  ctx.log('warn', msg);
-  insertEvent(ctx.db, { ts: now, level: 'warn', kind: 'table-recreated', message: msg });
+  const handle = r.nft.snapshot.generation;
+  if (last !== null && handle !== last) notes.push(`the appnet nft table was re-created (handle ${last} → ${handle})`);
+  const map = r.bpf?.generation ?? null;
+  if (map !== null && ctx.st.lastMapId !== null && map !== ctx.st.lastMapId) notes.push(`the BPF counter map was re-created (id ${ctx.st.lastMapId} → ${map})`);
+  for (const n of notes) {
+    const msg = `${n}: counting restarts from zero; bytes while it was absent are unknown`;
+    ctx.log('warn', msg);
+    insertEvent(ctx.db, { ts: now, level: 'warn', kind: 'table-recreated', message: msg });
+  }
 }
 
 /**
@@ -245,16 +260,77 @@ async function refreshInventory(ctx: PollContext, now: number): Promise<void> {
   }
 }
 
-/** Everything one poll stores. */
-type PollDeltas = DeltaResult;
+/** One reading of the counters: our table, and the BPF map when it counts per app. */
+interface Counters {
+  nft: NftReading;
+  bpf: CounterSnapshot | null;
+}
 
-/** afterStore settles the in-memory state with what was stored and removes the per-interface counters of interfaces that are gone. */
-async function afterStore(ctx: PollContext, r: NftReading, c: PollDeltas, now: number): Promise<void> {
+/** readCounters reads the BPF map first, then our table: see lib/unattributed.ts for why that order. */
+async function readCounters(ctx: PollContext): Promise<Counters> {
+  const bpf = ctx.bpf ? await ctx.bpf.read() : null;
+  return { nft: await readTable(ctx), bpf };
+}
+
+/** Everything one poll stores. */
+interface PollDeltas extends DeltaResult {
+  /** BPF entries read unchanged since the previous poll (removed once their cgroup or interface is gone). */
+  bpfIdle: CounterEntry[];
+  /** The carried rests of unattributed traffic after this poll. */
+  carry: Map<string, CounterValue>;
+}
+
+/**
+ * pollDeltas computes what a reading adds. Counting with nft, our table's deltas are all of it;
+ * next to the BPF map, the map's deltas are the apps and the table's per-interface totals give
+ * the unattributed rest, total − apps (lib/unattributed.ts).
+ */
+function pollDeltas(ctx: PollContext, r: Counters, now: number): PollDeltas {
+  const nft = deltasOf(ctx, r.nft.snapshot, ctx.nft.families, now);
+  if (!r.bpf || !ctx.bpf) return { ...nft, bpfIdle: [], carry: ctx.st.carry };
+  const bpf = deltasOf(ctx, r.bpf, ctx.bpf.families, now);
+  const carry = new Map(ctx.st.carry);
+  const unattributed = unattributedDeltas(nft.deltas, bpf.deltas, carry);
+  return { deltas: [...bpf.deltas, ...unattributed], next: [...nft.next, ...bpf.next], gone: [...nft.gone, ...bpf.gone], idle: nft.idle, bpfIdle: bpf.idle, carry };
+}
+
+/**
+ * dropGoneBpf removes the map entries of cgroups and interfaces that are gone, once their final
+ * value is stored (read unchanged since the poll before): map entries never expire by themselves,
+ * so without this a container host's map fills up. A socket that outlives its cgroup and sends
+ * again makes a new entry, counted from zero.
+ */
+async function dropGoneBpf(ctx: PollContext, idle: CounterEntry[]): Promise<void> {
+  const bpf = ctx.bpf;
+  if (!bpf || !idle.length) return;
+  const gone = idle.filter((e) => {
+    const c = e.cgroupId === null ? undefined : ctx.tracker.seen.get(e.cgroupId);
+    return !c || c.goneAt !== null || bpf.interfaceGone(e.ifindex);
+  });
+  if (!gone.length) return;
+  const done = await bpf.remove(gone);
+  const keys = done.map((e) => `${e.family}/${entryElemKey(e)}`);
+  if (!keys.length) return;
+  ctx.store.forgetCounters(keys);
+  for (const k of keys) ctx.st.states.delete(k);
+}
+
+/** afterStore settles the in-memory state with what was stored and removes the counters of cgroups and interfaces that are gone. */
+async function afterStore(ctx: PollContext, r: Counters, c: PollDeltas, now: number): Promise<void> {
   for (const s of c.next) ctx.st.states.set(`${s.setName}/${s.elemKey}`, s);
   for (const k of c.gone) ctx.st.states.delete(k);
-  ctx.st.lastHandle = r.snapshot.generation;
+  ctx.st.lastHandle = r.nft.snapshot.generation;
+  ctx.st.lastMapId = r.bpf?.generation ?? null;
+  ctx.st.carry = c.carry;
   forgetUncounted(ctx, now);
   await dropVanished(ctx, c).catch((err: unknown) => ctx.log('error', `vanished interfaces: ${err instanceof Error ? err.message : String(err)}`));
+  await dropGoneBpf(ctx, c.bpfIdle).catch((err: unknown) => ctx.log('error', `gone cgroups' BPF counters: ${err instanceof Error ? err.message : String(err)}`));
+}
+
+/** countersDetail is what the Health page shows of the counter source. */
+function countersDetail(ctx: PollContext, r: Counters): Record<string, unknown> {
+  const entries = r.nft.snapshot.entries.length + (r.bpf?.entries.length ?? 0);
+  return { source: r.bpf ? 'bpf' : 'nft', elements: entries, setFill: r.nft.snapshot.fill, mapFill: r.bpf?.fill ?? null, via: r.nft.via };
 }
 
 /** poll runs one complete poll; see the file comment. */
@@ -267,13 +343,13 @@ export async function poll(ctx: PollContext): Promise<PollReport> {
   }
   await refreshInventory(ctx, now);
   await runSource(ctx, 'ruleset', () => ensureRuleset(ctx, { force: false }));
-  const counters = await runSource(ctx, 'counters', () => readTable(ctx), (r) => ({ source: 'nft', elements: r.snapshot.entries.length, setFill: r.snapshot.fill, via: r.via }));
+  const counters = await runSource(ctx, 'counters', () => readCounters(ctx), (r) => countersDetail(ctx, r));
   let report: PollReport = { ok: false, durationMs: 0, elements: 0, deltas: 0, bytes: 0 };
   if (counters.ok && counters.value) {
     const r = counters.value;
     const stored = await runSource(ctx, 'store', () => {
-      const c = deltasOf(ctx, r.snapshot, ctx.nft.families, now);
-      noteNewGeneration(ctx, r.snapshot.generation, now);
+      const c = pollDeltas(ctx, r, now);
+      noteNewGeneration(ctx, r, now);
       const fresh = ctx.store.storePoll({ now, cgroups: ctx.tracker.seen.values(), ifaces: ctx.st.ifaces, deltas: c.deltas, next: c.next, gone: c.gone, prev: ctx.st.states });
       for (const cg of fresh) cg.stored = true;
       return c;
@@ -281,9 +357,11 @@ export async function poll(ctx: PollContext): Promise<PollReport> {
     if (stored.ok && stored.value) {
       const c = stored.value;
       await afterStore(ctx, r, c, now);
-      report = { ok: true, durationMs: 0, elements: r.snapshot.entries.length, deltas: c.deltas.length, bytes: c.deltas.reduce((n, d) => n + d.bytes, 0) };
+      const elements = r.nft.snapshot.entries.length + (r.bpf?.entries.length ?? 0);
+      report = { ok: true, durationMs: 0, elements, deltas: c.deltas.length, bytes: c.deltas.reduce((n, d) => n + d.bytes, 0) };
     }
-    warnIfFull(ctx, r.snapshot, now);
+    warnIfFull(ctx, r.nft.snapshot, now);
+    if (r.bpf) warnIfFull(ctx, r.bpf, now);
   }
   report.durationMs = performance.now() - t0;
   if (report.durationMs > (ctx.cfg.elementTimeoutSec * 1000) / 4) {

@@ -15,6 +15,7 @@ interface DemoOptions {
   db: string;
   duration?: string;
   serve?: boolean;
+  counter: string;
   port: string;
 }
 
@@ -31,6 +32,7 @@ export function registerDemo(program: Command): void {
     .option('--db <path>', 'store for the demo', join(tmpdir(), 'appnet-demo', 'appnet.db'))
     .option('--duration <seconds>', 'stop after this many seconds (default: until Ctrl-C)')
     .option('--serve', 'also start the dashboard on the demo store')
+    .option('--counter <mechanism>', 'what counts per app in the demo: auto, bpf or nft', 'auto')
     .option('--port <n>', 'dashboard port', '7171')
     .action(async (opts: DemoOptions) => {
       requireNetAdmin();
@@ -56,7 +58,7 @@ export function registerDemo(program: Command): void {
         const wwan = await s.addLink({ name: 'wwan0', subnet: 2 });
         systemdSkeleton(s);
         await demoServers(s, { wlan, wwan });
-        await s.spawn([process.execPath, APPNET, 'collect', '--db', opts.db, '--interval', '2']);
+        await s.spawn([process.execPath, APPNET, 'collect', '--db', opts.db, '--interval', '2', '--counter', opts.counter]);
         DEMO_WORKLOADS.forEach((w) => {
           let n = 0;
           timers.push(setInterval(() => void w.run(s, { wlan, wwan }, n++).catch(() => undefined), w.every * 1000));

@@ -14,7 +14,7 @@
  *   ready MAP_ID MAX_ENTRIES created|reused / end     or    error MESSAGE / end   (and exit 1)
  * Then, per line on stdin:
  *   dump                  → bpfcount 1 / map ID COUNT MAX / entries [[CGROUP,IFINDEX,"IFNAME"|null,DIR,BYTES,PACKETS],...] / end
- *   delete C:I:D ...      → deleted N / end     (entries of gone cgroups or interfaces)
+ *   delete C:I:D ...      → deleted C:I:D (one line per entry removed) / end   (entries of gone cgroups or interfaces)
  * DIR is 0 for ingress, 1 for egress; values are summed over CPUs; IFNAME is the interface's
  * name in this network namespace, null when no interface has that index (any more).
  * remove detaches both links, unpins everything under PINDIR and removes it.
@@ -304,15 +304,14 @@ static void dump(void)
 /* delete_keys removes the entries named on a delete line ("C:I:D" words after the command). */
 static void delete_keys(char *args)
 {
-	unsigned n = 0;
 	for (char *w = strtok(args, " \n"); w; w = strtok(NULL, " \n")) {
 		struct key k = { 0 };
 		if (sscanf(w, "%" SCNu64 ":%" SCNu32 ":%" SCNu32, &k.cgroup, &k.ifindex, &k.dir) != 3 || k.dir > 1)
 			continue;
 		if (bpf_map_delete_elem(map_fd, &k) == 0)
-			n++;
+			printf("deleted %" PRIu64 ":%" PRIu32 ":%" PRIu32 "\n", k.cgroup, k.ifindex, k.dir);
 	}
-	printf("deleted %u\nend\n", n);
+	fputs("end\n", stdout);
 	fflush(stdout);
 }
 

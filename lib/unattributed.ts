@@ -1,0 +1,42 @@
+/**
+ * Unattributed traffic when the BPF program counts per app: what crossed an interface (nft's
+ * per-interface totals) minus what the program counted for sockets on it, per direction.
+ * Both are read in the same poll, the BPF map first: each packet is counted by nft (input and
+ * output hooks) before it reaches the program (socket delivery, after POSTROUTING), so the
+ * totals read later already hold every packet the map holds. A difference that still comes
+ * out negative (a packet nft never saw, counters re-created at different times) is carried to
+ * the next poll rather than dropped, so apps + unattributed keep summing to the totals.
+ */
+import type { Direction } from './counters';
+import type { CounterDelta, CounterValue } from './delta';
+
+/** The family unattributed deltas are booked under (the store reads only cgroupId null and the direction). */
+const FAMILY: Record<Direction, string> = { in: 'unattr_in', out: 'unattr_out' };
+
+/** unattributedDeltas computes one poll's unattributed deltas; `carry` (per 'direction|iface') holds the negative rests between polls. */
+export function unattributedDeltas(totals: readonly CounterDelta[], apps: readonly CounterDelta[], carry: Map<string, CounterValue>): CounterDelta[] {
+  const sums = new Map<string, { iface: string; direction: Direction; bytes: number; packets: number; elapsedMs: number | null }>();
+  const add = (d: CounterDelta, sign: 1 | -1) => {
+    const k = `${d.direction}|${d.iface}`;
+    const s = sums.get(k) ?? { iface: d.iface, direction: d.direction, bytes: 0, packets: 0, elapsedMs: null };
+    s.bytes += sign * d.bytes;
+    s.packets += sign * d.packets;
+    if (sign === 1) s.elapsedMs = d.elapsedMs;
+    sums.set(k, s);
+  };
+  for (const d of totals) add(d, 1);
+  for (const d of apps) add(d, -1);
+  const out: CounterDelta[] = [];
+  for (const [k, s] of sums) {
+    const prev = carry.get(k) ?? { bytes: 0, packets: 0 };
+    const bytes = s.bytes + prev.bytes;
+    const packets = s.packets + prev.packets;
+    const rest = { bytes: Math.min(0, bytes), packets: Math.min(0, packets) };
+    if (rest.bytes < 0 || rest.packets < 0) carry.set(k, rest);
+    else carry.delete(k);
+    if (bytes > 0 || packets > 0) {
+      out.push({ family: FAMILY[s.direction], cgroupId: null, iface: s.iface, direction: s.direction, bytes: Math.max(0, bytes), packets: Math.max(0, packets), elapsedMs: s.elapsedMs });
+    }
+  }
+  return out;
+}

@@ -56,7 +56,7 @@ test('install writes units that pass systemd-analyze verify and are hardened; ac
       assert.ok(Number(m[1]) <= max, `${u}: exposure ${m[1]} > ${max}\n${sec.out}`);
     }
     const collector = readFileSync(join(unitDir, 'appnet-collector.service'), 'utf8');
-    assert.match(collector, /^CapabilityBoundingSet=CAP_NET_ADMIN CAP_DAC_READ_SEARCH$/m);
+    assert.match(collector, /^CapabilityBoundingSet=CAP_NET_ADMIN CAP_BPF CAP_DAC_READ_SEARCH$/m);
     assert.match(collector, /^NoNewPrivileges=yes$/m);
     assert.match(collector, /^ProtectSystem=strict$/m);
     assert.match(collector, /^ReadWritePaths=\/var\/lib\/appnet$/m);

@@ -205,7 +205,7 @@ function addHealth(reg: Registry, s: MetricsSnapshot): void {
     if (f.size > 0) size.set({ set: f.set }, f.size);
   }
   if (s.counter) {
-    const src = new Gauge({ name: 'appnet_counter_source', help: 'Which mechanism counts per app: 1 for the one in use (bpf: the cgroup_skb program; nft: nft set counters).', labelNames: ['source'], registers: [reg] });
+    const src = new Gauge({ name: 'appnet_accounting_source', help: 'Which mechanism counts per app: 1 for the one in use (bpf: the cgroup_skb program; nft: nft set counters).', labelNames: ['source'], registers: [reg] });
     for (const k of ['bpf', 'nft'] as const) src.set({ source: k }, s.counter.source === k ? 1 : 0);
     if (s.counter.map) {
       new Gauge({ name: 'appnet_bpf_map_entries', help: 'Entries in the BPF counter map at the latest poll.', registers: [reg] }).set(s.counter.map.entries);

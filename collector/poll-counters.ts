@@ -126,7 +126,9 @@ export function pollDeltas(ctx: PollContext, r: Counters, now: number): PollDelt
  */
 export async function dropGoneBpf(ctx: PollContext, idle: CounterEntry[]): Promise<void> {
   const bpf = ctx.bpf;
-  if (!bpf || !idle.length) return;
+  if (!bpf) return;
+  await bpf.removeRootGone();
+  if (!idle.length) return;
   const gone = idle.filter((e) => {
     const c = e.cgroupId === null ? undefined : ctx.tracker.seen.get(e.cgroupId);
     return !c || c.goneAt !== null || bpf.interfaceGone(e.ifindex);

@@ -40,6 +40,8 @@ export class BpfCounterSource {
   private readonly names = new Map<number, string>();
   /** Interface indexes no interface had at the last read. */
   private unnamed = new Set<number>();
+  /** Entries of the root cgroup on interfaces that are gone, at the last read: nothing stores them, so they go at once. */
+  private rootGone: BpfKey[] = [];
   private ready: BpfReady | null = null;
 
   private constructor(
@@ -88,8 +90,12 @@ export class BpfCounterSource {
     const d = parseBpfDump(await this.helper.request('dump'));
     const entries: CounterEntry[] = [];
     this.unnamed = new Set();
+    this.rootGone = [];
     for (const e of d.entries) {
-      if (e.cgroupId === this.rootId) continue;
+      if (e.cgroupId === this.rootId) {
+        if (e.ifname === null) this.rootGone.push({ cgroupId: e.cgroupId, ifindex: e.ifindex, direction: e.direction });
+        continue;
+      }
       if (e.ifname !== null) this.names.set(e.ifindex, e.ifname);
       else this.unnamed.add(e.ifindex);
       const iface = e.ifname ?? this.names.get(e.ifindex) ?? `if${e.ifindex}`;
@@ -101,6 +107,12 @@ export class BpfCounterSource {
   /** interfaceGone tells whether no interface had this index at the last read. */
   interfaceGone(ifindex: number | undefined): boolean {
     return ifindex !== undefined && this.unnamed.has(ifindex);
+  }
+
+  /** removeRootGone deletes the root cgroup's entries of interfaces that are gone (left out of every reading). */
+  async removeRootGone(): Promise<void> {
+    if (this.rootGone.length) await this.remove(this.rootGone);
+    this.rootGone = [];
   }
 
   /** remove deletes entries from the map; returns the ones it removed. */

@@ -224,8 +224,10 @@ function reliability(counter: Counter): void {
     const c = await startCollector(s, db, { interval: 0.5, counter });
     await waitForPoll(db, Date.now());
     const sent = new Map<string, number>();
+    const indexes = new Set<number>();
     for (let i = 0; i < 4; i++) {
       const link = await s.addLink({ name: `veth${i}`, subnet: 20 + i });
+      indexes.add(Number(await s.execOk(['cat', `/sys/class/net/${link.name}/ifindex`])));
       // Datagrams to a closed port reach no socket: the interface's unattributed counter.
       const n = 40 + 10 * i;
       await s.execOk([node, TRAFFIC, 'udp-send', link.v4, '9', String(n), '500', '1'], { net: 'peer' });
@@ -241,6 +243,11 @@ function reliability(counter: Counter): void {
     // Counting with BPF, nft's per-interface counters are the totals (unattributed = total − apps).
     const elems = await s.execOk(['nft', 'list', 'set', 'inet', 'appnet', counter === 'bpf' ? 'iface_in' : 'unattr_in']);
     for (const name of sent.keys()) assert.doesNotMatch(elems, new RegExp(`"${name}"`), `the counter of ${name} is gone from the set`);
+    if (counter === 'bpf') {
+      // The kernel's port-unreachable replies were counted for the root cgroup on each veth: gone with it.
+      const map = JSON.parse(await s.execOk(['bpftool', '-j', 'map', 'dump', 'pinned', '/sys/fs/bpf/appnet/counts'])) as Array<{ formatted: { key: { ifindex: number } } }>;
+      assert.deepEqual(map.filter((e) => indexes.has(e.formatted.key.ifindex)), [], 'no BPF map entry of a gone veth is left');
+    }
     for (const [name, n] of sent) {
       const got = appTotals(db, '(unattributed)', name);
       assert.equal(got.rxPackets, n, `every datagram on ${name}`);

@@ -1,6 +1,6 @@
 /**
- * One poll's counters: read the sources (the BPF map first, then our table, which is
- * re-created or repaired when needed), turn them into deltas against the stored values
+ * One poll's counters: read the sources (our table, re-created or repaired when needed, then
+ * the BPF map), turn them into deltas against the stored values
  * (unattributed = total − apps next to the BPF map), and afterwards remove the kernel counters
  * of cgroups and interfaces that are gone once their final value is stored.
  */
@@ -90,10 +90,10 @@ export interface Counters {
   bpf: CounterSnapshot | null;
 }
 
-/** readCounters reads the BPF map first, then our table: see lib/unattributed.ts for why that order. */
+/** readCounters reads our table first, then the BPF map: see lib/unattributed.ts for why that order. */
 export async function readCounters(ctx: PollContext): Promise<Counters> {
-  const bpf = ctx.bpf ? await ctx.bpf.read() : null;
-  return { nft: await readTable(ctx), bpf };
+  const nft = await readTable(ctx);
+  return { nft, bpf: ctx.bpf ? await ctx.bpf.read() : null };
 }
 
 /** Everything one poll stores. */

@@ -1,11 +1,14 @@
 /**
  * Unattributed traffic when the BPF program counts per app: what crossed an interface (nft's
  * per-interface totals) minus what the program counted for sockets on it, per direction.
- * Both are read in the same poll, the BPF map first: each packet is counted by nft (input and
- * output hooks) before it reaches the program (socket delivery, after POSTROUTING), so the
- * totals read later already hold every packet the map holds. A difference that still comes
- * out negative (a packet nft never saw, counters re-created at different times) is carried to
- * the next poll rather than dropped, so apps + unattributed keep summing to the totals.
+ * Both are read in the same poll, our table first. Every packet is counted by nft (input and
+ * output hooks) before it reaches the program (socket delivery, after POSTROUTING), so a
+ * packet that arrives between the two reads is in the map but not yet in the totals: the
+ * difference can come out negative, and that rest is carried to the next poll, whose totals
+ * hold the packet. Read the other way round, such a packet would be in the totals and not yet
+ * in the map, booked as unattributed, and then counted again for its app the next poll: a
+ * permanent overcount. In this order what was booked as unattributed never exceeds the true
+ * unattributed traffic, and once traffic pauses, apps + unattributed = the totals exactly.
  */
 import type { Direction } from './counters';
 import type { CounterDelta, CounterValue } from './delta';

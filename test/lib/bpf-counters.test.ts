@@ -52,6 +52,15 @@ test('unattributedDeltas: total − apps per interface and direction; a negative
   assert.equal(carry.size, 0);
 });
 
+test('unattributedDeltas: a packet between the two reads (in the map, not yet in the totals) is never booked twice', () => {
+  const carry = new Map<string, CounterValue>();
+  // Poll 1: the totals hold 1000 B, all an app's; the map, read just after, 100 B more of the same app.
+  assert.deepEqual(unattributedDeltas([delta('wlan0', 'in', 1000, 10, null)], [delta('wlan0', 'in', 1100, 11)], carry), []);
+  // Poll 2: the totals catch up; nothing new for the app. Unattributed stays 0, apps = totals = 1100 B.
+  assert.deepEqual(unattributedDeltas([delta('wlan0', 'in', 100, 1, null)], [], carry), []);
+  assert.equal(carry.size, 0);
+});
+
 test('unattributedDeltas conserves: over any polls, apps + unattributed + carried rest = totals', () => {
   const poll = fc.record({ total: fc.nat(10_000), apps: fc.array(fc.nat(3000), { maxLength: 4 }) });
   fc.assert(

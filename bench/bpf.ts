@@ -1,33 +1,22 @@
 /**
- * A cgroup_skb BPF counter (bench/tools/cgroup-count.bpf.c) for figure 1's comparison: what
- * attributing packets to cgroups costs when it is not done with nft `socket cgroupv2` lookups.
- * Loaded inside the sandbox's mount namespace (its own bpffs) and attached to the sandbox's
- * system.slice only: the peer side, which stands for remote hosts, is not counted, and nothing
- * outside the sandbox is touched. Optional: without clang, libbpf's headers or bpftool the
- * comparison is left out.
+ * appnet's own cgroup_skb counter (collector/native/count.bpf.c) for figure 1: what attributing
+ * packets to cgroups costs in a cgroup BPF program rather than with nft `socket cgroupv2`
+ * lookups. Loaded with bpftool inside the sandbox's mount namespace (its own bpffs) and attached
+ * to the sandbox's system.slice only: the peer side, which stands for remote hosts, is not
+ * counted, and nothing outside the sandbox is touched. Optional: without the program built
+ * (scripts/ensure-deps.sh: clang, libbpf-dev) or bpftool, the BPF configurations are left out.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { Sandbox } from '../collector/sandbox/sandbox';
-import { OUT_DIR } from './traffic';
+import { BPF_OBJECT } from '../collector/sources/bpf-counters';
 
-const SRC = join(import.meta.dirname, 'tools', 'cgroup-count.bpf.c');
-const OBJ = join(OUT_DIR, 'cgroup-count.bpf.o');
 const BPFTOOL = ['/usr/sbin/bpftool', '/usr/bin/bpftool'].find((p) => existsSync(p)) ?? null;
 
-/** buildBpfCounter compiles the program once, or says which tool is missing. */
+/** buildBpfCounter finds the program scripts/ensure-deps.sh built, or says what is missing. */
 export function buildBpfCounter(): { obj: string } | { missing: string } {
   if (!BPFTOOL) return { missing: 'bpftool is not installed' };
-  if (!existsSync('/usr/include/bpf/bpf_helpers.h')) return { missing: "libbpf's headers (libbpf-dev) are not installed" };
-  mkdirSync(OUT_DIR, { recursive: true });
-  if (existsSync(OBJ) && statSync(OBJ).mtimeMs >= statSync(SRC).mtimeMs) return { obj: OBJ };
-  try {
-    execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-I/usr/include/x86_64-linux-gnu', '-c', SRC, '-o', OBJ], { stdio: 'pipe' });
-  } catch (err) {
-    return { missing: `clang could not build it (${err instanceof Error ? err.message.split('\n')[0] : String(err)})` };
-  }
-  return { obj: OBJ };
+  if (!existsSync(BPF_OBJECT)) return { missing: `appnet's BPF counter is not built (${BPF_OBJECT}; scripts/ensure-deps.sh builds it)` };
+  return { obj: BPF_OBJECT };
 }
 
 const PIN = '/sys/fs/bpf/appnet-bench';
@@ -44,7 +33,6 @@ export interface BpfCounter {
 /** loadBpfCounter loads the program inside the sandbox (not yet attached). */
 export async function loadBpfCounter(s: Sandbox, obj: string): Promise<BpfCounter> {
   const bpftool = BPFTOOL!;
-  await s.execOk(['mount', '-t', 'bpf', 'bpf', '/sys/fs/bpf']);
   await s.execOk(['mkdir', '-p', PIN]);
   await s.execOk([bpftool, 'prog', 'loadall', obj, `${PIN}/prog`, 'pinmaps', `${PIN}/maps`]);
   let attached = false;

@@ -8,7 +8,7 @@ import type { Link, Sandbox } from '../collector/sandbox/sandbox';
 import { runMatrix, type Config, type TestResult, type TestSpec } from './matrix';
 import { cgroupIdMap } from './cgroups';
 import { realisticFirewall } from './firewall';
-import { accounting, applyNft, conntrackOn, dropConntrackOn, dropTable, plainCounter } from './rulesets';
+import { accounting, accountingTotals, applyNft, conntrackOn, dropConntrackOn, dropTable, plainCounter } from './rulesets';
 import { APP_CGROUP } from './traffic';
 import { buildBpfCounter, loadBpfCounter, type BpfCounter } from './bpf';
 
@@ -39,7 +39,8 @@ export function liveCgroups(s: Sandbox): string[] {
 
 /**
  * packetPathConfigs are the configurations figure 1 compares; the first is the baseline. With
- * `bpf` (the cgroup_skb counter of bench/bpf.ts, loaded), two more compare counting outside nft.
+ * `bpf` (appnet's cgroup_skb counter, loaded by bench/bpf.ts) come appnet as it runs where BPF
+ * loads (`--counter bpf`/`auto`), with and without its rules, and the counter on its own.
  */
 export function packetPathConfigs(s: Sandbox, link: Link, bpf: BpfCounter | null = null): Config[] {
   const apps = desktopCgroups(s);
@@ -56,8 +57,10 @@ export function packetPathConfigs(s: Sandbox, link: Link, bpf: BpfCounter | null
   const appnet = [...accounting(REALISTIC_LEVELS), ...fw.commands];
   const bpfConfigs = bpf
     ? [
-        cfg('bpf-count', 'for comparison, not what appnet does: no ruleset; a cgroup_skb BPF program (bench/tools/cgroup-count.bpf.c) counts bytes and packets per (socket cgroup, interface, direction) in a per-CPU hash, attached to system.slice', [], true),
-        cfg('bpf-count+fw', "for comparison: that BPF counter plus appnet's firewall alone (the appnet configuration without its accounting)", fw.commands, true),
+        cfg('appnet-bpf', `appnet (bpf): appnet's cgroup_skb program (collector/native/count.bpf.c) counts per app, attached to system.slice; nft counts each interface's total (no socket lookup); plus the same firewall as **appnet** (${fw.rules} rules)`, [...accountingTotals(), ...fw.commands], true),
+        cfg('appnet-bpf-norules', "appnet (bpf), no rules: the BPF program and nft's per-interface totals, no firewall", accountingTotals(), true),
+        cfg('bpf-count', "appnet's BPF program alone: no nftables ruleset at all", [], true),
+        cfg('bpf-count+fw', "the BPF program plus appnet's firewall, without nft's per-interface totals", fw.commands, true),
       ]
     : [];
   return [

@@ -47,6 +47,11 @@ export function accounting(levels: number[]): string[] {
   return accountingCommands({ levels, elementTimeoutSec: BENCH_ELEMENT_TIMEOUT });
 }
 
+/** accountingTotals is our table when the BPF program counts per app: each interface's totals, no socket lookup. */
+export function accountingTotals(): string[] {
+  return accountingCommands({ levels: [1], elementTimeoutSec: BENCH_ELEMENT_TIMEOUT, role: 'totals' });
+}
+
 /** applyNft runs one atomic nft batch inside the sandbox's network namespace. */
 export async function applyNft(s: Sandbox, commands: string[]): Promise<void> {
   await s.execOk(['nft', '-f', '-'], { input: commands.join('\n') + '\n', timeoutMs: 600_000 });

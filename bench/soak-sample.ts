@@ -17,7 +17,7 @@ export interface SoakSample {
   rssKb: number;
   rssAnonKb: number;
   fds: number;
-  /** Elements in acct_in + acct_out, as the collector's last poll read them. */
+  /** Per-app counters (acct_in + acct_out, or the BPF map's entries), as the collector's last poll read them. */
   setElements: number;
   /** Cgroups the collector remembers (live and recently gone) and the live count. */
   tracked: number;
@@ -63,6 +63,8 @@ function procStatusKb(pid: number, field: string): number {
 export interface StatusDetail {
   elements?: number;
   setFill?: Record<string, { count: number; size: number | null }>;
+  /** The BPF counter map's fill, when the BPF program counts per app. */
+  mapFill?: Record<string, { count: number; size: number | null }> | null;
   tracked?: number;
   cgroups?: number;
 }
@@ -85,13 +87,14 @@ const size = (p: string) => (existsSync(p) ? statSync(p).size : 0);
 export function sample(s: Sandbox, pid: number, db: string, t: number, churned: number): SoakSample {
   const st = readStatus(db);
   const fill = st.detail.get('counters')?.setFill ?? {};
+  const map = st.detail.get('counters')?.mapFill ?? {};
   const cg = st.detail.get('cgroups') ?? {};
   return {
     t,
     rssKb: procStatusKb(pid, 'VmRSS'),
     rssAnonKb: procStatusKb(pid, 'RssAnon'),
     fds: readdirSync(`/proc/${pid}/fd`).length,
-    setElements: (fill.acct_in?.count ?? 0) + (fill.acct_out?.count ?? 0),
+    setElements: (fill.acct_in?.count ?? 0) + (fill.acct_out?.count ?? 0) + (map.counts?.count ?? 0),
     tracked: cg.tracked ?? NaN,
     liveCgroups: cg.cgroups ?? NaN,
     dbBytes: st.logicalBytes,

@@ -13,14 +13,29 @@ export interface CollectorConfig {
   readonly runDir: string;
   /** Idle seconds after which the kernel drops a (cgroup, interface) counter. */
   readonly elementTimeoutSec: number;
+  /** Which mechanism counts per app: the BPF program, nft sets, or BPF where it loads (collector/counter-select.ts). */
+  readonly counter: CounterChoice;
+  /** Appnet's directory on the BPF filesystem, where the program's map and links are pinned. */
+  readonly bpfPinDir: string;
   readonly once: boolean;
 }
+
+export const COUNTER_CHOICES = ['auto', 'bpf', 'nft'] as const;
+export type CounterChoice = (typeof COUNTER_CHOICES)[number];
 
 export interface CollectorOptions {
   db: string;
   interval?: string | number;
   elementTimeout?: string | number;
+  counter?: string;
   once?: boolean;
+}
+
+function counterChoice(v: string | undefined): CounterChoice {
+  if (v === undefined) return 'auto';
+  const c = COUNTER_CHOICES.find((x) => x === v);
+  if (!c) throw new Error(`--counter must be one of ${COUNTER_CHOICES.join(', ')}, got '${v}'`);
+  return c;
 }
 
 function positive(name: string, v: string | number | undefined, def: number, min: number, max: number): number {
@@ -28,6 +43,11 @@ function positive(name: string, v: string | number | undefined, def: number, min
   const n = Number(v);
   if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number from ${min} to ${max}, got '${String(v)}'`);
   return n;
+}
+
+/** bpfPinDir is appnet's directory on the BPF filesystem (APPNET_BPF_PIN_DIR, else /sys/fs/bpf/appnet). */
+export function bpfPinDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.APPNET_BPF_PIN_DIR ?? '/sys/fs/bpf/appnet';
 }
 
 /** loadConfig builds the frozen collector configuration from command-line options and env. */
@@ -41,6 +61,8 @@ export function loadConfig(opts: CollectorOptions, env: NodeJS.ProcessEnv = proc
     nftBin: env.APPNET_NFT ?? 'nft',
     runDir: env.APPNET_RUN_DIR ?? '/run/appnet',
     elementTimeoutSec: positive('element-timeout', opts.elementTimeout, 600, Math.max(10, intervalSec * 4), 86400),
+    counter: counterChoice(opts.counter),
+    bpfPinDir: bpfPinDir(env),
     once: Boolean(opts.once),
   });
 }

@@ -20,6 +20,7 @@ import { NftCounterSource } from './sources/nft-counters';
 import { PollStore } from './store';
 import { firewallExtension } from './firewall';
 import { unixSeconds } from '../lib/time';
+import { selectCounter } from './counter-select';
 
 export interface Collector {
   ctx: PollContext;
@@ -41,7 +42,7 @@ export function createContext(cfg: CollectorConfig, opts: { extension?: RulesetE
   const reader = counterReader({ nftdumpBin: NFTDUMP_BIN, nftBin: cfg.nftBin, runDir: cfg.runDir, log });
   const nft = new NftCounterSource(reader, { role: 'apps', elementTimeoutSec: cfg.elementTimeoutSec, idOfPath: (p) => tracker.idOfPath(p), log });
   const reconciler = new Reconciler(nftRunner({ bin: cfg.nftBin }), { extension, log });
-  return { cfg, db, tracker, reconciler, nft, store: new PollStore(db, log), log, st: newPollState(db) };
+  return { cfg, db, tracker, reconciler, nft, bpf: null, store: new PollStore(db, log), log, st: newPollState(db) };
 }
 
 const HOUR = 3600_000;
@@ -88,6 +89,15 @@ export function startCollector(cfg: CollectorConfig, opts: { extension?: Ruleset
     }, 50);
   });
   const stopped = (async () => {
+    try {
+      const sel = await selectCounter(ctx);
+      ctx.log('info', `counting per app with ${sel.source === 'bpf' ? 'the cgroup BPF program' : 'nft sets'}`);
+    } catch (err) {
+      ctx.tracker.close();
+      await ctx.nft.close();
+      closeStore(ctx.db);
+      throw err;
+    }
     const channel = cfg.once ? null : await openChannel(ctx, { path: controlSocketPath(cfg.dbPath), onWrite: () => {
       if (!stopping) ensureRuleset(ctx, { force: false }).catch((err: unknown) => ctx.log('error', `ruleset: ${err instanceof Error ? err.message : String(err)}`));
     } });
@@ -121,6 +131,7 @@ export function startCollector(cfg: CollectorConfig, opts: { extension?: Ruleset
     insertEvent(ctx.db, { ts: Date.now(), level: 'info', kind: 'collector-stop', message: 'collector stopped; firewall rules stay in place' });
     ctx.tracker.close();
     await ctx.nft.close();
+    ctx.bpf?.close();
     await channel?.close();
     closeStore(ctx.db);
   })();

@@ -3,23 +3,24 @@
  * shape, read the counter sources and store their deltas in one SQLite transaction. Each
  * part is timed and isolated: one that fails is recorded and the others still run.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Db } from '../db/open';
 import { markAbsentCgroupsGone } from '../db/queries/apps';
 import { getCounterStates } from '../db/queries/state';
 import { insertEvent, putSourceStatus } from '../db/queries/status';
 import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
-import { cgroupIdOfElemKey, stateKey, type CounterSnapshot } from '../lib/counters';
-import { computeDeltas, type CounterState, type DeltaResult } from '../lib/delta';
-import { accountingCommands, normaliseLevels } from '../lib/nft/accounting';
+import { cgroupIdOfElemKey } from '../lib/counters';
+import type { CounterState, CounterValue } from '../lib/delta';
 import type { CollectorConfig } from './config';
 import type { Reconciler } from './reconcile';
 
 export type { RulesetExtension } from './reconcile';
+export { ensureRuleset } from './ruleset';
 import { CgroupTracker, type LiveCgroup } from './sources/cgroups';
 import { readInterfaces, type InterfaceInfo } from './sources/interfaces';
-import type { NftCounterSource, NftReading } from './sources/nft-counters';
+import type { BpfCounterSource } from './sources/bpf-counters';
+import type { NftCounterSource } from './sources/nft-counters';
+import { countersDetail, dropGoneBpf, dropVanished, noteNewGeneration, pollDeltas, readCounters, warnIfFull, type Counters, type PollDeltas } from './poll-counters';
+import { ensureRuleset } from './ruleset';
 import type { PollStore } from './store';
 import { unixSeconds } from '../lib/time';
 
@@ -33,6 +34,8 @@ export interface PollContext {
   reconciler: Reconciler;
   /** Our table's counters: per app and unattributed, or (next to the BPF counter) per-interface totals. */
   nft: NftCounterSource;
+  /** The BPF counter, when it counts per app (collector/counter-select.ts chose it); null: nft counts. */
+  bpf: BpfCounterSource | null;
   store: PollStore;
   log: Log;
   /** Mutable state carried between polls. */
@@ -48,6 +51,10 @@ export interface PollState {
   ifacesAt: number;
   /** Generation (table handle) of the nft counters at the last stored poll. */
   lastHandle: number | null;
+  /** Generation (map id) of the BPF counters at the last stored poll. */
+  lastMapId: number | null;
+  /** Negative rests of total − apps per 'direction|iface', carried to the next poll (lib/unattributed.ts). */
+  carry: Map<string, CounterValue>;
   lastFullWarnAt: number;
   live: LiveCgroup[];
   /** The run has checked the counters the previous run stored (forgetStaleCounters). */
@@ -62,9 +69,10 @@ export function newPollState(db: Db): PollState {
   let lastHandle: number | null = null;
   for (const s of getCounterStates(db)) {
     states.set(`${s.setName}/${s.elemKey}`, s);
+    if (s.setName.startsWith('bpf_')) continue;
     lastHandle = lastHandle === null ? s.tableHandle : Math.max(lastHandle, s.tableHandle);
   }
-  return { states, levelsSeen: new Map(), ifaces: [], ifacesAt: 0, lastHandle, lastFullWarnAt: 0, live: [], started: false, treeChecked: false };
+  return { states, levelsSeen: new Map(), ifaces: [], ifacesAt: 0, lastHandle, lastMapId: null, carry: new Map(), lastFullWarnAt: 0, live: [], started: false, treeChecked: false };
 }
 
 export interface SourceResult<T> {
@@ -93,100 +101,6 @@ export async function runSource<T>(ctx: PollContext, name: string, fn: () => Pro
     ctx.log('error', `${name}: ${error}`);
     return { ok: false, error, ms };
   }
-}
-
-const LEVEL_STICKY_MS = 15 * 60_000;
-
-/**
- * currentLevels is every level where processes live or are about to: populated
- * cgroups and leaves (a fresh scope is an empty leaf for the moment before its first
- * process joins), kept for 15 minutes after they were last seen (sockets outlive moves).
- */
-function currentLevels(st: PollState, live: LiveCgroup[], now: number): number[] {
-  const parents = new Set<string>();
-  for (const c of live) {
-    const i = c.path.lastIndexOf('/');
-    if (i > 0) parents.add(c.path.slice(0, i));
-  }
-  for (const c of live) if (c.populated || !parents.has(c.path)) st.levelsSeen.set(c.level, now);
-  for (const [l, at] of st.levelsSeen) if (now - at > LEVEL_STICKY_MS) st.levelsSeen.delete(l);
-  const levels = normaliseLevels([...st.levelsSeen.keys()]);
-  return levels.length ? levels : [1];
-}
-
-/** ensureRuleset has the reconciler apply our table when it is missing, incomplete, or the desired state changed. */
-export async function ensureRuleset(ctx: PollContext, opts: { force: boolean }): Promise<boolean> {
-  const { st, cfg } = ctx;
-  const levels = currentLevels(st, st.live, Date.now());
-  const role = ctx.nft.currentRole;
-  const accounting = accountingCommands({ levels, elementTimeoutSec: cfg.elementTimeoutSec, role });
-  const key = role === 'totals' ? role : `${levels.join(',')}#${cfg.elementTimeoutSec}`;
-  const r = await ctx.reconciler.ensure({ accounting, accountingKey: key, live: st.live, ifaces: st.ifaces }, opts);
-  return r.applied;
-}
-
-/** readTable reads our table; re-creates it (and says so) when someone deleted it, repairs it when incomplete. */
-async function readTable(ctx: PollContext): Promise<NftReading> {
-  let read = await ctx.nft.read();
-  if (read === null) {
-    if (ctx.st.lastHandle !== null) {
-      const msg = 'the appnet nft table was missing (deleted by hand or after a reboot): re-created it; traffic while it was gone is not counted';
-      ctx.log('warn', msg);
-      insertEvent(ctx.db, { ts: Date.now(), level: 'warn', kind: 'table-recreated', message: msg });
-    }
-    await ensureRuleset(ctx, { force: true });
-    read = await ctx.nft.read();
-    if (read === null) throw new Error('the appnet nft table is still missing after creating it');
-  }
-  ctx.reconciler.extension?.observe(read.firewall);
-  if (!ctx.nft.complete(read)) {
-    ctx.log('warn', 'our accounting chains were incomplete: repaired them');
-    insertEvent(ctx.db, { ts: Date.now(), level: 'warn', kind: 'ruleset-repaired', message: 'accounting chains were missing or empty and were restored' });
-    await ensureRuleset(ctx, { force: true });
-    read = await ctx.nft.read();
-    if (read === null) throw new Error('the appnet nft table vanished while its chains were repaired');
-  }
-  return read;
-}
-
-/**
- * deltasOf computes a snapshot's deltas against the stored states, after the tracker looked
- * for the cgroups that counters name by an id it has not seen (missed by inotify, or under a
- * directory it does not watch), so their bytes get a name. Ids that stay unknown (cgroups
- * already gone) are not looked for again.
- */
-function deltasOf(ctx: PollContext, snap: CounterSnapshot, families: readonly string[], now: number): DeltaResult {
-  const ids = new Set<number>();
-  for (const e of snap.entries) if (e.cgroupId !== null) ids.add(e.cgroupId);
-  ctx.tracker.resolve(ids, now);
-  return computeDeltas(snap.entries, snap.generation, ctx.st.states, { now, families });
-}
-
-/** noteNewGeneration logs a table that was re-created under a running collector. */
-function noteNewGeneration(ctx: PollContext, generation: number, now: number): void {
-  const last = ctx.st.lastHandle;
-  if (last === null || generation === last) return;
-  const msg = `the appnet nft table was re-created (handle ${last} → ${generation}): counting restarts from zero; bytes while it was absent are unknown`;
-  ctx.log('warn', msg);
-  insertEvent(ctx.db, { ts: now, level: 'warn', kind: 'table-recreated', message: msg });
-}
-
-/**
- * dropVanished deletes the per-interface counters of interfaces that are gone, once their final
- * value is stored (read unchanged since the poll before, and the interface absent from sysfs).
- * Those sets have no timeout, since an idle interface keeps its counter; without this, every veth
- * of every container a host ever ran would stay, until 4,096 names fill a set and the traffic of
- * later interfaces goes uncounted. A counter whose delete fails keeps its stored value: read
- * again without it, it would be counted twice.
- */
-async function dropVanished(ctx: PollContext, r: DeltaResult): Promise<void> {
-  const vanished = r.idle.filter((e) => e.cgroupId === null && !existsSync(join(ctx.cfg.sysClassNet, e.iface))).map((e) => ({ set: e.family, iface: e.iface }));
-  if (!vanished.length) return;
-  const done = await ctx.reconciler.deleteInterfaceCounters(vanished, ctx.nft.families);
-  if (!done.length) return;
-  const keys = done.map((v) => stateKey(v.set, null, v.iface));
-  ctx.store.forgetCounters(keys);
-  for (const k of keys) ctx.st.states.delete(k);
 }
 
 export interface PollReport {
@@ -246,16 +160,16 @@ async function refreshInventory(ctx: PollContext, now: number): Promise<void> {
   }
 }
 
-/** Everything one poll stores. */
-type PollDeltas = DeltaResult;
-
-/** afterStore settles the in-memory state with what was stored and removes the per-interface counters of interfaces that are gone. */
-async function afterStore(ctx: PollContext, r: NftReading, c: PollDeltas, now: number): Promise<void> {
+/** afterStore settles the in-memory state with what was stored and removes the counters of cgroups and interfaces that are gone. */
+async function afterStore(ctx: PollContext, r: Counters, c: PollDeltas, now: number): Promise<void> {
   for (const s of c.next) ctx.st.states.set(`${s.setName}/${s.elemKey}`, s);
   for (const k of c.gone) ctx.st.states.delete(k);
-  ctx.st.lastHandle = r.snapshot.generation;
+  ctx.st.lastHandle = r.nft.snapshot.generation;
+  ctx.st.lastMapId = r.bpf?.generation ?? null;
+  ctx.st.carry = c.carry;
   forgetUncounted(ctx, now);
   await dropVanished(ctx, c).catch((err: unknown) => ctx.log('error', `vanished interfaces: ${err instanceof Error ? err.message : String(err)}`));
+  await dropGoneBpf(ctx, c.bpfIdle).catch((err: unknown) => ctx.log('error', `gone cgroups' BPF counters: ${err instanceof Error ? err.message : String(err)}`));
 }
 
 /** poll runs one complete poll; see the file comment. */
@@ -268,13 +182,13 @@ export async function poll(ctx: PollContext): Promise<PollReport> {
   }
   await refreshInventory(ctx, now);
   await runSource(ctx, 'ruleset', () => ensureRuleset(ctx, { force: false }));
-  const counters = await runSource(ctx, 'counters', () => readTable(ctx), (r) => ({ source: 'nft', elements: r.snapshot.entries.length, setFill: r.snapshot.fill, via: r.via }));
+  const counters = await runSource(ctx, 'counters', () => readCounters(ctx), (r) => countersDetail(ctx, r));
   let report: PollReport = { ok: false, durationMs: 0, elements: 0, deltas: 0, bytes: 0 };
   if (counters.ok && counters.value) {
     const r = counters.value;
     const stored = await runSource(ctx, 'store', () => {
-      const c = deltasOf(ctx, r.snapshot, ctx.nft.families, now);
-      noteNewGeneration(ctx, r.snapshot.generation, now);
+      const c = pollDeltas(ctx, r, now);
+      noteNewGeneration(ctx, r, now);
       const fresh = ctx.store.storePoll({ now, cgroups: ctx.tracker.seen.values(), ifaces: ctx.st.ifaces, deltas: c.deltas, next: c.next, gone: c.gone, prev: ctx.st.states });
       for (const cg of fresh) cg.stored = true;
       return c;
@@ -282,9 +196,11 @@ export async function poll(ctx: PollContext): Promise<PollReport> {
     if (stored.ok && stored.value) {
       const c = stored.value;
       await afterStore(ctx, r, c, now);
-      report = { ok: true, durationMs: 0, elements: r.snapshot.entries.length, deltas: c.deltas.length, bytes: c.deltas.reduce((n, d) => n + d.bytes, 0) };
+      const elements = r.nft.snapshot.entries.length + (r.bpf?.entries.length ?? 0);
+      report = { ok: true, durationMs: 0, elements, deltas: c.deltas.length, bytes: c.deltas.reduce((n, d) => n + d.bytes, 0) };
     }
-    warnIfFull(ctx, r.snapshot, now);
+    warnIfFull(ctx, r.nft.snapshot, now);
+    if (r.bpf) warnIfFull(ctx, r.bpf, now);
   }
   report.durationMs = performance.now() - t0;
   if (report.durationMs > (ctx.cfg.elementTimeoutSec * 1000) / 4) {
@@ -319,13 +235,3 @@ function forgetUncounted(ctx: PollContext, now: number): void {
   ctx.tracker.forget(counted, now - ctx.cfg.intervalSec * 2000);
 }
 
-function warnIfFull(ctx: PollContext, snap: CounterSnapshot, now: number): void {
-  for (const [name, f] of Object.entries(snap.fill)) {
-    if (f.size && f.count >= f.size * 0.9 && now - ctx.st.lastFullWarnAt > 3600_000) {
-      ctx.st.lastFullWarnAt = now;
-      const msg = `${snap.source === 'nft' ? 'nft set' : 'BPF map'} ${name} is ${Math.round((100 * f.count) / f.size)}% full (${f.count}/${f.size}): new apps may go uncounted until idle counters are removed`;
-      ctx.log('warn', msg);
-      insertEvent(ctx.db, { ts: now, level: 'warn', kind: 'set-full', message: msg });
-    }
-  }
-}

@@ -20,6 +20,12 @@ export interface CounterEntry {
   cgroupId: number | null;
   /** Interface name, as the collector's network namespace calls it. */
   iface: string;
+  /**
+   * The interface's index, when the kernel counts by index (the BPF map): then the index, not the
+   * name, names the counter, so a renamed interface or one whose name is no longer known keeps
+   * its counter's stored value.
+   */
+  ifindex?: number;
   direction: Direction;
   bytes: number;
   packets: number;
@@ -50,6 +56,11 @@ export function stateKey(family: string, cgroupId: number | null, iface: string)
 /** elemKeyOf is the part of a state key after the family: '4242|wlan0' or '|wwan0'. */
 export function elemKeyOf(cgroupId: number | null, iface: string): string {
   return `${cgroupId ?? ''}|${iface}`;
+}
+
+/** entryElemKey is the element key of an entry: by interface index where the kernel counts by index, else by name. */
+export function entryElemKey(e: Pick<CounterEntry, 'cgroupId' | 'iface' | 'ifindex'>): string {
+  return elemKeyOf(e.cgroupId, e.ifindex === undefined ? e.iface : `#${e.ifindex}`);
 }
 
 /** cgroupIdOfElemKey reads the cgroup id back from an element key; null for a per-interface counter. */

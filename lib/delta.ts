@@ -5,7 +5,7 @@
  * from zero. The rules below never produce a negative delta and never count the same
  * bytes twice; where the kernel's answer is ambiguous they prefer to undercount.
  */
-import { elemKeyOf, stateKey, type CounterEntry, type Direction } from './counters';
+import { entryElemKey, type CounterEntry, type Direction } from './counters';
 
 export interface CounterValue {
   bytes: number;
@@ -114,14 +114,15 @@ export function computeDeltas(
   const idle: CounterEntry[] = [];
   const present = new Set<string>();
   for (const e of entries) {
-    const key = stateKey(e.family, e.cgroupId, e.iface);
+    const elemKey = entryElemKey(e);
+    const key = `${e.family}/${elemKey}`;
     // A dump of a set that grows while it is read can list an element twice: count it once.
     if (present.has(key)) continue;
     present.add(key);
     const prev = states.get(key);
     const reading: Reading = { bytes: e.bytes, packets: e.packets, tableHandle: generation, expiresMs: e.expiresMs };
     const d = counterDelta(prev, reading, { now, timeoutMs: e.timeoutMs });
-    next.push({ setName: e.family, elemKey: elemKeyOf(e.cgroupId, e.iface), tableHandle: generation, bytes: e.bytes, packets: e.packets, seenAt: now, expiresAt: expiryOf(reading, now) });
+    next.push({ setName: e.family, elemKey, tableHandle: generation, bytes: e.bytes, packets: e.packets, seenAt: now, expiresAt: expiryOf(reading, now) });
     if (d.bytes > 0 || d.packets > 0) {
       deltas.push({ family: e.family, cgroupId: e.cgroupId, iface: e.iface, direction: e.direction, bytes: d.bytes, packets: d.packets, elapsedMs: prev ? now - prev.seenAt : null });
     } else if (prev) idle.push(e);

@@ -127,7 +127,14 @@ export interface MetricsSnapshot {
   firewall: { lastTry: number | null; lastOk: number | null; ok: boolean; rowErrors: number } | null;
   sources: SourceHealth[];
   sets: SetFill[];
+  /** Which mechanism counts per app, and the BPF map's fill when it is BPF; null before the first poll. */
+  counter?: CounterSourceHealth | null;
   schemaVersion: number;
+}
+
+export interface CounterSourceHealth {
+  source: 'bpf' | 'nft';
+  map: { entries: number; size: number } | null;
 }
 
 const USAGE_LABELS = ['app', 'iface', 'network', 'metered', 'direction'] as const;
@@ -199,6 +206,14 @@ function addHealth(reg: Registry, s: MetricsSnapshot): void {
   for (const f of s.sets) {
     el.set({ set: f.set }, f.elements);
     if (f.size > 0) size.set({ set: f.set }, f.size);
+  }
+  if (s.counter) {
+    const src = new Gauge({ name: 'appnet_accounting_source', help: 'Which mechanism counts per app: 1 for the one in use (bpf: the cgroup_skb program; nft: nft set counters).', labelNames: ['source'], registers: [reg] });
+    for (const k of ['bpf', 'nft'] as const) src.set({ source: k }, s.counter.source === k ? 1 : 0);
+    if (s.counter.map) {
+      new Gauge({ name: 'appnet_bpf_map_entries', help: 'Entries in the BPF counter map at the latest poll.', registers: [reg] }).set(s.counter.map.entries);
+      new Gauge({ name: 'appnet_bpf_map_size', help: 'Capacity of the BPF counter map; new (cgroup, interface) pairs go uncounted when it is full.', registers: [reg] }).set(s.counter.map.size);
+    }
   }
   new Gauge({ name: 'appnet_store_schema_version', help: 'Schema version (PRAGMA user_version) of the store.', registers: [reg] }).set(s.schemaVersion);
 }

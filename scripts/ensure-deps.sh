@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what appnet needs on a Debian 12 machine with Node 20, once:
-#   ensure-deps.sh runtime   nftables, iproute2, node modules, the netlink counter helper, the compiled
+#   ensure-deps.sh runtime   nftables, iproute2, node modules, the netlink counter helper, the BPF
+#                            counter and its loader, the compiled
 #                            command line, the production build of the dashboard
 #   ensure-deps.sh test      the above plus what the test suite drives (Chromium, iperf3, promtool, …)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-runtime}
 
-runtime_pkgs=(nftables iproute2 procps gcc libc6-dev libmnl-dev)
+runtime_pkgs=(nftables iproute2 procps gcc libc6-dev libmnl-dev libbpf-dev clang)
 test_pkgs=(iptables chromium iperf3 socat prometheus systemd python3)
 
 missing=()
@@ -41,6 +42,22 @@ if [ ! -x "$nftdump" ] || [ collector/native/nftdump.c -nt "$nftdump" ]; then
   else
     rm -f "$nftdump.tmp"
     echo "appnet: could not build $nftdump: the collector will list counters with nft -j instead (slower)" >&2
+  fi
+fi
+
+# Per-app counting runs in a cgroup_skb BPF program (collector/native/count.bpf.c), loaded and
+# read by a small libbpf helper; without them `appnet collect` counts with nft sets instead.
+bpfcount=collector/native/out/bpfcount
+bpfobj=collector/native/out/count.bpf.o
+if [ ! -x "$bpfcount" ] || [ collector/native/bpfcount.c -nt "$bpfcount" ] || [ ! -f "$bpfobj" ] || [ collector/native/count.bpf.c -nt "$bpfobj" ]; then
+  mkdir -p collector/native/out
+  if clang -O2 -g -target bpf -I"/usr/include/$(gcc -print-multiarch)" -c collector/native/count.bpf.c -o "$bpfobj.tmp" &&
+    cc -O2 -Wall -o "$bpfcount.tmp" collector/native/bpfcount.c -lbpf; then
+    mv -f "$bpfobj.tmp" "$bpfobj"
+    mv -f "$bpfcount.tmp" "$bpfcount"
+  else
+    rm -f "$bpfobj.tmp" "$bpfcount.tmp"
+    echo "appnet: could not build the BPF counter ($bpfcount): the collector will count with nft sets instead" >&2
   fi
 fi
 

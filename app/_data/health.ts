@@ -14,6 +14,8 @@ export interface Health {
   sources: StatusRow[];
   lastOk: number | null;
   sets: SetFill[];
+  /** Which mechanism counts per app ('bpf' or 'nft'), null before the first poll; and why, when the choice was not the one asked for. */
+  counter: { source: string; note: string | null } | null;
   dbBytes: number;
   events: Array<{ ts: number; level: string; kind: string; message: string }>;
 }
@@ -30,12 +32,19 @@ function fileSize(path: string): number {
 export function getHealth(db: Db, dbPath: string): Health {
   const sources = getCollectorStatus(db).map((s) => ({ ...s, lastRun: unixSeconds(s.lastRun), lastOk: s.lastOk === null ? null : unixSeconds(s.lastOk) }));
   const poll = sources.find((s) => s.source === 'poll');
-  const counters = sources.find((s) => s.source === 'counters')?.detail as { setFill?: Record<string, { count: number; size: number | null }> } | null;
-  const sets = Object.entries(counters?.setFill ?? {}).map(([name, f]) => ({ name, count: f.count, size: f.size }));
+  type Fill = Record<string, { count: number; size: number | null }>;
+  const counters = sources.find((s) => s.source === 'counters')?.detail as { setFill?: Fill; mapFill?: Fill | null; source?: string } | null;
+  const sets = [
+    ...Object.entries(counters?.setFill ?? {}).map(([name, f]) => ({ name, count: f.count, size: f.size })),
+    ...Object.entries(counters?.mapFill ?? {}).map(([name, f]) => ({ name: `BPF map ${name}`, count: f.count, size: f.size })),
+  ];
+  const choice = sources.find((s) => s.source === 'counter-source')?.detail as { source?: string; note?: string | null } | null;
+  const source = counters?.source ?? choice?.source;
   return {
     sources,
     lastOk: poll?.lastOk ?? null,
     sets,
+    counter: source ? { source, note: choice?.note ?? null } : null,
     dbBytes: fileSize(dbPath) + fileSize(`${dbPath}-wal`),
     events: getRecentEvents(db, 30).map((e) => ({ ...e, ts: unixSeconds(e.ts) })),
   };

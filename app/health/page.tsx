@@ -27,6 +27,12 @@ export default async function HealthPage() {
             {h.lastOk === null ? 'No successful poll yet.' : <>Last successful poll {formatAgo(h.lastOk, now)}.</>}
             {' '}Store size {formatBytes(h.dbBytes)}.
           </p>
+          {h.counter && (
+            <p className="muted small" data-testid="counter-source" data-source={h.counter.source}>
+              Per-app counting: {h.counter.source === 'bpf' ? 'the cgroup BPF program (nft counts the per-interface totals)' : 'nft set counters'}.
+              {h.counter.note ? ` ${h.counter.note}` : ''}
+            </p>
+          )}
         </div>
       </div>
       <section className="panel">
@@ -47,7 +53,7 @@ export default async function HealthPage() {
         </table>
       </section>
       <section className="panel">
-        <h2>Counter sets in the kernel</h2>
+        <h2>Counters in the kernel</h2>
         {h.sets.length === 0 ? (
           <p className="muted">Not read yet.</p>
         ) : (

@@ -12,6 +12,7 @@ export function registerCollect(program: Command): void {
     .addOption(dbOption())
     .option('--interval <seconds>', 'seconds between polls', '5')
     .option('--element-timeout <seconds>', 'idle seconds before the kernel drops a per-app counter', '600')
+    .option('--counter <mechanism>', 'what counts per app: bpf (the cgroup BPF program), nft (nft set counters) or auto (BPF where it loads and attaches, else nft)', 'auto')
     .option('--once', 'poll once and exit');
   addMetricsListenOptions(cmd).action(async (opts: CollectorOptions & MetricsListenOptions) => {
     requireNetAdmin();

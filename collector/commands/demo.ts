@@ -16,6 +16,7 @@ interface DemoOptions {
   db?: string;
   duration?: string;
   serve?: boolean;
+  counter: string;
   port: string;
 }
 
@@ -70,6 +71,7 @@ export function registerDemo(program: Command): void {
     .option('--db <path>', 'store for the demo (default: appnet.db in a fresh private directory, removed afterwards)')
     .option('--duration <seconds>', 'stop after this many seconds (default: until Ctrl-C)')
     .option('--serve', 'also start the dashboard on the demo store')
+    .option('--counter <mechanism>', 'what counts per app in the demo: auto, bpf or nft', 'auto')
     .option('--port <n>', 'dashboard port', '7171')
     .action(async (opts: DemoOptions) => {
       requireNetAdmin();
@@ -103,7 +105,7 @@ export function registerDemo(program: Command): void {
         const wwan = await s.addLink({ name: 'wwan0', subnet: 2 });
         systemdSkeleton(s);
         await demoServers(s, { wlan, wwan });
-        await s.spawn([process.execPath, APPNET, 'collect', '--db', db, '--interval', '2']);
+        await s.spawn([process.execPath, APPNET, 'collect', '--db', db, '--interval', '2', '--counter', opts.counter]);
         DEMO_WORKLOADS.forEach((w) => {
           let n = 0;
           timers.push(setInterval(() => void w.run(s, { wlan, wwan }, n++).catch(() => undefined), w.every * 1000));

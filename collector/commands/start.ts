@@ -11,6 +11,7 @@ const APPNET = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 
 interface StartOptions {
   db: string;
   interval?: string;
+  counter?: string;
   port: string;
 }
 
@@ -21,10 +22,11 @@ export function registerStart(program: Command): void {
     .description('run the collector and the dashboard (as root; the dashboard drops to the appnet account)')
     .addOption(dbOption())
     .option('--interval <seconds>', 'seconds between polls', '5')
+    .option('--counter <mechanism>', 'what counts per app: auto, bpf or nft (see `appnet collect --help`)', 'auto')
     .option('--port <n>', 'dashboard port on 127.0.0.1', '7171')
     .action(async (opts: StartOptions) => {
       requireNetAdmin();
-      const cfg = loadConfig({ db: opts.db, interval: opts.interval });
+      const cfg = loadConfig({ db: opts.db, interval: opts.interval, counter: opts.counter });
       const web = await ensureWebUser();
       // The web account may read the store, never change it or its directory (docs/security.md).
       prepareStoreDir(dirname(cfg.dbPath), web.gid);

@@ -5,7 +5,6 @@
  * numeric listing namespace (collector/nft/numeric.ts), used when the helper is not built
  * or fails. Both are started with fixed argument vectors, never through a shell.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import { parseNftDump } from '../../lib/nft/dump';
 import { parseFirewallCounters, type FirewallCounters } from '../../lib/nft/firewall-parse';
 import { COUNTER_SETS, TABLE_FAMILY, TABLE_NAME } from '../../lib/nft/names';
 import { parseTableSnapshot, type TableSnapshot } from '../../lib/nft/parse';
+import { HelperServer } from '../native-helper';
 import { nftRunner, type NftRunner } from './exec';
 import { openNumericNs, type NumericNs } from './numeric';
 
@@ -35,88 +35,24 @@ export interface CounterReader {
 
 const HELPER_ARGS = ['-f', TABLE_FAMILY, TABLE_NAME, ...COUNTER_SETS];
 
-/** isComplete tells whether a response ends with its `end` record. */
-function isComplete(buf: string): boolean {
-  if (!buf.endsWith('\n')) return false;
-  return buf.startsWith('end ', buf.lastIndexOf('\n', buf.length - 2) + 1);
-}
-
 /**
- * NftdumpServer keeps one `nftdump --serve` running and asks it for a dump per call
- * (one line on its stdin); calls are serialised. A helper that dies or does not answer
- * in time is killed and started again at the next call.
+ * NftdumpServer keeps one `nftdump --serve` running and asks it for a dump per call.
  */
 export class NftdumpServer {
-  private child: ChildProcessWithoutNullStreams | null = null;
-  private buf = '';
-  private stderr = '';
-  private pending: { resolve: (s: string) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly helper: HelperServer;
 
-  constructor(private readonly bin: string, private readonly timeoutMs = 10_000) {}
+  constructor(bin: string, timeoutMs = 10_000) {
+    this.helper = new HelperServer(bin, ['--serve', ...HELPER_ARGS], { timeoutMs });
+  }
 
   /** dump returns one complete dump of our table. */
   dump(): Promise<string> {
-    const run = this.queue.then(() => this.ask());
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.helper.request('');
   }
 
-  private settle(err: Error | null, text = ''): void {
-    const p = this.pending;
-    if (!p) return;
-    this.pending = null;
-    clearTimeout(p.timer);
-    if (err) p.reject(err);
-    else p.resolve(text);
-  }
-
-  private start(): ChildProcessWithoutNullStreams {
-    const child = spawn(this.bin, ['--serve', ...HELPER_ARGS], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.buf = '';
-    this.stderr = '';
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      this.buf += chunk;
-      if (!isComplete(this.buf)) return;
-      const text = this.buf;
-      this.buf = '';
-      this.settle(null, text);
-    });
-    child.stderr.on('data', (chunk: string) => {
-      this.stderr = (this.stderr + chunk).slice(-2000);
-    });
-    const gone = (why: string) => {
-      if (this.child === child) this.child = null;
-      this.settle(new Error(`${this.bin}: ${this.stderr.trim() || why}`));
-    };
-    child.on('error', (err) => gone(err.message));
-    child.on('exit', (code, signal) => gone(`exited (${code ?? signal})`));
-    child.stdin.on('error', () => undefined); // EPIPE after it died: 'exit' reports it
-    child.unref();
-    return child;
-  }
-
-  private ask(): Promise<string> {
-    const child = (this.child ??= this.start());
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.settle(new Error(`${this.bin}: no answer within ${this.timeoutMs} ms`));
-        this.close();
-      }, this.timeoutMs);
-      this.pending = { resolve, reject, timer };
-      child.stdin.write('\n');
-    });
-  }
-
-  /** close ends the helper (it also exits by itself when our end of its stdin closes). */
+  /** close ends the helper. */
   close(): void {
-    const c = this.child;
-    this.child = null;
-    if (!c) return;
-    c.stdin.end();
-    c.kill();
+    this.helper.close();
   }
 }
 

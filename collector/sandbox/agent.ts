@@ -37,6 +37,9 @@ function must(cmd: string, args: string[]): void {
 // cgroup2 then goes on top of it at the usual place.
 must('mount', ['-t', 'sysfs', 'none', '/sys']);
 must('mount', ['-t', 'cgroup2', 'none', '/sys/fs/cgroup']);
+// A BPF filesystem of its own, as systemd mounts one at boot: the collector's pins stay inside
+// (and go with the sandbox). Left out to stand for a host without one.
+if (process.env.APPNET_SANDBOX_BPFFS !== '0') must('mount', ['-t', 'bpf', 'bpf', '/sys/fs/bpf']);
 // A /run of its own, as a fresh host has: runtime state of the collector stays inside.
 must('mount', ['-t', 'tmpfs', '-o', 'mode=0755', 'none', '/run']);
 must('ip', ['link', 'set', 'lo', 'up']);

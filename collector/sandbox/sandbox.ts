@@ -242,10 +242,11 @@ export class Sandbox {
 }
 
 /**
- * createSandbox starts a sandbox. Needs root. Always pair it with close() in a
+ * createSandbox starts a sandbox. Needs root. It has a BPF filesystem of its own at /sys/fs/bpf
+ * unless `bpffs: false` (a host without one). Always pair it with close() in a
  * finally block; signals and crashes are covered by removeStaleSandboxes.
  */
-export async function createSandbox(): Promise<Sandbox> {
+export async function createSandbox(opts: { bpffs?: boolean } = {}): Promise<Sandbox> {
   if (process.getuid?.() !== 0) throw new Error('the sandbox needs root (cgroup, mount and network namespaces)');
   const root = cgroup2Root();
   removeStaleSandboxes(root);
@@ -256,7 +257,7 @@ export async function createSandbox(): Promise<Sandbox> {
   const agent = spawn(
     process.execPath,
     [cgexec, join(dir, 'cgroup.procs'), 'unshare', '-C', '-m', '-n', '--propagation', 'private', '--', process.execPath, '--import', 'tsx', agentPath],
-    { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
+    { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, APPNET_SANDBOX_BPFFS: opts.bpffs === false ? '0' : '1' } },
   );
   const ready = await new Promise<{ peerPid: number; pid: number }>((resolve, reject) => {
     const rl = createInterface({ input: agent.stdout! });

@@ -9,7 +9,7 @@ import { localMidnight } from '../../lib/time';
 import { rollupSource } from './sql-parts';
 import {
   chooseAppCuts, firstSeenNames, OTHER,
-  type AppHistory, type AppInfo, type LabelLimits, type MetricsSnapshot, type QuotaUse, type RuleHits, type SetFill, type SourceHealth, type UsageTotal,
+  type AppHistory, type AppInfo, type LabelLimits, type MetricsSnapshot, type QuotaUse, type RuleHits, type SetFill, type SourceHealth, type CounterSourceHealth, type UsageTotal,
 } from '../../lib/metrics';
 
 /** getAppHistories returns, per app with traffic, its first day and the completed day its total reached minBytes. */
@@ -91,22 +91,26 @@ export function getFirewallApply(db: Db): MetricsSnapshot['firewall'] {
   return { lastTry: r.lastTry, lastOk: r.lastOk, ok: r.lastError === null, rowErrors };
 }
 
-/** getSourceHealth returns each collector source's latest run and the set fill the counters source recorded. */
-export function getSourceHealth(db: Db): { sources: SourceHealth[]; sets: SetFill[] } {
+/** getSourceHealth returns each collector source's latest run, and the set fill and counting mechanism the counters source recorded. */
+export function getSourceHealth(db: Db): { sources: SourceHealth[]; sets: SetFill[]; counter: CounterSourceHealth | null } {
   const rows = db
     .prepare('SELECT source, ok, last_run AS lastRunMs, last_ok AS lastOkMs, duration_ms AS durationMs, detail FROM collector_status ORDER BY source')
     .all() as Array<Omit<SourceHealth, 'ok'> & { ok: number; detail: string | null }>;
   const sets: SetFill[] = [];
+  let counter: CounterSourceHealth | null = null;
   for (const r of rows) {
     if (r.source !== 'counters' || !r.detail) continue;
     try {
-      const fill = (JSON.parse(r.detail) as { setFill?: Record<string, { count?: number; size?: number }> }).setFill ?? {};
-      for (const [set, f] of Object.entries(fill)) sets.push({ set, elements: Number(f.count ?? 0), size: Number(f.size ?? 0) });
+      type Fill = Record<string, { count?: number; size?: number }>;
+      const d = JSON.parse(r.detail) as { setFill?: Fill; source?: string; mapFill?: Fill | null };
+      for (const [set, f] of Object.entries(d.setFill ?? {})) sets.push({ set, elements: Number(f.count ?? 0), size: Number(f.size ?? 0) });
+      const map = Object.values(d.mapFill ?? {})[0];
+      if (d.source === 'bpf' || d.source === 'nft') counter = { source: d.source, map: map ? { entries: Number(map.count ?? 0), size: Number(map.size ?? 0) } : null };
     } catch {
       /* a detail we cannot read only loses the set-fill gauges */
     }
   }
-  return { sources: rows.map(({ detail: _d, ok, ...r }) => ({ ...r, ok: ok === 1 })), sets };
+  return { sources: rows.map(({ detail: _d, ok, ...r }) => ({ ...r, ok: ok === 1 })), sets, counter };
 }
 
 /** getMetricsSnapshot reads everything one scrape reports, in one read transaction. */
@@ -151,6 +155,7 @@ export function getMetricsSnapshot(db: Db, limits: LabelLimits, nowSec: number):
       firewall: getFirewallApply(db),
       sources: health.sources,
       sets: health.sets,
+      counter: health.counter,
       schemaVersion: schemaVersion(db),
     };
   });

@@ -177,11 +177,22 @@ function isConfigured(app: FwApp, rules: FwRule[]): boolean {
 }
 
 /**
+ * baseChain declares a hook's dispatch chain, emptied to be refilled; a hook with nothing to
+ * dispatch gets no chain at all (one left by an earlier apply is removed), so a packet on it
+ * does not even enter our firewall:
+ *   add chain inet appnet fw_input { type filter hook input priority 0; policy accept; }
+ */
+function baseChain(chain: string, hook: 'input' | 'output', wanted: boolean): string[] {
+  const decl = [`add chain ${T} ${chain} { type filter hook ${hook} priority 0; policy accept; }`, `flush chain ${T} ${chain}`];
+  return wanted ? decl : [...decl, `delete chain ${T} ${chain}`];
+}
+
+/**
  * skeletonCommands declares our firewall objects and empties the ones rebuilt each time,
  * then removes what a previous apply left and is no longer wanted (after every reference
  * to it is flushed).
  */
-function skeletonCommands(wanted: FwObjects, prev: FwObjects): string[] {
+function skeletonCommands(wanted: FwObjects, prev: FwObjects, base: Record<Hook, boolean>): string[] {
   const staleChains = prev.chains.filter((c) => !wanted.chains.includes(c) && /^fw_a\d+_(in|out)$/.test(c));
   const staleCounters = prev.counters.filter((c) => !wanted.counters.includes(c) && /^fw_r\d+$/.test(c));
   const staleQuotas = prev.quotas.filter((c) => !wanted.quotas.includes(c) && /^fw_q\d+$/.test(c));
@@ -191,10 +202,8 @@ function skeletonCommands(wanted: FwObjects, prev: FwObjects): string[] {
     `add map ${T} ${MAP_FW_OUT} { typeof socket cgroupv2 level 1 : verdict; }`,
     `add set ${T} ${SET_IF_METERED} { type ifname; }`,
     `add set ${T} ${SET_IF_MOBILE} { type ifname; }`,
-    `add chain ${T} ${CHAIN_FW_IN} { type filter hook input priority 0; policy accept; }`,
-    `add chain ${T} ${CHAIN_FW_OUT} { type filter hook output priority 0; policy accept; }`,
-    `flush chain ${T} ${CHAIN_FW_IN}`,
-    `flush chain ${T} ${CHAIN_FW_OUT}`,
+    ...baseChain(CHAIN_FW_IN, 'input', base.in),
+    ...baseChain(CHAIN_FW_OUT, 'output', base.out),
     `flush map ${T} ${MAP_FW_IN}`,
     `flush map ${T} ${MAP_FW_OUT}`,
     ...[...wanted.chains, ...staleChains].flatMap((c) => [`add chain ${T} ${c}`, `flush chain ${T} ${c}`]),
@@ -324,8 +333,10 @@ export function firewallCommands(input: FirewallInput): FirewallPlan {
     counters: [...new Set(active.map((r) => fwRuleCounter(r.id)))],
     quotas: apps.filter((a) => a.policy.quotaBytes !== null).map((a) => fwQuota(a.id)),
   };
+  const sets = input.systemdSets ? setBindings(apps, uses, bound) : [];
+  const base = { in: hooks.in.size > 0 || sets.some((b) => setHooks(b).includes('in')), out: hooks.out.size > 0 || sets.some((b) => setHooks(b).includes('out')) };
   const cmds = [
-    ...skeletonCommands(objects, input.previous ?? { chains: [], counters: [], quotas: [] }),
+    ...skeletonCommands(objects, input.previous ?? { chains: [], counters: [], quotas: [] }, base),
     ...ifaceSetCommands(input.ifaces),
     ...quotaCommands(apps),
     ...[FW_LOADED, ...objects.counters].map((c) => `add counter ${T} ${c}`),
@@ -339,7 +350,7 @@ export function firewallCommands(input: FirewallInput): FirewallPlan {
       for (const s of appChainStatements(a, active, h, otherChain(h), use)) cmds.push(`add rule ${T} ${fwAppChain(a.id, h)} ${s}`);
     }
   }
-  cmds.push(...dispatchCommands(hooks, input.systemdSets ? setBindings(apps, uses, bound) : []));
+  cmds.push(...dispatchCommands(hooks, sets));
   const hookLevels = { in: levelsOf(hooks.in), out: levelsOf(hooks.out) };
   const levels = [...new Set([...hookLevels.in, ...hookLevels.out])].sort((a, b) => b - a);
   return { commands: cmds, objects, levels, hookLevels, conntrack, bound: Object.fromEntries(bound), skipped };

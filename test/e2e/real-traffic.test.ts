@@ -76,7 +76,8 @@ describe('dashboard on traffic counted by the real collector', () => {
     await b.page.goto(`${dash.url}/health`);
     assert.equal(await b.page.locator('[data-source=poll]').getAttribute('data-ok'), '1');
     assert.match(await b.page.getByTestId('last-ok').innerText(), /Last successful poll (just now|\d+ min ago)/);
-    assert.ok(Number(await b.page.locator('[data-set=acct_in]').getAttribute('data-count')) >= 2, 'per-app elements in acct_in');
+    assert.equal(await b.page.getByTestId('counter-source').getAttribute('data-source'), 'bpf', 'the page says the BPF program counts per app');
+    assert.ok(Number(await b.page.locator('[data-set="BPF map counts"]').getAttribute('data-count')) >= 2, 'per-app entries in the BPF map');
     await screenshot(b.page, 'real-traffic-health');
     await b.page.goto(`${dash.url}/?period=1h`);
     await b.page.locator('[data-testid=app-table] tbody tr[data-app-key="app:firefox"] a').first().click();

@@ -194,6 +194,24 @@ test('only hooks with something to do are looked up: outbound-only apps get no f
   assert.ok(plan.commands.includes(`add element inet appnet fw_out { "${FF}" : goto fw_a1_out }`));
 });
 
+test('no rules, no firewall on the packet path: a hook with nothing to dispatch has no base chain (an earlier one is removed)', () => {
+  const none = firewallCommands({ rules: [], apps: [], cgroups: TREE, ifaces: IFACES }).commands;
+  for (const chain of ['fw_input', 'fw_output']) {
+    const at = none.indexOf(`delete chain inet appnet ${chain}`);
+    assert.ok(at > none.indexOf(`flush chain inet appnet ${chain}`), `${chain} is emptied, then deleted`);
+    assert.ok(!none.some((x) => x.startsWith(`add rule inet appnet ${chain} `)));
+  }
+  const outOnly = firewallCommands({
+    rules: [rule(1, { app: 'app:firefox', direction: 'out', action: 'reject', protocol: 'tcp', remotePort: 443 })],
+    apps: [app(1, { app: 'app:firefox' })],
+    cgroups: TREE,
+    ifaces: IFACES,
+  }).commands;
+  assert.ok(outOnly.includes('delete chain inet appnet fw_input'), 'outbound rules only: no inbound chain');
+  assert.ok(!outOnly.includes('delete chain inet appnet fw_output'));
+  assert.ok(outOnly.includes('add chain inet appnet fw_output { type filter hook output priority 0; policy accept; }'));
+});
+
 test('a configured child that does nothing on a hook is shielded from its parent app\'s chain by an accept element', () => {
   const manager = 'user.slice/user-1000.slice/user@1000.service';
   const plan = firewallCommands({

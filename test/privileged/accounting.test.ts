@@ -8,12 +8,14 @@ import { rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createSandbox, type Link, type Sandbox } from '../../collector/sandbox/sandbox';
-import { appTotals, ifaceTotals, peerTruth, sleep, startCollector, systemdSkeleton, tempDir, TRAFFIC, waitForPoll, waitListening, within } from './helpers';
+import { appTotals, COUNTERS, countersDetail, ifaceTotals, peerTruth, sleep, startCollector, systemdSkeleton, tempDir, TRAFFIC, waitForPoll, waitListening, within, type Counter } from './helpers';
 
 const FIREFOX = 'user.slice/user-1000.slice/user@1000.service/app.slice/app-gnome-firefox-4711.scope';
 const node = process.execPath;
 
-describe('per-app accounting in the kernel', () => {
+for (const counter of COUNTERS) describe(`per-app accounting in the kernel, counted by ${counter}`, () => accounting(counter));
+
+function accounting(counter: Counter): void {
   let s: Sandbox;
   let wlan: Link;
   let wwan: Link;
@@ -44,7 +46,7 @@ describe('per-app accounting in the kernel', () => {
     for (const [mode, host, port, arg] of servers) await s.spawn([node, TRAFFIC, mode, host, port, arg].filter(Boolean), { net: 'peer' });
     for (const [mode, , port] of servers) await waitListening(s, Number(port), { udp: mode === 'serve-udp', net: 'peer' });
     systemdSkeleton(s);
-    const c = await startCollector(s, db, { interval: 1 });
+    const c = await startCollector(s, db, { interval: 1, counter });
     c.done.then((r) => {
       if (r.code !== null && r.code !== 0) process.stderr.write(`collector exited ${r.code}: ${r.stderr}\n`);
     });
@@ -77,10 +79,9 @@ describe('per-app accounting in the kernel', () => {
     assert.equal(dns.txPackets, 200);
     within(appTotals(db, 'sync.service', 'wlan0').tx, t.get('in-5004')!.bytes, 1, 'IPv6 upload on wlan0');
     assert.equal(appTotals(db, 'backup.service', 'wwan0').tx, 0, 'nothing of backup on wwan0');
-    const st = new Database(db, { readonly: true });
-    const counters = st.prepare("SELECT detail FROM collector_status WHERE source = 'counters'").get() as { detail: string };
-    st.close();
-    assert.equal((JSON.parse(counters.detail) as { via?: string }).via, 'netlink', 'counters are read over netlink (collector/native/nftdump), not listed by nft -j');
+    const detail = countersDetail(db);
+    assert.equal(detail.via, 'netlink', 'counters are read over netlink (collector/native/nftdump), not listed by nft -j');
+    assert.equal(detail.source, counter, `apps are counted by ${counter}`);
   });
 
   test('loopback traffic is counted for both ends', async () => {
@@ -197,4 +198,4 @@ describe('per-app accounting in the kernel', () => {
     }
     assert.ok(appTotals(db, '(unattributed)').tx > 0, 'kernel-generated packets are in the unattributed bucket');
   });
-});
+}

@@ -31,6 +31,13 @@ describe('rules applied by the running collector', () => {
 
   const appnet = (...args: string[]) => s.execOk([process.execPath, APPNET, ...args, '--db', db]);
 
+  const chains = async () => [...(await s.execOk(['nft', 'list', 'table', 'inet', 'appnet'])).matchAll(/chain (fw_input|fw_output) /g)].map((m) => m[1]).sort();
+
+  test('without rules no firewall chain is on the packet path', async () => {
+    await waitForPoll(db, Date.now());
+    assert.deepEqual(await chains(), [], 'no fw_input, no fw_output');
+  });
+
   test('postgresql: inbound only from 10.10.0.0/16, decided by the collector from the first packet', async () => {
     let pg = await startServer(s, { cgroup: POSTGRES, ports: [5432] });
     assert.match(await connect(s, { host: l.v4, port: 5432, net: 'peer' }), /^OK/, 'open before any rule');
@@ -49,6 +56,7 @@ describe('rules applied by the running collector', () => {
     d.close();
     assert.equal(rows.length, 1);
     assert.equal(rows[0].applied, rows[0].version, `the rule reports it is in the kernel: ${JSON.stringify(rows[0])}`);
+    assert.deepEqual(await chains(), ['fw_input'], 'inbound rules only: an inbound dispatch chain, no outbound one');
 
     // Restart into a new cgroup: the collector's watcher re-binds the rule.
     rmdirSync(s.cgroupPath(POSTGRES));

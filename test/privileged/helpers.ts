@@ -18,9 +18,21 @@ export function tempDir(): { dir: string; remove: () => void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** startCollector runs `appnet collect` inside the sandbox. */
-export function startCollector(s: Sandbox, db: string, opts: { interval?: number; elementTimeout?: number } = {}): Promise<Running> {
-  return s.spawn([process.execPath, APPNET, 'collect', '--db', db, '--interval', String(opts.interval ?? 1), '--element-timeout', String(opts.elementTimeout ?? 60)]);
+/** The per-app counter sources the real-kernel tests run on. */
+export const COUNTERS = ['bpf', 'nft'] as const;
+export type Counter = (typeof COUNTERS)[number];
+
+/** startCollector runs `appnet collect` inside the sandbox, counting with the given source (default: auto). */
+export function startCollector(s: Sandbox, db: string, opts: { interval?: number; elementTimeout?: number; counter?: Counter | 'auto' } = {}): Promise<Running> {
+  return s.spawn([process.execPath, APPNET, 'collect', '--db', db, '--interval', String(opts.interval ?? 1), '--element-timeout', String(opts.elementTimeout ?? 60), '--counter', opts.counter ?? 'auto']);
+}
+
+/** countersDetail is what the collector's last reading of its counters recorded (source, set and map fill, how it read). */
+export function countersDetail(db: string): { source: string; via: string; setFill: Record<string, { count: number; size: number | null }>; mapFill: Record<string, { count: number; size: number }> | null } {
+  const d = new Database(db, { readonly: true });
+  const row = d.prepare("SELECT detail FROM collector_status WHERE source = 'counters'").get() as { detail: string };
+  d.close();
+  return JSON.parse(row.detail);
 }
 
 export interface Totals {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { getRecentEvents } from '../../db/queries/status';
 import { createSandbox, type Sandbox } from '../../collector/sandbox/sandbox';
-import { appTotals, sleep, startCollector, systemdSkeleton, tempDir, TRAFFIC, waitForPoll, within } from './helpers';
+import { appTotals, COUNTERS, sleep, startCollector, systemdSkeleton, tempDir, TRAFFIC, waitForPoll, within, type Counter } from './helpers';
 
 const node = process.execPath;
 // Datagrams to a closed port: no socket takes them, so they count as unattributed, under the
@@ -18,12 +18,12 @@ const PAYLOAD = 1400;
 const WIRE = PAYLOAD + 8 + 20;
 
 /** boot runs a collector on a fresh sandbox while the peer sends each burst of datagrams in turn, a poll after each; returns our table's handle. */
-async function boot(db: string, bursts: number[]): Promise<number> {
+async function boot(db: string, bursts: number[], counter: Counter): Promise<number> {
   const s: Sandbox = await createSandbox();
   try {
     const wlan = await s.addLink({ name: 'wlan0', subnet: 4 });
     systemdSkeleton(s);
-    const c = await startCollector(s, db);
+    const c = await startCollector(s, db, { counter });
     await waitForPoll(db, Date.now());
     const listing = await s.execOk(['nft', '-a', 'list', 'table', 'inet', 'appnet']);
     const handle = Number(/# handle (\d+)/.exec(listing)?.[1]);
@@ -40,11 +40,11 @@ async function boot(db: string, bursts: number[]): Promise<number> {
   }
 }
 
-test('after a reboot the new table counts from zero although it has the old handle, and the old cgroups are gone', async () => {
+for (const counter of COUNTERS) test(`after a reboot the new table counts from zero although it has the old handle, and the old cgroups are gone (counted by ${counter})`, async () => {
   const tmp = tempDir();
   try {
     const db = join(tmp.dir, 'reboot.db');
-    const first = await boot(db, [100]);
+    const first = await boot(db, [100], counter);
     const cgroupIds = () => {
       const d = new Database(db, { readonly: true });
       const ids = (d.prepare("SELECT cgroup_id AS id FROM cgroups WHERE path LIKE 'system.slice/%'").all() as Array<{ id: number }>).map((r) => r.id);
@@ -57,7 +57,7 @@ test('after a reboot the new table counts from zero although it has the old hand
 
     // The first reading of the new boot (300 datagrams) is above the old stored value (100):
     // taken as the same counter grown, it would lose the old boot's 100 datagrams.
-    const second = await boot(db, [300, 1200]);
+    const second = await boot(db, [300, 1200], counter);
     assert.equal(second, first, 'the premise: the new table has the old handle');
     const after = appTotals(db, '(unattributed)', 'wlan0');
     within(after.rx - before.rx, 1500 * WIRE, 1, 'second boot, unattributed received');

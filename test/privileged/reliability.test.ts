@@ -9,11 +9,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { getRecentEvents } from '../../db/queries/status';
 import { createSandbox, type Link, type Sandbox } from '../../collector/sandbox/sandbox';
-import { APPNET, appTotals, ifaceTotals, peerTruth, sleep, startCollector, systemdSkeleton, tempDir, TRAFFIC, waitForPoll, waitListening, within } from './helpers';
+import { APPNET, appTotals, COUNTERS, countersDetail, ifaceTotals, peerTruth, sleep, startCollector, systemdSkeleton, tempDir, TRAFFIC, waitForPoll, waitListening, within, type Counter } from './helpers';
 
 const node = process.execPath;
 
-describe('reliability under crashes, tampering and churn', () => {
+for (const counter of COUNTERS) describe(`reliability under crashes, tampering and churn, counted by ${counter}`, () => reliability(counter));
+
+function reliability(counter: Counter): void {
   let s: Sandbox;
   let wlan: Link;
   let tmp: ReturnType<typeof tempDir>;
@@ -32,9 +34,9 @@ describe('reliability under crashes, tampering and churn', () => {
     systemdSkeleton(s);
   });
 
-  // Each test starts from a fresh store, so it starts from a fresh table too: a new
-  // store counts every element it finds as new traffic.
-  const freshTable = () => s.exec(['nft', 'delete', 'table', 'inet', 'appnet']);
+  // Each test starts from a fresh store, so it starts from fresh kernel counters too (our table,
+  // the BPF map): a new store counts every counter it finds as new traffic.
+  const freshTable = () => s.exec([node, APPNET, 'uninstall']);
 
   after(async () => {
     await s?.close();
@@ -44,7 +46,7 @@ describe('reliability under crashes, tampering and churn', () => {
   test('SIGKILL of the collector, twenty times under traffic: nothing lost, nothing counted twice; the store stays intact', async () => {
     await freshTable();
     const db = join(tmp.dir, 'kill.db');
-    let c = await startCollector(s, db, { interval: 0.5 });
+    let c = await startCollector(s, db, { interval: 0.5, counter });
     await waitForPoll(db, Date.now());
     // About 12 s of steady UDP traffic from one service while the collector keeps dying.
     const traffic = s.spawn([node, TRAFFIC, 'udp-send', wlan.peerV4, '6001', '3000', '1200', '4'], { cgroup: 'system.slice/backup.service' });
@@ -52,7 +54,7 @@ describe('reliability under crashes, tampering and churn', () => {
       await sleep(300 + ((i * 137) % 600));
       s.kill(c.pid, 'SIGKILL');
       await c.done;
-      c = await startCollector(s, db, { interval: 0.5 });
+      c = await startCollector(s, db, { interval: 0.5, counter });
     }
     await (await traffic).done;
     await sleep(300);
@@ -74,7 +76,7 @@ describe('reliability under crashes, tampering and churn', () => {
   test('our table deleted by hand is re-created within a poll, counting resumes, and the gap is reported', async () => {
     await freshTable();
     const db = join(tmp.dir, 'tamper.db');
-    const c = await startCollector(s, db, { interval: 0.5 });
+    const c = await startCollector(s, db, { interval: 0.5, counter });
     await waitForPoll(db, Date.now());
     await s.execOk([node, TRAFFIC, 'tcp-send', wlan.peerV4, '6002', '200000'], { cgroup: 'system.slice/sync.service' });
     await waitForPoll(db, Date.now());
@@ -98,9 +100,11 @@ describe('reliability under crashes, tampering and churn', () => {
   test('2,000 short-lived cgroups: set elements expire back to baseline and the collector forgets them', async () => {
     await freshTable();
     const db = join(tmp.dir, 'churn.db');
-    const c = await startCollector(s, db, { interval: 1, elementTimeout: 30 });
+    const c = await startCollector(s, db, { interval: 1, elementTimeout: 30, counter });
     await waitForPoll(db, Date.now());
+    // nft: the per-app set's elements expire; BPF: the collector deletes the map entries of gone cgroups.
     const countElems = async () => {
+      if (counter === 'bpf') return countersDetail(db).mapFill!.counts.count;
       const j = JSON.parse(await s.execOk(['nft', '-j', 'list', 'set', 'inet', 'appnet', 'acct_out'])) as { nftables: Array<{ set?: { elem?: unknown[] } }> };
       return j.nftables.find((x) => x.set)?.set?.elem?.length ?? 0;
     };
@@ -160,7 +164,7 @@ describe('reliability under crashes, tampering and churn', () => {
     await waitListening(s, 6004, { udp: true, net: 'peer' });
     await waitListening(s, 6005, { net: 'peer' });
     const db = join(tmp.dir, 'guard.db');
-    const collect = () => s.spawn([node, APPNET, 'collect', '--db', db, '--interval', '1', '--element-timeout', '120'], { env: { APPNET_SYS_CLASS_NET: join(tmp.dir, 'sysnet') } });
+    const collect = () => s.spawn([node, APPNET, 'collect', '--db', db, '--interval', '1', '--element-timeout', '120', '--counter', counter], { env: { APPNET_SYS_CLASS_NET: join(tmp.dir, 'sysnet') } });
     let c = await collect();
     await waitForPoll(db, Date.now());
     const bulk = (bytes: number) => s.execOk([node, TRAFFIC, 'tcp-send', eth.peerV4, '6005', String(bytes)], { cgroup: 'system.slice/bulk.service' });
@@ -217,11 +221,13 @@ describe('reliability under crashes, tampering and churn', () => {
   test('interfaces that come and go (container veths) leave no counter behind, and their traffic counts exactly', async () => {
     await freshTable();
     const db = join(tmp.dir, 'veths.db');
-    const c = await startCollector(s, db, { interval: 0.5 });
+    const c = await startCollector(s, db, { interval: 0.5, counter });
     await waitForPoll(db, Date.now());
     const sent = new Map<string, number>();
+    const indexes = new Set<number>();
     for (let i = 0; i < 4; i++) {
       const link = await s.addLink({ name: `veth${i}`, subnet: 20 + i });
+      indexes.add(Number(await s.execOk(['cat', `/sys/class/net/${link.name}/ifindex`])));
       // Datagrams to a closed port reach no socket: the interface's unattributed counter.
       const n = 40 + 10 * i;
       await s.execOk([node, TRAFFIC, 'udp-send', link.v4, '9', String(n), '500', '1'], { net: 'peer' });
@@ -234,8 +240,14 @@ describe('reliability under crashes, tampering and churn', () => {
     await waitForPoll(db, Date.now());
     await waitForPoll(db, Date.now());
     await waitForPoll(db, Date.now());
-    const elems = await s.execOk(['nft', 'list', 'set', 'inet', 'appnet', 'unattr_in']);
+    // Counting with BPF, nft's per-interface counters are the totals (unattributed = total − apps).
+    const elems = await s.execOk(['nft', 'list', 'set', 'inet', 'appnet', counter === 'bpf' ? 'iface_in' : 'unattr_in']);
     for (const name of sent.keys()) assert.doesNotMatch(elems, new RegExp(`"${name}"`), `the counter of ${name} is gone from the set`);
+    if (counter === 'bpf') {
+      // The kernel's port-unreachable replies were counted for the root cgroup on each veth: gone with it.
+      const map = JSON.parse(await s.execOk(['bpftool', '-j', 'map', 'dump', 'pinned', '/sys/fs/bpf/appnet/counts'])) as Array<{ formatted: { key: { ifindex: number } } }>;
+      assert.deepEqual(map.filter((e) => indexes.has(e.formatted.key.ifindex)), [], 'no BPF map entry of a gone veth is left');
+    }
     for (const [name, n] of sent) {
       const got = appTotals(db, '(unattributed)', name);
       assert.equal(got.rxPackets, n, `every datagram on ${name}`);
@@ -255,11 +267,17 @@ describe('reliability under crashes, tampering and churn', () => {
     assert.match(bad.stderr, /^appnet: cannot open the appnet database \/etc\/hostname\/appnet\.db: .+\n$/);
     await s.execOk(['nft', 'add table inet neighbour; add chain inet neighbour c { type filter hook input priority 0; }']);
     const db = join(tmp.dir, 'uninstall.db');
-    await s.execOk([node, APPNET, 'collect', '--once', '--db', db]);
+    await s.execOk([node, APPNET, 'collect', '--once', '--db', db, '--counter', counter]);
     assert.match(await s.execOk(['nft', 'list', 'tables']), /inet appnet/);
-    assert.match(await s.execOk([node, APPNET, 'uninstall']), /removed the inet appnet table/);
+    const attached = () => s.execOk(['bpftool', 'cgroup', 'show', '/sys/fs/cgroup']);
+    if (counter === 'bpf') assert.match(await attached(), /count_ingress[\s\S]*count_egress|count_egress[\s\S]*count_ingress/, 'the premise: the BPF counter is attached');
+    const out = await s.execOk([node, APPNET, 'uninstall']);
+    assert.match(out, /removed the inet appnet table/);
+    if (counter === 'bpf') assert.match(out, /^detached the BPF counter: removed 3 pins and \/sys\/fs\/bpf\/appnet$/m);
+    assert.doesNotMatch(await attached(), /count_/, 'no program of ours stays attached');
+    assert.equal((await s.exec(['ls', '/sys/fs/bpf/appnet'])).code, 2, 'nothing of ours stays pinned');
     const tables = await s.execOk(['nft', 'list', 'tables']);
     assert.doesNotMatch(tables, /inet appnet/);
     assert.match(tables, /inet neighbour/, 'a table that is not ours is left alone');
   });
-});
+}

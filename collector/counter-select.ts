@@ -1,0 +1,87 @@
+/**
+ * Choosing what counts per app, once at start: the cgroup_skb BPF program (nft then keeps only
+ * the per-interface totals), or nft set counters. `auto` takes BPF when it loads and attaches,
+ * and otherwise says in one line why it counts with nft. The choice is recorded for the Health
+ * page and /metrics.
+ */
+import { statSync } from 'node:fs';
+import { insertEvent, putSourceStatus } from '../db/queries/status';
+import type { CounterSourceKind } from '../lib/counters';
+import type { PollContext } from './poll';
+import { BpfCounterSource, removeBpfCounter } from './sources/bpf-counters';
+
+/** What was chosen, and why when it is not what was asked for. */
+export interface CounterSelection {
+  source: CounterSourceKind;
+  note: string | null;
+}
+
+/** openBpf loads and attaches the BPF counter at the collector's cgroup root; throws with the reason it cannot. */
+async function openBpf(ctx: PollContext): Promise<BpfCounterSource> {
+  const root = ctx.cfg.cgroupRoot;
+  let rootId: number;
+  try {
+    rootId = statSync(root).ino;
+  } catch (err) {
+    throw new Error(`cannot read the cgroup root ${root}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const { source, ready } = await BpfCounterSource.open({ cgroupRoot: root, pinDir: ctx.cfg.bpfPinDir, rootId });
+  if (ready.created) forgetFamilies(ctx, (f) => source.families.includes(f), 'the BPF counter map was made now');
+  return source;
+}
+
+/** forgetFamilies drops the stored values of counters that no longer exist (their kernel counters start anew). */
+function forgetFamilies(ctx: PollContext, match: (family: string) => boolean, why: string): void {
+  const keys = [...ctx.st.states.values()].filter((s) => match(s.setName)).map((s) => `${s.setName}/${s.elemKey}`);
+  if (!keys.length) return;
+  ctx.store.forgetCounters(keys);
+  for (const k of keys) ctx.st.states.delete(k);
+  ctx.log('info', `forgot ${keys.length} stored counter values: ${why}`);
+}
+
+/**
+ * useNft leaves per-app counting to nft: a BPF counter pinned by an earlier run is detached and
+ * unpinned (it would go on counting unread), and the stored values of its entries are dropped.
+ */
+async function useNft(ctx: PollContext): Promise<void> {
+  ctx.bpf = null;
+  ctx.nft.setRole('apps');
+  try {
+    const removed = await removeBpfCounter(ctx.cfg.bpfPinDir);
+    if (removed !== null) ctx.log('info', `detached the BPF counter of an earlier run: ${removed}`);
+  } catch (err) {
+    ctx.log('warn', `could not detach the BPF counter of an earlier run: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  forgetFamilies(ctx, (f) => f.startsWith('bpf_'), 'counting with nft, the BPF map is not read');
+}
+
+/**
+ * selectCounter sets up the counter source the configuration asks for (see the file comment).
+ * `--counter bpf` where BPF cannot be used is an error.
+ */
+export async function selectCounter(ctx: PollContext): Promise<CounterSelection> {
+  const want = ctx.cfg.counter;
+  let sel: CounterSelection;
+  if (want === 'nft') {
+    await useNft(ctx);
+    sel = { source: 'nft', note: null };
+  } else {
+    try {
+      ctx.bpf = await openBpf(ctx);
+      ctx.nft.setRole('totals');
+      sel = { source: 'bpf', note: null };
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      if (want === 'bpf') throw new Error(`cannot count with BPF (--counter bpf): ${why}`);
+      await useNft(ctx);
+      sel = { source: 'nft', note: `Counting per app with nft sets: the BPF counter is unavailable (${why}).` };
+      ctx.log('warn', sel.note!);
+      insertEvent(ctx.db, { ts: Date.now(), level: 'warn', kind: 'counter-fallback', message: sel.note! });
+    }
+  }
+  // The per-app sets of the other mechanism are dropped from our table with the next apply.
+  const other = sel.source === 'bpf' ? ['acct_in', 'acct_out', 'unattr_in', 'unattr_out'] : ['iface_in', 'iface_out'];
+  forgetFamilies(ctx, (f) => other.includes(f), `counting per app with ${sel.source}`);
+  putSourceStatus(ctx.db, { source: 'counter-source', ok: true, lastRun: Date.now(), durationMs: 0, error: null, detail: sel });
+  return sel;
+}

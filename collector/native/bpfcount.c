@@ -1,0 +1,378 @@
+/*
+ * bpfcount: loads, attaches and reads appnet's cgroup_skb counter (count.bpf.c) through
+ * libbpf, for the collector; and removes it again for `appnet uninstall`.
+ *
+ *   bpfcount serve PINDIR CGROUPDIR OBJECT
+ *   bpfcount remove PINDIR
+ *
+ * serve loads OBJECT with its map pinned at PINDIR/counts (an existing pin of the same layout
+ * is reused, so counts survive the collector's restarts and crashes), attaches the programs
+ * to CGROUPDIR with bpf_links pinned at PINDIR/link_ingress and PINDIR/link_egress (links
+ * always attach with BPF_F_ALLOW_MULTI semantics; a pinned link still attached to CGROUPDIR is
+ * kept and moved to the new program with one atomic update, so nothing is counted twice or
+ * missed), and answers on stdout:
+ *   ready MAP_ID MAX_ENTRIES created|reused / end     or    error MESSAGE / end   (and exit 1)
+ * Then, per line on stdin:
+ *   dump                  → bpfcount 1 / map ID COUNT MAX / entries [[CGROUP,IFINDEX,"IFNAME"|null,DIR,BYTES,PACKETS],...] / end
+ *   delete C:I:D ...      → deleted C:I:D (one line per entry removed) / end   (entries of gone cgroups or interfaces)
+ * DIR is 0 for ingress, 1 for egress; values are summed over CPUs; IFNAME is the interface's
+ * name in this network namespace, null when no interface has that index (any more).
+ * remove detaches both links, unpins everything under PINDIR and removes it.
+ * Exit 0 on success, 1 on error (message on stdout for serve, stderr for remove), 2 on bad arguments.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <linux/magic.h>
+
+struct key {
+	uint64_t cgroup;
+	uint32_t ifindex;
+	uint32_t dir;
+};
+
+struct val {
+	uint64_t bytes;
+	uint64_t packets;
+};
+
+static const char *const LINKS[2] = { "link_ingress", "link_egress" };
+static const char *const PROGS[2] = { "count_ingress", "count_egress" };
+static const enum bpf_attach_type TYPES[2] = { BPF_CGROUP_INET_INGRESS, BPF_CGROUP_INET_EGRESS };
+
+static char libbpf_msg[512];
+
+/* Keeps libbpf's last warning, to explain a failure in one line. */
+static int keep_msg(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(libbpf_msg, sizeof(libbpf_msg), fmt, ap);
+	size_t n = strlen(libbpf_msg);
+	while (n && (libbpf_msg[n - 1] == '\n' || libbpf_msg[n - 1] == ' '))
+		libbpf_msg[--n] = 0;
+	return 0;
+}
+
+static void path_of(char *out, size_t n, const char *dir, const char *name)
+{
+	snprintf(out, n, "%s/%s", dir, name);
+}
+
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("error ", stdout);
+	vprintf(fmt, ap);
+	va_end(ap);
+	if (libbpf_msg[0])
+		printf(" (libbpf: %s)", libbpf_msg);
+	fputs("\nend\n", stdout);
+	fflush(stdout);
+	return 1;
+}
+
+/* on_bpffs checks that PINDIR, or the directory it would be made in, is on a BPF filesystem. */
+static int on_bpffs(const char *pindir)
+{
+	struct statfs st;
+	char parent[4096];
+	snprintf(parent, sizeof(parent), "%s", pindir);
+	char *slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = 0;
+	const char *p = access(pindir, F_OK) == 0 ? pindir : parent;
+	return statfs(p, &st) == 0 && st.f_type == BPF_FS_MAGIC;
+}
+
+/* cgroup_id is the id (inode) of a cgroup v2 directory; 0 if it is not one. */
+static uint64_t cgroup_id(int fd)
+{
+	struct statfs sf;
+	struct stat st;
+	if (fstatfs(fd, &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC || fstat(fd, &st) < 0)
+		return 0;
+	return st.st_ino;
+}
+
+/* link_on reports whether a link fd is a cgroup link of the given attach type on the given cgroup. */
+static int link_on(int fd, uint64_t cgid, enum bpf_attach_type type)
+{
+	struct bpf_link_info info;
+	uint32_t len = sizeof(info);
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+		return 0;
+	return info.type == BPF_LINK_TYPE_CGROUP && info.cgroup.cgroup_id == cgid && info.cgroup.attach_type == type;
+}
+
+/*
+ * attach_one keeps the pinned link of one direction when it is still on our cgroup (moved to
+ * the new program), and otherwise attaches the program anew and pins the link.
+ */
+static int attach_one(const char *pindir, int i, int prog_fd, int cg_fd, uint64_t cgid)
+{
+	char pin[4096];
+	path_of(pin, sizeof(pin), pindir, LINKS[i]);
+	int fd = bpf_obj_get(pin);
+	if (fd >= 0) {
+		if (link_on(fd, cgid, TYPES[i]) && bpf_link_update(fd, prog_fd, NULL) == 0) {
+			close(fd);
+			return 0;
+		}
+		/* A link of another cgroup (a changed root) or one that cannot be updated: replace it. */
+		bpf_link_detach(fd);
+		close(fd);
+		unlink(pin);
+	}
+	fd = bpf_link_create(prog_fd, cg_fd, TYPES[i], NULL);
+	if (fd < 0)
+		return fail("attaching %s to the cgroup failed: %s", PROGS[i], strerror(errno));
+	if (bpf_obj_pin(fd, pin) < 0) {
+		int err = errno;
+		close(fd);
+		return fail("pinning %s failed: %s", pin, strerror(err));
+	}
+	close(fd);
+	return 0;
+}
+
+static int map_fd = -1;
+static uint32_t map_id, map_max;
+static int ncpus;
+
+/* setup loads and attaches everything; prints ready or error. */
+static int setup(const char *pindir, const char *cgdir, const char *objpath)
+{
+	char pin[4096];
+	if (!on_bpffs(pindir))
+		return fail("no BPF filesystem is mounted at %s's parent (mount -t bpf bpf /sys/fs/bpf)", pindir);
+	if (mkdir(pindir, 0700) < 0 && errno != EEXIST)
+		return fail("cannot create %s: %s", pindir, strerror(errno));
+	int cg_fd = open(cgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg_fd < 0)
+		return fail("cannot open the cgroup %s: %s", cgdir, strerror(errno));
+	uint64_t cgid = cgroup_id(cg_fd);
+	if (!cgid)
+		return fail("%s is not a cgroup v2 directory", cgdir);
+	struct bpf_object *obj = bpf_object__open_file(objpath, NULL);
+	if (!obj)
+		return fail("cannot open the BPF object %s: %s", objpath, strerror(errno));
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, "counts");
+	if (!map)
+		return fail("%s has no counts map", objpath);
+	path_of(pin, sizeof(pin), pindir, "counts");
+	int created = access(pin, F_OK) != 0;
+	if (bpf_map__set_pin_path(map, pin) < 0)
+		return fail("cannot pin the map at %s", pin);
+	if (bpf_object__load(obj) < 0) {
+		if (created)
+			return fail("the kernel refused to load the counter: %s", strerror(errno));
+		/* A map of an older layout: start over with a new one (its counts are lost, and said so by a new id). */
+		bpf_object__close(obj);
+		unlink(pin);
+		obj = bpf_object__open_file(objpath, NULL);
+		map = obj ? bpf_object__find_map_by_name(obj, "counts") : NULL;
+		if (!map || bpf_map__set_pin_path(map, pin) < 0 || bpf_object__load(obj) < 0)
+			return fail("the kernel refused to load the counter: %s", strerror(errno));
+		created = 1;
+	}
+	for (int i = 0; i < 2; i++) {
+		struct bpf_program *prog = bpf_object__find_program_by_name(obj, PROGS[i]);
+		if (!prog)
+			return fail("%s has no program %s", objpath, PROGS[i]);
+		if (attach_one(pindir, i, bpf_program__fd(prog), cg_fd, cgid))
+			return 1;
+	}
+	map_fd = dup(bpf_map__fd(map));
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
+	memset(&info, 0, sizeof(info));
+	if (map_fd < 0 || bpf_obj_get_info_by_fd(map_fd, &info, &len) < 0)
+		return fail("cannot read the map's id: %s", strerror(errno));
+	map_id = info.id;
+	map_max = info.max_entries;
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0)
+		return fail("cannot count the possible CPUs");
+	/* The programs stay attached through the pinned links; our copies are not needed. */
+	bpf_object__close(obj);
+	close(cg_fd);
+	printf("ready %" PRIu32 " %" PRIu32 " %s\nend\n", map_id, map_max, created ? "created" : "reused");
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+#define BATCH 4096
+
+struct names {
+	uint32_t index[64];
+	char name[64][IF_NAMESIZE];
+	int n;
+};
+
+/* put_ifname writes the interface's name as a JSON string, or null when none has that index. */
+static void put_ifname(FILE *out, struct names *c, uint32_t ifindex)
+{
+	int i;
+	for (i = 0; i < c->n && c->index[i] != ifindex; i++)
+		;
+	char buf[IF_NAMESIZE];
+	const char *name = buf;
+	if (i < c->n) {
+		name = c->name[i];
+	} else {
+		if (!if_indextoname(ifindex, buf))
+			buf[0] = 0;
+		if (c->n < 64) {
+			c->index[c->n] = ifindex;
+			memcpy(c->name[c->n++], buf, IF_NAMESIZE);
+		}
+	}
+	/* Interface names never hold '"', '\\' or control characters (the kernel refuses them). */
+	if (name[0])
+		fprintf(out, "\"%s\"", name);
+	else
+		fputs("null", out);
+}
+
+/* dump writes every entry, summed over CPUs, read with batched lookups. */
+static void dump(void)
+{
+	static struct key keys[BATCH];
+	static struct val *vals;
+	if (!vals)
+		vals = calloc((size_t)BATCH * ncpus, sizeof(struct val));
+	struct names names = { .n = 0 };
+	uint32_t in = 0, out = 0, total = 0;
+	int first = 1, started = 0;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *body = open_memstream(&text, &len);
+	if (!vals || !body) {
+		printf("bpfcount 1\nerror out of memory\nend\n");
+		fflush(stdout);
+		if (body)
+			fclose(body);
+		free(text);
+		return;
+	}
+	int err = 0;
+	for (;;) {
+		uint32_t count = BATCH;
+		DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		int r = bpf_map_lookup_batch(map_fd, started ? &in : NULL, &out, keys, vals, &count, &opts);
+		err = r < 0 ? errno : 0;
+		for (uint32_t k = 0; k < count; k++) {
+			uint64_t bytes = 0, packets = 0;
+			for (int c = 0; c < ncpus; c++) {
+				bytes += vals[(size_t)k * ncpus + c].bytes;
+				packets += vals[(size_t)k * ncpus + c].packets;
+			}
+			fprintf(body, "%s[%" PRIu64 ",%" PRIu32 ",", first ? "" : ",", keys[k].cgroup, keys[k].ifindex);
+			put_ifname(body, &names, keys[k].ifindex);
+			fprintf(body, ",%" PRIu32 ",%" PRIu64 ",%" PRIu64 "]", keys[k].dir, bytes, packets);
+			first = 0;
+		}
+		total += count;
+		if (r < 0)
+			break;
+		in = out;
+		started = 1;
+	}
+	fclose(body);
+	if (err != ENOENT)
+		printf("bpfcount 1\nerror reading the counter map: %s\nend\n", strerror(err));
+	else
+		printf("bpfcount 1\nmap %" PRIu32 " %" PRIu32 " %" PRIu32 "\nentries [%.*s]\nend\n", map_id, total, map_max, (int)len, text ? text : "");
+	free(text);
+	fflush(stdout);
+}
+
+/* delete_keys removes the entries named on a delete line ("C:I:D" words after the command). */
+static void delete_keys(char *args)
+{
+	for (char *w = strtok(args, " \n"); w; w = strtok(NULL, " \n")) {
+		struct key k = { 0 };
+		if (sscanf(w, "%" SCNu64 ":%" SCNu32 ":%" SCNu32, &k.cgroup, &k.ifindex, &k.dir) != 3 || k.dir > 1)
+			continue;
+		if (bpf_map_delete_elem(map_fd, &k) == 0)
+			printf("deleted %" PRIu64 ":%" PRIu32 ":%" PRIu32 "\n", k.cgroup, k.ifindex, k.dir);
+	}
+	fputs("end\n", stdout);
+	fflush(stdout);
+}
+
+static int serve(const char *pindir, const char *cgdir, const char *objpath)
+{
+	if (setup(pindir, cgdir, objpath))
+		return 1;
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, stdin) > 0) {
+		if (strncmp(line, "dump", 4) == 0)
+			dump();
+		else if (strncmp(line, "delete", 6) == 0)
+			delete_keys(line + 6);
+		else {
+			printf("error unknown command\nend\n");
+			fflush(stdout);
+		}
+	}
+	free(line);
+	return 0;
+}
+
+/* remove_all detaches both links and unpins everything appnet pinned. */
+static int remove_all(const char *pindir)
+{
+	char pin[4096];
+	int removed = 0;
+	if (access(pindir, F_OK) != 0) {
+		printf("nothing pinned at %s\n", pindir);
+		return 0;
+	}
+	for (int i = 0; i < 2; i++) {
+		path_of(pin, sizeof(pin), pindir, LINKS[i]);
+		int fd = bpf_obj_get(pin);
+		if (fd >= 0) {
+			if (bpf_link_detach(fd) < 0 && errno != ENOLINK)
+				fprintf(stderr, "bpfcount: detaching %s: %s\n", pin, strerror(errno));
+			close(fd);
+		}
+		if (unlink(pin) == 0)
+			removed++;
+	}
+	path_of(pin, sizeof(pin), pindir, "counts");
+	if (unlink(pin) == 0)
+		removed++;
+	if (rmdir(pindir) < 0) {
+		fprintf(stderr, "bpfcount: cannot remove %s: %s\n", pindir, strerror(errno));
+		return 1;
+	}
+	printf("removed %d pins and %s\n", removed, pindir);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	libbpf_set_print(keep_msg);
+	if (argc == 5 && strcmp(argv[1], "serve") == 0)
+		return serve(argv[2], argv[3], argv[4]);
+	if (argc == 3 && strcmp(argv[1], "remove") == 0)
+		return remove_all(argv[2]);
+	fprintf(stderr, "usage: bpfcount serve PINDIR CGROUPDIR OBJECT | bpfcount remove PINDIR\n");
+	return 2;
+}

@@ -1,0 +1,160 @@
+/**
+ * One poll's counters: read the sources (our table, re-created or repaired when needed, then
+ * the BPF map), turn them into deltas against the stored values
+ * (unattributed = total − apps next to the BPF map), and afterwards remove the kernel counters
+ * of cgroups and interfaces that are gone once their final value is stored.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { insertEvent } from '../db/queries/status';
+import { entryElemKey, stateKey, type CounterEntry, type CounterSnapshot } from '../lib/counters';
+import { computeDeltas, type CounterValue, type DeltaResult } from '../lib/delta';
+import { unattributedDeltas } from '../lib/unattributed';
+import type { PollContext } from './poll';
+import { ensureRuleset } from './ruleset';
+import type { NftReading } from './sources/nft-counters';
+
+/** readTable reads our table; re-creates it (and says so) when someone deleted it, repairs it when incomplete. */
+async function readTable(ctx: PollContext): Promise<NftReading> {
+  let read = await ctx.nft.read();
+  if (read === null) {
+    if (ctx.st.lastHandle !== null) {
+      const msg = 'the appnet nft table was missing (deleted by hand or after a reboot): re-created it; traffic while it was gone is not counted';
+      ctx.log('warn', msg);
+      insertEvent(ctx.db, { ts: Date.now(), level: 'warn', kind: 'table-recreated', message: msg });
+    }
+    await ensureRuleset(ctx, { force: true });
+    read = await ctx.nft.read();
+    if (read === null) throw new Error('the appnet nft table is still missing after creating it');
+  }
+  ctx.reconciler.extension?.observe(read.firewall);
+  if (!ctx.nft.complete(read)) {
+    ctx.log('warn', 'our accounting chains were incomplete: repaired them');
+    insertEvent(ctx.db, { ts: Date.now(), level: 'warn', kind: 'ruleset-repaired', message: 'accounting chains were missing or empty and were restored' });
+    await ensureRuleset(ctx, { force: true });
+    read = await ctx.nft.read();
+    if (read === null) throw new Error('the appnet nft table vanished while its chains were repaired');
+  }
+  return read;
+}
+
+/**
+ * deltasOf computes a snapshot's deltas against the stored states, after the tracker looked
+ * for the cgroups that counters name by an id it has not seen (missed by inotify, or under a
+ * directory it does not watch), so their bytes get a name. Ids that stay unknown (cgroups
+ * already gone) are not looked for again.
+ */
+function deltasOf(ctx: PollContext, snap: CounterSnapshot, families: readonly string[], now: number): DeltaResult {
+  const ids = new Set<number>();
+  for (const e of snap.entries) if (e.cgroupId !== null) ids.add(e.cgroupId);
+  ctx.tracker.resolve(ids, now);
+  return computeDeltas(snap.entries, snap.generation, ctx.st.states, { now, families });
+}
+
+/** noteNewGeneration logs counters re-created under a running collector (our nft table, the BPF map). */
+export function noteNewGeneration(ctx: PollContext, r: Counters, now: number): void {
+  const notes: string[] = [];
+  const last = ctx.st.lastHandle;
+  const handle = r.nft.snapshot.generation;
+  if (last !== null && handle !== last) notes.push(`the appnet nft table was re-created (handle ${last} → ${handle})`);
+  const map = r.bpf?.generation ?? null;
+  if (map !== null && ctx.st.lastMapId !== null && map !== ctx.st.lastMapId) notes.push(`the BPF counter map was re-created (id ${ctx.st.lastMapId} → ${map})`);
+  for (const n of notes) {
+    const msg = `${n}: counting restarts from zero; bytes while it was absent are unknown`;
+    ctx.log('warn', msg);
+    insertEvent(ctx.db, { ts: now, level: 'warn', kind: 'table-recreated', message: msg });
+  }
+}
+
+/**
+ * dropVanished deletes the per-interface counters of interfaces that are gone, once their final
+ * value is stored (read unchanged since the poll before, and the interface absent from sysfs).
+ * Those sets have no timeout, since an idle interface keeps its counter; without this, every veth
+ * of every container a host ever ran would stay, until 4,096 names fill a set and the traffic of
+ * later interfaces goes uncounted. A counter whose delete fails keeps its stored value: read
+ * again without it, it would be counted twice.
+ */
+export async function dropVanished(ctx: PollContext, r: DeltaResult): Promise<void> {
+  const vanished = r.idle.filter((e) => e.cgroupId === null && !existsSync(join(ctx.cfg.sysClassNet, e.iface))).map((e) => ({ set: e.family, iface: e.iface }));
+  if (!vanished.length) return;
+  const done = await ctx.reconciler.deleteInterfaceCounters(vanished, ctx.nft.families);
+  if (!done.length) return;
+  const keys = done.map((v) => stateKey(v.set, null, v.iface));
+  ctx.store.forgetCounters(keys);
+  for (const k of keys) ctx.st.states.delete(k);
+}
+
+/** One reading of the counters: our table, and the BPF map when it counts per app. */
+export interface Counters {
+  nft: NftReading;
+  bpf: CounterSnapshot | null;
+}
+
+/** readCounters reads our table first, then the BPF map: see lib/unattributed.ts for why that order. */
+export async function readCounters(ctx: PollContext): Promise<Counters> {
+  const nft = await readTable(ctx);
+  return { nft, bpf: ctx.bpf ? await ctx.bpf.read() : null };
+}
+
+/** Everything one poll stores. */
+export interface PollDeltas extends DeltaResult {
+  /** BPF entries read unchanged since the previous poll (removed once their cgroup or interface is gone). */
+  bpfIdle: CounterEntry[];
+  /** The carried rests of unattributed traffic after this poll. */
+  carry: Map<string, CounterValue>;
+}
+
+/**
+ * pollDeltas computes what a reading adds. Counting with nft, our table's deltas are all of it;
+ * next to the BPF map, the map's deltas are the apps and the table's per-interface totals give
+ * the unattributed rest, total − apps (lib/unattributed.ts).
+ */
+export function pollDeltas(ctx: PollContext, r: Counters, now: number): PollDeltas {
+  const nft = deltasOf(ctx, r.nft.snapshot, ctx.nft.families, now);
+  if (!r.bpf || !ctx.bpf) return { ...nft, bpfIdle: [], carry: ctx.st.carry };
+  const bpf = deltasOf(ctx, r.bpf, ctx.bpf.families, now);
+  const carry = new Map(ctx.st.carry);
+  const unattributed = unattributedDeltas(nft.deltas, bpf.deltas, carry);
+  return { deltas: [...bpf.deltas, ...unattributed], next: [...nft.next, ...bpf.next], gone: [...nft.gone, ...bpf.gone], idle: nft.idle, bpfIdle: bpf.idle, carry };
+}
+
+/**
+ * dropGoneBpf removes the map entries of cgroups and interfaces that are gone, once their final
+ * value is stored (read unchanged since the poll before): map entries never expire by themselves,
+ * so without this a container host's map fills up. A socket that outlives its cgroup and sends
+ * again makes a new entry, counted from zero.
+ */
+export async function dropGoneBpf(ctx: PollContext, idle: CounterEntry[]): Promise<void> {
+  const bpf = ctx.bpf;
+  if (!bpf) return;
+  await bpf.removeRootGone();
+  if (!idle.length) return;
+  const gone = idle.filter((e) => {
+    const c = e.cgroupId === null ? undefined : ctx.tracker.seen.get(e.cgroupId);
+    return !c || c.goneAt !== null || bpf.interfaceGone(e.ifindex);
+  });
+  if (!gone.length) return;
+  const done = await bpf.remove(gone);
+  const keys = done.map((e) => `${e.family}/${entryElemKey(e)}`);
+  if (!keys.length) return;
+  ctx.store.forgetCounters(keys);
+  for (const k of keys) ctx.st.states.delete(k);
+}
+
+/** countersDetail is what the Health page shows of the counter source. */
+export function countersDetail(ctx: PollContext, r: Counters): Record<string, unknown> {
+  const entries = r.nft.snapshot.entries.length + (r.bpf?.entries.length ?? 0);
+  return { source: r.bpf ? 'bpf' : 'nft', elements: entries, setFill: r.nft.snapshot.fill, mapFill: r.bpf?.fill ?? null, via: r.nft.via };
+}
+
+/** warnIfFull reports a set or map nearing its capacity, once an hour. */
+export function warnIfFull(ctx: PollContext, snap: CounterSnapshot, now: number): void {
+  for (const [name, f] of Object.entries(snap.fill)) {
+    if (f.size && f.count >= f.size * 0.9 && now - ctx.st.lastFullWarnAt > 3600_000) {
+      ctx.st.lastFullWarnAt = now;
+      const msg = `${snap.source === 'nft' ? 'nft set' : 'BPF map'} ${name} is ${Math.round((100 * f.count) / f.size)}% full (${f.count}/${f.size}): new apps may go uncounted until idle counters are removed`;
+      ctx.log('warn', msg);
+      insertEvent(ctx.db, { ts: now, level: 'warn', kind: 'set-full', message: msg });
+    }
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The BPF counter source: appnet's cgroup_skb program (collector/native/count.bpf.c), loaded,
+ * attached at the root of the cgroup tree the collector watches and read by the long-running
+ * helper collector/native/bpfcount, which pins the map and the links under a BPF filesystem
+ * directory of appnet's own, so counts survive restarts and crashes of the collector. Each
+ * read is one batched dump of the map as typed counters (lib/counters.ts).
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { bpfKeyWord, parseBpfDeleted, parseBpfDump, parseBpfReady, type BpfReady } from '../../lib/bpf-dump';
+import type { CounterEntry, CounterSnapshot, Direction } from '../../lib/counters';
+import { HelperServer } from '../native-helper';
+
+const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', 'native', 'out');
+/** Where scripts/ensure-deps.sh builds the loader and the program. */
+export const BPFCOUNT_BIN = join(OUT, 'bpfcount');
+export const BPF_OBJECT = join(OUT, 'count.bpf.o');
+
+/** The map's two families, one per direction, as the delta state and the store name them. */
+export const BPF_FAMILIES: Record<Direction, string> = { in: 'bpf_in', out: 'bpf_out' };
+
+export interface BpfSourceOptions {
+  /** The cgroup v2 directory to attach at: the root of the tree the collector watches. */
+  cgroupRoot: string;
+  /** Appnet's directory on the BPF filesystem (/sys/fs/bpf/appnet). */
+  pinDir: string;
+  bin?: string;
+  object?: string;
+}
+
+/** An entry key as bpfcount names it in a delete request. */
+type BpfKey = Pick<CounterEntry, 'cgroupId' | 'ifindex' | 'direction'>;
+
+/** BpfCounterSource reads the pinned counter map through a running bpfcount; see the file comment. */
+export class BpfCounterSource {
+  /** Last name seen per interface index: an interface that is gone keeps its name for its final reads. */
+  private readonly names = new Map<number, string>();
+  /** Interface indexes no interface had at the last read. */
+  private unnamed = new Set<number>();
+  /** Entries of the root cgroup on interfaces that are gone, at the last read: nothing stores them, so they go at once. */
+  private rootGone: BpfKey[] = [];
+  private ready: BpfReady | null = null;
+
+  private constructor(
+    private readonly helper: HelperServer,
+    private readonly rootId: number,
+  ) {}
+
+  /**
+   * open loads and attaches the program (or takes over the pinned one) and returns the
+   * source with what it found: whether the map was made now. Throws with the reason when BPF
+   * cannot be used here (helper not built, no BPF filesystem, the kernel refused).
+   */
+  static async open(opts: BpfSourceOptions & { rootId: number }): Promise<{ source: BpfCounterSource; ready: BpfReady }> {
+    const bin = opts.bin ?? BPFCOUNT_BIN;
+    const object = opts.object ?? BPF_OBJECT;
+    if (!existsSync(bin) || !existsSync(object)) throw new Error(`the BPF counter is not built (${bin}; scripts/ensure-deps.sh builds it with clang and libbpf-dev)`);
+    let source: BpfCounterSource | null = null;
+    const helper = new HelperServer(bin, ['serve', opts.pinDir, opts.cgroupRoot, object], {
+      onGreeting: (text) => {
+        const r = parseBpfReady(text);
+        if (source) source.ready = r;
+      },
+    });
+    source = new BpfCounterSource(helper, opts.rootId);
+    // The first request starts the helper: its greeting says whether it loaded and attached.
+    try {
+      await source.read();
+    } catch (err) {
+      helper.close();
+      throw err;
+    }
+    return { source, ready: source.ready! };
+  }
+
+  /** The families this source answers for. */
+  get families(): readonly string[] {
+    return [BPF_FAMILIES.in, BPF_FAMILIES.out];
+  }
+
+  /**
+   * read returns the map's counters. Entries of the root cgroup itself (the kernel's own
+   * sockets, which send resets and neighbour discovery) are left out: they are unattributed,
+   * as nft's `socket cgroupv2 level N` (N ≥ 1) leaves them.
+   */
+  async read(): Promise<CounterSnapshot> {
+    const d = parseBpfDump(await this.helper.request('dump'));
+    const entries: CounterEntry[] = [];
+    this.unnamed = new Set();
+    this.rootGone = [];
+    for (const e of d.entries) {
+      if (e.cgroupId === this.rootId) {
+        if (e.ifname === null) this.rootGone.push({ cgroupId: e.cgroupId, ifindex: e.ifindex, direction: e.direction });
+        continue;
+      }
+      if (e.ifname !== null) this.names.set(e.ifindex, e.ifname);
+      else this.unnamed.add(e.ifindex);
+      const iface = e.ifname ?? this.names.get(e.ifindex) ?? `if${e.ifindex}`;
+      entries.push({ family: BPF_FAMILIES[e.direction], cgroupId: e.cgroupId, iface, ifindex: e.ifindex, direction: e.direction, bytes: e.bytes, packets: e.packets, expiresMs: null, timeoutMs: null });
+    }
+    return { source: 'bpf', generation: d.mapId, entries, fill: { counts: { count: d.count, size: d.capacity } } };
+  }
+
+  /** interfaceGone tells whether no interface had this index at the last read. */
+  interfaceGone(ifindex: number | undefined): boolean {
+    return ifindex !== undefined && this.unnamed.has(ifindex);
+  }
+
+  /** removeRootGone deletes the root cgroup's entries of interfaces that are gone (left out of every reading). */
+  async removeRootGone(): Promise<void> {
+    if (this.rootGone.length) await this.remove(this.rootGone);
+    this.rootGone = [];
+  }
+
+  /** remove deletes entries from the map; returns the ones it removed. */
+  async remove<T extends BpfKey>(entries: T[]): Promise<T[]> {
+    const keyed = entries.filter((e) => e.cgroupId !== null && e.ifindex !== undefined);
+    if (!keyed.length) return [];
+    const word = (e: T) => bpfKeyWord({ cgroupId: e.cgroupId!, ifindex: e.ifindex!, direction: e.direction });
+    const done = parseBpfDeleted(await this.helper.request(`delete ${keyed.map(word).join(' ')}`));
+    return keyed.filter((e) => done.has(word(e)));
+  }
+
+  /** close ends the helper; the program stays attached and keeps counting. */
+  close(): void {
+    this.helper.close();
+  }
+}
+
+/**
+ * removeBpfCounter detaches the program and unpins everything appnet pinned (`appnet uninstall`,
+ * or the collector told to count with nft). Returns what bpfcount said, or null when nothing was pinned.
+ */
+export async function removeBpfCounter(pinDir: string, bin = BPFCOUNT_BIN): Promise<string | null> {
+  if (!existsSync(pinDir)) return null;
+  if (!existsSync(bin)) throw new Error(`cannot detach the BPF counter pinned at ${pinDir}: ${bin} is not built`);
+  const { stdout } = await promisify(execFile)(bin, ['remove', pinDir], { timeout: 10_000 });
+  return stdout.trim();
+}

@@ -80,7 +80,10 @@ export function getQuotaUse(db: Db): QuotaUse[] | null {
     .all() as QuotaUse[];
 }
 
-/** getFirewallApply returns the outcome of the last firewall apply, or null without a fw_state table. */
+/**
+ * getFirewallApply returns the outcome of the last firewall apply, or null without a fw_state table.
+ * fw_state keeps unix seconds (collector_status keeps ms); the snapshot is in ms like the sources.
+ */
 export function getFirewallApply(db: Db): MetricsSnapshot['firewall'] {
   if (!hasTable(db, 'fw_state')) return null;
   const r = db.prepare('SELECT last_try AS lastTry, last_ok AS lastOk, last_error AS lastError FROM fw_state WHERE id = 1').get() as
@@ -88,7 +91,8 @@ export function getFirewallApply(db: Db): MetricsSnapshot['firewall'] {
     | undefined;
   if (!r || r.lastTry === null) return null;
   const rowErrors = (db.prepare('SELECT (SELECT COUNT(*) FROM rules WHERE last_error IS NOT NULL) + (SELECT COUNT(*) FROM fw_apps WHERE last_error IS NOT NULL) AS n').get() as { n: number }).n;
-  return { lastTryMs: r.lastTry, lastOkMs: r.lastOk, ok: r.lastError === null, rowErrors };
+  const ms = (s: number | null) => (s === null ? null : s * 1000);
+  return { lastTryMs: ms(r.lastTry), lastOkMs: ms(r.lastOk), ok: r.lastError === null, rowErrors };
 }
 
 /** getSourceHealth returns each collector source's latest run and the set fill the counters source recorded. */

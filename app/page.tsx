@@ -81,7 +81,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Sea
         <>
           <section className="panel">
             <h2>Top apps over time</h2>
-            <StackedChart points={data.chart.points} series={data.chart.series} stepSeconds={data.chart.stepSeconds} label="Bytes per app over time" />
+            <StackedChart points={data.chart.points} series={data.chart.series} stepSeconds={data.chart.stepSeconds} inProgress={data.chart.inProgress} label="Bytes per app over time" />
           </section>
           <div className="grid2">
             <section className="panel">

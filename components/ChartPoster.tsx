@@ -15,6 +15,8 @@ export function ChartPoster({ spec }: { spec: ChartSpec }) {
   const bands = stackPaths(ts, series.map((s) => points.map((p) => p[s.key] ?? 0)), yTop);
   const span = ts[ts.length - 1] - ts[0];
   const xAt = (t: number) => (span > 0 ? (t - ts[0]) / span : 0.5);
+  // The segment into the last point, when that point's bucket is still filling.
+  const progressFrom = spec.inProgress !== null && ts.length > 1 ? xAt(ts[ts.length - 2]) * VIEW_W : null;
   return (
     <div className="chart-poster" aria-hidden="true">
       <div className="chart-y">
@@ -28,6 +30,7 @@ export function ChartPoster({ spec }: { spec: ChartSpec }) {
               return <line key={v} x1={0} x2={VIEW_W} y1={at} y2={at} vectorEffect="non-scaling-stroke" />;
             })}
           </g>
+          {progressFrom !== null && <rect className="chart-progress" x={progressFrom} y={0} width={VIEW_W - progressFrom} height={VIEW_H} />}
           {bands.map((b, i) => (
             <g key={series[i].key} className="chart-series" data-series={series[i].key}>
               <path className="chart-band" d={b.area} fill={series[i].colour} />

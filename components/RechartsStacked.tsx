@@ -1,5 +1,5 @@
 'use client';
-import { Area, AreaChart, CartesianGrid, Tooltip, XAxis, YAxis, type XAxisTickContentProps } from 'recharts';
+import { Area, AreaChart, CartesianGrid, ReferenceArea, Tooltip, XAxis, YAxis, type XAxisTickContentProps } from 'recharts';
 import { byteLabel, tickLabel } from './chart-format';
 import type { ChartSpec } from './chart-props';
 import { ChartTip } from './ChartTip';
@@ -27,7 +27,10 @@ export function RechartsStacked({ spec }: { spec: ChartSpec }) {
       <CartesianGrid vertical={false} />
       <XAxis dataKey="ts" type="number" domain={['dataMin', 'dataMax']} ticks={xTicks} interval={0} tick={xTick} height={24} axisLine={false} tickLine={false} />
       <YAxis type="number" domain={[0, yTop]} ticks={yTicks} interval={0} tickFormatter={byteLabel} width={72} axisLine={false} tickLine={false} />
-      <Tooltip content={ChartTip} isAnimationActive={false} />
+      {spec.inProgress !== null && points.length > 1 && (
+        <ReferenceArea x1={points[points.length - 2].ts} x2={spec.inProgress} className="chart-progress" ifOverflow="hidden" />
+      )}
+      <Tooltip content={(p) => <ChartTip {...p} inProgress={spec.inProgress} />} isAnimationActive={false} />
       {series.map((s) => (
         <Area key={s.key} dataKey={s.key} name={s.name} stackId="1" type="linear" stroke={s.colour} strokeWidth={1.5} fill={s.colour} fillOpacity={0.55} isAnimationActive={false} />
       ))}

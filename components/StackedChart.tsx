@@ -1,3 +1,4 @@
+import { tickLabel } from './chart-format';
 import { byteTicks, stackedMax, timeTicks } from './chart-geometry';
 import type { ChartSpec } from './chart-props';
 import { ChartPoster } from './ChartPoster';
@@ -8,6 +9,8 @@ export interface StackedChartProps {
   points: Array<Record<string, number>>;
   series: Array<{ key: string; name: string }>;
   stepSeconds: number;
+  /** Time of the last point when its bucket is still filling (app/_data/chart inProgressAt). */
+  inProgress: number | null;
   /** Accessible name of the chart. */
   label: string;
   small?: boolean;
@@ -19,7 +22,7 @@ export interface StackedChartProps {
  * ChartUpgrade swaps in the recharts chart with the same scales and colours, which adds the
  * tooltip and the keyboard read-out.
  */
-export function StackedChart({ points, series, stepSeconds, label, small }: StackedChartProps) {
+export function StackedChart({ points, series, stepSeconds, inProgress, label, small }: StackedChartProps) {
   const ts = points.map((p) => p.ts);
   const y = byteTicks(stackedMax(series.map((s) => points.map((p) => p[s.key] ?? 0)), ts.length));
   const xTicks = ts.length ? timeTicks(ts[0], ts[ts.length - 1]).map((t) => t.value) : [];
@@ -31,10 +34,11 @@ export function StackedChart({ points, series, stepSeconds, label, small }: Stac
     xTicks,
     stepSeconds,
     daily: xTicks.length > 1 && xTicks[1] - xTicks[0] >= 23 * 3600,
+    inProgress,
     label,
   };
   return (
-    <figure className="chartfig" aria-label={label} data-testid="stacked-chart">
+    <figure className="chartfig" aria-label={label} data-testid="stacked-chart" data-in-progress={inProgress ?? undefined}>
       <div className={small ? 'chart small' : 'chart'}>
         {points.length > 0 && series.length > 0 ? (
           <ChartUpgrade spec={spec}>
@@ -51,6 +55,12 @@ export function StackedChart({ points, series, stepSeconds, label, small }: Stac
             {s.name}
           </span>
         ))}
+        {inProgress !== null && (
+          <span className="muted" data-testid="in-progress-note">
+            <svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" rx="2" className="chart-progress" /></svg>
+            last point: since {tickLabel(inProgress, { stepSeconds, daily: stepSeconds >= 86400 })}, still in progress
+          </span>
+        )}
       </figcaption>
     </figure>
   );

@@ -4,7 +4,7 @@ import {
   getApp, getAppCgroups, getAppLastActive, getAppSeriesByNetwork, type AppCgroup, type AppRow,
 } from '../../db/queries/app-detail';
 import { getNetworkTotals, type NetworkTotal } from '../../db/queries/dashboard';
-import { bucketsOf, chartGrid, pivot } from './chart';
+import { bucketsOf, chartGrid, inProgressAt, pivot } from './chart';
 import type { ChartSeries } from './overview';
 import { listProcesses, type ProcessInfo } from './processes';
 import type { View } from './view';
@@ -14,7 +14,7 @@ export interface AppDetail {
   lastActive: number | null;
   total: { rx: number; tx: number };
   perNetwork: NetworkTotal[];
-  chart: { series: ChartSeries[]; down: Array<Record<string, number>>; up: Array<Record<string, number>>; stepSeconds: number };
+  chart: { series: ChartSeries[]; down: Array<Record<string, number>>; up: Array<Record<string, number>>; stepSeconds: number; inProgress: number | null };
   cgroups: AppCgroup[];
   processes: ProcessInfo[];
 }
@@ -43,6 +43,7 @@ export function getAppDetail(db: Db, id: number, view: View, now: number): AppDe
       down: pivot(grid, buckets, rows, (r) => `n${r.networkId}`, (r) => r.rxBytes, keys),
       up: pivot(grid, buckets, rows, (r) => `n${r.networkId}`, (r) => r.txBytes, keys),
       stepSeconds: grid.step,
+      inProgress: inProgressAt(grid, buckets, now),
     },
     cgroups,
     processes: listProcesses(cgroups.filter((c) => c.goneAt === null).map((c) => c.path)),

@@ -4,7 +4,7 @@ import { getAppPoints, getDataState, getPointTotals, getSeriesTotals, type Netwo
 import { getNetworks } from '../../db/queries/network-settings';
 import { usageTables } from '../../db/queries/sql-parts';
 import { UNATTRIBUTED_KEY } from '../../lib/identity';
-import { bucketsOf, chartGrid, pivot, sparkGrid } from './chart';
+import { bucketsOf, chartGrid, inProgressAt, pivot, sparkGrid } from './chart';
 import { getConfig } from './config';
 import type { View } from './view';
 import type { AppListItem } from '../../lib/app-list';
@@ -47,7 +47,8 @@ export interface ChartSeries {
 export interface OverviewData {
   total: { rx: number; tx: number };
   apps: AppListItem[];
-  chart: { series: ChartSeries[]; points: Array<Record<string, number>>; stepSeconds: number };
+  /** inProgress: time of the last point when its bucket holds now (it is still filling). */
+  chart: { series: ChartSeries[]; points: Array<Record<string, number>>; stepSeconds: number; inProgress: number | null };
   networkTotals: NetworkTotal[];
   unattributed: { rx: number; tx: number } | null;
 }
@@ -128,7 +129,7 @@ export function getOverview(db: Db, view: View, now: number): OverviewData {
   return {
     total,
     apps,
-    chart: { series: chartSeries, points, stepSeconds: grid.step },
+    chart: { series: chartSeries, points, stepSeconds: grid.step, inProgress: inProgressAt(grid, buckets, now) },
     networkTotals: networkTotals(series),
     unattributed: un ? { rx: un.rx, tx: un.tx } : null,
   };

@@ -62,9 +62,9 @@ export default async function AppPage({ params, searchParams }: Props) {
       <div className="grid2">
         <section className="panel">
           <h2>Download per network</h2>
-          <StackedChart points={d.chart.down} series={d.chart.series} stepSeconds={d.chart.stepSeconds} label="Downloaded bytes per network" small />
+          <StackedChart points={d.chart.down} series={d.chart.series} stepSeconds={d.chart.stepSeconds} inProgress={d.chart.inProgress} label="Downloaded bytes per network" small />
           <h2>Upload per network</h2>
-          <StackedChart points={d.chart.up} series={d.chart.series} stepSeconds={d.chart.stepSeconds} label="Uploaded bytes per network" small />
+          <StackedChart points={d.chart.up} series={d.chart.series} stepSeconds={d.chart.stepSeconds} inProgress={d.chart.inProgress} label="Uploaded bytes per network" small />
         </section>
         <section className="panel">
           <h2>Per network</h2>

@@ -1,4 +1,4 @@
-import { tickLabel } from './chart-format';
+import { bucketLabel, tickLabel } from './chart-format';
 import { byteTicks, stackedMax, timeTicks } from './chart-geometry';
 import type { ChartSpec } from './chart-props';
 import { ChartPoster } from './ChartPoster';
@@ -17,7 +17,8 @@ export interface StackedChartProps {
 }
 
 /**
- * StackedChart draws bytes per bucket as stacked areas, one per series, with a legend. The first
+ * StackedChart draws bytes per bucket as stacked areas, one per series, with a legend; the
+ * y axis is named with the bucket ("Bytes per 10 min"), as the same traffic peaks higher in longer buckets. The first
  * HTML already holds the chart, drawn on the server (ChartPoster); once the page has hydrated,
  * ChartUpgrade swaps in the recharts chart with the same scales and colours, which adds the
  * tooltip and the keyboard read-out.
@@ -39,6 +40,9 @@ export function StackedChart({ points, series, stepSeconds, inProgress, label, s
   };
   return (
     <figure className="chartfig" aria-label={label} data-testid="stacked-chart" data-in-progress={inProgress ?? undefined}>
+      <p className="chart-unit" data-testid="chart-unit">
+        Bytes per {bucketLabel(stepSeconds)}<span className="muted"> · each point sums {stepSeconds >= 86400 ? 'a local day' : bucketLabel(stepSeconds)} of traffic</span>
+      </p>
       <div className={small ? 'chart small' : 'chart'}>
         {points.length > 0 && series.length > 0 ? (
           <ChartUpgrade spec={spec}>

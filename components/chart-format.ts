@@ -13,3 +13,11 @@ export function tickLabel(ts: number, opts: { stepSeconds: number; daily: boolea
 export function byteLabel(v: number): string {
   return formatBytes(v).replace(/(\.\d*?)0+ /, '$1 ').replace('. ', ' ');
 }
+
+/** bucketLabel names the span one chart point sums: "10 s", "10 min", "2 hours", "day". */
+export function bucketLabel(stepSeconds: number): string {
+  if (stepSeconds >= 86400) return stepSeconds === 86400 ? 'day' : `${Math.round(stepSeconds / 86400)} days`;
+  if (stepSeconds >= 3600) return stepSeconds === 3600 ? 'hour' : `${Math.round(stepSeconds / 3600)} hours`;
+  if (stepSeconds >= 60) return `${Math.round(stepSeconds / 60)} min`;
+  return `${stepSeconds} s`;
+}

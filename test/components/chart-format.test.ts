@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { byteLabel, tickLabel } from '../../components/chart-format';
+import { bucketLabel, byteLabel, tickLabel } from '../../components/chart-format';
 
 test('byteLabel prints round axis values without trailing zeros', () => {
   assert.equal(byteLabel(0), '0 B');
@@ -16,4 +16,13 @@ test('tickLabel prints dates for ticks days apart and times otherwise', () => {
   assert.doesNotMatch(day, /6|06/);
   assert.equal(tickLabel(ts, { stepSeconds: 86400, daily: false }), day);
   assert.match(tickLabel(ts, { stepSeconds: 600, daily: false }), /0?6:00/);
+});
+
+test('bucketLabel names the span one point sums', () => {
+  assert.equal(bucketLabel(10), '10 s');
+  assert.equal(bucketLabel(30), '30 s');
+  assert.equal(bucketLabel(600), '10 min');
+  assert.equal(bucketLabel(3600), 'hour');
+  assert.equal(bucketLabel(7200), '2 hours');
+  assert.equal(bucketLabel(86400), 'day');
 });

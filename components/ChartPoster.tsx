@@ -1,4 +1,4 @@
-import { byteLabel, tickLabel } from './chart-format';
+import { byteLabel, tickLabels } from './chart-format';
 import { stackPaths, VIEW_H, VIEW_W } from './chart-geometry';
 import type { ChartSpec } from './chart-props';
 
@@ -14,6 +14,7 @@ export function ChartPoster({ spec }: { spec: ChartSpec }) {
   const ts = points.map((p) => p.ts);
   const bands = stackPaths(ts, series.map((s) => points.map((p) => p[s.key] ?? 0)), yTop);
   const span = ts[ts.length - 1] - ts[0];
+  const labels = tickLabels(xTicks, spec);
   const xAt = (t: number) => (span > 0 ? (t - ts[0]) / span : 0.5);
   // The segment into the last point, when that point's bucket is still filling.
   const progressFrom = spec.inProgress !== null && ts.length > 1 ? xAt(ts[ts.length - 2]) * VIEW_W : null;
@@ -42,7 +43,7 @@ export function ChartPoster({ spec }: { spec: ChartSpec }) {
       <div className="chart-x">
         {xTicks.map((t, i) => (
           <span key={t} className={`${i % 2 ? 'minor' : ''}${xAt(t) > 0.9 ? ' end' : ''}`.trim() || undefined} style={{ left: pct(xAt(t)) }}>
-            {tickLabel(t, spec)}
+            {labels[i]}
           </span>
         ))}
       </div>

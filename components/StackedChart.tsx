@@ -1,13 +1,14 @@
-import { bucketLabel, tickLabel } from './chart-format';
+import { bucketLabel, pointLabel } from './chart-format';
 import { byteTicks, stackedMax, timeTicks } from './chart-geometry';
 import type { ChartSpec } from './chart-props';
 import { ChartPoster } from './ChartPoster';
 import { ChartUpgrade } from './ChartUpgrade';
-import { seriesColour } from './palette';
+import { seriesColours } from './palette';
 
 export interface StackedChartProps {
   points: Array<Record<string, number>>;
-  series: Array<{ key: string; name: string }>;
+  /** Bottom of the stack first; `id` picks the colour (components/palette), the same in every view. */
+  series: Array<{ key: string; name: string; id: string }>;
   stepSeconds: number;
   /** Time of the last point when its bucket is still filling (app/_data/chart inProgressAt). */
   inProgress: number | null;
@@ -27,9 +28,10 @@ export function StackedChart({ points, series, stepSeconds, inProgress, label, s
   const ts = points.map((p) => p.ts);
   const y = byteTicks(stackedMax(series.map((s) => points.map((p) => p[s.key] ?? 0)), ts.length));
   const xTicks = ts.length ? timeTicks(ts[0], ts[ts.length - 1]).map((t) => t.value) : [];
+  const colours = seriesColours(series.map((s) => s.id));
   const spec: ChartSpec = {
     points,
-    series: series.map((s, i) => ({ ...s, colour: seriesColour(s.key, i) })),
+    series: series.map((s, i) => ({ key: s.key, name: s.name, colour: colours[i] })),
     yTicks: y.ticks.map((t) => t.value),
     yTop: y.top,
     xTicks,
@@ -62,7 +64,7 @@ export function StackedChart({ points, series, stepSeconds, inProgress, label, s
         {inProgress !== null && (
           <span className="muted" data-testid="in-progress-note">
             <svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" rx="2" className="chart-progress" /></svg>
-            last point: since {tickLabel(inProgress, { stepSeconds, daily: stepSeconds >= 86400 })}, still in progress
+            last point ({pointLabel(inProgress, stepSeconds)}) still in progress
           </span>
         )}
       </figcaption>

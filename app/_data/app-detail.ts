@@ -29,7 +29,7 @@ export function getAppDetail(db: Db, id: number, view: View, now: number): AppDe
   const rows = getAppSeriesByNetwork(db, id, f, grid);
   const seen = new Map<number, string>(perNetwork.map((n) => [n.networkId, n.name]));
   for (const r of rows) if (!seen.has(r.networkId)) seen.set(r.networkId, `network ${r.networkId}`);
-  const series = [...seen].map(([nid, name]) => ({ key: `n${nid}`, name }));
+  const series = [...seen].map(([nid, name]) => ({ key: `n${nid}`, name, id: `network:${nid}` }));
   const buckets = bucketsOf(grid, f.until);
   const keys = series.map((s) => s.key);
   const cgroups = getAppCgroups(db, id);

@@ -42,6 +42,8 @@ export type { AppListItem };
 export interface ChartSeries {
   key: string;
   name: string;
+  /** Stable identity for the series' colour (the app key, 'other', a network): the same in every view. */
+  id: string;
 }
 
 export interface OverviewData {
@@ -112,8 +114,9 @@ export function getOverview(db: Db, view: View, now: number): OverviewData {
   const appRows = getAppPoints(db, f, grid, (same ? apps.slice(0, SPARK_APPS) : chartApps).map((r) => r.id));
   const totals = pivot(grid, buckets, getPointTotals(db, f, grid), () => 'all', (r) => r.rxBytes + r.txBytes, ['all']);
   const perApp = pivot(grid, buckets, appRows, (r) => `a${r.appId}`, (r) => r.rxBytes + r.txBytes, chartApps.map((a) => `a${a.id}`));
-  const chartSeries: ChartSeries[] = chartApps.map((r) => ({ key: `a${r.id}`, name: r.name }));
-  if (apps.length > CHART_APPS) chartSeries.push({ key: 'a0', name: `${apps.length - CHART_APPS} other apps` });
+  const chartSeries: ChartSeries[] = chartApps.map((r) => ({ key: `a${r.id}`, name: r.name, id: r.key }));
+  const others = apps.length - CHART_APPS;
+  if (others > 0) chartSeries.push({ key: 'a0', name: `${others} other app${others === 1 ? '' : 's'}`, id: 'other' });
   const points = buckets.map((ts, i) => {
     const p: Record<string, number> = { ts };
     let shown = 0;

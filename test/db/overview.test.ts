@@ -94,3 +94,15 @@ test('25 minutes of traffic only: every chart draws it, in the last point, marke
     fdb.close();
   }
 });
+
+test('"1 other app", singular, when one app is left out of the chart', () => {
+  const few = seedDb(join(dir, 'few.db'), { now, days: 1, extraApps: 1 }); // seven apps and one more
+  const fdb = openDb(few.path, { readonly: true });
+  try {
+    const o = getOverview(fdb, parseView(fdb, { period: '24h', net: 'all' }, now), now);
+    assert.equal(o.apps.length, 8);
+    assert.equal(o.chart.series.at(-1)?.name, '1 other app');
+  } finally {
+    fdb.close();
+  }
+});

@@ -45,3 +45,15 @@ export function getNetworkCards(db: Db, now: number): NetworkCard[] {
 export function saveNetworkSettings(settings: NetworkSettingsInput): Promise<ChannelResult<{ id: number }>> {
   return callCollector('networks.settings.save', settings);
 }
+
+/**
+ * planCardsFor lists the cards of the networks a view's network filter covers that have a data plan
+ * (all networks: none; the landing page and a metered filter: the metered ones).
+ */
+export function planCardsFor(db: Db, net: string, now: number): NetworkCard[] {
+  const cards = getNetworkCards(db, now).filter((n) => n.planBytes !== null);
+  if (net === 'metered') return cards.filter((n) => n.metered);
+  if (net.startsWith('net:')) return cards.filter((n) => `net:${n.id}` === net);
+  if (net.startsWith('iface:')) return cards.filter((n) => n.ifaces.includes(net.slice(6)));
+  return [];
+}

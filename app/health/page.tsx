@@ -23,7 +23,7 @@ export default async function HealthPage() {
         <div>
           <h1>Collector health</h1>
           <p className="muted small" data-testid="last-ok">
-            {h.lastOk === null ? 'No successful poll yet.' : <>Last successful poll {formatAgo(Math.floor(h.lastOk / 1000), now)}.</>}
+            {h.lastOk === null ? 'No successful poll yet.' : <>Last successful poll {formatDateTime(Math.floor(h.lastOk / 1000))}<span className="live-only"> ({formatAgo(Math.floor(h.lastOk / 1000), now)})</span>.</>}
             {' '}Store size {formatBytes(h.dbBytes)}.
           </p>
         </div>

@@ -2,6 +2,7 @@ import { bucketLabel, pointLabel } from './chart-format';
 import { byteTicks, stackedMax, timeTicks } from './chart-geometry';
 import type { ChartSpec } from './chart-props';
 import { ChartPoster } from './ChartPoster';
+import { ChartTable } from './ChartTable';
 import { ChartUpgrade } from './ChartUpgrade';
 import { seriesColours } from './palette';
 
@@ -54,6 +55,7 @@ export function StackedChart({ points, series, stepSeconds, inProgress, label, s
           <ChartPoster spec={spec} />
         )}
       </div>
+      <ChartTable spec={spec} />
       <figcaption className="legend">
         {spec.series.map((s) => (
           <span key={s.key}>

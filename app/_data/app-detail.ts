@@ -9,6 +9,8 @@ import type { ChartSeries } from './overview';
 import { listProcesses, type ProcessInfo } from './processes';
 import type { View } from './view';
 
+export { getApp };
+
 export interface AppDetail {
   app: AppRow;
   lastActive: number | null;

@@ -13,7 +13,8 @@ import { planCardsFor } from './_data/networks';
 import { collectorState, getOverview, networkOptions } from './_data/overview';
 import { apiQuery, parseView } from './_data/view';
 
-export const metadata = { title: 'Overview' };
+// The root segment's own page: the layout's title template does not apply to it.
+export const metadata = { title: 'Overview · appnet' };
 
 function withNet(query: string, net: string): string {
   const q = new URLSearchParams(query);

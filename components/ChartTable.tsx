@@ -4,13 +4,13 @@ import type { ChartSpec } from './chart-props';
 
 /**
  * ChartTable is the chart's text alternative: the same points as a table (bytes per series and in
- * all), behind a disclosure so it costs no room. Points without traffic are left out; the point
- * still filling says so.
+ * all), behind a disclosure so it costs no room. Points without traffic are left out, except the
+ * point still filling, which says so.
  */
 export function ChartTable({ spec }: { spec: ChartSpec }) {
   const rows = spec.points
     .map((p) => ({ p, total: spec.series.reduce((a, s) => a + (p[s.key] ?? 0), 0) }))
-    .filter((r) => r.total > 0);
+    .filter((r) => r.total > 0 || r.p.ts === spec.inProgress);
   return (
     <details className="chart-data">
       <summary>Show the chart as a table</summary>

@@ -29,7 +29,7 @@ export function RechartsStacked({ spec }: { spec: ChartSpec }) {
       <XAxis dataKey="ts" type="number" domain={['dataMin', 'dataMax']} ticks={xTicks} interval={0} tick={xTick} height={24} axisLine={false} tickLine={false} />
       <YAxis type="number" domain={[0, yTop]} ticks={yTicks} interval={0} tickFormatter={byteLabel} width={72} axisLine={false} tickLine={false} />
       {spec.inProgress !== null && points.length > 1 && (
-        <ReferenceArea x1={points[points.length - 2].ts} x2={spec.inProgress} className="chart-progress" ifOverflow="hidden" />
+        <ReferenceArea x1={points[points.length - 2].ts} x2={spec.inProgress} fill="currentColor" fillOpacity={0.12} ifOverflow="hidden" />
       )}
       <Tooltip content={(p) => <ChartTip {...p} inProgress={spec.inProgress} stepSeconds={spec.stepSeconds} />} isAnimationActive={false} />
       {series.map((s) => (

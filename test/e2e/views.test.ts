@@ -10,7 +10,10 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { openDb } from '../../db/open';
+import { insertRule, markFirewallApplied, setRuleEnabled, upsertAppPolicy } from '../../db/queries/rules';
 import { cycleBounds } from '../../lib/period';
+import { ruleSchema } from '../../lib/rules/model';
 import { seedDb, type Seeded } from '../fixtures/seed';
 import { launchBrowser, loggedIn, screenshot, shareableDir, shareDb, startDashboard, type Browser, type Dashboard } from './helpers';
 
@@ -38,6 +41,22 @@ async function axeSerious(page: Page): Promise<AxeViolation[]> {
 const describeViolations = (vs: AxeViolation[]) =>
   vs.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.slice(0, 4).map((n) => `${JSON.stringify(n.target)} ${n.failureSummary ?? ''}`).join('\n  ')}`).join('\n');
 
+/** addRules gives the Rules page every badge axe should see: applied, pending, disabled, a per-app cap. */
+function addRules(path: string): void {
+  const db = openDb(path);
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    const applied = insertRule(db, ruleSchema.parse({ app: 'app:firefox', direction: 'out', action: 'allow', protocol: 'tcp', remotePort: '443' }), now);
+    const off = insertRule(db, ruleSchema.parse({ app: 'apt-daily.service', direction: 'out', action: 'drop', protocol: 'any' }), now);
+    setRuleEnabled(db, off, false, now);
+    insertRule(db, ruleSchema.parse({ app: 'ssh.service', direction: 'in', action: 'drop', protocol: 'tcp', localPort: '23' }), now);
+    const cap = upsertAppPolicy(db, { app: 'app:spotify', defaultIn: 'inherit', defaultOut: 'inherit', quotaBytes: 50 * 1024 ** 2, quotaNetwork: 'metered', quotaCycleDay: 1 }, now);
+    markFirewallApplied(db, { rules: [{ id: applied, version: 1 }], apps: [{ id: cap, version: 1 }], objects: '{"chains":[],"counters":[],"quotas":[]}', now });
+  } finally {
+    db.close();
+  }
+}
+
 describe('views', () => {
   let dir: string;
   let seeded: Seeded;
@@ -51,6 +70,7 @@ describe('views', () => {
   before(async () => {
     dir = shareableDir('appnet-e2e-views-');
     seeded = seedDb(join(dir, 'appnet.db'), { now: Date.now() / 1000, days: 40 });
+    addRules(seeded.path);
     shareDb(seeded.path);
     // 25 minutes of traffic only, like the demo after its first minutes.
     fresh = seedDb(join(dir, 'fresh.db'), { now: Date.now() / 1000, days: 25 / 1440 });

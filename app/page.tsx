@@ -4,6 +4,7 @@ import { AutoRefresh } from '../components/AutoRefresh';
 import { Filters } from '../components/Filters';
 import { NoData } from '../components/NoData';
 import { PlanProgress } from '../components/PlanProgress';
+import { colourByKey } from '../components/palette';
 import { StackedChart } from '../components/StackedChart';
 import { formatAgo, formatBytes, formatDateTime } from '../lib/format';
 import { requirePageAuth } from './_data/auth';
@@ -82,7 +83,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Sea
           <div className="grid2">
             <section className="panel">
               <h2>Apps by traffic</h2>
-              <AppTable rows={data.apps.slice(0, 100)} total={total} query={view.query} />
+              <AppTable rows={data.apps.slice(0, 100)} total={total} query={view.query} colours={colourByKey(data.chart.series)} />
               {data.apps.length > 100 && <p className="muted small">…and {data.apps.length - 100} more apps; export the CSV for the full list.</p>}
               <p className="filters small">
                 <a className="button secondary" href={`/api/export.csv?${apiQuery(view, 'app')}`} download data-testid="csv-link">Export CSV</a>

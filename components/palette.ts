@@ -36,3 +36,9 @@ export function seriesColours(ids: string[]): string[] {
     return PALETTE[slot];
   });
 }
+
+/** colourByKey maps each chart series id (an app key) to its colour in that chart, for the legend-like swatches of a table. */
+export function colourByKey(series: Array<{ id: string }>): Record<string, string> {
+  const colours = seriesColours(series.map((s) => s.id));
+  return Object.fromEntries(series.map((s, i) => [s.id, colours[i]]));
+}

@@ -117,36 +117,34 @@ describe('views', () => {
 
   test('25 minutes of traffic: 24 h, 7 d, 30 d, cycle and the app page draw it in a last point marked in progress, agreeing with the totals', async () => {
     const page = fb.page;
-    {
-      for (const period of ['24h', '7d', '30d', 'cycle']) {
-        await page.goto(`${freshDash.url}/?period=${period}&net=all`);
-        const total = Number(await page.getByTestId('total').getAttribute('data-bytes'));
-        assert.ok(total > 0);
-        const fig = page.getByTestId('stacked-chart');
-        const at = await fig.getAttribute('data-in-progress');
-        assert.ok(at, `${period}: the last point is marked in progress`);
-        await fig.locator('summary', { hasText: 'Show the chart as a table' }).click();
-        const cells = await fig.locator('[data-testid=chart-table] tbody td[data-bytes]').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-bytes'))));
-        assert.equal(cells.reduce((a, v) => a + v, 0), total, `${period}: the chart's points add up to the total`);
-        assert.match(await fig.locator('tr[data-in-progress] th').innerText(), /\(in progress\)/i);
-        assert.match(await fig.getByTestId('in-progress-note').innerText(), /still in progress/);
-        assert.match(await fig.getByTestId('chart-unit').innerText(), /^Bytes per (\d+ (s|min|hours)|hour|day)/);
-      }
-      await page.goto(`${freshDash.url}/?period=7d&net=all`);
-      await page.locator('[data-testid=app-table] tbody tr[data-app-key="app:firefox"] a.appname').click();
-      await page.waitForURL(/\/apps\/\d+/);
-      await page.waitForFunction(() => document.title !== '');
-      assert.match(await page.title(), /^firefox · appnet$/i);
-      const appTotal = Number(await page.getByTestId('app-total').getAttribute('data-bytes'));
-      let drawn = 0;
-      for (const fig of await page.getByTestId('stacked-chart').all()) {
-        assert.ok(await fig.getAttribute('data-in-progress'));
-        await fig.locator('summary').click();
-        drawn += (await fig.locator('[data-testid=chart-table] tbody td[data-bytes]').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-bytes'))))).reduce((a, v) => a + v, 0);
-      }
-      assert.equal(drawn, appTotal, 'download and upload charts add up to the app total');
-      await screenshot(page, 'app-fresh-7d');
+    for (const period of ['24h', '7d', '30d', 'cycle']) {
+      await page.goto(`${freshDash.url}/?period=${period}&net=all`);
+      const total = Number(await page.getByTestId('total').getAttribute('data-bytes'));
+      assert.ok(total > 0);
+      const fig = page.getByTestId('stacked-chart');
+      const at = await fig.getAttribute('data-in-progress');
+      assert.ok(at, `${period}: the last point is marked in progress`);
+      await fig.locator('summary', { hasText: 'Show the chart as a table' }).click();
+      const cells = await fig.locator('[data-testid=chart-table] tbody td[data-bytes]').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-bytes'))));
+      assert.equal(cells.reduce((a, v) => a + v, 0), total, `${period}: the chart's points add up to the total`);
+      assert.match(await fig.locator('tr[data-in-progress] th').innerText(), /\(in progress\)/i);
+      assert.match(await fig.getByTestId('in-progress-note').innerText(), /still in progress/);
+      assert.match(await fig.getByTestId('chart-unit').innerText(), /^Bytes per (\d+ (s|min|hours)|hour|day)/);
     }
+    await page.goto(`${freshDash.url}/?period=7d&net=all`);
+    await page.locator('[data-testid=app-table] tbody tr[data-app-key="app:firefox"] a.appname').click();
+    await page.waitForURL(/\/apps\/\d+/);
+    await page.waitForFunction(() => document.title !== '');
+    assert.match(await page.title(), /^firefox · appnet$/i);
+    const appTotal = Number(await page.getByTestId('app-total').getAttribute('data-bytes'));
+    let drawn = 0;
+    for (const fig of await page.getByTestId('stacked-chart').all()) {
+      assert.ok(await fig.getAttribute('data-in-progress'));
+      await fig.locator('summary').click();
+      drawn += (await fig.locator('[data-testid=chart-table] tbody td[data-bytes]').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-bytes'))))).reduce((a, v) => a + v, 0);
+    }
+    assert.equal(drawn, appTotal, 'download and upload charts add up to the app total');
+    await screenshot(page, 'app-fresh-7d');
   });
 
   for (const colorScheme of ['light', 'dark'] as const) {
@@ -180,54 +178,61 @@ describe('views', () => {
     });
   }
 
+  test('an app keeps its colour from view to view, in the chart and beside its row', async () => {
+    const page = b.page;
+    const swatch = () => page.locator('[data-testid=app-table] tr[data-app-key="app:firefox"] svg.swatch rect').getAttribute('fill');
+    await page.goto(`${dash.url}/?period=24h&net=all`);
+    const first = await swatch();
+    assert.ok(first);
+    await page.goto(`${dash.url}/?period=7d&net=metered`);
+    assert.equal(await swatch(), first);
+    assert.equal(await page.getByTestId('stacked-chart').locator('figcaption span', { hasText: 'firefox' }).locator('rect').getAttribute('fill'), first);
+  });
+
   test('every page has a skip link to the main content and a tab title naming the page', async () => {
     const page = b.page;
-    {
-      for (const [path, title] of [['/networks', 'Networks · appnet'], ['/rules', 'Rules · appnet'], ['/health', 'Health · appnet'], ['/', 'Overview · appnet']]) {
-        await page.goto(`${dash.url}${path}`);
-        assert.equal(await page.title(), title);
-      }
-      await page.keyboard.press('Tab');
-      const skip = page.getByRole('link', { name: 'Skip to content' });
-      assert.ok(await skip.evaluate((el) => el === document.activeElement), 'the skip link is the first stop');
-      await page.keyboard.press('Enter');
-      assert.ok(await page.evaluate(() => document.activeElement?.id === 'main'));
+    for (const [path, title] of [['/networks', 'Networks · appnet'], ['/rules', 'Rules · appnet'], ['/health', 'Health · appnet'], ['/', 'Overview · appnet']]) {
+      await page.goto(`${dash.url}${path}`);
+      assert.equal(await page.title(), title);
     }
+    await page.keyboard.press('Tab');
+    const skip = page.getByRole('link', { name: 'Skip to content' });
+    assert.ok(await skip.evaluate((el) => el === document.activeElement), 'the skip link is the first stop');
+    await page.keyboard.press('Enter');
+    assert.ok(await page.evaluate(() => document.activeElement?.id === 'main'));
   });
 
   test('offline: a visited page is an offline copy with the time it was taken; a page never visited says it is not available', async () => {
     const page = b.page;
-    {
-      await page.goto(`${dash.url}/?period=24h&net=all`);
-      await page.evaluate(async () => {
-        await navigator.serviceWorker.ready;
-      });
-      await page.reload(); // now under the service worker, which keeps this copy
+    await page.goto(`${dash.url}/?period=24h&net=all`);
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    await page.reload(); // now under the service worker, which keeps this copy
+    await page.goto(`${dash.url}/networks`);
+    await page.locator('main h1').waitFor();
+    await b.context.setOffline(true);
+    try {
       await page.goto(`${dash.url}/networks`);
-      await page.locator('main h1').waitFor();
-      await b.context.setOffline(true);
-      try {
-        await page.goto(`${dash.url}/networks`);
-        await page.getByTestId('offline-banner').waitFor({ timeout: 20_000 });
-        const banner = await page.getByTestId('offline-banner').innerText();
-        assert.match(banner, /^Offline copy of this page, taken \w{3} \d{1,2} \w{3}, \d\d:\d\d/);
-        assert.doesNotMatch(banner, /collector/i);
-        assert.equal(await page.locator('main h1').innerText(), 'Networks');
-        await page.goto(`${dash.url}/?period=24h&net=all`);
-        await page.getByTestId('offline-banner').waitFor({ timeout: 20_000 });
-        assert.ok(!(await page.getByText(/last poll/).isVisible()), 'no "last poll just now" in an offline copy');
-        // Never opened in this browser (other tests opened /rules and /health themselves).
-        for (const path of [`/apps/${seeded.appIds.get('app:spotify')}`, '/rules?app=never-opened']) {
-          const res = await page.goto(`${dash.url}${path}`);
-          assert.equal(res?.status(), 503);
-          assert.equal(await page.locator('h1').innerText(), 'Not available offline', path);
-          assert.ok((await page.getByTestId('not-offline').innerText()).includes(`${path} was not opened`), path);
-          assert.equal(await page.getByText('Which apps used').count(), 0, `${path} is not shown as the overview`);
-        }
-        await screenshot(page, 'offline-not-visited');
-      } finally {
-        await b.context.setOffline(false);
+      await page.getByTestId('offline-banner').waitFor({ timeout: 20_000 });
+      const banner = await page.getByTestId('offline-banner').innerText();
+      assert.match(banner, /^Offline copy of this page, taken \w{3} \d{1,2} \w{3}, \d\d:\d\d/);
+      assert.doesNotMatch(banner, /collector/i);
+      assert.equal(await page.locator('main h1').innerText(), 'Networks');
+      await page.goto(`${dash.url}/?period=24h&net=all`);
+      await page.getByTestId('offline-banner').waitFor({ timeout: 20_000 });
+      assert.ok(!(await page.getByText(/last poll/).isVisible()), 'no "last poll just now" in an offline copy');
+      // Never opened in this browser (other tests opened /rules and /health themselves).
+      for (const path of [`/apps/${seeded.appIds.get('app:spotify')}`, '/rules?app=never-opened']) {
+        const res = await page.goto(`${dash.url}${path}`);
+        assert.equal(res?.status(), 503);
+        assert.equal(await page.locator('h1').innerText(), 'Not available offline', path);
+        assert.ok((await page.getByTestId('not-offline').innerText()).includes(`${path} was not opened`), path);
+        assert.equal(await page.getByText('Which apps used').count(), 0, `${path} is not shown as the overview`);
       }
+      await screenshot(page, 'offline-not-visited');
+    } finally {
+      await b.context.setOffline(false);
     }
   });
 });

@@ -56,10 +56,22 @@ ${hasOverview ? '<p><a href="/">Open the offline copy of the overview</a></p>' :
   return new Response(body, { status: 503, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } });
 }
 
+const PAGES_KEPT = 40;
+const isAsset = (u) => u.pathname.startsWith('/_next/') || u.pathname.startsWith('/icons/') || u.pathname === '/manifest.webmanifest';
+
+/** keepPage stores a page's copy and drops the oldest copies beyond PAGES_KEPT (every period and filter is a URL of its own). */
+async function keepPage(req, res) {
+  const cache = await caches.open(CACHE);
+  await cache.delete(req);
+  await cache.put(req, res);
+  const pages = (await cache.keys()).filter((r) => !isAsset(new URL(r.url)));
+  await Promise.all(pages.slice(0, Math.max(0, pages.length - PAGES_KEPT)).map((r) => cache.delete(r)));
+}
+
 async function page(req) {
   try {
     const res = await fetch(req);
-    if (res.ok && res.headers.get('content-type')?.includes('text/html')) (await caches.open(CACHE)).put(req, await stamped(res.clone()));
+    if (res.ok && res.headers.get('content-type')?.includes('text/html')) await keepPage(req, await stamped(res.clone()));
     return res;
   } catch {
     const hit = await caches.match(req);

@@ -31,6 +31,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         <link rel="manifest" href="/manifest.webmanifest" crossOrigin="use-credentials" />
       </head>
       <body>
+        <a className="skip" href="#main">Skip to content</a>
         <ConnectionBanner />
         <header className="topbar">
           <a className="brand" href="/">
@@ -44,7 +45,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             <button type="submit">Sign out</button>
           </form>
         </header>
-        <main>{children}</main>
+        <main id="main" tabIndex={-1}>{children}</main>
       </body>
     </html>
   );

@@ -9,8 +9,11 @@ const KIND_LABEL: Record<string, string> = {
   scope: 'scope', slice: 'slice', other: 'other', unattributed: 'no local socket',
 };
 
-/** AppTable ranks apps by bytes with the download/upload split, share of the total and a sparkline. */
-export function AppTable({ rows, total, query }: { rows: AppListItem[]; total: number; query: string }) {
+/**
+ * AppTable ranks apps by bytes with the download/upload split, share of the total and a sparkline;
+ * `colours` (app key → the chart's colour for it) puts the chart's swatch beside each app it draws.
+ */
+export function AppTable({ rows, total, query, colours = {} }: { rows: AppListItem[]; total: number; query: string; colours?: Record<string, string> }) {
   return (
     <div className="tablewrap">
     <table data-testid="app-table">
@@ -30,6 +33,7 @@ export function AppTable({ rows, total, query }: { rows: AppListItem[]; total: n
           <tr key={r.id} className={r.kind === 'unattributed' ? 'unattributed' : undefined} data-app-key={r.key}>
             <td className="rank">{i + 1}</td>
             <td>
+              {colours[r.key] && <svg className="swatch" width="10" height="10" aria-hidden="true"><rect width="10" height="10" rx="2" fill={colours[r.key]} /></svg>}
               <Link prefetch={false} className="appname" href={`/apps/${r.id}?${query}`}>{r.name}<LinkPending /></Link>
               <span className="kind">{KIND_LABEL[r.kind] ?? r.kind}</span>
             </td>

@@ -1,4 +1,4 @@
-import { byteLabel, tickLabel } from './chart-format';
+import { byteLabel, tickLabels } from './chart-format';
 import { stackPaths, VIEW_H, VIEW_W } from './chart-geometry';
 import type { ChartSpec } from './chart-props';
 
@@ -14,7 +14,10 @@ export function ChartPoster({ spec }: { spec: ChartSpec }) {
   const ts = points.map((p) => p.ts);
   const bands = stackPaths(ts, series.map((s) => points.map((p) => p[s.key] ?? 0)), yTop);
   const span = ts[ts.length - 1] - ts[0];
+  const labels = tickLabels(xTicks, spec);
   const xAt = (t: number) => (span > 0 ? (t - ts[0]) / span : 0.5);
+  // The segment into the last point, when that point's bucket is still filling.
+  const progressFrom = spec.inProgress !== null && ts.length > 1 ? xAt(ts[ts.length - 2]) * VIEW_W : null;
   return (
     <div className="chart-poster" aria-hidden="true">
       <div className="chart-y">
@@ -28,6 +31,7 @@ export function ChartPoster({ spec }: { spec: ChartSpec }) {
               return <line key={v} x1={0} x2={VIEW_W} y1={at} y2={at} vectorEffect="non-scaling-stroke" />;
             })}
           </g>
+          {progressFrom !== null && <rect className="chart-progress" x={progressFrom} y={0} width={VIEW_W - progressFrom} height={VIEW_H} />}
           {bands.map((b, i) => (
             <g key={series[i].key} className="chart-series" data-series={series[i].key}>
               <path className="chart-band" d={b.area} fill={series[i].colour} />
@@ -39,7 +43,7 @@ export function ChartPoster({ spec }: { spec: ChartSpec }) {
       <div className="chart-x">
         {xTicks.map((t, i) => (
           <span key={t} className={`${i % 2 ? 'minor' : ''}${xAt(t) > 0.9 ? ' end' : ''}`.trim() || undefined} style={{ left: pct(xAt(t)) }}>
-            {tickLabel(t, spec)}
+            {labels[i]}
           </span>
         ))}
       </div>

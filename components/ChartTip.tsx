@@ -1,14 +1,18 @@
 'use client';
 import type { TooltipContentProps } from 'recharts';
 import { formatBytes } from '../lib/format';
+import { pointLabel } from './chart-format';
 
 /** ChartTip is the stacked chart's tooltip: the point's time, then each series with bytes, top of the stack first. */
-export function ChartTip({ active, payload, label }: TooltipContentProps) {
+export function ChartTip({ active, payload, label, inProgress, stepSeconds }: TooltipContentProps & { inProgress: number | null; stepSeconds: number }) {
   if (!active || !payload?.length) return null;
   const rows = payload.filter((p) => Number(p.value) > 0).reverse();
   return (
     <div className="chart-tip" role="status">
-      <div className="chart-tip-time">{new Date(Number(label) * 1000).toLocaleString()}</div>
+      <div className="chart-tip-time">
+        {pointLabel(Number(label), stepSeconds)}
+        {Number(label) === inProgress && ' (in progress)'}
+      </div>
       {rows.length === 0 && <div className="muted">No traffic</div>}
       {rows.map((r) => (
         <div key={String(r.dataKey)} className="chart-tip-row">

@@ -1,12 +1,21 @@
 'use client';
 import { useEffect, useState } from 'react';
 import { formatDateTime } from '../lib/format';
+import { unixSeconds } from '../lib/time';
 
 type Health = { state: 'ok' } | { state: 'unreachable'; since: Date } | { state: 'stale'; lastPoll: number | null };
 
+/** offlineCopyTaken is when the service worker took this page's offline copy (unix s), or null for a page loaded live. */
+function offlineCopyTaken(): number | null {
+  const ms = Number(document.querySelector('meta[name="appnet-offline-copy"]')?.getAttribute('content'));
+  return ms > 0 ? unixSeconds(ms) : null;
+}
+
 /**
- * ConnectionBanner registers the service worker and checks /api/status every 15 s: when the dashboard
- * cannot be reached (the page came from the offline cache) or the collector stopped polling, it says so.
+ * ConnectionBanner registers the service worker and checks /api/status every 15 s. When the dashboard
+ * cannot be reached it says whether the page is an offline copy (and when it was taken) or the data
+ * this window loaded, and hides what would be stale (.live-only: "last poll just now"); only when the
+ * dashboard answers and the collector stopped polling does it point at the collector.
  */
 export function ConnectionBanner() {
   const [health, setHealth] = useState<Health>({ state: 'ok' });
@@ -35,6 +44,9 @@ export function ConnectionBanner() {
       window.removeEventListener('offline', check);
     };
   }, []);
+  useEffect(() => {
+    document.documentElement.classList.toggle('offline-copy', health.state === 'unreachable');
+  }, [health.state]);
   if (health.state === 'ok') return null;
   if (health.state === 'stale') {
     const when = health.lastPoll ? formatDateTime(health.lastPoll) : 'never';
@@ -44,9 +56,14 @@ export function ConnectionBanner() {
       </div>
     );
   }
+  const taken = offlineCopyTaken();
   return (
-    <div className="banner error offline-banner" role="status" data-testid="collector-banner">
-      Collector unreachable — showing the last data this window loaded. It will update when the connection is back.
+    <div className="banner error offline-banner" role="status" data-testid="offline-banner">
+      {taken !== null ? (
+        <>Offline copy of this page, taken {formatDateTime(taken)}: the dashboard cannot be reached, so the numbers and times are as of then.</>
+      ) : (
+        <>The dashboard cannot be reached: this page shows the data loaded at {formatDateTime(unixSeconds(performance.timeOrigin))}. It updates when the connection is back.</>
+      )}
     </div>
   );
 }

@@ -18,6 +18,8 @@ export interface ChartSpec {
   xTicks: number[];
   stepSeconds: number;
   daily: boolean;
+  /** Time of the last point when its bucket holds now: drawn, and marked as still filling. */
+  inProgress: number | null;
   /** Accessible name of the chart. */
   label: string;
 }

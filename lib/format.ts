@@ -47,11 +47,23 @@ export function localDate(ts: number): string {
   return isoLocal(ts).slice(0, 10);
 }
 
-/** formatDateTime renders unix seconds as a short local date and time: 'Sat 28 Nov, 14:05'. */
-export function formatDateTime(ts: number, locale?: string): string {
-  return new Date(ts * 1000).toLocaleString(locale ?? 'en-GB', {
-    weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit',
-  });
+// One locale for every date and time on the dashboard (header, chart axis, tooltip, tables):
+// 24-hour times and day-month dates, in the local time zone.
+const LOCALE = 'en-GB';
+
+/** formatTime renders unix seconds as a local 24-hour time: '14:05'. */
+export function formatTime(ts: number): string {
+  return new Date(ts * 1000).toLocaleTimeString(LOCALE, { hour: '2-digit', minute: '2-digit' });
+}
+
+/** formatDay renders unix seconds as a short local date: 'Sat 28 Nov'. */
+export function formatDay(ts: number): string {
+  return new Date(ts * 1000).toLocaleDateString(LOCALE, { weekday: 'short', day: 'numeric', month: 'short' });
+}
+
+/** formatDateTime renders unix seconds as a short local date and time: 'Sat 28 Nov, 14:05' (formatDay, formatTime). */
+export function formatDateTime(ts: number): string {
+  return `${formatDay(ts)}, ${formatTime(ts)}`;
 }
 
 /** formatAgo renders how long ago ts was, relative to now (both unix seconds): 'just now', '5 min ago', '3 h ago', '2 days ago'. */

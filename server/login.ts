@@ -19,15 +19,19 @@ function tooMany(res: ServerResponse, nonce: string): void {
   sendHtml(res, 429, page(nonce, 'Too many failed sign-in attempts. Wait a few seconds and try again.'), { 'Retry-After': String(failures.retryAfterSec()) });
 }
 
+/** page is the sign-in form: the dashboard's colours in light and dark, one main landmark, a labelled field. */
 function page(nonce: string, message: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>appnet · sign in</title><style nonce="${nonce}">body{font:16px system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;color:#222}
-input{width:100%;box-sizing:border-box;padding:.5rem;margin:.5rem 0;font:inherit}button{padding:.5rem 1rem;font:inherit}p.note{color:#555}</style></head>
-<body><h1>appnet</h1><p>${message}</p>
+<title>Sign in · appnet</title><style nonce="${nonce}">:root{color-scheme:light dark;background:#f6f7f9;color:#1b1f24}
+body{font:16px system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}
+input{width:100%;box-sizing:border-box;padding:.5rem;margin:.5rem 0;font:inherit}
+button{padding:.5rem 1rem;font:inherit;background:#1d4ed8;color:#fff;border:0;border-radius:8px}p.note{color:#4b5563}
+@media (prefers-color-scheme:dark){:root{background:#0f1216;color:#e6e9ed}p.note{color:#aab4c0}button{background:#8ab4ff;color:#0f1216}}</style></head>
+<body><main><h1>appnet</h1><p>${message}</p>
 <form method="post" action="/login"><label for="token">Access token</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button></form>
-<p class="note">Run <code>appnet login-url</code> as the user that started the dashboard for a fresh one-time link, or paste the token from the secret file (or APPNET_TOKEN).</p></body></html>`;
+<p class="note">Run <code>appnet login-url</code> as the user that started the dashboard for a fresh one-time link, or paste the token from the secret file (or APPNET_TOKEN).</p></main></body></html>`;
 }
 
 function sessionCookie(name: string, value: string, maxAge: number): string {

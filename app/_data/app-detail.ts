@@ -4,17 +4,19 @@ import {
   getApp, getAppCgroups, getAppLastActive, getAppSeriesByNetwork, type AppCgroup, type AppRow,
 } from '../../db/queries/app-detail';
 import { getNetworkTotals, type NetworkTotal } from '../../db/queries/dashboard';
-import { bucketsOf, chartGrid, pivot } from './chart';
+import { bucketsOf, chartGrid, inProgressAt, pivot } from './chart';
 import type { ChartSeries } from './overview';
 import { listProcesses, type ProcessInfo } from './processes';
 import type { View } from './view';
+
+export { getApp };
 
 export interface AppDetail {
   app: AppRow;
   lastActive: number | null;
   total: { rx: number; tx: number };
   perNetwork: NetworkTotal[];
-  chart: { series: ChartSeries[]; down: Array<Record<string, number>>; up: Array<Record<string, number>>; stepSeconds: number };
+  chart: { series: ChartSeries[]; down: Array<Record<string, number>>; up: Array<Record<string, number>>; stepSeconds: number; inProgress: number | null };
   cgroups: AppCgroup[];
   processes: ProcessInfo[];
 }
@@ -29,7 +31,7 @@ export function getAppDetail(db: Db, id: number, view: View, now: number): AppDe
   const rows = getAppSeriesByNetwork(db, id, f, grid);
   const seen = new Map<number, string>(perNetwork.map((n) => [n.networkId, n.name]));
   for (const r of rows) if (!seen.has(r.networkId)) seen.set(r.networkId, `network ${r.networkId}`);
-  const series = [...seen].map(([nid, name]) => ({ key: `n${nid}`, name }));
+  const series = [...seen].map(([nid, name]) => ({ key: `n${nid}`, name, id: `network:${nid}` }));
   const buckets = bucketsOf(grid, f.until);
   const keys = series.map((s) => s.key);
   const cgroups = getAppCgroups(db, id);
@@ -43,6 +45,7 @@ export function getAppDetail(db: Db, id: number, view: View, now: number): AppDe
       down: pivot(grid, buckets, rows, (r) => `n${r.networkId}`, (r) => r.rxBytes, keys),
       up: pivot(grid, buckets, rows, (r) => `n${r.networkId}`, (r) => r.txBytes, keys),
       stepSeconds: grid.step,
+      inProgress: inProgressAt(grid, buckets, now),
     },
     cgroups,
     processes: listProcesses(cgroups.filter((c) => c.goneAt === null).map((c) => c.path)),

@@ -31,8 +31,8 @@ export function sparkGrid(since: number, until: number, now: number, points: num
 
 /**
  * bucketsOf lists the grid's point times in [from, until); days and months follow local midnights.
- * A last sub-daily point that has only begun is left out of long charts: drawn, it looks like
- * traffic suddenly stopped (the exact totals elsewhere on the page still include it).
+ * The last point may hold a bucket that has only begun: it is drawn (marked in progress, see
+ * inProgressAt), so the chart holds every byte the page's totals count.
  */
 export function bucketsOf(grid: ChartGrid, until: number): number[] {
   const out: number[] = [];
@@ -45,8 +45,20 @@ export function bucketsOf(grid: ChartGrid, until: number): number[] {
     return out;
   }
   for (let t = grid.from; t < until; t += grid.step) out.push(t);
-  if (out.length > 20 && until - out[out.length - 1] < grid.step) out.pop();
   return out;
+}
+
+/** bucketEnd is the start of the grid point after the one starting at t. */
+export function bucketEnd(grid: ChartGrid, t: number): number {
+  if (grid.table === 'usage_1mo') return nextLocalMonthStart(t);
+  if (grid.table === 'usage_1d') return nextLocalMidnight(t);
+  return t + grid.step;
+}
+
+/** inProgressAt is the time of the last point when `now` falls inside its bucket (it is still filling), else null. */
+export function inProgressAt(grid: ChartGrid, buckets: number[], now: number): number | null {
+  const last = buckets.at(-1);
+  return last !== undefined && last <= now && now < bucketEnd(grid, last) ? last : null;
 }
 
 /** pointIndex maps a roll-up bucket time onto the index of the grid point that draws it (or -1). */

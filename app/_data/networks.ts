@@ -9,23 +9,51 @@ export interface NetworkCard extends NetworkRow {
   cycleSince: number;
   cycleUntil: number;
   used: number;
-  /** Bytes expected by the end of the cycle at the pace so far (null early in a cycle). */
+  /** When the bytes of this cycle began to be counted: the cycle start, or later when appnet first saw the network then. */
+  countedSince: number;
+  /** Bytes expected by the end of the cycle at the pace counted so far (null until a day has been counted). */
   projected: number | null;
 }
 
-/** getNetworkCards reads each network's settings and the bytes used so far in its current billing cycle. */
+/** A projection from less than a day of counting extrapolates one burst over a month. */
+export const PROJECT_AFTER_SECONDS = 86400;
+
+/**
+ * projectCycle expects the bytes at the end of the cycle: what the cycle has used so far plus the
+ * pace of the time actually counted (from the cycle start, or from when counting began if that was
+ * later) over what is left of it; null before a day has been counted.
+ */
+export function projectCycle(p: { used: number; countedSince: number; now: number; cycleUntil: number }): number | null {
+  const counted = p.now - p.countedSince;
+  if (counted < PROJECT_AFTER_SECONDS) return null;
+  return Math.round(p.used + (p.used / counted) * Math.max(0, p.cycleUntil - p.now));
+}
+
+/** getNetworkCards reads each network's settings and the bytes used so far in its current billing cycle; loopback last. */
 export function getNetworkCards(db: Db, now: number): NetworkCard[] {
-  return getNetworks(db).map((n) => {
+  const cards = getNetworks(db).map((n) => {
     const c = cycleBounds(now, n.cycleStartDay);
     const u = getNetworkUsage(db, n.id, c.since, now, now);
     const used = u.rxBytes + u.txBytes;
-    const elapsed = now - c.since;
-    const projected = elapsed >= 3600 ? Math.round((used * (c.until - c.since)) / elapsed) : null;
-    return { ...n, cycleSince: c.since, cycleUntil: c.until, used, projected };
+    const countedSince = Math.min(now, Math.max(c.since, n.firstSeen));
+    return { ...n, cycleSince: c.since, cycleUntil: c.until, used, countedSince, projected: projectCycle({ used, countedSince, now, cycleUntil: c.until }) };
   });
+  return [...cards.filter((n) => n.kind !== 'loopback'), ...cards.filter((n) => n.kind === 'loopback')];
 }
 
 /** saveNetworkSettings has the collector store a network's metered flag, billing-cycle day and plan. */
 export function saveNetworkSettings(settings: NetworkSettingsInput): Promise<ChannelResult<{ id: number }>> {
   return callCollector('networks.settings.save', settings);
+}
+
+/**
+ * planCardsFor lists the cards of the networks a view's network filter covers that have a data plan
+ * (all networks: none; the landing page and a metered filter: the metered ones).
+ */
+export function planCardsFor(db: Db, net: string, now: number): NetworkCard[] {
+  const cards = getNetworkCards(db, now).filter((n) => n.planBytes !== null);
+  if (net === 'metered') return cards.filter((n) => n.metered);
+  if (net.startsWith('net:')) return cards.filter((n) => `net:${n.id}` === net);
+  if (net.startsWith('iface:')) return cards.filter((n) => n.ifaces.includes(net.slice(6)));
+  return [];
 }

@@ -4,7 +4,7 @@ import { getAppPoints, getDataState, getPointTotals, getSeriesTotals, type Netwo
 import { getNetworks } from '../../db/queries/network-settings';
 import { usageTables } from '../../db/queries/sql-parts';
 import { UNATTRIBUTED_KEY } from '../../lib/identity';
-import { bucketsOf, chartGrid, pivot, sparkGrid } from './chart';
+import { bucketsOf, chartGrid, inProgressAt, pivot, sparkGrid } from './chart';
 import { getConfig } from './config';
 import type { View } from './view';
 import type { AppListItem } from '../../lib/app-list';
@@ -44,12 +44,15 @@ export type { AppListItem };
 export interface ChartSeries {
   key: string;
   name: string;
+  /** Stable identity for the series' colour (the app key, 'other', a network): the same in every view. */
+  id: string;
 }
 
 export interface OverviewData {
   total: { rx: number; tx: number };
   apps: AppListItem[];
-  chart: { series: ChartSeries[]; points: Array<Record<string, number>>; stepSeconds: number };
+  /** inProgress: time of the last point when its bucket holds now (it is still filling). */
+  chart: { series: ChartSeries[]; points: Array<Record<string, number>>; stepSeconds: number; inProgress: number | null };
   networkTotals: NetworkTotal[];
   unattributed: { rx: number; tx: number } | null;
 }
@@ -113,8 +116,9 @@ export function getOverview(db: Db, view: View, now: number): OverviewData {
   const appRows = getAppPoints(db, f, grid, (same ? apps.slice(0, SPARK_APPS) : chartApps).map((r) => r.id));
   const totals = pivot(grid, buckets, getPointTotals(db, f, grid), () => 'all', (r) => r.rxBytes + r.txBytes, ['all']);
   const perApp = pivot(grid, buckets, appRows, (r) => `a${r.appId}`, (r) => r.rxBytes + r.txBytes, chartApps.map((a) => `a${a.id}`));
-  const chartSeries: ChartSeries[] = chartApps.map((r) => ({ key: `a${r.id}`, name: r.name }));
-  if (apps.length > CHART_APPS) chartSeries.push({ key: 'a0', name: `${apps.length - CHART_APPS} other apps` });
+  const chartSeries: ChartSeries[] = chartApps.map((r) => ({ key: `a${r.id}`, name: r.name, id: r.key }));
+  const others = apps.length - CHART_APPS;
+  if (others > 0) chartSeries.push({ key: 'a0', name: `${others} other app${others === 1 ? '' : 's'}`, id: 'other' });
   const points = buckets.map((ts, i) => {
     const p: Record<string, number> = { ts };
     let shown = 0;
@@ -130,7 +134,7 @@ export function getOverview(db: Db, view: View, now: number): OverviewData {
   return {
     total,
     apps,
-    chart: { series: chartSeries, points, stepSeconds: grid.step },
+    chart: { series: chartSeries, points, stepSeconds: grid.step, inProgress: inProgressAt(grid, buckets, now) },
     networkTotals: networkTotals(series),
     unattributed: un ? { rx: un.rx, tx: un.tx } : null,
   };

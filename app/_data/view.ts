@@ -1,7 +1,7 @@
 /** The filters every dashboard page shares (period + network), parsed from the URL with zod. */
 import { z } from 'zod';
 import type { Db } from '../../db/open';
-import { getCycleStartDay } from '../../db/queries/network-settings';
+import { getCycleStartDay, getNetworks } from '../../db/queries/network-settings';
 import type { UsageFilter } from '../../db/queries/usage';
 import { PERIOD_LABELS, PERIODS, resolvePeriod, type PeriodName } from '../../lib/period';
 import { unixSeconds } from '../../lib/time';
@@ -36,6 +36,19 @@ export interface View {
   filter: UsageFilter;
   /** The query string that reproduces this view (for links and the CSV button). */
   query: string;
+  /** True when the URL chose neither period nor network and the landing defaults were used. */
+  landing: boolean;
+}
+
+/**
+ * landingNet is the network a bare visit opens on: the metered network when there is one (several:
+ * all metered ones), else all networks. The question behind the page is "which app used my mobile data".
+ */
+function landingNet(db: Db | null): string | null {
+  if (!db) return null;
+  const metered = getNetworks(db).filter((n) => n.metered && n.kind !== 'loopback');
+  if (metered.length === 0) return null;
+  return metered.length === 1 ? `net:${metered[0].id}` : 'metered';
 }
 
 /** netFilter turns the `net` URL value into a usage filter. */
@@ -46,9 +59,15 @@ function netFilter(net: string): Omit<UsageFilter, 'since' | 'until'> {
   return {};
 }
 
-/** parseView reads a page's searchParams into a concrete period and filter; bad values fall back to defaults. */
-export function parseView(db: Db | null, params: Record<string, string | string[] | undefined>, now: number): View {
-  const v = viewSchema.parse(params);
+/**
+ * parseView reads a page's searchParams into a concrete period and filter; bad values fall back to
+ * defaults. On the landing page (opts.landing), a URL with neither period nor network opens on the metered network's billing cycle when
+ * one exists (landingNet), else on the last 24 hours of all networks.
+ */
+export function parseView(db: Db | null, params: Record<string, string | string[] | undefined>, now: number, opts: { landing?: boolean } = {}): View {
+  const bare = first(params.period) === undefined && first(params.net) === undefined;
+  const home = opts.landing && bare ? landingNet(db) : null;
+  const v = viewSchema.parse(home ? { ...params, period: 'cycle', net: home } : params);
   const nf = netFilter(v.net);
   const cycleStartDay = v.period === 'cycle' && db ? getCycleStartDay(db, nf) : 1;
   let since = v.since;
@@ -69,6 +88,7 @@ export function parseView(db: Db | null, params: Record<string, string | string[
     cycleEnd: p.cycleEnd ?? null,
     filter: { since: p.since, until: p.until, ...nf },
     query: q.toString(),
+    landing: home !== null,
   };
 }
 

@@ -24,7 +24,7 @@ export default async function HealthPage() {
         <div>
           <h1>Collector health</h1>
           <p className="muted small" data-testid="last-ok">
-            {h.lastOk === null ? 'No successful poll yet.' : <>Last successful poll {formatAgo(h.lastOk, now)}.</>}
+            {h.lastOk === null ? 'No successful poll yet.' : <>Last successful poll {formatDateTime(h.lastOk)}<span className="live-only"> ({formatAgo(h.lastOk, now)})</span>.</>}
             {' '}Store size {formatBytes(h.dbBytes)}.
           </p>
           {h.counter && (

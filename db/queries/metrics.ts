@@ -80,7 +80,10 @@ export function getQuotaUse(db: Db): QuotaUse[] | null {
     .all() as QuotaUse[];
 }
 
-/** getFirewallApply returns the outcome of the last firewall apply, or null without a fw_state table. */
+/**
+ * getFirewallApply returns the outcome of the last firewall apply, or null without a fw_state table.
+ * fw_state keeps unix seconds (collector_status keeps ms); the snapshot is in ms like the sources.
+ */
 export function getFirewallApply(db: Db): MetricsSnapshot['firewall'] {
   if (!hasTable(db, 'fw_state')) return null;
   const r = db.prepare('SELECT last_try AS lastTry, last_ok AS lastOk, last_error AS lastError FROM fw_state WHERE id = 1').get() as

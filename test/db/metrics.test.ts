@@ -143,6 +143,15 @@ test('rule hits, quotas and collector health are exported and the text passes pr
   assert.match(text, /appnet_nft_set_elements\{set="acct_in"\} 2/);
   assert.match(text, /appnet_nft_set_size\{set="acct_out"\} 262144/);
   assert.match(text, /appnet_collector_poll_duration_seconds 0\.02/);
+  // Every *_timestamp_seconds series is unix seconds: within a day of now (the cap's cycle start is a day ago).
+  markFirewallApplied(db, { rules: [], apps: [], objects: '{"chains":[],"counters":[],"quotas":[]}', now });
+  const stamps = [...(await renderMetrics(getMetricsSnapshot(db, LIMITS, now))).matchAll(/^(appnet_\w+_timestamp_seconds)(\{[^}]*\})? (\S+)$/gm)];
+  assert.deepEqual(new Set(stamps.map((m) => m[1])), new Set([
+    'appnet_quota_cycle_start_timestamp_seconds', 'appnet_firewall_last_success_timestamp_seconds',
+    'appnet_collector_source_last_run_timestamp_seconds', 'appnet_collector_source_last_success_timestamp_seconds',
+    'appnet_collector_last_success_timestamp_seconds',
+  ]));
+  for (const [line, , , v] of stamps) assert.ok(Math.abs(Number(v) - now) <= 86400 + 5, `${line}: not unix seconds near ${now}`);
   const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
   assert.equal(r.error, undefined, 'promtool (Debian package prometheus) must be installed');
   assert.equal(r.status, 0, `promtool: ${r.stdout}${r.stderr}`);

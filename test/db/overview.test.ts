@@ -70,3 +70,39 @@ test('parseView reads custom periods as datetime-local, ISO-8601 or unix seconds
   const d = parseView(db, { period: 'cycle', net: 'metered' }, now);
   assert.equal(new Date(d.since * 1000).getDate(), 5, 'the metered network\'s cycle starts on the 5th');
 });
+
+test('25 minutes of traffic only: every chart draws it, in the last point, marked in progress (chart and totals agree)', () => {
+  // Traffic began at 18:00 (a round hour, as the seed's history starts on one), 25 minutes ago.
+  const at = Math.floor(new Date('2026-07-15T18:25:05Z').getTime() / 1000);
+  const fresh = seedDb(join(dir, 'fresh.db'), { now: at, days: 25 / 1440 });
+  const fdb = openDb(fresh.path, { readonly: true });
+  try {
+    for (const period of ['1h', '24h', 'today', '7d', '30d', 'cycle'] as const) {
+      const view = parseView(fdb, { period, net: 'all' }, at);
+      const o = getOverview(fdb, view, at);
+      const total = o.total.rx + o.total.tx;
+      assert.ok(total > 0);
+      const drawn = o.chart.points.reduce((a, p) => a + o.chart.series.reduce((b, k) => b + p[k.key], 0), 0);
+      assert.equal(drawn, total, `${period}: the chart draws the totals' bytes`);
+      assert.equal(o.chart.inProgress, o.chart.points.at(-1)!.ts, `${period}: the last point holds now`);
+      const d = getAppDetail(fdb, fresh.appIds.get('app:firefox')!, view, at)!;
+      const sum = (ps: Array<Record<string, number>>) => ps.reduce((a, p) => a + d.chart.series.reduce((b, k) => b + p[k.key], 0), 0);
+      assert.equal(sum(d.chart.down) + sum(d.chart.up), d.total.rx + d.total.tx, `${period}: the app page's charts draw its total`);
+      assert.equal(d.chart.inProgress, d.chart.down.at(-1)!.ts);
+    }
+  } finally {
+    fdb.close();
+  }
+});
+
+test('"1 other app", singular, when one app is left out of the chart', () => {
+  const few = seedDb(join(dir, 'few.db'), { now, days: 1, extraApps: 1 }); // seven apps and one more
+  const fdb = openDb(few.path, { readonly: true });
+  try {
+    const o = getOverview(fdb, parseView(fdb, { period: '24h', net: 'all' }, now), now);
+    assert.equal(o.apps.length, 8);
+    assert.equal(o.chart.series.at(-1)?.name, '1 other app');
+  } finally {
+    fdb.close();
+  }
+});

@@ -217,7 +217,7 @@ describe('dashboard', () => {
     await screenshot(page, 'app-detail-firefox');
   });
 
-  test('the PWA is installable and works offline with a "collector unreachable" banner', async () => {
+  test('the PWA is installable and works offline with an "offline copy" banner', async () => {
     const page = b.page;
     await page.goto(`${dash.url}/?period=24h&net=metered`);
     await page.evaluate(async () => {
@@ -231,8 +231,8 @@ describe('dashboard', () => {
     await b.context.setOffline(true);
     try {
       await page.reload();
-      await page.getByTestId('collector-banner').waitFor({ timeout: 20_000 });
-      assert.match(await page.getByTestId('collector-banner').innerText(), /Collector unreachable/);
+      await page.getByTestId('offline-banner').waitFor({ timeout: 20_000 });
+      assert.match(await page.getByTestId('offline-banner').innerText(), /Offline copy of this page, taken/);
       assert.equal(await rows().first().getAttribute('data-app-key'), 'app:firefox', 'the last data is still shown');
       await screenshot(page, 'offline');
     } finally {

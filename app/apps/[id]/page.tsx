@@ -6,7 +6,7 @@ import { NoData } from '../../../components/NoData';
 import { RulesPanel } from '../../../components/RulesPanel';
 import { StackedChart } from '../../../components/StackedChart';
 import { formatAgo, formatBytes, formatDateTime } from '../../../lib/format';
-import { getAppDetail } from '../../_data/app-detail';
+import { getApp, getAppDetail } from '../../_data/app-detail';
 import { requirePageAuth } from '../../_data/auth';
 import { getConfig } from '../../_data/config';
 import { readStore } from '../../_data/db';
@@ -17,6 +17,14 @@ import { parseView } from '../../_data/view';
 import { nowSeconds } from '../../../lib/time';
 
 type Props = { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+/** generateMetadata names the tab after the app: "Firefox · appnet". */
+export async function generateMetadata({ params }: Pick<Props, 'params'>): Promise<{ title: string }> {
+  const { id: raw } = await params;
+  const store = await readStore();
+  const app = store.state === 'ok' && /^\d{1,12}$/.test(raw) ? getApp(store.db, Number(raw)) : null;
+  return { title: app ? app.name : 'App' };
+}
 
 /** App detail: one app's usage per direction and network, its cgroups, processes and rules. */
 export default async function AppPage({ params, searchParams }: Props) {
@@ -41,7 +49,7 @@ export default async function AppPage({ params, searchParams }: Props) {
           <h1 data-testid="app-name">{app.name}</h1>
           <p className="muted small">
             <span className="mono">{app.appKey}</span> · {app.kind}
-            {' · '}last active {d.lastActive === null ? 'never' : formatAgo(d.lastActive, now)}
+            {' · '}last active {d.lastActive === null ? 'never' : <>{formatDateTime(d.lastActive)}<span className="live-only"> ({formatAgo(d.lastActive, now)})</span></>}
           </p>
         </div>
         <Link prefetch={false} className="button secondary" href="/rules">All rules</Link>
@@ -63,9 +71,9 @@ export default async function AppPage({ params, searchParams }: Props) {
       <div className="grid2">
         <section className="panel">
           <h2>Download per network</h2>
-          <StackedChart points={d.chart.down} series={d.chart.series} stepSeconds={d.chart.stepSeconds} label="Downloaded bytes per network" small />
+          <StackedChart points={d.chart.down} series={d.chart.series} stepSeconds={d.chart.stepSeconds} inProgress={d.chart.inProgress} label="Downloaded bytes per network" small />
           <h2>Upload per network</h2>
-          <StackedChart points={d.chart.up} series={d.chart.series} stepSeconds={d.chart.stepSeconds} label="Uploaded bytes per network" small />
+          <StackedChart points={d.chart.up} series={d.chart.series} stepSeconds={d.chart.stepSeconds} inProgress={d.chart.inProgress} label="Uploaded bytes per network" small />
         </section>
         <section className="panel">
           <h2>Per network</h2>

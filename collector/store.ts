@@ -71,6 +71,18 @@ function changed(prev: CounterState | undefined, s: CounterState): boolean {
   return Math.abs(prev.expiresAt - s.expiresAt) > EXPIRY_ROUNDING_MS;
 }
 
+/**
+ * A live cgroup that names no program (an unnamed systemd-run scope, a session) and has shown
+ * no process yet waits this long to be stored, so its first process names it (withExecutable);
+ * one that ends first, or stays empty, is stored under the generic name.
+ */
+const UNNAMED_WAIT_MS = 30_000;
+
+/** waitsForProcess says whether a new cgroup is better stored at a later poll, named by its first process. */
+function waitsForProcess(cg: SeenCgroup, now: number): boolean {
+  return !cg.stored && cg.goneAt === null && cg.samplePid === null && now - cg.firstSeen < UNNAMED_WAIT_MS && appIdentity(cg.path).noOwnScope === true;
+}
+
 /** Cgroups churn for years (cron jobs, builds): past this many, the cgroup → app map starts over. */
 const CGROUP_APP_MAX = 20_000;
 
@@ -111,7 +123,7 @@ export class PollStore {
     const newlyStored: SeenCgroup[] = [];
     const tx = db.transaction(() => {
       for (const cg of p.cgroups) {
-        if (cg.stored && cg.goneAt === null) continue;
+        if ((cg.stored && cg.goneAt === null) || waitsForProcess(cg, p.now)) continue;
         if (!cg.stored) {
           const exe = exeOf(cg.samplePid);
           const ident = desktopIdentity(withExecutable(appIdentity(cg.path), exe), cg.path);

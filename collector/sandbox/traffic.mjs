@@ -9,6 +9,9 @@
 import net from 'node:net';
 import dgram from 'node:dgram';
 
+// The name of the program this stands in for, when the caller gives one (see cgexec.mjs).
+if (process.env.APPNET_PROCESS_NAME) process.title = process.env.APPNET_PROCESS_NAME;
+
 const [mode, host, portS, a, b, c] = process.argv.slice(2);
 const port = Number(portS);
 const say = (o) => process.stdout.write(JSON.stringify(o) + '\n');

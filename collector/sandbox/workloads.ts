@@ -56,5 +56,5 @@ export const DEMO_WORKLOADS: Workload[] = [
   { name: 'backup', every: 5, run: (s, l) => s.exec([node, TRAFFIC, 'tcp-send', l.wlan.peerV4, '873', '2000000'], { cgroup: 'system.slice/backup.service' }) },
   { name: 'dns', every: 1, run: (s, l) => s.exec([node, TRAFFIC, 'udp-send', l.wwan.peerV4, '53', '5', '80'], { cgroup: 'system.slice/systemd-resolved.service' }) },
   { name: 'web clients', every: 2, run: (s, l) => s.exec([node, TRAFFIC, 'tcp-recv', l.wlan.v4, '8080'], { net: 'peer' }) },
-  { name: 'apt', every: 10, run: (s, l, n) => s.exec([node, TRAFFIC, 'tcp-recv', l.wlan.peerV6, '80'], { cgroup: `system.slice/run-u${100 + n}.scope` }) },
+  { name: 'apt', every: 10, run: (s, l, n) => s.exec([node, TRAFFIC, 'tcp-recv', l.wlan.peerV6, '80'], { cgroup: `system.slice/run-u${100 + n}.scope`, env: { APPNET_PROCESS_NAME: 'apt' } }) },
 ];

@@ -104,10 +104,10 @@ export class DesktopIndex {
 let shared: DesktopIndex | null = null;
 
 /**
- * desktopIdentity returns the identity with its human name from the app's .desktop file
- * when there is one (Firefox Web Browser instead of firefox); otherwise unchanged.
+ * desktopIdentity returns the identity with the human name and icon of the app's .desktop file
+ * when there is one (Spotify instead of com.spotify.Client); otherwise unchanged.
  */
 export function desktopIdentity(ident: AppIdentity, cgroupPath: string, index: DesktopIndex = (shared ??= new DesktopIndex())): AppIdentity {
   const entry = index.lookup(ident, uidOfCgroup(cgroupPath));
-  return entry ? { ...ident, name: entry.name } : ident;
+  return entry ? { ...ident, name: entry.name, icon: entry.icon } : ident;
 }

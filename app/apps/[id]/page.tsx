@@ -40,6 +40,7 @@ export default async function AppPage({ params, searchParams }: Props) {
           <h1 data-testid="app-name">{app.name}</h1>
           <p className="muted small">
             <span className="mono">{app.appKey}</span> · {app.kind}
+            {app.icon ? <> · icon <span className="mono" data-testid="app-icon">{app.icon}</span></> : null}
             {' · '}last active {d.lastActive === null ? 'never' : formatAgo(d.lastActive, now)}
           </p>
         </div>

@@ -13,8 +13,9 @@ import { insertEvent } from '../db/queries/status';
 import { getOrCreateSeries, insertUsage, type UsageDelta } from '../db/store/usage-write';
 import type { CounterDelta, CounterState } from '../lib/delta';
 import { appIdentity, unattributedIdentity, withExecutable, type AppIdentity } from '../lib/identity';
-import { classifyInterface } from '../lib/netkind';
+import { classifyInterface, CONTAINER_LINKS, isContainerLink } from '../lib/netkind';
 import type { SeenCgroup } from './sources/cgroups';
+import { containerIdentity } from './sources/containers';
 import { desktopIdentity } from './sources/desktop';
 import type { InterfaceInfo } from './sources/interfaces';
 
@@ -126,7 +127,7 @@ export class PollStore {
         if ((cg.stored && cg.goneAt === null) || waitsForProcess(cg, p.now)) continue;
         if (!cg.stored) {
           const exe = exeOf(cg.samplePid);
-          const ident = desktopIdentity(withExecutable(appIdentity(cg.path), exe), cg.path);
+          const ident = containerIdentity(desktopIdentity(withExecutable(appIdentity(cg.path), exe), cg.path), cg.path);
           upsertCgroup(db, { cgroupId: cg.id, path: cg.path, level: cg.level, appId: appIdOf(ident, exe) }, ts);
           this.cgroupApp.delete(cg.id); // the id may have named another cgroup (another boot): ask the store
           newlyStored.push(cg);
@@ -195,7 +196,11 @@ export class PollStore {
     if (!v) {
       const info = ifaces.find((i) => i.name === name);
       const kind = info?.kind ?? classifyInterface({ name, type: null, devtype: null, wireless: false, driver: null });
-      const networkId = upsertNetwork(this.db, { netKey: info?.netKey ?? `iface:${name}`, name: info?.netName ?? name, kind, meteredAuto: info?.meteredAuto ?? null }, ts);
+      // An interface gone before the list named it (a container's veth) still joins its group.
+      const net = info ? { netKey: info.netKey, name: info.netName, meteredAuto: info.meteredAuto }
+        : isContainerLink(name, kind) ? { netKey: CONTAINER_LINKS.netKey, name: CONTAINER_LINKS.netName, meteredAuto: false }
+        : { netKey: `iface:${name}`, name, meteredAuto: null };
+      const networkId = upsertNetwork(this.db, { ...net, kind }, ts);
       const ifaceId = upsertInterface(this.db, { name, kind, mac: info?.mac ?? null, networkId }, ts);
       this.links.ids.set(name, (v = { ifaceId, networkId }));
     }

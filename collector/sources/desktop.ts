@@ -32,7 +32,8 @@ export function uidOfCgroup(path: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-function passwdHomes(file: string): (uid: number) => string | null {
+/** passwdHomes returns a lookup of home directories by uid, reading the passwd file on first use. */
+export function passwdHomes(file: string): (uid: number) => string | null {
   let homes: Map<number, string> | null = null;
   return (uid) => {
     if (!homes) {

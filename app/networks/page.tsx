@@ -1,9 +1,11 @@
 import Link from 'next/link';
 import { NetworkForm } from '../../components/NetworkForm';
+import { NetworkHistory } from '../../components/NetworkHistory';
 import { NoData } from '../../components/NoData';
 import { formatBytes, formatDateTime, formatShare } from '../../lib/format';
 import { requirePageAuth } from '../_data/auth';
 import { readStore } from '../_data/db';
+import { getNetworkHistory } from '../_data/history';
 import { getNetworkCards } from '../_data/networks';
 import { updateNetwork } from './actions';
 
@@ -63,6 +65,7 @@ export default async function NetworksPage() {
           );
         })}
       </div>
+      <NetworkHistory {...getNetworkHistory(store.db, now)} />
     </>
   );
 }

@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from 'next';
 import type { ReactNode } from 'react';
+import { AlertNotifier } from '../components/AlertNotifier';
 import { ConnectionBanner } from '../components/ConnectionBanner';
 import { NavLinks } from '../components/NavLinks';
 import { requirePageAuth } from './_data/auth';
@@ -32,6 +33,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
       </head>
       <body>
         <ConnectionBanner />
+        <AlertNotifier />
         <header className="topbar">
           <a className="brand" href="/">
             <img src="/icons/icon-192.png" width={26} height={26} alt="" />

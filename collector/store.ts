@@ -10,6 +10,8 @@ import { getCgroupAppId, markCgroupGone, upsertApp, upsertCgroup } from '../db/q
 import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
 import { CounterIds, deleteCounterState, putCounterStates } from '../db/queries/state';
 import { insertEvent } from '../db/queries/status';
+import { insertAlert, markFirstTraffic } from '../db/queries/alerts';
+import { newAppAlert } from '../lib/alerts';
 import { getOrCreateSeries, insertUsage, type UsageDelta } from '../db/store/usage-write';
 import type { CounterDelta, CounterState } from '../lib/delta';
 import { appIdentity, unattributedIdentity, withExecutable, type AppIdentity } from '../lib/identity';
@@ -143,7 +145,7 @@ export class PollStore {
           continue;
         }
         const appId = d.cgroupId === null ? appIdOf(unattributedIdentity()) : this.appOfCgroup(d.cgroupId, () => appIdOf(UNKNOWN_CGROUP));
-        const seriesId = this.seriesOf(appId, this.linkOf(p.ifaces, d.iface, ts));
+        const seriesId = this.seriesOf(appId, this.linkOf(p.ifaces, d.iface, ts), d.iface, ts);
         const u = bySeries.get(seriesId) ?? { seriesId, rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 };
         if (d.direction === 'in') {
           u.rxBytes += d.bytes;
@@ -207,10 +209,15 @@ export class PollStore {
     return v;
   }
 
-  private seriesOf(appId: number, link: { ifaceId: number; networkId: number }): number {
+  /** seriesOf finds or creates an (app, interface, network) series; an app's first one is its first traffic (an alert). */
+  private seriesOf(appId: number, link: { ifaceId: number; networkId: number }, iface: string, ts: number): number {
     const sk = `${appId}|${link.ifaceId}|${link.networkId}`;
     let id = this.series.get(sk);
-    if (id === undefined) this.series.set(sk, (id = getOrCreateSeries(this.db, appId, link.ifaceId, link.networkId)));
+    if (id === undefined) {
+      this.series.set(sk, (id = getOrCreateSeries(this.db, appId, link.ifaceId, link.networkId)));
+      const first = markFirstTraffic(this.db, appId, ts);
+      if (first) insertAlert(this.db, newAppAlert(first, iface, ts));
+    }
     return id;
   }
 }

@@ -1,10 +1,14 @@
+import { AlertsPanel } from '../../components/AlertsPanel';
 import { AutoRefresh } from '../../components/AutoRefresh';
 import { NoData } from '../../components/NoData';
 import { formatAgo, formatBytes, formatDateTime } from '../../lib/format';
 import { requirePageAuth } from '../_data/auth';
 import { getConfig } from '../_data/config';
 import { readStore } from '../_data/db';
+import { getAlertsView } from '../_data/alerts';
 import { getHealth } from '../_data/health';
+import { ALERT_LABELS, ALERT_TITLES } from '../../lib/alerts';
+import { updateAlertSettings } from './alert-actions';
 
 export const metadata = { title: 'Health' };
 
@@ -28,6 +32,7 @@ export default async function HealthPage() {
           </p>
         </div>
       </div>
+      <AlertsPanel {...getAlertsView(store.db)} labels={ALERT_LABELS} titles={ALERT_TITLES} action={updateAlertSettings} />
       <section className="panel">
         <h2>Parts of a poll</h2>
         <table data-testid="sources">

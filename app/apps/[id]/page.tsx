@@ -118,7 +118,7 @@ export default async function AppPage({ params, searchParams }: Props) {
         {d.processes.length === 0 ? (
           <p className="muted">No running processes.</p>
         ) : (
-          <table>
+          <table data-testid="processes">
             <thead><tr><th className="num">PID</th><th>Name</th><th className="hide-narrow">Command line</th></tr></thead>
             <tbody>
               {d.processes.map((p) => (

@@ -5,7 +5,7 @@
  * stored it (collector/store.ts). Each alert is recorded once; a kind turned off is not.
  */
 import type { Db } from '../db/open';
-import { insertAlert } from '../db/queries/alerts';
+import { getAppNames, insertAlert } from '../db/queries/alerts';
 import { getNetworks, getNetworkUsage } from '../db/queries/network-settings';
 import { getFwApps } from '../db/queries/rules';
 import { capAlert, planAlerts, type NewAlert } from '../lib/alerts';
@@ -25,7 +25,7 @@ export function dueAlerts(db: Db, nowSec: number): NewAlert[] {
     const u = getNetworkUsage(db, n.id, c.since, nowSec + 1, nowSec);
     out.push(...planAlerts({ id: n.id, name: n.name, planBytes: n.planBytes, used: u.rxBytes + u.txBytes, cycleSince: c.since }, nowSec));
   }
-  const names = new Map((db.prepare('SELECT app_key AS k, name FROM apps').all() as Array<{ k: string; name: string }>).map((r) => [r.k, r.name]));
+  const names = getAppNames(db);
   for (const a of getFwApps(db)) {
     if (a.quotaBytes === null || a.quotaCycleStart === null || a.quotaCycleStart !== cycleBounds(nowSec, a.quotaCycleDay).since) continue;
     const alert = capAlert({ app: a.app, name: names.get(a.app) ?? a.app, limitBytes: a.quotaBytes, usedBytes: a.quotaUsed, network: a.quotaNetwork, cycleStart: a.quotaCycleStart }, nowSec);

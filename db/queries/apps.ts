@@ -2,17 +2,20 @@ import { prepared, type Db } from '../open';
 import type { AppIdentity } from '../../lib/identity';
 import { SET_ACCT_IN, SET_ACCT_OUT } from '../../lib/nft/names';
 
-/** upsertApp records an app identity (refreshing its name, unit and icon) and returns its id. */
+/**
+ * upsertApp records an app identity (refreshing its name and unit) and returns its id. The icon
+ * (migration 050) is written only when the identity has one.
+ */
 export function upsertApp(db: Db, app: AppIdentity, now: number, exe: string | null = null): number {
   const row = prepared(
     db,
-      `INSERT INTO apps (app_key, kind, name, unit, exe, icon, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO apps (app_key, kind, name, unit, exe, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(app_key) DO UPDATE SET kind = excluded.kind, name = excluded.name,
-         unit = COALESCE(excluded.unit, unit), exe = COALESCE(excluded.exe, exe), icon = COALESCE(excluded.icon, icon),
-         last_seen = excluded.last_seen
+         unit = COALESCE(excluded.unit, unit), exe = COALESCE(excluded.exe, exe), last_seen = excluded.last_seen
        RETURNING id`,
     )
-    .get(app.key, app.kind, app.name, app.unit, exe, app.icon ?? null, now, now) as { id: number };
+    .get(app.key, app.kind, app.name, app.unit, exe, now, now) as { id: number };
+  if (app.icon) prepared(db, 'UPDATE apps SET icon = ? WHERE id = ?').run(app.icon, row.id);
   return row.id;
 }
 

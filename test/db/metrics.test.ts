@@ -152,8 +152,6 @@ test('a store without the firewall tables (schema 1) still serves usage and heal
   const dir = mkdtempSync(join(tmpdir(), 'appnet-metrics-mig-'));
   mkdirSync(join(dir, 'migs'));
   copyFileSync(join(MIGRATIONS, '001-init.sql'), join(dir, 'migs', '001-init.sql'));
-  // The test's writer is today's (it stores the apps' icons); still no firewall tables.
-  copyFileSync(join(MIGRATIONS, '050-app-icon.sql'), join(dir, 'migs', '050-app-icon.sql'));
   await withDb(async (db) => {
     const now = Math.floor(Date.now() / 1000);
     writer(db, now).add(now, 'system.slice/nginx.service', 'eth0', 10, 20);

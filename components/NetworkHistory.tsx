@@ -10,7 +10,7 @@ function HistoryTable({ h, unit }: { h: History; unit: HistoryUnit }) {
       <tbody>
         {h.periods.map((p) => (
           <tr key={p.ts} data-period={periodLabel(p.ts, unit)} data-bytes={p.rxBytes + p.txBytes}>
-            <th scope="row">{periodLabel(p.ts, unit)}</th>
+            <td>{periodLabel(p.ts, unit)}</td>
             <td className="num">{formatBytes(p.rxBytes)}</td>
             <td className="num">{formatBytes(p.txBytes)}</td>
             <td className="num">{formatBytes(p.rxBytes + p.txBytes)}</td>

@@ -3,7 +3,7 @@
 // JSON line per finished transfer so callers can compare with what appnet counted.
 //   serve-tcp HOST PORT sink|source:BYTES     accept forever; read all, or send BYTES then close
 //   tcp-send HOST PORT BYTES                  connect, send BYTES, close
-//   tcp-recv HOST PORT                        connect, read until the server closes
+//   tcp-recv HOST PORT [HOLD_MS]              connect, read until the server closes (then stay HOLD_MS ms, as apt unpacks)
 //   serve-udp HOST PORT                       count datagrams
 //   udp-send HOST PORT COUNT SIZE [GAP_MS]    send COUNT datagrams of SIZE bytes
 //   every MS tcp-recv|tcp-send|udp-send ARGS  the same transfer every MS ms, in this one process, until killed
@@ -75,7 +75,8 @@ if (mode === 'serve-tcp') {
     s.on('close', () => {
       if (failed) return;
       say({ event: 'received', bytes: got });
-      finish(0, run);
+      if (!repeatMs && Number(a) > 0) setTimeout(() => process.exit(0), Number(a));
+      else finish(0, run);
     });
     s.on('error', (e) => {
       failed = true;

@@ -77,7 +77,8 @@ export const DEMO_WORKLOADS: Workload[] = [
     run: async (s, l, n) => {
       const scope = `system.slice/run-u${100 + n}.scope`;
       try {
-        return await s.exec([node, TRAFFIC, 'tcp-recv', l.wlan.peerV6, '80'], { cgroup: scope, env: named('apt') });
+        // A download, then a few seconds of unpacking: a run lives across a poll, as apt does.
+        return await s.exec([node, TRAFFIC, 'tcp-recv', l.wlan.peerV6, '80', '3000'], { cgroup: scope, env: named('apt') });
       } finally {
         try {
           rmdirSync(s.cgroupPath(scope));

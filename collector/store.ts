@@ -10,8 +10,8 @@ import { getCgroupAppId, markCgroupGone, upsertApp, upsertCgroup } from '../db/q
 import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
 import { CounterIds, deleteCounterState, putCounterStates } from '../db/queries/state';
 import { insertEvent } from '../db/queries/status';
-import { insertAlert, markFirstTraffic } from '../db/queries/alerts';
-import { newAppAlert } from '../lib/alerts';
+import { getStoreStart, insertAlert, markFirstTraffic } from '../db/queries/alerts';
+import { LEARNING_SECONDS, newAppAlert } from '../lib/alerts';
 import { getOrCreateSeries, insertUsage, type UsageDelta } from '../db/store/usage-write';
 import type { CounterDelta, CounterState } from '../lib/delta';
 import { appIdentity, unattributedIdentity, withExecutable, type AppIdentity } from '../lib/identity';
@@ -104,6 +104,8 @@ export class PollStore {
   private series = new Map<string, number>();
   private links: { of: InterfaceInfo[] | null; ids: Map<string, { ifaceId: number; networkId: number }> } = { of: null, ids: new Map() };
   private readonly counterIds: CounterIds;
+  /** When the store began (unix s): first traffic within LEARNING_SECONDS of it is no new app. */
+  private storeStart: number | null = null;
 
   constructor(
     private readonly db: Db,
@@ -216,7 +218,8 @@ export class PollStore {
     if (id === undefined) {
       this.series.set(sk, (id = getOrCreateSeries(this.db, appId, link.ifaceId, link.networkId)));
       const first = markFirstTraffic(this.db, appId, ts);
-      if (first) insertAlert(this.db, newAppAlert(first, iface, ts));
+      this.storeStart ??= getStoreStart(this.db) ?? ts;
+      if (first && ts >= this.storeStart + LEARNING_SECONDS) insertAlert(this.db, newAppAlert(first, iface, ts));
     }
     return id;
   }

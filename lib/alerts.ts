@@ -29,6 +29,12 @@ export const ALERT_TITLES: Record<AlertKind, string> = {
 
 export type AlertSettings = Record<AlertKind, boolean>;
 
+/**
+ * LEARNING_SECONDS: apps whose first traffic comes this soon after the store's first poll are
+ * what the machine already runs, not new apps (a fresh install would otherwise alert for each).
+ */
+export const LEARNING_SECONDS = 600;
+
 /** alertSettingsSchema is the payload of the collector's `alerts.settings.save`: every kind on or off. */
 export const alertSettingsSchema = z.strictObject(Object.fromEntries(ALERT_KINDS.map((k) => [k, z.boolean()])) as Record<AlertKind, z.ZodBoolean>);
 

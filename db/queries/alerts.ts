@@ -50,6 +50,11 @@ export function getAlertCounts(db: Db): Array<{ kind: AlertKind; count: number; 
   return prepared(db, 'SELECT kind, COUNT(*) AS count, MAX(ts) AS lastTs FROM alerts GROUP BY kind ORDER BY kind').all() as Array<{ kind: AlertKind; count: number; lastTs: number }>;
 }
 
+/** getStoreStart is when the collector first recorded anything (its first network), or null for an empty store. */
+export function getStoreStart(db: Db): number | null {
+  return (prepared(db, 'SELECT MIN(first_seen) AS t FROM networks').get() as { t: number | null }).t;
+}
+
 /** getAppNames maps every app key to its name. */
 export function getAppNames(db: Db): Map<string, string> {
   return new Map((prepared(db, 'SELECT app_key AS k, name FROM apps').all() as Array<{ k: string; name: string }>).map((r) => [r.k, r.name]));

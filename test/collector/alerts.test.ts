@@ -18,6 +18,7 @@ import type { InterfaceInfo } from '../../collector/sources/interfaces';
 import type { SeenCgroup } from '../../collector/sources/cgroups';
 import { DEFAULT_LIMITS, renderMetrics } from '../../lib/metrics';
 import { cycleBounds } from '../../lib/period';
+import { LEARNING_SECONDS } from '../../lib/alerts';
 
 const MiB = 2 ** 20;
 const wwan0: InterfaceInfo = { name: 'wwan0', kind: 'mobile', mac: null, speedMbps: null, netKey: 'conn:Mobile', netName: 'Mobile', meteredAuto: true, stats: { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 } };
@@ -30,17 +31,25 @@ function setup() {
   let now = Date.UTC(2026, 10, 20, 12);
   const poll = (bytes: number, cgroupId: number | null = 7001) => {
     now += 10_000;
-    const fresh = store.storePoll({ now, cgroups: [cg], ifaces: [wwan0], next: [], gone: [], prev: new Map(), deltas: [{ family: 'acct_in', direction: 'in', cgroupId, iface: 'wwan0', bytes, packets: 1, elapsedMs: null }] });
+    const fresh = store.storePoll({ now, cgroups: cgroupId === null ? [] : [cg], ifaces: [wwan0], next: [], gone: [], prev: new Map(), deltas: [{ family: 'acct_in', direction: 'in', cgroupId, iface: 'wwan0', bytes, packets: 1, elapsedMs: null }] });
     for (const c of fresh) c.stored = true;
     return now;
   };
-  return { db, poll, kinds: () => getAlerts(db).map((a) => a.kind).reverse() };
+  /** later moves the clock on (past the learning period after the store's first poll). */
+  const later = (ms: number) => (now += ms);
+  return { db, poll, later, kinds: () => getAlerts(db).map((a) => a.kind).reverse() };
 }
 
-test('an app\'s first traffic is an alert, once; the unattributed bucket is not an app', () => {
-  const { db, poll, kinds } = setup();
+test('an app\'s first traffic is an alert, once; the unattributed bucket is not an app; apps of the first 10 minutes are not new', () => {
+  const { db, poll, later, kinds } = setup();
   poll(100, null);
   assert.deepEqual(kinds(), []);
+  const early = setup();
+  early.poll(100, null);
+  early.poll(100);
+  assert.deepEqual(early.kinds(), [], 'what the machine ran when counting began is not a new app');
+  early.db.close();
+  later(LEARNING_SECONDS * 1000);
   poll(100);
   poll(100);
   assert.deepEqual(kinds(), ['new-app']);
@@ -49,7 +58,9 @@ test('an app\'s first traffic is an alert, once; the unattributed bucket is not 
 });
 
 test('a metered plan alerts at 80 % and at 100 % of its cycle, each once', () => {
-  const { db, poll, kinds } = setup();
+  const { db, poll, later, kinds } = setup();
+  poll(0, null);
+  later(LEARNING_SECONDS * 1000);
   poll(0);
   const netId = (db.prepare("SELECT id FROM networks WHERE net_key = 'conn:Mobile'").get() as { id: number }).id;
   assert.ok(updateNetworkSettings(db, netId, { meteredUser: null, cycleStartDay: 1, planBytes: 100 * MiB }));
@@ -68,7 +79,9 @@ test('a metered plan alerts at 80 % and at 100 % of its cycle, each once', () =>
 });
 
 test('a data cap used up in its cycle is an alert: the app is blocked', () => {
-  const { db, poll, kinds } = setup();
+  const { db, poll, later, kinds } = setup();
+  poll(1, null);
+  later(LEARNING_SECONDS * 1000);
   const now = poll(1);
   const sec = Math.floor(now / 1000);
   const set = setAppPolicy(db, { app: 'app:firefox', quotaBytes: 50 * MiB, quotaNetwork: 'metered', quotaCycleDay: 1 }, sec);
@@ -85,7 +98,9 @@ test('a data cap used up in its cycle is an alert: the app is blocked', () => {
 });
 
 test('a kind turned off over the control channel is not recorded; /metrics counts every kind', async () => {
-  const { db, poll, kinds } = setup();
+  const { db, poll, later, kinds } = setup();
+  poll(1, null);
+  later(LEARNING_SECONDS * 1000);
   const saved = channelHandlers(db)['alerts.settings.save']({ 'new-app': false, 'plan-80': true, 'plan-100': true, 'cap-blocked': true });
   assert.deepEqual(saved, { ok: true, value: { 'new-app': false, 'plan-80': true, 'plan-100': true, 'cap-blocked': true } });
   assert.equal(getAlertSettings(db)['new-app'], false);

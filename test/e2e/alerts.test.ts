@@ -52,7 +52,8 @@ describe('alerts', () => {
     dir = shareableDir('appnet-e2e-alerts-');
     dbPath = join(dir, 'appnet.db');
     const db = openDb(dbPath, { migrate: true });
-    new PollStore(db, () => {}).storePoll({ now: Date.now(), cgroups: [], ifaces: [wwan0], next: [], gone: [], prev: new Map(), deltas: [{ family: 'acct_in', direction: 'in', cgroupId: null, iface: 'wwan0', bytes: 1, packets: 1, elapsedMs: null }] });
+    // Counting began an hour ago: apps seen now are new (lib/alerts.ts LEARNING_SECONDS).
+    new PollStore(db, () => {}).storePoll({ now: Date.now() - 3600_000, cgroups: [], ifaces: [wwan0], next: [], gone: [], prev: new Map(), deltas: [{ family: 'acct_in', direction: 'in', cgroupId: null, iface: 'wwan0', bytes: 1, packets: 1, elapsedMs: null }] });
     const net = (db.prepare("SELECT id FROM networks WHERE net_key = 'conn:Mobile'").get() as { id: number }).id;
     updateNetworkSettings(db, net, { meteredUser: null, cycleStartDay: 1, planBytes: 100 * MiB });
     db.close();

@@ -13,7 +13,6 @@ import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
 import { cgroupIdOfElemKey, stateKey, type CounterSnapshot } from '../lib/counters';
 import { computeDeltas, type CounterState, type DeltaResult } from '../lib/delta';
 import { accountingCommands, normaliseLevels } from '../lib/nft/accounting';
-import { checkAlerts } from './alerts';
 import type { CollectorConfig } from './config';
 import type { Reconciler } from './reconcile';
 
@@ -282,7 +281,6 @@ export async function poll(ctx: PollContext): Promise<PollReport> {
     if (stored.ok && stored.value) {
       const c = stored.value;
       await afterStore(ctx, r, c, now);
-      await runSource(ctx, 'alerts', () => checkAlerts(ctx.db, now), (n) => ({ recorded: n }));
       report = { ok: true, durationMs: 0, elements: r.snapshot.entries.length, deltas: c.deltas.length, bytes: c.deltas.reduce((n, d) => n + d.bytes, 0) };
     }
     warnIfFull(ctx, r.snapshot, now);

@@ -1,14 +1,14 @@
 import { AlertsPanel } from '../../components/AlertsPanel';
+import { ALERT_LABELS, ALERT_TITLES } from '../../lib/alerts';
+import { getAlertsView } from '../_data/alerts';
+import { updateAlertSettings } from './alert-actions';
 import { AutoRefresh } from '../../components/AutoRefresh';
 import { NoData } from '../../components/NoData';
 import { formatAgo, formatBytes, formatDateTime } from '../../lib/format';
 import { requirePageAuth } from '../_data/auth';
 import { getConfig } from '../_data/config';
 import { readStore } from '../_data/db';
-import { getAlertsView } from '../_data/alerts';
 import { getHealth } from '../_data/health';
-import { ALERT_LABELS, ALERT_TITLES } from '../../lib/alerts';
-import { updateAlertSettings } from './alert-actions';
 
 export const metadata = { title: 'Health' };
 

@@ -38,9 +38,9 @@ export default async function AppPage({ params, searchParams }: Props) {
         <div>
           <p className="small"><Link prefetch={false} href={`/?${view.query}`}>← Overview</Link></p>
           <h1 data-testid="app-name">{app.name}</h1>
+          {app.icon ? <p className="muted small">Icon (from its .desktop entry): <span className="mono" data-testid="app-icon">{app.icon}</span></p> : null}
           <p className="muted small">
             <span className="mono">{app.appKey}</span> · {app.kind}
-            {app.icon ? <> · icon <span className="mono" data-testid="app-icon">{app.icon}</span></> : null}
             {' · '}last active {d.lastActive === null ? 'never' : formatAgo(d.lastActive, now)}
           </p>
         </div>

@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from 'next';
 import type { ReactNode } from 'react';
+import { AlertNotifier } from '../components/AlertNotifier';
 import { ConnectionBanner } from '../components/ConnectionBanner';
 import { NavLinks } from '../components/NavLinks';
 import { requirePageAuth } from './_data/auth';
@@ -33,6 +34,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
       <body>
         <a className="skip" href="#main">Skip to content</a>
         <ConnectionBanner />
+        <AlertNotifier />
         <header className="topbar">
           <a className="brand" href="/">
             <img src="/icons/icon-192.png" width={26} height={26} alt="" />

@@ -6,6 +6,10 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 
+// A sandboxed stand-in takes the process name of the program it plays (the demo's package
+// download is "apt", not "node"): the collector names unnamed scopes after it.
+if (process.env.APPNET_PROCESS_NAME) process.title = process.env.APPNET_PROCESS_NAME;
+
 const [procs, cmd, ...args] = process.argv.slice(2);
 if (!procs || !cmd) {
   process.stderr.write('usage: cgexec PROCS_FILE COMMAND [ARG...]\n');

@@ -13,7 +13,8 @@ import { deleteGoneCgroups } from '../db/queries/apps';
 import type { CollectorConfig } from './config';
 import { counterReader, NFTDUMP_BIN } from './nft/counters';
 import { nftRunner } from './nft/exec';
-import { newPollState, poll, ensureRuleset, type PollContext } from './poll';
+import { newPollState, poll, ensureRuleset, runSource, type PollContext } from './poll';
+import { checkAlerts } from './alerts';
 import { Reconciler, type RulesetExtension } from './reconcile';
 import { CgroupTracker, type SeenCgroup } from './sources/cgroups';
 import { NftCounterSource } from './sources/nft-counters';
@@ -107,6 +108,8 @@ export function startCollector(cfg: CollectorConfig, opts: { extension?: Ruleset
     while (!stopping) {
       const r = await poll(ctx);
       if (!r.ok) ctx.log('warn', 'poll incomplete: see collector_status');
+      // Plans and caps at their thresholds (a new app's first traffic is recorded by the poll's store).
+      if (r.ok) await runSource(ctx, 'alerts', () => checkAlerts(ctx.db, Date.now()), (n) => ({ recorded: n }));
       const now = Date.now();
       if (now - lastHousekeeping > HOUR) {
         lastHousekeeping = now;

@@ -10,11 +10,14 @@ import { getCgroupAppId, markCgroupGone, upsertApp, upsertCgroup } from '../db/q
 import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
 import { CounterIds, deleteCounterState, putCounterStates } from '../db/queries/state';
 import { insertEvent } from '../db/queries/status';
+import { getStoreStart, insertAlert, markFirstTraffic } from '../db/queries/alerts';
+import { LEARNING_SECONDS, newAppAlert } from '../lib/alerts';
 import { getOrCreateSeries, insertUsage, type UsageDelta } from '../db/store/usage-write';
 import type { CounterDelta, CounterState } from '../lib/delta';
 import { appIdentity, unattributedIdentity, withExecutable, type AppIdentity } from '../lib/identity';
-import { classifyInterface } from '../lib/netkind';
+import { classifyInterface, CONTAINER_LINKS, isContainerLink } from '../lib/netkind';
 import type { SeenCgroup } from './sources/cgroups';
+import { containerIdentity } from './sources/containers';
 import { desktopIdentity } from './sources/desktop';
 import type { InterfaceInfo } from './sources/interfaces';
 import { unixSeconds } from '../lib/time';
@@ -72,6 +75,18 @@ function changed(prev: CounterState | undefined, s: CounterState): boolean {
   return Math.abs(prev.expiresAt - s.expiresAt) > EXPIRY_ROUNDING_MS;
 }
 
+/**
+ * A live cgroup that names no program (an unnamed systemd-run scope, a session) and has shown
+ * no process yet waits this long to be stored, so its first process names it (withExecutable);
+ * one that ends first, or stays empty, is stored under the generic name.
+ */
+const UNNAMED_WAIT_MS = 30_000;
+
+/** waitsForProcess says whether a new cgroup is better stored at a later poll, named by its first process. */
+function waitsForProcess(cg: SeenCgroup, now: number): boolean {
+  return !cg.stored && cg.goneAt === null && cg.samplePid === null && now - cg.firstSeen < UNNAMED_WAIT_MS && appIdentity(cg.path).noOwnScope === true;
+}
+
 /** Cgroups churn for years (cron jobs, builds): past this many, the cgroup → app map starts over. */
 const CGROUP_APP_MAX = 20_000;
 
@@ -90,6 +105,8 @@ export class PollStore {
   private series = new Map<string, number>();
   private links: { of: InterfaceInfo[] | null; ids: Map<string, { ifaceId: number; networkId: number }> } = { of: null, ids: new Map() };
   private readonly counterIds: CounterIds;
+  /** When the store began (unix s): first traffic within LEARNING_SECONDS of it is no new app. */
+  private storeStart: number | null = null;
 
   constructor(
     private readonly db: Db,
@@ -112,10 +129,10 @@ export class PollStore {
     const newlyStored: SeenCgroup[] = [];
     const tx = db.transaction(() => {
       for (const cg of p.cgroups) {
-        if (cg.stored && cg.goneAt === null) continue;
+        if ((cg.stored && cg.goneAt === null) || waitsForProcess(cg, p.now)) continue;
         if (!cg.stored) {
           const exe = exeOf(cg.samplePid);
-          const ident = desktopIdentity(withExecutable(appIdentity(cg.path), exe), cg.path);
+          const ident = containerIdentity(desktopIdentity(withExecutable(appIdentity(cg.path), exe), cg.path), cg.path);
           upsertCgroup(db, { cgroupId: cg.id, path: cg.path, level: cg.level, appId: appIdOf(ident, exe) }, ts);
           this.cgroupApp.delete(cg.id); // the id may have named another cgroup (another boot): ask the store
           newlyStored.push(cg);
@@ -131,7 +148,7 @@ export class PollStore {
           continue;
         }
         const appId = d.cgroupId === null ? appIdOf(unattributedIdentity()) : this.appOfCgroup(d.cgroupId, () => appIdOf(UNKNOWN_CGROUP));
-        const seriesId = this.seriesOf(appId, this.linkOf(p.ifaces, d.iface, ts));
+        const seriesId = this.seriesOf(appId, this.linkOf(p.ifaces, d.iface, ts), d.iface, ts);
         const u = bySeries.get(seriesId) ?? { seriesId, rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 };
         if (d.direction === 'in') {
           u.rxBytes += d.bytes;
@@ -184,17 +201,27 @@ export class PollStore {
     if (!v) {
       const info = ifaces.find((i) => i.name === name);
       const kind = info?.kind ?? classifyInterface({ name, type: null, devtype: null, wireless: false, driver: null });
-      const networkId = upsertNetwork(this.db, { netKey: info?.netKey ?? `iface:${name}`, name: info?.netName ?? name, kind, meteredAuto: info?.meteredAuto ?? null }, ts);
+      // An interface gone before the list named it (a container's veth) still joins its group.
+      const net = info ? { netKey: info.netKey, name: info.netName, meteredAuto: info.meteredAuto }
+        : isContainerLink(name, kind) ? { netKey: CONTAINER_LINKS.netKey, name: CONTAINER_LINKS.netName, meteredAuto: false }
+        : { netKey: `iface:${name}`, name, meteredAuto: null };
+      const networkId = upsertNetwork(this.db, { ...net, kind }, ts);
       const ifaceId = upsertInterface(this.db, { name, kind, mac: info?.mac ?? null, networkId }, ts);
       this.links.ids.set(name, (v = { ifaceId, networkId }));
     }
     return v;
   }
 
-  private seriesOf(appId: number, link: { ifaceId: number; networkId: number }): number {
+  /** seriesOf finds or creates an (app, interface, network) series; an app's first one is its first traffic (an alert). */
+  private seriesOf(appId: number, link: { ifaceId: number; networkId: number }, iface: string, ts: number): number {
     const sk = `${appId}|${link.ifaceId}|${link.networkId}`;
     let id = this.series.get(sk);
-    if (id === undefined) this.series.set(sk, (id = getOrCreateSeries(this.db, appId, link.ifaceId, link.networkId)));
+    if (id === undefined) {
+      this.series.set(sk, (id = getOrCreateSeries(this.db, appId, link.ifaceId, link.networkId)));
+      const first = markFirstTraffic(this.db, appId, ts);
+      this.storeStart ??= getStoreStart(this.db) ?? ts;
+      if (first && ts >= this.storeStart + LEARNING_SECONDS) insertAlert(this.db, newAppAlert(first, iface, ts));
+    }
     return id;
   }
 }

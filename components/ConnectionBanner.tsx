@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { formatDateTime } from '../lib/format';
 import { unixSeconds } from '../lib/time';
 
-type Health = { state: 'ok' } | { state: 'unreachable'; since: Date } | { state: 'stale'; lastPoll: number | null };
+type Health = { state: 'ok' } | { state: 'unreachable'; since: Date } | { state: 'stale'; lastPoll: number | null; demo: boolean };
 
 /** offlineCopyTaken is when the service worker took this page's offline copy (unix s), or null for a page loaded live. */
 function offlineCopyTaken(): number | null {
@@ -26,9 +26,9 @@ export function ConnectionBanner() {
       try {
         const r = await fetch('/api/status', { cache: 'no-store' });
         if (!r.ok) throw new Error(String(r.status));
-        const body = (await r.json()) as { db: string; collector: { stale: boolean; lastPoll: number | null } | null };
+        const body = (await r.json()) as { db: string; collector: { stale: boolean; lastPoll: number | null } | null; demo?: boolean };
         if (!alive) return;
-        setHealth(body.collector && body.collector.stale ? { state: 'stale', lastPoll: body.collector.lastPoll } : { state: 'ok' });
+        setHealth(body.collector && body.collector.stale ? { state: 'stale', lastPoll: body.collector.lastPoll, demo: body.demo === true } : { state: 'ok' });
       } catch {
         if (alive) setHealth((h) => (h.state === 'unreachable' ? h : { state: 'unreachable', since: new Date() }));
       }
@@ -50,6 +50,13 @@ export function ConnectionBanner() {
   if (health.state === 'ok') return null;
   if (health.state === 'stale') {
     const when = health.lastPoll ? formatDateTime(health.lastPoll) : 'never';
+    if (health.demo) {
+      return (
+        <div className="banner offline-banner" role="status" data-testid="collector-banner">
+          The demo’s collector is not running — the numbers stop at its last poll ({when}). Run <code>appnet demo --serve</code> again for live traffic.
+        </div>
+      );
+    }
     return (
       <div className="banner offline-banner" role="status" data-testid="collector-banner">
         The collector is not running — the numbers stop at its last poll ({when}). Start it with <code>appnet start</code>.

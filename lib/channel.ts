@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { zodFields, type FieldErrors } from './api-error';
+import { alertSettingsSchema } from './alerts';
 import { appPolicyFields, appPolicySchema, rulePatchSchema, ruleSchema } from './rules/model';
 
 /** CHANNEL_VERSION is bumped when a request or answer changes shape. */
@@ -40,6 +41,7 @@ export const CHANNEL_OPS = {
   'apps.policy.save': { payload: appPolicySchema, value: z.strictObject({ app: z.string() }) },
   'apps.policy.remove': { payload: z.strictObject({ app: appPolicyFields.app }), value: z.strictObject({ app: z.string(), rulesKept: z.number().int().min(0) }) },
   'networks.settings.save': { payload: networkSettingsSchema, value: z.strictObject({ id }) },
+  'alerts.settings.save': { payload: alertSettingsSchema, value: alertSettingsSchema },
 } as const;
 
 export type ChannelOp = keyof typeof CHANNEL_OPS;

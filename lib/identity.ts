@@ -19,6 +19,8 @@ export interface AppIdentity {
   launcher: string | null;
   /** Set for cgroups whose name says nothing about the program (sessions, unnamed systemd-run, terminal tabs). */
   noOwnScope?: boolean;
+  /** The Icon= of the app's .desktop entry (theme name or absolute path), when one was found. */
+  icon?: string | null;
 }
 
 /** UNATTRIBUTED_KEY names the bucket of packets no local socket accounts for. */
@@ -36,11 +38,6 @@ export function unescapeUnit(s: string): string {
 
 const UNIT_SUFFIX = /\.(service|scope|slice|socket|mount|swap|target|timer)$/;
 
-/** shortName strips a reverse-DNS app id to its last part for display: org.mozilla.firefox → firefox. */
-function shortName(appId: string): string {
-  const parts = appId.split('.');
-  return parts.length >= 3 ? parts[parts.length - 1] : appId;
-}
 
 /** KNOWN_LAUNCHERS prefix the app id in app-<launcher>-<appid>… unit names. */
 const KNOWN_LAUNCHERS = ['gnome', 'kde', 'flatpak', 'xfce', 'sway', 'cinnamon', 'mate', 'lxqt', 'dbus', 'systemd', 'appnet'];
@@ -128,7 +125,9 @@ export function appIdentity(cgroupPath: string): AppIdentity {
     const desktop = desktopAppFromUnit(p);
     const inUser = userManager >= 0 && i > userManager;
     if (desktop) {
-      return { key: `app:${desktop.appId}`, kind: 'app', name: shortName(desktop.appId), unit: p, launcher: desktop.launcher };
+      // The whole id until a .desktop entry names it (collector/sources/desktop.ts): the last part
+      // alone says little ('Client' for com.spotify.Client).
+      return { key: `app:${desktop.appId}`, kind: 'app', name: desktop.appId, unit: p, launcher: desktop.launcher };
     }
     const generic = genericScope(p, inUser);
     if (generic) return generic;

@@ -19,6 +19,7 @@
  *  - unattributed traffic always has its own app value.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
+import { ALERT_KINDS } from './alerts';
 import { UNATTRIBUTED_KEY } from './identity';
 
 /** OTHER is the label value that collects everything beyond the limits. */
@@ -130,6 +131,8 @@ export interface MetricsSnapshot {
   /** Which mechanism counts per app, and the BPF map's fill when it is BPF; null before the first poll. */
   counter?: CounterSourceHealth | null;
   schemaVersion: number;
+  /** Alerts recorded per kind (lib/alerts.ts), with the newest one's time; null before the store had alerts. */
+  alerts?: Array<{ kind: string; count: number; lastTs: number }> | null;
 }
 
 export interface CounterSourceHealth {
@@ -218,12 +221,24 @@ function addHealth(reg: Registry, s: MetricsSnapshot): void {
   new Gauge({ name: 'appnet_store_schema_version', help: 'Schema version (PRAGMA user_version) of the store.', registers: [reg] }).set(s.schemaVersion);
 }
 
+function addAlerts(reg: Registry, s: MetricsSnapshot): void {
+  if (!s.alerts) return;
+  const total = new Counter({ name: 'appnet_alerts_total', help: 'Alerts recorded (new app on the network, plan at 80 % or 100 %, data cap reached and blocked), by kind.', labelNames: ['kind'], registers: [reg] });
+  const last = new Gauge({ name: 'appnet_alert_last_timestamp_seconds', help: 'When the newest alert of a kind was recorded.', labelNames: ['kind'], registers: [reg] });
+  for (const kind of ALERT_KINDS) total.inc({ kind }, 0);
+  for (const a of s.alerts) {
+    total.inc({ kind: a.kind }, a.count);
+    last.set({ kind: a.kind }, a.lastTs);
+  }
+}
+
 /** buildRegistry turns a snapshot into a fresh prom-client registry (one per scrape: values are absolute). */
 export function buildRegistry(s: MetricsSnapshot): Registry {
   const reg = new Registry();
   addUsage(reg, s);
   addFirewall(reg, s);
   addHealth(reg, s);
+  addAlerts(reg, s);
   return reg;
 }
 

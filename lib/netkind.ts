@@ -43,6 +43,19 @@ export function classifyInterface(f: SysNetFacts): NetKind {
   return f.type === 1 ? 'ethernet' : 'other';
 }
 
+/** CONTAINER_LINKS is the one network all container veths are on (never metered). */
+export const CONTAINER_LINKS = { netKey: 'containers', netName: 'container links' } as const;
+
+/**
+ * isContainerLink says whether an interface is a container's host-side link (docker's, podman's
+ * and CNI's vethXXXX, Calico's caliXXXX): each container start adds one, so each would be a
+ * network of its own on the Networks page and in the filter. A veth named like a real interface
+ * (the sandbox's wlan0) has another kind and is not one.
+ */
+export function isContainerLink(name: string, kind: NetKind, linkKind: string | null = null): boolean {
+  return kind === 'virtual' && (/^(veth|cali)/.test(name) || linkKind === 'veth');
+}
+
 /** defaultMetered is the metered guess when neither NetworkManager nor the user said: mobile and tethering are. */
 export function defaultMetered(kind: NetKind): boolean {
   return kind === 'mobile' || kind === 'tethering';

@@ -10,17 +10,20 @@ export interface DashboardConfig {
   refreshSeconds: number;
   /** A poll older than this means the collector is not running. */
   staleAfterSeconds: number;
+  /** Serving `appnet demo`'s store: its collector ends with the demo, and `appnet start` is not how to get it back. */
+  demo: boolean;
 }
 
 let cached: DashboardConfig | null = null;
 
-/** getConfig reads the environment once (APPNET_DB, APPNET_CGROUP_ROOT) and freezes the result. */
+/** getConfig reads the environment once (APPNET_DB, APPNET_CGROUP_ROOT, APPNET_DEMO) and freezes the result. */
 export function getConfig(): DashboardConfig {
   cached ??= Object.freeze({
     dbPath: process.env[DB_ENV] || DEFAULT_DB,
     cgroupRoot: process.env.APPNET_CGROUP_ROOT || '/sys/fs/cgroup',
     refreshSeconds: 10,
     staleAfterSeconds: 60,
+    demo: process.env.APPNET_DEMO === '1',
   });
   return cached;
 }

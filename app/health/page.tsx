@@ -1,3 +1,7 @@
+import { AlertsPanel } from '../../components/AlertsPanel';
+import { ALERT_LABELS, ALERT_TITLES } from '../../lib/alerts';
+import { getAlertsView } from '../_data/alerts';
+import { updateAlertSettings } from './alert-actions';
 import { AutoRefresh } from '../../components/AutoRefresh';
 import { NoData } from '../../components/NoData';
 import { formatAgo, formatBytes, formatDateTime } from '../../lib/format';
@@ -35,6 +39,7 @@ export default async function HealthPage() {
           )}
         </div>
       </div>
+      <AlertsPanel {...getAlertsView(store.db)} labels={ALERT_LABELS} titles={ALERT_TITLES} action={updateAlertSettings} />
       <section className="panel">
         <h2>Parts of a poll</h2>
         <table data-testid="sources">

@@ -1,10 +1,12 @@
 import Link from 'next/link';
 import { NetworkForm } from '../../components/NetworkForm';
+import { NetworkHistory } from '../../components/NetworkHistory';
 import { NoData } from '../../components/NoData';
 import { formatBytes, formatDateTime, formatShare } from '../../lib/format';
 import type { NetworkCard } from '../_data/networks';
 import { requirePageAuth } from '../_data/auth';
 import { readStore } from '../_data/db';
+import { getNetworkHistory } from '../_data/history';
 import { getNetworkCards } from '../_data/networks';
 import { updateNetwork } from './actions';
 import { nowSeconds } from '../../lib/time';
@@ -40,6 +42,7 @@ export default async function NetworksPage() {
           ))}
         </details>
       )}
+      <NetworkHistory {...getNetworkHistory(store.db, now)} />
     </>
   );
 }

@@ -4,6 +4,7 @@
  * one edit path every writer takes (db/rules-edit.ts: validated again, one transaction).
  */
 import type { Db } from '../../db/open';
+import { getAlertSettings, putAlertSettings } from '../../db/queries/alerts';
 import { updateNetworkSettings } from '../../db/queries/network-settings';
 import { addRule, changeRule, removeAppPolicy, removeRule, setAppPolicy, type EditResult } from '../../db/rules-edit';
 import { channelFailure, type ChannelResult } from '../../lib/channel';
@@ -25,5 +26,9 @@ export function channelHandlers(db: Db, now: () => number = nowSeconds): Channel
     'apps.policy.remove': ({ app }) => answer(removeAppPolicy(db, app, now()), (r) => r),
     'networks.settings.save': ({ id, ...settings }) =>
       updateNetworkSettings(db, id, settings) ? { ok: true, value: { id } } : channelFailure(404, `Network ${id} no longer exists.`),
+    'alerts.settings.save': (settings) => {
+      putAlertSettings(db, settings);
+      return { ok: true, value: getAlertSettings(db) };
+    },
   };
 }

@@ -5,9 +5,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createSandbox } from '../sandbox/sandbox';
-import { demoServers, DEMO_WORKLOADS, systemdSkeleton } from '../sandbox/workloads';
+import { PRIVATE_ETC, prepareDemoAccount } from '../sandbox/demo-account';
+import { demoServers, DEMO_WORKLOADS, startDemoApps, systemdSkeleton } from '../sandbox/workloads';
 import { safeDirectory } from '../../db/store-file';
-import { ensureWebUser, prepareStoreDir, shareStore, WEB_USER } from '../webuser';
+import { prepareStoreDir, shareStore, WEB_USER } from '../webuser';
 import { requireNetAdmin } from '../privileges';
 
 const APPNET = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'appnet.mjs');
@@ -106,17 +107,25 @@ export function registerDemo(program: Command): void {
         systemdSkeleton(s);
         await demoServers(s, { wlan, wwan });
         await s.spawn([process.execPath, APPNET, 'collect', '--db', db, '--interval', '2', '--counter', opts.counter]);
+        await startDemoApps(s, { wlan, wwan });
         DEMO_WORKLOADS.forEach((w) => {
           let n = 0;
           timers.push(setInterval(() => void w.run(s, { wlan, wwan }, n++).catch(() => undefined), w.every * 1000));
         });
         process.stdout.write(`appnet demo: a sandboxed laptop with wlan0 (Wi-Fi) and wwan0 (mobile) is making traffic.\n  see it:   node bin/appnet.mjs top --db ${db} --since 10m\n`);
         if (opts.serve) {
-          const web = await ensureWebUser();
+          // No host account and nothing under /etc: the dashboard's account and secret live beside the demo's store.
+          const web = prepareDemoAccount(store.dir);
           await new Promise((r) => setTimeout(r, 3000));
           prepareStoreDir(store.dir, web.gid);
           shareStore(db, web.gid);
-          dashboard = spawn(process.execPath, [APPNET, 'serve', '--db', db, '--port', opts.port, '--user', WEB_USER], { stdio: ['ignore', 'inherit', 'inherit'] });
+          dashboard = spawn(
+            'unshare',
+            ['-m', '--propagation', 'private', '--', process.execPath, PRIVATE_ETC, web.passwd, web.group, '--',
+              process.execPath, APPNET, 'serve', '--db', db, '--port', opts.port, '--user', WEB_USER, '--secret-dir', web.secretDir],
+            // Processes now: the demo's cgroups as the host sees them. The banner knows the collector ends with the demo.
+            { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, APPNET_CGROUP_ROOT: s.cgroupDir, APPNET_DEMO: '1' } },
+          );
         }
         process.stdout.write('  stop it:  Ctrl-C (the sandbox and everything in it is removed)\n');
       } catch (err) {

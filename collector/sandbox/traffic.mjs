@@ -3,16 +3,29 @@
 // JSON line per finished transfer so callers can compare with what appnet counted.
 //   serve-tcp HOST PORT sink|source:BYTES     accept forever; read all, or send BYTES then close
 //   tcp-send HOST PORT BYTES                  connect, send BYTES, close
-//   tcp-recv HOST PORT                        connect, read until the server closes
+//   tcp-recv HOST PORT [HOLD_MS]              connect, read until the server closes (then stay HOLD_MS ms, as apt unpacks)
 //   serve-udp HOST PORT                       count datagrams
 //   udp-send HOST PORT COUNT SIZE [GAP_MS]    send COUNT datagrams of SIZE bytes
+//   every MS tcp-recv|tcp-send|udp-send ARGS  the same transfer every MS ms, in this one process, until killed
+//                                             (a long-running app: no process start per transfer)
 import net from 'node:net';
 import dgram from 'node:dgram';
 
-const [mode, host, portS, a, b, c] = process.argv.slice(2);
+// The name of the program this stands in for, when the caller gives one (see cgexec.mjs).
+if (process.env.APPNET_PROCESS_NAME) process.title = process.env.APPNET_PROCESS_NAME;
+
+const argv = process.argv.slice(2);
+const repeatMs = argv[0] === 'every' ? Number(argv[1]) : 0;
+const [mode, host, portS, a, b, c] = repeatMs ? argv.slice(2) : argv;
 const port = Number(portS);
 const say = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 const chunk = Buffer.alloc(64 * 1024, 0x61);
+
+/** finish ends a one-shot transfer (exit) or, repeating, schedules the next one. */
+function finish(code, again) {
+  if (!repeatMs) process.exit(code);
+  setTimeout(again, repeatMs);
+}
 
 function writeN(sock, n, done) {
   let left = n;
@@ -37,28 +50,41 @@ if (mode === 'serve-tcp') {
   });
   srv.listen(port, host, () => say({ event: 'listening', port }));
 } else if (mode === 'tcp-send') {
-  const s = net.connect(port, host, () => writeN(s, Number(a), () => s.end()));
-  s.on('data', () => {});
-  s.on('close', (err) => {
-    say({ event: 'sent', bytes: Number(a), error: err });
-    process.exit(err ? 1 : 0);
-  });
-  s.on('error', (e) => {
-    say({ event: 'error', message: e.message });
-    process.exit(1);
-  });
+  const run = () => {
+    const s = net.connect(port, host, () => writeN(s, Number(a), () => s.end()));
+    let failed = false;
+    s.on('data', () => {});
+    s.on('close', (err) => {
+      if (failed) return;
+      say({ event: 'sent', bytes: Number(a), error: err });
+      finish(err ? 1 : 0, run);
+    });
+    s.on('error', (e) => {
+      failed = true;
+      say({ event: 'error', message: e.message });
+      finish(1, run);
+    });
+  };
+  run();
 } else if (mode === 'tcp-recv') {
-  let got = 0;
-  const s = net.connect(port, host);
-  s.on('data', (d) => (got += d.length));
-  s.on('close', () => {
-    say({ event: 'received', bytes: got });
-    process.exit(0);
-  });
-  s.on('error', (e) => {
-    say({ event: 'error', message: e.message });
-    process.exit(1);
-  });
+  const run = () => {
+    let got = 0;
+    let failed = false;
+    const s = net.connect(port, host);
+    s.on('data', (d) => (got += d.length));
+    s.on('close', () => {
+      if (failed) return;
+      say({ event: 'received', bytes: got });
+      if (!repeatMs && Number(a) > 0) setTimeout(() => process.exit(0), Number(a));
+      else finish(0, run);
+    });
+    s.on('error', (e) => {
+      failed = true;
+      say({ event: 'error', message: e.message });
+      finish(1, run);
+    });
+  };
+  run();
 } else if (mode === 'serve-udp') {
   const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
   let n = 0;
@@ -78,7 +104,10 @@ if (mode === 'serve-tcp') {
   const one = () => {
     if (sent === count) {
       say({ event: 'sent', datagrams: sent });
-      sock.close();
+      if (repeatMs) {
+        sent = 0;
+        setTimeout(one, repeatMs);
+      } else sock.close();
       return;
     }
     sock.send(payload, port, host, (err) => {

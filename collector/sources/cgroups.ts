@@ -101,6 +101,8 @@ export class CgroupTracker {
   /** Live child paths of each live path ('' is the root). */
   private children = new Map<string, Set<string>>();
   private watchers = new Map<string, FSWatcher>();
+  /** Watches on new scopes that have no process yet, by cgroup id (see watchFirstProcess). */
+  private firstProcess = new Map<number, FSWatcher>();
   private listeners: Array<(c: SeenCgroup) => void> = [];
   private lastFullScan = -Infinity;
   /** Ids counters named that a rescan did not find (gone before they were seen). */
@@ -163,7 +165,37 @@ export class CgroupTracker {
     if (!kids) this.children.set(parent, (kids = new Set()));
     kids.add(path);
     if (this.opts.watch && watchable(path)) this.watchDir(path);
+    else if (this.opts.watch && c.samplePid === null && !c.stored) this.watchFirstProcess(c);
     return c;
+  }
+
+  /**
+   * watchFirstProcess reads a new scope's first process when it joins (cgroup.events
+   * changes as the scope becomes populated), not at the next poll: a short run (a package
+   * download in an unnamed systemd-run scope) has often ended by then, and a cgroup
+   * without a program name must be named after its executable or not at all.
+   */
+  private watchFirstProcess(c: SeenCgroup): void {
+    if (this.firstProcess.has(c.id)) return;
+    try {
+      const w = watch(join(this.root, c.path), { persistent: false }, (_event, name) => {
+        if (name !== 'cgroup.events' && name !== 'cgroup.procs') return;
+        const pid = readProcs(join(this.root, c.path))[0] ?? null;
+        if (pid === null) return;
+        c.samplePid = pid;
+        this.version++;
+        this.unwatchFirstProcess(c.id);
+      });
+      w.on('error', () => this.unwatchFirstProcess(c.id));
+      this.firstProcess.set(c.id, w);
+    } catch {
+      /* directory vanished */
+    }
+  }
+
+  private unwatchFirstProcess(id: number): void {
+    this.firstProcess.get(id)?.close();
+    this.firstProcess.delete(id);
   }
 
   /** markGone stamps a cgroup and everything known below it as gone. */
@@ -172,6 +204,7 @@ export class CgroupTracker {
     if (!c || c.goneAt !== null) return;
     this.version++;
     c.goneAt = now;
+    this.unwatchFirstProcess(id);
     for (const child of [...(this.children.get(c.path) ?? [])]) {
       const cid = this.byPath.get(child);
       if (cid !== undefined) this.markGone(cid, now);
@@ -272,6 +305,13 @@ export class CgroupTracker {
       }
       this.built = this.version;
     }
+    for (const [id, w] of this.firstProcess) {
+      const c = this.seen.get(id);
+      if (!c || c.stored || c.samplePid !== null) {
+        w.close();
+        this.firstProcess.delete(id);
+      }
+    }
     for (const { live, seen } of this.checks) {
       if (!needsRead(seen)) continue;
       const pid = readProcs(join(this.root, seen.path))[0] ?? null;
@@ -307,6 +347,7 @@ export class CgroupTracker {
   /** close stops all watches. */
   close(): void {
     for (const p of [...this.watchers.keys()]) this.unwatch(p);
+    for (const id of [...this.firstProcess.keys()]) this.unwatchFirstProcess(id);
   }
 
   /** watchCount is the number of inotify watches held. */

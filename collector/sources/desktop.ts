@@ -32,7 +32,8 @@ export function uidOfCgroup(path: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-function passwdHomes(file: string): (uid: number) => string | null {
+/** passwdHomes returns a lookup of home directories by uid, reading the passwd file on first use. */
+export function passwdHomes(file: string): (uid: number) => string | null {
   let homes: Map<number, string> | null = null;
   return (uid) => {
     if (!homes) {
@@ -104,10 +105,10 @@ export class DesktopIndex {
 let shared: DesktopIndex | null = null;
 
 /**
- * desktopIdentity returns the identity with its human name from the app's .desktop file
- * when there is one (Firefox Web Browser instead of firefox); otherwise unchanged.
+ * desktopIdentity returns the identity with the human name and icon of the app's .desktop file
+ * when there is one (Spotify instead of com.spotify.Client); otherwise unchanged.
  */
 export function desktopIdentity(ident: AppIdentity, cgroupPath: string, index: DesktopIndex = (shared ??= new DesktopIndex())): AppIdentity {
   const entry = index.lookup(ident, uidOfCgroup(cgroupPath));
-  return entry ? { ...ident, name: entry.name } : ident;
+  return entry ? { ...ident, name: entry.name, icon: entry.icon } : ident;
 }

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import si from 'systeminformation';
-import { classifyInterface, defaultMetered, parseUevent, type NetKind, type SysNetFacts } from '../../lib/netkind';
+import { classifyInterface, CONTAINER_LINKS, defaultMetered, isContainerLink, parseUevent, type NetKind, type SysNetFacts } from '../../lib/netkind';
 
 export interface InterfaceInfo {
   name: string;
@@ -87,25 +87,22 @@ export async function readInterfaces(sysClassNet: string): Promise<InterfaceInfo
   for (const f of facts) {
     const dir = join(sysClassNet, f.name);
     const kind = kinds.get(f.name) ?? 'other';
+    const speed = Number(read(join(dir, 'speed')) ?? NaN);
+    const stats = {
+      rxBytes: num(join(dir, 'statistics', 'rx_bytes')),
+      txBytes: num(join(dir, 'statistics', 'tx_bytes')),
+      rxPackets: num(join(dir, 'statistics', 'rx_packets')),
+      txPackets: num(join(dir, 'statistics', 'tx_packets')),
+    };
+    const common = { name: f.name, kind, mac: read(join(dir, 'address')), speedMbps: Number.isFinite(speed) && speed > 0 ? speed : null, stats };
+    if (isContainerLink(f.name, kind, f.linkKind ?? null)) {
+      out.push({ ...common, netKey: CONTAINER_LINKS.netKey, netName: CONTAINER_LINKS.netName, meteredAuto: false });
+      continue;
+    }
     const nm = nmAvailable && kind !== 'loopback' ? await nmMetered(f.name) : { metered: null, connection: null };
     const ssid = ssids.get(f.name);
     const netKey = ssid ? `wifi:${ssid}` : nm.connection ? `conn:${nm.connection}` : `iface:${f.name}`;
-    const speed = Number(read(join(dir, 'speed')) ?? NaN);
-    out.push({
-      name: f.name,
-      kind,
-      mac: read(join(dir, 'address')),
-      speedMbps: Number.isFinite(speed) && speed > 0 ? speed : null,
-      netKey,
-      netName: ssid ?? nm.connection ?? f.name,
-      meteredAuto: nm.metered ?? (kind === 'loopback' ? false : defaultMetered(kind)),
-      stats: {
-        rxBytes: num(join(dir, 'statistics', 'rx_bytes')),
-        txBytes: num(join(dir, 'statistics', 'tx_bytes')),
-        rxPackets: num(join(dir, 'statistics', 'rx_packets')),
-        txPackets: num(join(dir, 'statistics', 'tx_packets')),
-      },
-    });
+    out.push({ ...common, netKey, netName: ssid ?? nm.connection ?? f.name, meteredAuto: nm.metered ?? (kind === 'loopback' ? false : defaultMetered(kind)) });
   }
   return out;
 }

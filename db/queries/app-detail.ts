@@ -12,6 +12,8 @@ export interface AppRow {
   name: string;
   unit: string | null;
   exe: string | null;
+  /** The .desktop entry's Icon= (theme name or path), when the collector found one. */
+  icon: string | null;
   firstSeen: number;
   lastSeen: number;
 }
@@ -20,7 +22,7 @@ export interface AppRow {
 export function getApp(db: Db, id: number): AppRow | null {
   return (
     (db
-      .prepare('SELECT id, app_key AS appKey, kind, name, unit, exe, first_seen AS firstSeen, last_seen AS lastSeen FROM apps WHERE id = ?')
+      .prepare('SELECT id, app_key AS appKey, kind, name, unit, exe, icon, first_seen AS firstSeen, last_seen AS lastSeen FROM apps WHERE id = ?')
       .get(id) as AppRow | undefined) ?? null
   );
 }

@@ -2,7 +2,10 @@ import { prepared, type Db } from '../open';
 import type { AppIdentity } from '../../lib/identity';
 import { SET_ACCT_IN, SET_ACCT_OUT } from '../../lib/nft/names';
 
-/** upsertApp records an app identity (refreshing its name and unit) and returns its id. */
+/**
+ * upsertApp records an app identity (refreshing its name and unit) and returns its id. The icon
+ * (migration 050) is written only when the identity has one.
+ */
 export function upsertApp(db: Db, app: AppIdentity, now: number, exe: string | null = null): number {
   const row = prepared(
     db,
@@ -12,6 +15,7 @@ export function upsertApp(db: Db, app: AppIdentity, now: number, exe: string | n
        RETURNING id`,
     )
     .get(app.key, app.kind, app.name, app.unit, exe, now, now) as { id: number };
+  if (app.icon) prepared(db, 'UPDATE apps SET icon = ? WHERE id = ?').run(app.icon, row.id);
   return row.id;
 }
 

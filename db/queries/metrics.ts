@@ -6,6 +6,7 @@
 import type { Db } from '../open';
 import { hasTable, schemaVersion } from '../open';
 import { localMidnight } from '../../lib/time';
+import { getAlertCounts } from './alerts';
 import { rollupSource } from './sql-parts';
 import {
   chooseAppCuts, firstSeenNames, OTHER,
@@ -160,6 +161,7 @@ export function getMetricsSnapshot(db: Db, limits: LabelLimits, nowSec: number):
       sets: health.sets,
       counter: health.counter,
       schemaVersion: schemaVersion(db),
+      alerts: getAlertCounts(db),
     };
   });
   return read();

@@ -36,6 +36,7 @@ test('names and icons come from the user\'s, flatpak\'s, snapd\'s and the system
     assert.deepEqual(index.lookup(appIdentity(sp), 1000), { id: 'spotify_spotify', name: 'Spotify', icon: '/snap/spotify/current/icon.png' });
     const kde = `${U}/app-org.kde.konsole-2837.scope`;
     assert.equal(desktopIdentity(appIdentity(kde), kde, index).name, 'Konsole');
+    assert.equal(desktopIdentity(appIdentity(kde), kde, index).icon, 'utilities-terminal', 'the icon is kept with the name');
     const hidden = `${U}/app-gnome-hidden\\x2dapp-1.scope`;
     assert.equal(desktopIdentity(appIdentity(hidden), hidden, index).name, 'hidden-app', 'a hidden entry is ignored');
     assert.equal(desktopIdentity(appIdentity('system.slice/nginx.service'), 'system.slice/nginx.service', index).name, 'nginx', 'services keep their unit name');

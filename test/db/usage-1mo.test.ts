@@ -232,7 +232,11 @@ function seedOld(path: string, now: number, migs: string): Seeded {
     migrate(db, migs);
     db.prepare('ATTACH DATABASE ? AS src').run(tmp);
     db.transaction(() => {
-      for (const t of ['networks', 'interfaces', 'apps', 'series', 'usage_10s', 'usage_1m', 'usage_1h', 'usage_1d']) db.exec(`INSERT INTO main.${t} SELECT * FROM src.${t}`);
+      for (const t of ['networks', 'interfaces', 'apps', 'series', 'usage_10s', 'usage_1m', 'usage_1h', 'usage_1d']) {
+        // The old schema's columns: later migrations added some (apps.icon, apps.first_traffic).
+        const cols = (db.prepare(`SELECT name FROM pragma_table_info('${t}', 'main')`).all() as Array<{ name: string }>).map((c) => c.name).join(', ');
+        db.exec(`INSERT INTO main.${t} (${cols}) SELECT ${cols} FROM src.${t}`);
+      }
     })();
     db.exec('DETACH DATABASE src');
   } finally {

@@ -16,20 +16,21 @@ const TABLE: Array<[string, string, Want]> = [
   // GNOME Shell: app-gnome-<desktop id>-<pid>.scope, desktop ids with '-' escaped as \x2d.
   ['gnome', `${U}/app.slice/app-gnome-firefox-4711.scope`, { key: 'app:firefox', kind: 'app', name: 'firefox', launcher: 'gnome' }],
   ['gnome', `${U}/app.slice/app-gnome-firefox-5120.scope`, { key: 'app:firefox', kind: 'app', name: 'firefox', launcher: 'gnome' }],
-  ['gnome', `${U}/app.slice/app-gnome-org.gnome.Nautilus-3021.scope`, { key: 'app:org.gnome.Nautilus', kind: 'app', name: 'Nautilus', launcher: 'gnome' }],
+  ['gnome', `${U}/app.slice/app-gnome-org.gnome.Nautilus-3021.scope`, { key: 'app:org.gnome.Nautilus', kind: 'app', name: 'org.gnome.Nautilus', launcher: 'gnome' }],
   ['gnome', `${U}/app.slice/app-gnome-google\\x2dchrome-98765.scope`, { key: 'app:google-chrome', kind: 'app', name: 'google-chrome', launcher: 'gnome' }],
   ['gnome', `${U}/app.slice/app-gnome-code-1234.scope`, { key: 'app:code', kind: 'app', name: 'code', launcher: 'gnome' }],
   // D-Bus activated apps (GNOME ≥ 3.38): a service per activation, in a slice per bus name.
-  ['dbus', `${U}/app.slice/app-dbus\\x2d:1.2\\x2dorg.gnome.Calculator.slice/dbus-:1.2-org.gnome.Calculator@0.service`, { key: 'app:org.gnome.Calculator', kind: 'app', name: 'Calculator', launcher: 'dbus' }],
-  ['dbus', `${U}/app.slice/app-dbus\\x2d:1.87\\x2dorg.gnome.Calculator.slice/dbus-:1.87-org.gnome.Calculator@0.service`, { key: 'app:org.gnome.Calculator', kind: 'app', name: 'Calculator', launcher: 'dbus' }],
+  ['dbus', `${U}/app.slice/app-dbus\\x2d:1.2\\x2dorg.gnome.Calculator.slice/dbus-:1.2-org.gnome.Calculator@0.service`, { key: 'app:org.gnome.Calculator', kind: 'app', name: 'org.gnome.Calculator', launcher: 'dbus' }],
+  ['dbus', `${U}/app.slice/app-dbus\\x2d:1.87\\x2dorg.gnome.Calculator.slice/dbus-:1.87-org.gnome.Calculator@0.service`, { key: 'app:org.gnome.Calculator', kind: 'app', name: 'org.gnome.Calculator', launcher: 'dbus' }],
   // KDE Plasma: scopes with a pid, KIO-launched services with a random instance.
-  ['kde', `${U}/app.slice/app-org.kde.konsole-2837.scope`, { key: 'app:org.kde.konsole', kind: 'app', name: 'konsole', launcher: 'kde' }],
-  ['kde', `${U}/app.slice/app-org.kde.dolphin@0d6a3e2c5f964b0c9b0a8c5e7d1f2a3b.service`, { key: 'app:org.kde.dolphin', kind: 'app', name: 'dolphin', launcher: 'kde' }],
-  ['kde', `${U}/app.slice/app-org.kde.dolphin@a1b2c3d4e5f60718293a4b5c6d7e8f90.service`, { key: 'app:org.kde.dolphin', kind: 'app', name: 'dolphin', launcher: 'kde' }],
-  ['kde', `${U}/app.slice/app-kde-org.kde.kate-5555.scope`, { key: 'app:org.kde.kate', kind: 'app', name: 'kate', launcher: 'kde' }],
+  ['kde', `${U}/app.slice/app-org.kde.konsole-2837.scope`, { key: 'app:org.kde.konsole', kind: 'app', name: 'org.kde.konsole', launcher: 'kde' }],
+  ['kde', `${U}/app.slice/app-org.kde.dolphin@0d6a3e2c5f964b0c9b0a8c5e7d1f2a3b.service`, { key: 'app:org.kde.dolphin', kind: 'app', name: 'org.kde.dolphin', launcher: 'kde' }],
+  ['kde', `${U}/app.slice/app-org.kde.dolphin@a1b2c3d4e5f60718293a4b5c6d7e8f90.service`, { key: 'app:org.kde.dolphin', kind: 'app', name: 'org.kde.dolphin', launcher: 'kde' }],
+  ['kde', `${U}/app.slice/app-kde-org.kde.kate-5555.scope`, { key: 'app:org.kde.kate', kind: 'app', name: 'org.kde.kate', launcher: 'kde' }],
   // Flatpak: app-flatpak-<app id>-<pid>.scope.
-  ['flatpak', `${U}/app.slice/app-flatpak-org.mozilla.firefox-12345.scope`, { key: 'app:org.mozilla.firefox', kind: 'app', name: 'firefox', launcher: 'flatpak' }],
-  ['flatpak', `${U}/app.slice/app-flatpak-com.valvesoftware.Steam-777.scope`, { key: 'app:com.valvesoftware.Steam', kind: 'app', name: 'Steam', launcher: 'flatpak' }],
+  ['flatpak', `${U}/app.slice/app-flatpak-org.mozilla.firefox-12345.scope`, { key: 'app:org.mozilla.firefox', kind: 'app', name: 'org.mozilla.firefox', launcher: 'flatpak' }],
+  ['flatpak', `${U}/app.slice/app-flatpak-com.valvesoftware.Steam-777.scope`, { key: 'app:com.valvesoftware.Steam', kind: 'app', name: 'com.valvesoftware.Steam', launcher: 'flatpak' }],
+  ['flatpak', `${U}/app.slice/app-flatpak-com.spotify.Client-5120.scope`, { key: 'app:com.spotify.Client', kind: 'app', name: 'com.spotify.Client', launcher: 'flatpak' }],
   // Snap: snap.<snap>.<app>-<uuid>.scope (snapd ≥ 2.48), snap.<snap>.<app>.<uuid>.scope before.
   ['snap', `${U}/app.slice/snap.firefox.firefox-2e8a1e5c-9c3a-4b8a-9d2e-5f3c1a7b6d4e.scope`, { key: 'app:firefox', kind: 'app', name: 'firefox', launcher: 'snap' }],
   ['snap', `${U}/snap.spotify.spotify.23a8b2c5-1111-4222-8333-944455556666.scope`, { key: 'app:spotify', kind: 'app', name: 'spotify', launcher: 'snap' }],

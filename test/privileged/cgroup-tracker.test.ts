@@ -85,4 +85,17 @@ describe('cgroup tracker', () => {
     await r.done;
     await until(() => t.refresh(Date.now()).find((c) => c.id === inner)?.populated === false, 'and empty again once its process ended');
   });
+
+  test('an unnamed scope\'s first process is seen when it joins, even if it ends before the next refresh', async () => {
+    const path = 'system.slice/run-u77.scope';
+    s.mkCgroup(path);
+    const id = idOf(path);
+    await until(() => t.seen.get(id)?.goneAt === null, 'the empty scope is seen');
+    assert.equal(t.seen.get(id)?.samplePid, null, 'no process yet');
+    const r = await s.exec(['sleep', '0.3'], { cgroup: path });
+    assert.equal(r.code, 0);
+    // No refresh in between: only the scope's own cgroup.events can have told the tracker.
+    for (let i = 0; i < 50 && t.seen.get(id)?.samplePid === null; i++) await sleep(20);
+    assert.notEqual(t.seen.get(id)?.samplePid, null, 'the process that ran in it was seen');
+  });
 });

@@ -47,6 +47,7 @@ export default async function AppPage({ params, searchParams }: Props) {
         <div>
           <p className="small"><Link prefetch={false} href={`/?${view.query}`}>← Overview</Link></p>
           <h1 data-testid="app-name">{app.name}</h1>
+          {app.icon ? <p className="muted small">Icon (from its .desktop entry): <span className="mono" data-testid="app-icon">{app.icon}</span></p> : null}
           <p className="muted small">
             <span className="mono">{app.appKey}</span> · {app.kind}
             {' · '}last active {d.lastActive === null ? 'never' : <>{formatDateTime(d.lastActive)}<span className="live-only"> ({formatAgo(d.lastActive, now)})</span></>}
@@ -126,7 +127,7 @@ export default async function AppPage({ params, searchParams }: Props) {
         {d.processes.length === 0 ? (
           <p className="muted">No running processes.</p>
         ) : (
-          <table>
+          <table data-testid="processes">
             <thead><tr><th className="num">PID</th><th>Name</th><th className="hide-narrow">Command line</th></tr></thead>
             <tbody>
               {d.processes.map((p) => (

@@ -185,7 +185,10 @@ describe('rules page', () => {
     );
     await form.getByRole('button', { name: 'Save settings' }).click();
     await form.getByRole('status').filter({ hasText: 'Settings of Firefox saved; the collector applies it within seconds.' }).waitFor();
-    assert.equal(await form.getByRole('combobox', { name: 'App' }).inputValue(), '', 'the form for another app starts over');
+    // The form starts over in an effect after the status renders: give that render its moment.
+    const appBox = form.getByRole('combobox', { name: 'App' });
+    await page.waitForFunction((el) => (el as HTMLInputElement | null)?.value === '', await appBox.elementHandle(), { timeout: 5000 }).catch(() => undefined);
+    assert.equal(await appBox.inputValue(), '', 'the form for another app starts over');
     const saved = page.getByTestId('policy-app:org.mozilla.firefox-settings');
     await saved.waitFor();
     assert.equal(withDb((db) => getFwApps(db).find((a) => a.app === 'app:org.mozilla.firefox')?.quotaBytes), 50 * MiB);

@@ -23,6 +23,9 @@ import { readInterfaces, type InterfaceInfo } from './sources/interfaces';
 import type { BpfCounterSource } from './sources/bpf-counters';
 import type { NftCounterSource, NftReading } from './sources/nft-counters';
 import type { PollStore } from './store';
+import { destinationsWanted } from './counter-select';
+import { destDeltas, DEST_FAMILY, destElemKey, type DestDelta } from '../lib/destinations';
+import type { DestDump, DestEntry } from '../lib/dest-dump';
 
 export type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
 
@@ -260,16 +263,34 @@ async function refreshInventory(ctx: PollContext, now: number): Promise<void> {
   }
 }
 
-/** One reading of the counters: our table, and the BPF map when it counts per app. */
+/** One reading of the counters: our table, the BPF map when it counts per app, and its destinations map when they are counted. */
 interface Counters {
   nft: NftReading;
   bpf: CounterSnapshot | null;
+  dests: DestDump | null;
 }
 
-/** readCounters reads the BPF map first, then our table: see lib/unattributed.ts for why that order. */
+/**
+ * readDests follows the destinations switch (`--no-destinations`, the global setting) and reads
+ * the destinations map when they are counted. Read before the per-app map: the program adds a
+ * packet to its app before its destination, so an app's destinations never exceed its total.
+ */
+async function readDests(ctx: PollContext): Promise<DestDump | null> {
+  const bpf = ctx.bpf;
+  if (!bpf) return null;
+  const want = destinationsWanted(ctx);
+  if (want !== bpf.countsDestinations) {
+    await bpf.destinations(want);
+    ctx.log('info', `destinations are ${want ? 'counted' : 'not counted any more'}`);
+  }
+  return want ? bpf.readDests() : null;
+}
+
+/** readCounters reads the BPF maps first, then our table: see lib/unattributed.ts for why that order. */
 async function readCounters(ctx: PollContext): Promise<Counters> {
+  const dests = await readDests(ctx);
   const bpf = ctx.bpf ? await ctx.bpf.read() : null;
-  return { nft: await readTable(ctx), bpf };
+  return { nft: await readTable(ctx), bpf, dests };
 }
 
 /** Everything one poll stores. */
@@ -278,6 +299,10 @@ interface PollDeltas extends DeltaResult {
   bpfIdle: CounterEntry[];
   /** The carried rests of unattributed traffic after this poll. */
   carry: Map<string, CounterValue>;
+  /** What each destination added. */
+  dests: DestDelta[];
+  /** Destination entries read unchanged since the previous poll. */
+  destIdle: DestEntry[];
 }
 
 /**
@@ -287,11 +312,15 @@ interface PollDeltas extends DeltaResult {
  */
 function pollDeltas(ctx: PollContext, r: Counters, now: number): PollDeltas {
   const nft = deltasOf(ctx, r.nft.snapshot, ctx.nft.families, now);
-  if (!r.bpf || !ctx.bpf) return { ...nft, bpfIdle: [], carry: ctx.st.carry };
+  if (!r.bpf || !ctx.bpf) return { ...nft, bpfIdle: [], carry: ctx.st.carry, dests: [], destIdle: [] };
   const bpf = deltasOf(ctx, r.bpf, ctx.bpf.families, now);
   const carry = new Map(ctx.st.carry);
   const unattributed = unattributedDeltas(nft.deltas, bpf.deltas, carry);
-  return { deltas: [...bpf.deltas, ...unattributed], next: [...nft.next, ...bpf.next], gone: [...nft.gone, ...bpf.gone], idle: nft.idle, bpfIdle: bpf.idle, carry };
+  const d = r.dests ? destDeltas(r.dests.entries, r.dests.mapId, ctx.st.states, now) : { deltas: [], next: [], gone: [], idle: [] };
+  return {
+    deltas: [...bpf.deltas, ...unattributed], next: [...nft.next, ...bpf.next, ...d.next], gone: [...nft.gone, ...bpf.gone, ...d.gone], idle: nft.idle,
+    bpfIdle: bpf.idle, carry, dests: d.deltas, destIdle: d.idle,
+  };
 }
 
 /**
@@ -315,6 +344,21 @@ async function dropGoneBpf(ctx: PollContext, idle: CounterEntry[]): Promise<void
   for (const k of keys) ctx.st.states.delete(k);
 }
 
+/** dropGoneDests removes the destination entries of cgroups that are gone, once their final value is stored (as dropGoneBpf). */
+async function dropGoneDests(ctx: PollContext, idle: DestEntry[]): Promise<void> {
+  const bpf = ctx.bpf;
+  if (!bpf || !idle.length) return;
+  const gone = idle.filter((e) => {
+    const c = ctx.tracker.seen.get(e.cgroupId);
+    return !c || c.goneAt !== null || bpf.interfaceGone(e.ifindex);
+  });
+  const done = await bpf.removeDests(gone);
+  const keys = done.map((e) => `${DEST_FAMILY}/${destElemKey(e)}`);
+  if (!keys.length) return;
+  ctx.store.forgetCounters(keys);
+  for (const k of keys) ctx.st.states.delete(k);
+}
+
 /** afterStore settles the in-memory state with what was stored and removes the counters of cgroups and interfaces that are gone. */
 async function afterStore(ctx: PollContext, r: Counters, c: PollDeltas, now: number): Promise<void> {
   for (const s of c.next) ctx.st.states.set(`${s.setName}/${s.elemKey}`, s);
@@ -325,12 +369,14 @@ async function afterStore(ctx: PollContext, r: Counters, c: PollDeltas, now: num
   forgetUncounted(ctx, now);
   await dropVanished(ctx, c).catch((err: unknown) => ctx.log('error', `vanished interfaces: ${err instanceof Error ? err.message : String(err)}`));
   await dropGoneBpf(ctx, c.bpfIdle).catch((err: unknown) => ctx.log('error', `gone cgroups' BPF counters: ${err instanceof Error ? err.message : String(err)}`));
+  await dropGoneDests(ctx, c.destIdle).catch((err: unknown) => ctx.log('error', `gone cgroups' destinations: ${err instanceof Error ? err.message : String(err)}`));
 }
 
 /** countersDetail is what the Health page shows of the counter source. */
 function countersDetail(ctx: PollContext, r: Counters): Record<string, unknown> {
   const entries = r.nft.snapshot.entries.length + (r.bpf?.entries.length ?? 0);
-  return { source: r.bpf ? 'bpf' : 'nft', elements: entries, setFill: r.nft.snapshot.fill, mapFill: r.bpf?.fill ?? null, via: r.nft.via };
+  const destFill = r.dests ? { count: r.dests.count, size: r.dests.capacity } : null;
+  return { source: r.bpf ? 'bpf' : 'nft', elements: entries, setFill: r.nft.snapshot.fill, mapFill: r.bpf?.fill ?? null, destFill, via: r.nft.via };
 }
 
 /** poll runs one complete poll; see the file comment. */
@@ -350,7 +396,7 @@ export async function poll(ctx: PollContext): Promise<PollReport> {
     const stored = await runSource(ctx, 'store', () => {
       const c = pollDeltas(ctx, r, now);
       noteNewGeneration(ctx, r, now);
-      const fresh = ctx.store.storePoll({ now, cgroups: ctx.tracker.seen.values(), ifaces: ctx.st.ifaces, deltas: c.deltas, next: c.next, gone: c.gone, prev: ctx.st.states });
+      const fresh = ctx.store.storePoll({ now, cgroups: ctx.tracker.seen.values(), ifaces: ctx.st.ifaces, deltas: c.deltas, dests: c.dests, next: c.next, gone: c.gone, prev: ctx.st.states });
       for (const cg of fresh) cg.stored = true;
       return c;
     }, (c) => ({ deltas: c.deltas.length }));

@@ -1,5 +1,6 @@
-/** The destinations switch (a global setting, next to the collector's `--no-destinations`). */
+/** Destinations (migration 080) as the dashboard, the API and the command line read them, and their switch (a global setting, next to the collector's `--no-destinations`). */
 import { prepared, type Db } from '../open';
+import { seriesFilterSql, totalsCte, type UsageFilter } from './sql-parts';
 
 const KEY = 'destinations';
 
@@ -12,4 +13,81 @@ export function getDestinationsSetting(db: Db): boolean {
 /** setDestinationsSetting turns recording of destinations on or off for the collector (read at every poll). */
 export function setDestinationsSetting(db: Db, on: boolean): void {
   prepared(db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(KEY, on ? 'on' : 'off');
+}
+
+/** One destination of an app over a period (all its interfaces and networks in the filter). */
+export interface DestinationRow {
+  remote: string;
+  /** The name the machine's DNS answers gave the address (the one queried, head of a CNAME chain); null when none was seen. */
+  host: string | null;
+  proto: number;
+  port: number;
+  /** The connection was made to the app: `port` is the app's own. */
+  inbound: boolean;
+  rxBytes: number;
+  txBytes: number;
+  rxPackets: number;
+  txPackets: number;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+export interface AppDestinations {
+  /** The period, widened to whole hours (destinations are kept per hour). */
+  since: number;
+  until: number;
+  rows: DestinationRow[];
+  /** Everything else the app sent and received in the period: rows folded away, and traffic no destination was recorded for. */
+  other: { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number };
+  /** The app's total over the same period and filter: rows + other, exactly. */
+  total: { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number };
+}
+
+const HOUR = 3600;
+
+type Sums = { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number };
+
+/**
+ * getAppDestinations lists an app's destinations over a period (widened to whole hours), with
+ * the same interface and network filter as usage, biggest first, and "other destinations" as
+ * the app's total minus the listed rows, so they add up exactly.
+ */
+export function getAppDestinations(db: Db, appId: number, f: UsageFilter, now: number, limit = 500): AppDestinations {
+  const since = f.since - (((f.since % HOUR) + HOUR) % HOUR);
+  const until = Math.ceil(f.until / HOUR) * HOUR;
+  const fa = { ...f, since, until };
+  const c = totalsCte(db, fa, now, { appId });
+  const total = db
+    .prepare(`${c.sql} SELECT COALESCE(SUM(rx), 0) AS rxBytes, COALESCE(SUM(tx), 0) AS txBytes, COALESCE(SUM(rxp), 0) AS rxPackets, COALESCE(SUM(txp), 0) AS txPackets FROM t`)
+    .get(...c.params) as Sums;
+  const w = seriesFilterSql(f);
+  const scope = `FROM dest_1h d JOIN series s ON s.id = d.series_id JOIN interfaces i ON i.id = s.iface_id JOIN networks n ON n.id = s.network_id
+    ${w.sql ? `${w.sql} AND` : 'WHERE'} s.app_id = ? AND d.ts >= ? AND d.ts < ?`;
+  const params = [...w.params, appId, since, until];
+  const raw = db
+    .prepare(
+      `SELECT d.remote, d.proto, d.port, d.inbound, SUM(d.rx_bytes) AS rxBytes, SUM(d.tx_bytes) AS txBytes, SUM(d.rx_packets) AS rxPackets,
+              SUM(d.tx_packets) AS txPackets, MIN(d.first_seen) AS firstSeen, MAX(d.last_seen) AS lastSeen,
+              (SELECT name FROM dest_names WHERE addr = d.remote ORDER BY seen_at DESC, name LIMIT 1) AS host
+       ${scope} AND d.remote <> '' GROUP BY d.remote, d.proto, d.port, d.inbound ORDER BY rxBytes + txBytes DESC, d.remote LIMIT ?`,
+    )
+    .all(...params, limit) as Array<Omit<DestinationRow, 'inbound'> & { inbound: number }>;
+  const rows = raw.map((r) => ({ ...r, inbound: r.inbound === 1 }));
+  const listed = rows.reduce((s, r) => ({ rxBytes: s.rxBytes + r.rxBytes, txBytes: s.txBytes + r.txBytes, rxPackets: s.rxPackets + r.rxPackets, txPackets: s.txPackets + r.txPackets }), { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 });
+  const other = {
+    rxBytes: total.rxBytes - listed.rxBytes,
+    txBytes: total.txBytes - listed.txBytes,
+    rxPackets: total.rxPackets - listed.rxPackets,
+    txPackets: total.txPackets - listed.txPackets,
+  };
+  return { since, until, rows, other, total };
+}
+
+/** countAppDestinations counts each app's distinct destinations since a time (for /metrics: a count, never the destinations). */
+export function countAppDestinations(db: Db, since: number): Array<{ appId: number; destinations: number }> {
+  return prepared(
+    db,
+    `SELECT s.app_id AS appId, COUNT(DISTINCT d.remote || '|' || d.proto || '|' || d.port || '|' || d.inbound) AS destinations
+     FROM dest_1h d JOIN series s ON s.id = d.series_id WHERE d.ts >= ? AND d.remote <> '' GROUP BY s.app_id`,
+  ).all(since) as Array<{ appId: number; destinations: number }>;
 }

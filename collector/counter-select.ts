@@ -11,6 +11,7 @@ import type { PollContext } from './poll';
 import { BpfCounterSource, removeBpfCounter } from './sources/bpf-counters';
 import { getDestinationsSetting } from '../db/queries/destinations';
 import { DEST_FAMILY } from '../lib/destinations';
+import { DnsNameSource } from './sources/dns-names';
 
 /** destinationsWanted: destinations are counted unless `--no-destinations` or the dashboard's setting turned them off. */
 export function destinationsWanted(ctx: PollContext): boolean {
@@ -76,6 +77,7 @@ export async function selectCounter(ctx: PollContext): Promise<CounterSelection>
     try {
       ctx.bpf = await openBpf(ctx);
       ctx.nft.setRole('totals');
+      ctx.dns = new DnsNameSource(ctx.log);
       sel = { source: 'bpf', note: null };
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);

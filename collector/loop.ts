@@ -42,7 +42,7 @@ export function createContext(cfg: CollectorConfig, opts: { extension?: RulesetE
   const reader = counterReader({ nftdumpBin: NFTDUMP_BIN, nftBin: cfg.nftBin, runDir: cfg.runDir, log });
   const nft = new NftCounterSource(reader, { role: 'apps', elementTimeoutSec: cfg.elementTimeoutSec, idOfPath: (p) => tracker.idOfPath(p), log });
   const reconciler = new Reconciler(nftRunner({ bin: cfg.nftBin }), { extension, log });
-  return { cfg, db, tracker, reconciler, nft, bpf: null, store: new PollStore(db, log), log, st: newPollState(db) };
+  return { cfg, db, tracker, reconciler, nft, bpf: null, dns: null, store: new PollStore(db, log), log, st: newPollState(db) };
 }
 
 const HOUR = 3600_000;
@@ -136,6 +136,7 @@ export function startCollector(cfg: CollectorConfig, opts: { extension?: Ruleset
     ctx.tracker.close();
     await ctx.nft.close();
     ctx.bpf?.close();
+    ctx.dns?.close();
     await channel?.close();
     closeStore(ctx.db);
   })();

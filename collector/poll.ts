@@ -21,6 +21,8 @@ export type { RulesetExtension } from './reconcile';
 import { CgroupTracker, type LiveCgroup } from './sources/cgroups';
 import { readInterfaces, type InterfaceInfo } from './sources/interfaces';
 import type { BpfCounterSource } from './sources/bpf-counters';
+import type { DnsNameSource } from './sources/dns-names';
+import { putDestNames } from '../db/store/dest-write';
 import type { NftCounterSource, NftReading } from './sources/nft-counters';
 import type { PollStore } from './store';
 import { destinationsWanted } from './counter-select';
@@ -39,6 +41,8 @@ export interface PollContext {
   nft: NftCounterSource;
   /** The BPF counter, when it counts per app (collector/counter-select.ts chose it); null: nft counts. */
   bpf: BpfCounterSource | null;
+  /** The reader of logged DNS answers (host names of destinations), next to the BPF counter; null: none. */
+  dns: DnsNameSource | null;
   store: PollStore;
   log: Log;
   /** Mutable state carried between polls. */
@@ -131,7 +135,7 @@ export async function ensureRuleset(ctx: PollContext, opts: { force: boolean }):
   const levels = currentLevels(st, st.live, Date.now());
   const role = ctx.nft.currentRole;
   const accounting = accountingCommands({ levels, elementTimeoutSec: cfg.elementTimeoutSec, role });
-  const key = role === 'totals' ? role : `${levels.join(',')}#${cfg.elementTimeoutSec}`;
+  const key = role === 'totals' ? 'totals+dns' : `${levels.join(',')}#${cfg.elementTimeoutSec}`;
   const r = await ctx.reconciler.ensure({ accounting, accountingKey: key, live: st.live, ifaces: st.ifaces }, opts);
   return r.applied;
 }
@@ -279,11 +283,20 @@ async function readDests(ctx: PollContext): Promise<DestDump | null> {
   const bpf = ctx.bpf;
   if (!bpf) return null;
   const want = destinationsWanted(ctx);
+  learnNames(ctx, want);
   if (want !== bpf.countsDestinations) {
     await bpf.destinations(want);
     ctx.log('info', `destinations are ${want ? 'counted' : 'not counted any more'}`);
   }
   return want ? bpf.readDests() : null;
+}
+
+/** learnNames stores the host names DNS answers gave since the last poll (dropped unheard while destinations are off). */
+function learnNames(ctx: PollContext, want: boolean): void {
+  if (!ctx.dns) return;
+  if (want) ctx.dns.start();
+  const names = ctx.dns.take();
+  if (want && names.length) putDestNames(ctx.db, names);
 }
 
 /** readCounters reads the BPF maps first, then our table: see lib/unattributed.ts for why that order. */

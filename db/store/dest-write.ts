@@ -104,8 +104,9 @@ export function foldDestinations(db: Db, now: number, top = DEST_TOP): number {
   return n;
 }
 
-/** pruneDestinations deletes destination hours older than `keepDays`; returns rows deleted. */
+/** pruneDestinations deletes destination hours, and names last seen, longer ago than `keepDays`; returns destination rows deleted. */
 export function pruneDestinations(db: Db, now: number, keepDays = DEST_KEEP_DAYS): number {
+  prepared(db, 'DELETE FROM dest_names WHERE seen_at < ?').run(now - keepDays * 86400);
   return prepared(db, 'DELETE FROM dest_1h WHERE ts < ?').run(now - keepDays * 86400).changes;
 }
 
@@ -116,5 +117,18 @@ export function clearDestinations(db: Db): number {
     prepared(db, 'DELETE FROM dest_names').run();
     prepared(db, 'DELETE FROM settings WHERE key = ?').run(WATERMARK);
     return n;
+  })();
+}
+
+/** putDestNames records host names learned from DNS answers (`at` unix ms, `ttl` seconds); a name seen again is refreshed. */
+export function putDestNames(db: Db, names: ReadonlyArray<{ addr: string; name: string; ttl: number; at: number }>): void {
+  db.transaction(() => {
+    runBatched(
+      db,
+      (values) => `INSERT INTO dest_names (addr, name, seen_at, expires_at) VALUES ${values}
+       ON CONFLICT(addr, name) DO UPDATE SET seen_at = MAX(seen_at, excluded.seen_at), expires_at = MAX(expires_at, excluded.expires_at)`,
+      4,
+      names.map((n) => [n.addr, n.name, Math.floor(n.at / 1000), Math.floor(n.at / 1000) + n.ttl]),
+    );
   })();
 }

@@ -62,3 +62,10 @@ export function destDeltas(entries: readonly DestEntry[], mapId: number, states:
   for (const [k, v] of states) if (v.setName === DEST_FAMILY && !present.has(k)) gone.push(k);
   return { deltas, next, gone, idle };
 }
+
+const PROTOCOLS: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6' };
+
+/** protocolName names an IP protocol number as reports show it: tcp, udp, icmp, icmpv6, else the number. */
+export function protocolName(proto: number): string {
+  return PROTOCOLS[proto] ?? String(proto);
+}

@@ -1,6 +1,8 @@
 /** Destinations (migration 080) as the dashboard, the API and the command line read them, and their switch (a global setting, next to the collector's `--no-destinations`). */
 import { prepared, type Db } from '../open';
-import { seriesFilterSql, totalsCte, type UsageFilter } from './sql-parts';
+import { seriesFilterSql, T_JOINS, totalsCte, type UsageFilter } from './sql-parts';
+import type { ReportRow } from '../../lib/report';
+import { protocolName } from '../../lib/destinations';
 
 const KEY = 'destinations';
 
@@ -90,4 +92,55 @@ export function countAppDestinations(db: Db, since: number): Array<{ appId: numb
     `SELECT s.app_id AS appId, COUNT(DISTINCT d.remote || '|' || d.proto || '|' || d.port || '|' || d.inbound) AS destinations
      FROM dest_1h d JOIN series s ON s.id = d.series_id WHERE d.ts >= ? AND d.remote <> '' GROUP BY s.app_id`,
   ).all(since) as Array<{ appId: number; destinations: number }>;
+}
+
+/**
+ * getDestinationReportRows is the usage report by (app, destination): each app's destinations
+ * over the period widened to whole hours, biggest first, then its "other destinations" row (the
+ * app's total minus its listed destinations; remote, host, protocol and port null), apps by
+ * total. Rows of an app add up to its total exactly.
+ */
+export function getDestinationReportRows(db: Db, f: UsageFilter, now: number): ReportRow[] {
+  const since = f.since - (((f.since % HOUR) + HOUR) % HOUR);
+  const until = Math.ceil(f.until / HOUR) * HOUR;
+  const c = totalsCte(db, { ...f, since, until }, now);
+  const w = seriesFilterSql(f);
+  const apps = db
+    .prepare(
+      `${c.sql}
+       SELECT a.id, a.app_key AS appKey, a.name AS appName, a.kind, SUM(t.rx) AS rxBytes, SUM(t.tx) AS txBytes, SUM(t.rxp) AS rxPackets, SUM(t.txp) AS txPackets
+       FROM t ${T_JOINS} ${w.sql} GROUP BY a.id ORDER BY rxBytes + txBytes DESC, a.app_key`,
+    )
+    .all(...c.params, ...w.params) as Array<{ id: number; appKey: string; appName: string; kind: string } & Sums>;
+  const dests = db
+    .prepare(
+      `SELECT s.app_id AS appId, d.remote, d.proto, d.port, d.inbound, SUM(d.rx_bytes) AS rxBytes, SUM(d.tx_bytes) AS txBytes,
+              SUM(d.rx_packets) AS rxPackets, SUM(d.tx_packets) AS txPackets,
+              (SELECT name FROM dest_names WHERE addr = d.remote ORDER BY seen_at DESC, name LIMIT 1) AS host
+       FROM dest_1h d JOIN series s ON s.id = d.series_id JOIN interfaces i ON i.id = s.iface_id JOIN networks n ON n.id = s.network_id
+       ${w.sql ? `${w.sql} AND` : 'WHERE'} d.ts >= ? AND d.ts < ? AND d.remote <> ''
+       GROUP BY s.app_id, d.remote, d.proto, d.port, d.inbound ORDER BY rxBytes + txBytes DESC, d.remote`,
+    )
+    .all(...w.params, since, until) as Array<{ appId: number; remote: string; proto: number; port: number; inbound: number; host: string | null } & Sums>;
+  const byApp = new Map<number, typeof dests>();
+  for (const d of dests) byApp.set(d.appId, [...(byApp.get(d.appId) ?? []), d]);
+  const out: ReportRow[] = [];
+  for (const a of apps) {
+    const base = { since, until, appKey: a.appKey, appName: a.appName, kind: a.kind };
+    const other = { rxBytes: a.rxBytes, txBytes: a.txBytes, rxPackets: a.rxPackets, txPackets: a.txPackets };
+    for (const d of byApp.get(a.id) ?? []) {
+      out.push({ ...base, remote: d.remote, host: d.host, protocol: protocolName(d.proto), port: d.port, inbound: d.inbound === 1, rxBytes: d.rxBytes, txBytes: d.txBytes, rxPackets: d.rxPackets, txPackets: d.txPackets });
+      other.rxBytes -= d.rxBytes;
+      other.txBytes -= d.txBytes;
+      other.rxPackets -= d.rxPackets;
+      other.txPackets -= d.txPackets;
+    }
+    if (other.rxBytes || other.txBytes || other.rxPackets || other.txPackets) out.push({ ...base, remote: null, host: null, protocol: null, port: null, inbound: null, ...other });
+  }
+  return out;
+}
+
+/** findApps returns the apps whose key or display name is `name` (the command line's --app). */
+export function findApps(db: Db, name: string): Array<{ id: number; appKey: string; name: string }> {
+  return prepared(db, 'SELECT id, app_key AS appKey, name FROM apps WHERE app_key = ? OR name = ? ORDER BY id').all(name, name) as Array<{ id: number; appKey: string; name: string }>;
 }

@@ -3,6 +3,7 @@ import type { Db } from '../open';
 import { resolvePeriod } from '../../lib/period';
 import type { ReportQuery, ReportRow } from '../../lib/report';
 import { getReportRows } from './dashboard';
+import { getDestinationReportRows } from './destinations';
 import { getCycleStartDay } from './network-settings';
 import type { UsageFilter } from './usage';
 
@@ -30,5 +31,11 @@ export function getReport(db: Db, q: ReportQuery, now: number): Report {
   }
   if (since >= until) throw new RangeError(`the period is empty: since (${since}) is not before until (${until})`);
   const filter: UsageFilter = { since, until, ...base };
+  if (q.by === 'app,remote') {
+    const rows = getDestinationReportRows(db, filter, now);
+    // Destinations are kept per hour: the report covers the whole hours around the period asked for.
+    const wide = { since: since - (((since % 3600) + 3600) % 3600), until: Math.ceil(until / 3600) * 3600 };
+    return { ...wide, filter: { ...filter, ...wide }, rows };
+  }
   return { since, until, filter, rows: getReportRows(db, filter, q.by, now) };
 }

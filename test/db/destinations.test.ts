@@ -15,6 +15,9 @@ import { upsertInterface, upsertNetwork } from '../../db/queries/interfaces';
 import { clearDestinations, foldDestinations, insertDestUsage, pruneDestinations, type DestUsage } from '../../db/store/dest-write';
 import { getOrCreateSeries, insertUsage } from '../../db/store/usage-write';
 import { appIdentity } from '../../lib/identity';
+import { execFileSync } from 'node:child_process';
+import { parseCsv } from '../../lib/csv';
+import type { ReportJson } from '../../lib/report';
 
 const dir = mkdtempSync(join(tmpdir(), 'appnet-dest-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -118,5 +121,43 @@ describe('destinations store', () => {
     setDestinationsSetting(db, false);
     assert.equal(getDestinationsSetting(db), false);
     db.close();
+  });
+});
+
+describe('destinations in the report and on the command line', () => {
+  const { db, a1, b } = fixture('cli');
+  const now = Math.floor(Date.now() / 1000);
+  const h = now - (now % 3600);
+  poll(db, h + 1, [dest(a1.series, 1, 5000), { ...dest(a1.series, 2, 3000), remote: 'fd00::2', proto: 17, port: 53 }], 700);
+  poll(db, h + 2, [dest(b.series, 3, 100)]);
+  db.prepare("INSERT INTO dest_names (addr, name, seen_at, expires_at) VALUES ('10.0.0.1', 'files.example.test', ?, ?)").run(h, h + 300);
+  db.close();
+  const path = join(dir, 'cli.db');
+  const appnet = (args: string[]) => execFileSync(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'appnet.mjs'), ...args, '--db', path], { encoding: 'utf8' });
+
+  test('appnet export --by app,remote: remote, host, protocol, port after kind; each app\'s rows add up to its total', () => {
+    const rows = parseCsv(appnet(['export', '--since', '2h', '--by', 'app,remote']));
+    assert.deepEqual(rows[0], ['since', 'until', 'app', 'app_name', 'kind', 'remote', 'host', 'protocol', 'port', 'rx_bytes', 'tx_bytes', 'total_bytes', 'rx_packets', 'tx_packets']);
+    const a = rows.slice(1).filter((r) => r[2] === 'a.service');
+    assert.deepEqual(a.map((r) => r.slice(5, 10)), [
+      ['10.0.0.1', 'files.example.test', 'tcp', '443', '5000'],
+      ['fd00::2', '', 'udp', '53', '3000'],
+      ['', '', '', '', '700'],
+    ]);
+    const json = JSON.parse(appnet(['export', '--since', '2h', '--by', 'app,remote', '--format', 'json'])) as ReportJson;
+    const other = json.rows.find((r) => r.appKey === 'a.service' && r.remote === null);
+    assert.deepEqual([other?.host, other?.protocol, other?.port, other?.rxBytes], [null, null, null, 700]);
+    assert.equal(json.rows.find((r) => r.host === 'files.example.test')?.remote, '10.0.0.1');
+  });
+
+  test('appnet top --app NAME --by remote lists the destinations and other destinations', () => {
+    const out = appnet(['top', '--app', 'a.service', '--by', 'remote', '--since', '2h']);
+    assert.match(out, /^HOST\s+PORT\s+DOWN\s+UP\s+SHARE\s+ADDRESS$/m);
+    assert.match(out, /^files\.example\.test\s+tcp 443\s.*10\.0\.0\.1$/m);
+    assert.match(out, /^fd00::2\s+udp 53\s/m);
+    assert.match(out, /^\(other destinations\)\s/m);
+    const j = JSON.parse(appnet(['top', '--app', 'a.service', '--by', 'remote', '--since', '2h', '--json'])) as { destinations: Array<{ remote: string; protocol: string }>; other: { rxBytes: number } };
+    assert.deepEqual(j.destinations.map((d) => `${d.remote}/${d.protocol}`), ['10.0.0.1/tcp', 'fd00::2/udp']);
+    assert.equal(j.other.rxBytes, 700);
   });
 });

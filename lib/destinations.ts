@@ -69,3 +69,49 @@ const PROTOCOLS: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 
 export function protocolName(proto: number): string {
   return PROTOCOLS[proto] ?? String(proto);
 }
+
+/** One row of an app's destinations table (the app page), plain and serialisable. */
+export interface DestinationView {
+  remote: string;
+  host: string | null;
+  proto: number;
+  port: number;
+  inbound: boolean;
+  rxBytes: number;
+  txBytes: number;
+  lastSeen: number;
+}
+
+/** An app's destinations over a period, as the app page shows them. */
+export interface DestinationsView {
+  rows: DestinationView[];
+  other: { rxBytes: number; txBytes: number };
+  total: number;
+  /** Destinations are being recorded (the global setting; the collector's --no-destinations is not visible here). */
+  recording: boolean;
+}
+
+/** A rule pre-filled from a destination: this app, this direction, this address and port. */
+export interface RulePrefill {
+  direction: 'in' | 'out';
+  remote: string;
+  protocol: 'tcp' | 'udp' | 'icmp' | 'any';
+  localPort: string;
+  remotePort: string;
+}
+
+/** blockParam is how a destination row asks the app page for a pre-filled rule: `out,10.0.0.1,tcp,443`. */
+export function blockParam(d: Pick<DestinationView, 'remote' | 'proto' | 'port' | 'inbound'>): string {
+  const p = protocolName(d.proto);
+  return [d.inbound ? 'in' : 'out', d.remote, p === 'tcp' || p === 'udp' || p === 'icmp' ? p : 'any', d.port].join(',');
+}
+
+/** parseBlockParam reads blockParam's value back (anything else: null): the rule form's initial values. */
+export function parseBlockParam(v: unknown): RulePrefill | null {
+  if (typeof v !== 'string') return null;
+  const m = /^(in|out),([0-9a-fA-F.:]{2,45}),(tcp|udp|icmp|any),(\d{1,5})$/.exec(v);
+  if (!m || Number(m[4]) > 65535) return null;
+  const port = m[3] === 'tcp' || m[3] === 'udp' ? (Number(m[4]) ? m[4] : '') : '';
+  const direction = m[1] as 'in' | 'out';
+  return { direction, remote: m[2], protocol: m[3] as RulePrefill['protocol'], localPort: direction === 'in' ? port : '', remotePort: direction === 'out' ? port : '' };
+}

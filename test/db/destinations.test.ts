@@ -18,6 +18,8 @@ import { appIdentity } from '../../lib/identity';
 import { execFileSync } from 'node:child_process';
 import { parseCsv } from '../../lib/csv';
 import type { ReportJson } from '../../lib/report';
+import { getMetricsSnapshot } from '../../db/queries/metrics';
+import { DEFAULT_LIMITS, renderMetrics } from '../../lib/metrics';
 
 const dir = mkdtempSync(join(tmpdir(), 'appnet-dest-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -148,6 +150,16 @@ describe('destinations in the report and on the command line', () => {
     const other = json.rows.find((r) => r.appKey === 'a.service' && r.remote === null);
     assert.deepEqual([other?.host, other?.protocol, other?.port, other?.rxBytes], [null, null, null, 700]);
     assert.equal(json.rows.find((r) => r.host === 'files.example.test')?.remote, '10.0.0.1');
+  });
+
+  test('/metrics exports a count of destinations per app, never the destinations', async () => {
+    const d = openDb(path, { readonly: true });
+    const snap = getMetricsSnapshot(d, { ...DEFAULT_LIMITS, minBytes: 1 }, now);
+    d.close();
+    const text = await renderMetrics(snap);
+    assert.match(text, /^appnet_app_destinations\{app="a\.service"\} 2$/m);
+    assert.match(text, /^appnet_app_destinations\{app="b\.service"\} 1$/m);
+    assert.doesNotMatch(text, /10\.0\.0\.1|fd00::2|example\.test/, 'no address or name in the metrics');
   });
 
   test('appnet top --app NAME --by remote lists the destinations and other destinations', () => {

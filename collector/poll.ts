@@ -76,7 +76,7 @@ export function newPollState(db: Db): PollState {
   let lastHandle: number | null = null;
   for (const s of getCounterStates(db)) {
     states.set(`${s.setName}/${s.elemKey}`, s);
-    if (s.setName.startsWith('bpf_')) continue;
+    if (s.setName.startsWith('bpf_') || s.setName === DEST_FAMILY) continue;
     lastHandle = lastHandle === null ? s.tableHandle : Math.max(lastHandle, s.tableHandle);
   }
   return { states, levelsSeen: new Map(), ifaces: [], ifacesAt: 0, lastHandle, lastMapId: null, carry: new Map(), lastFullWarnAt: 0, live: [], started: false, treeChecked: false };

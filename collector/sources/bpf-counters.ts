@@ -126,9 +126,10 @@ export class BpfCounterSource {
   }
 
   /**
-   * destinations switches destination counting on or off in the running program. The helper
-   * starts again (after a crash) with the switch it was given at first, so it is set anew on
-   * every call, not only on a change.
+   * destinations switches destination counting on or off in the running program (the poll
+   * calls it when the wanted state differs from the last one set). A helper restarted after a
+   * crash starts with the switch it was given at first; entries it counts while they are not
+   * wanted stay unread in the map.
    */
   async destinations(on: boolean): Promise<void> {
     this.destsOn = parseDestSwitch(await this.helper.request(`destinations ${on ? 'on' : 'off'}`));

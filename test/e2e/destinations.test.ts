@@ -69,7 +69,7 @@ describe('destinations on the app page, and a rule from a row', () => {
     await page.waitForURL(/block=/);
     const form = page.getByTestId('new-rule-form');
     await form.waitFor();
-    assert.match(await page.getByTestId('new-rule-preview').innerText(), new RegExp(`ip daddr ${wlan.peerV4.replaceAll('.', '\\.')} tcp dport 7301 .*drop`));
+    assert.match(await page.getByTestId('new-rule-preview').innerText(), new RegExp(`ip daddr ${wlan.peerV4.replaceAll('.', '\\.')} meta l4proto tcp th dport 7301 .*drop`));
     await form.getByRole('button', { name: 'Add rule' }).click();
     await form.getByRole('status').filter({ hasText: /added/ }).waitFor();
     // The collector applies it within seconds: then that destination is blocked, the other is not.

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createSandbox, type Link, type Sandbox } from '../../collector/sandbox/sandbox';
 import { openDb } from '../../db/open';
 import { getAppDestinations, setDestinationsSetting, type AppDestinations } from '../../db/queries/destinations';
-import { appTotals, countersDetail, peerTruth, ROOT, sleep, startCollector, systemdSkeleton, tempDir, TRAFFIC, waitForPoll, waitListening, within } from './helpers';
+import { APPNET, appTotals, countersDetail, peerTruth, ROOT, sleep, startCollector, systemdSkeleton, tempDir, TRAFFIC, waitForPoll, waitListening, within } from './helpers';
 
 const node = process.execPath;
 const DNS = join(ROOT, 'test', 'privileged', 'dest-dns.mjs');
@@ -23,6 +23,7 @@ describe('per-app destinations, counted by bpf', () => {
   let wlan: Link;
   let tmp: ReturnType<typeof tempDir>;
   let db: string;
+  let collector: { pid: number };
 
   before(async () => {
     tmp = tempDir();
@@ -37,7 +38,7 @@ describe('per-app destinations, counted by bpf', () => {
     await s.spawn([node, DNS, wlan.peerV4, 'files.example.test', 'cdn.example.test', NAMED], { net: 'peer' });
     for (const p of [7201, 7202, 7203]) await waitListening(s, p, { net: 'peer' });
     await waitListening(s, 53, { net: 'peer', udp: true });
-    await startCollector(s, db, { interval: 1, counter: 'bpf' });
+    collector = await startCollector(s, db, { interval: 1, counter: 'bpf' });
     await waitForPoll(db, Date.now());
   });
 
@@ -108,5 +109,22 @@ describe('per-app destinations, counted by bpf', () => {
     const appAfter = appTotals(db, 'fetcher.service');
     assert.ok(appAfter.tx - appBefore.tx >= 100000, 'the app itself is still counted');
     assert.equal((countersDetail(db) as { destFill?: unknown }).destFill, null, 'the destinations map is not read');
+  });
+
+  test('appnet collect --no-destinations: the program counts none, the store gets none', async () => {
+    s.kill(collector.pid);
+    await sleep(500);
+    const db2 = join(tmp.dir, 'off.db');
+    await s.spawn([node, APPNET, 'collect', '--db', db2, '--interval', '1', '--counter', 'bpf', '--no-destinations']);
+    await waitForPoll(db2, Date.now());
+    await s.execOk([node, TRAFFIC, 'tcp-send', wlan.peerV4, '7201', '100000'], { cgroup: APP });
+    await sleep(300);
+    await waitForPoll(db2, Date.now());
+    const d = openDb(db2, { readonly: true });
+    const rows = (d.prepare('SELECT COUNT(*) AS n FROM dest_1h').get() as { n: number }).n;
+    d.close();
+    assert.equal(rows, 0, 'no destination recorded');
+    assert.ok(appTotals(db2, 'fetcher.service').tx >= 100000, 'the app is counted');
+    assert.equal((countersDetail(db2) as { destFill?: unknown }).destFill, null);
   });
 });

@@ -41,12 +41,15 @@ async function main(): Promise<void> {
     const tests = await runMatrix(s, link, { configs, tests: TESTS, rounds, secs: 0.5, log: (l) => process.stdout.write(`${l}\n`) });
     await bpf.detach();
     writeFileSync(join(import.meta.dirname, 'destinations.json'), JSON.stringify({ at: new Date().toISOString(), rounds, tests }, null, 2) + '\n');
-    const lines = ['| test | off-again ÷ off | on ÷ off | CPU/packet on ÷ off |', '| --- | --- | --- | --- |'];
+    const lines = ['| test | off-again ÷ off | on ÷ off | CPU/packet off-again ÷ off | CPU/packet on ÷ off |', '| --- | --- | --- | --- | --- |'];
     for (const t of tests) {
       const c = (n: string) => t.cells.find((x) => x.config === n)!;
       const r = (n: string) => (c(n).ratio ? `${c(n).ratio!.median.toFixed(3)} (${c(n).ratio!.min.toFixed(2)}–${c(n).ratio!.max.toFixed(2)})` : '–');
-      const cpu = c('on').extras.cpuNsPerPacket?.ratio;
-      lines.push(`| ${t.test} (${t.unit}) | ${r('off-again')} | ${r('on')} | ${cpu === null || cpu === undefined ? '–' : cpu.toFixed(3)} |`);
+      const cpu = (n: string) => {
+        const v = c(n).extras.cpuNsPerPacket?.ratio;
+        return v === null || v === undefined ? '–' : v.toFixed(3);
+      };
+      lines.push(`| ${t.test} (${t.unit}) | ${r('off-again')} | ${r('on')} | ${cpu('off-again')} | ${cpu('on')} |`);
     }
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

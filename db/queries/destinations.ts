@@ -1,5 +1,6 @@
 /** Destinations (migration 080) as the dashboard, the API and the command line read them, and their switch (a global setting, next to the collector's `--no-destinations`). */
-import { prepared, type Db } from '../open';
+import { hasTable, prepared, type Db } from '../open';
+import { localMidnight, nextLocalMidnight } from '../../lib/time';
 import { seriesFilterSql, T_JOINS, totalsCte, type UsageFilter } from './sql-parts';
 import type { ReportRow } from '../../lib/report';
 import { protocolName } from '../../lib/destinations';
@@ -47,6 +48,24 @@ export interface AppDestinations {
 
 const HOUR = 3600;
 
+/**
+ * destRowsSql is the destination rows of [since, until) (whole hours): whole local days that are
+ * complete in dest_1d from there, the rest from dest_1h; never both for the same hour.
+ */
+function destRowsSql(db: Db, since: number, until: number): { sql: string; params: number[] } {
+  const cols = 'ts, series_id, remote, proto, port, inbound, rx_bytes, tx_bytes, rx_packets, tx_packets, first_seen, last_seen';
+  const mark = hasTable(db, 'dest_1d') ? (prepared(db, "SELECT value FROM settings WHERE key = 'dest_folded_until'").get() as { value: string } | undefined) : undefined;
+  const folded = mark ? Number(mark.value) : null;
+  const dayFrom = localMidnight(since) === since ? since : nextLocalMidnight(since);
+  const dayTo = folded === null ? dayFrom : localMidnight(Math.min(until, folded));
+  if (dayTo <= dayFrom) return { sql: `SELECT ${cols} FROM dest_1h WHERE ts >= ? AND ts < ?`, params: [since, until] };
+  return {
+    sql: `SELECT ${cols} FROM dest_1d WHERE ts >= ? AND ts < ?
+          UNION ALL SELECT ${cols} FROM dest_1h WHERE ts >= ? AND ts < ? AND (ts < ? OR ts >= ?)`,
+    params: [dayFrom, dayTo, since, until, dayFrom, dayTo],
+  };
+}
+
 type Sums = { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number };
 
 /**
@@ -63,9 +82,10 @@ export function getAppDestinations(db: Db, appId: number, f: UsageFilter, now: n
     .prepare(`${c.sql} SELECT COALESCE(SUM(rx), 0) AS rxBytes, COALESCE(SUM(tx), 0) AS txBytes, COALESCE(SUM(rxp), 0) AS rxPackets, COALESCE(SUM(txp), 0) AS txPackets FROM t`)
     .get(...c.params) as Sums;
   const w = seriesFilterSql(f);
-  const scope = `FROM dest_1h d JOIN series s ON s.id = d.series_id JOIN interfaces i ON i.id = s.iface_id JOIN networks n ON n.id = s.network_id
-    ${w.sql ? `${w.sql} AND` : 'WHERE'} s.app_id = ? AND d.ts >= ? AND d.ts < ?`;
-  const params = [...w.params, appId, since, until];
+  const src = destRowsSql(db, since, until);
+  const scope = `FROM (${src.sql}) d JOIN series s ON s.id = d.series_id JOIN interfaces i ON i.id = s.iface_id JOIN networks n ON n.id = s.network_id
+    ${w.sql ? `${w.sql} AND` : 'WHERE'} s.app_id = ?`;
+  const params = [...src.params, ...w.params, appId];
   const raw = db
     .prepare(
       `SELECT d.remote, d.proto, d.port, d.inbound, SUM(d.rx_bytes) AS rxBytes, SUM(d.tx_bytes) AS txBytes, SUM(d.rx_packets) AS rxPackets,
@@ -105,6 +125,7 @@ export function getDestinationReportRows(db: Db, f: UsageFilter, now: number): R
   const until = Math.ceil(f.until / HOUR) * HOUR;
   const c = totalsCte(db, { ...f, since, until }, now);
   const w = seriesFilterSql(f);
+  const src = destRowsSql(db, since, until);
   const apps = db
     .prepare(
       `${c.sql}
@@ -117,11 +138,11 @@ export function getDestinationReportRows(db: Db, f: UsageFilter, now: number): R
       `SELECT s.app_id AS appId, d.remote, d.proto, d.port, d.inbound, SUM(d.rx_bytes) AS rxBytes, SUM(d.tx_bytes) AS txBytes,
               SUM(d.rx_packets) AS rxPackets, SUM(d.tx_packets) AS txPackets,
               (SELECT name FROM dest_names WHERE addr = d.remote ORDER BY seen_at DESC, name LIMIT 1) AS host
-       FROM dest_1h d JOIN series s ON s.id = d.series_id JOIN interfaces i ON i.id = s.iface_id JOIN networks n ON n.id = s.network_id
-       ${w.sql ? `${w.sql} AND` : 'WHERE'} d.ts >= ? AND d.ts < ? AND d.remote <> ''
+       FROM (${src.sql}) d JOIN series s ON s.id = d.series_id JOIN interfaces i ON i.id = s.iface_id JOIN networks n ON n.id = s.network_id
+       ${w.sql ? `${w.sql} AND` : 'WHERE'} d.remote <> ''
        GROUP BY s.app_id, d.remote, d.proto, d.port, d.inbound ORDER BY rxBytes + txBytes DESC, d.remote`,
     )
-    .all(...w.params, since, until) as Array<{ appId: number; remote: string; proto: number; port: number; inbound: number; host: string | null } & Sums>;
+    .all(...src.params, ...w.params) as Array<{ appId: number; remote: string; proto: number; port: number; inbound: number; host: string | null } & Sums>;
   const byApp = new Map<number, typeof dests>();
   for (const d of dests) byApp.set(d.appId, [...(byApp.get(d.appId) ?? []), d]);
   const out: ReportRow[] = [];

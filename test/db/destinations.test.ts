@@ -109,13 +109,57 @@ describe('destinations store', () => {
     db.close();
   });
 
+  test('closed hours go into their local day, days are folded too; every period stays exact as hours are pruned', () => {
+    const { db, a1, a2 } = fixture('days');
+    const start = T0 - 3 * 86400;
+    // Three days, every 2 hours: 150 destinations a day in rotation over two networks, a little unrecorded traffic.
+    for (let h = 0; h < 72; h += 2) {
+      const ds: DestUsage[] = [];
+      for (let i = 0; i < 60; i++) {
+        const k = (h * 5 + i) % 150;
+        ds.push(dest(k % 4 === 0 ? a2.series : a1.series, k, 200 + k * 11 + h));
+      }
+      poll(db, start + h * 3600 + 60, ds, h % 10 === 0 ? 999 : 0);
+    }
+    const now = start + 72 * 3600 + 120;
+    const periods = [
+      { since: start, until: now },
+      { since: start + 5 * 3600, until: start + 50 * 3600 },
+      { since: start + 30 * 3600, until: now },
+    ];
+    const before = periods.map((f) => getAppDestinations(db, a1.app, f, now, 10_000));
+    foldDestinations(db, now);
+    const days = (db.prepare('SELECT COUNT(DISTINCT ts) AS n FROM dest_1d').get() as { n: number }).n;
+    assert.ok(days >= 3, `hours were added to their days (${days})`);
+    const check = (label: string) =>
+      periods.forEach((f, k) => {
+        const g = getAppDestinations(db, a1.app, f, now, 10_000);
+        assert.deepEqual(g.total, before[k].total, `${label}: the same total`);
+        assert.equal(g.rows.reduce((n, r) => n + sum(r), 0) + sum(g.other), sum(g.total), `${label}: destinations + other = total`);
+      });
+    check('after folding into days');
+    const perDay = db
+      .prepare(
+        `SELECT d.ts, COUNT(DISTINCT remote || '|' || proto || '|' || port || '|' || inbound) AS n FROM dest_1d d
+         WHERE remote <> '' AND ts < (SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'dest_days_folded_until') GROUP BY d.ts`,
+      )
+      .all() as Array<{ ts: number; n: number }>;
+    assert.ok(perDay.length >= 2, `closed days were folded (${perDay.length})`);
+    assert.ok(perDay.every((d) => d.n <= 100) && perDay.some((d) => d.n === 100), `each closed day keeps the app's top 100: ${JSON.stringify(perDay)}`);
+    pruneDestinations(db, now + 10 * 86400, 90);
+    assert.equal((db.prepare('SELECT COUNT(*) AS n FROM dest_1h').get() as { n: number }).n, 0, 'hours older than 7 days are gone');
+    check('after hours were pruned');
+    db.close();
+  });
+
   test('retention deletes old hours; clearing deletes all history; the switch defaults to on', () => {
     const { db, a1 } = fixture('prune');
     poll(db, T0, [dest(a1.series, 1, 100)]);
     poll(db, T0 + 10 * 86400, [dest(a1.series, 2, 100)]);
-    assert.equal(pruneDestinations(db, T0 + 10 * 86400, 5), 1);
+    foldDestinations(db, T0 + 10 * 86400 + 3600);
+    assert.equal(pruneDestinations(db, T0 + 10 * 86400, 5), 2, 'the old hour and its day');
     assert.equal(getAppDestinations(db, a1.app, { since: T0, until: T0 + 11 * 86400 }, T0 + 11 * 86400).rows.length, 1);
-    assert.equal(clearDestinations(db), 1);
+    assert.equal(clearDestinations(db), 2, 'the hour and its day');
     const g = getAppDestinations(db, a1.app, { since: T0, until: T0 + 11 * 86400 }, T0 + 11 * 86400);
     assert.equal(g.rows.length, 0);
     assert.equal(sum(g.other), sum(g.total), 'after clearing, all of the app\'s traffic is other');

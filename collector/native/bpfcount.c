@@ -313,16 +313,19 @@ static void put_ifname(FILE *out, struct names *c, uint32_t ifindex)
 		fputs("null", out);
 }
 
-/* dump writes every entry, summed over CPUs, read with batched lookups. */
-static void dump(void)
+/* A map's entry as one JSON array (after its leading comma, if any). */
+typedef void (*row_fn)(FILE *out, struct names *names, const void *key, const void *val);
+
+/*
+ * dump_map writes every entry of a map (`what`, for errors), read with batched lookups, as
+ *   bpfcount 1 / HEAD ID COUNT MAX / entries [ROW,...] / end
+ * KEYS and VALS hold BATCH entries (a value of VSIZE bytes: per CPU, all CPUs' values).
+ */
+static void dump_map(int fd, const char *what, const char *head, uint32_t id, uint32_t max, void *keys, size_t ksize, void *vals, size_t vsize, row_fn row)
 {
-	static struct key keys[BATCH];
-	static struct val *vals;
-	if (!vals)
-		vals = calloc((size_t)BATCH * ncpus, sizeof(struct val));
 	struct names names = { .n = 0 };
 	uint32_t in = 0, out = 0, total = 0;
-	int first = 1, started = 0;
+	int first = 1, started = 0, err = 0;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *body = open_memstream(&text, &len);
@@ -334,21 +337,15 @@ static void dump(void)
 		free(text);
 		return;
 	}
-	int err = 0;
 	for (;;) {
 		uint32_t count = BATCH;
 		DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
-		int r = bpf_map_lookup_batch(map_fd, started ? &in : NULL, &out, keys, vals, &count, &opts);
+		int r = bpf_map_lookup_batch(fd, started ? &in : NULL, &out, keys, vals, &count, &opts);
 		err = r < 0 ? errno : 0;
 		for (uint32_t k = 0; k < count; k++) {
-			uint64_t bytes = 0, packets = 0;
-			for (int c = 0; c < ncpus; c++) {
-				bytes += vals[(size_t)k * ncpus + c].bytes;
-				packets += vals[(size_t)k * ncpus + c].packets;
-			}
-			fprintf(body, "%s[%" PRIu64 ",%" PRIu32 ",", first ? "" : ",", keys[k].cgroup, keys[k].ifindex);
-			put_ifname(body, &names, keys[k].ifindex);
-			fprintf(body, ",%" PRIu32 ",%" PRIu64 ",%" PRIu64 "]", keys[k].dir, bytes, packets);
+			if (!first)
+				fputc(',', body);
+			row(body, &names, (const char *)keys + k * ksize, (const char *)vals + k * vsize);
 			first = 0;
 		}
 		total += count;
@@ -359,11 +356,36 @@ static void dump(void)
 	}
 	fclose(body);
 	if (err != ENOENT)
-		printf("bpfcount 1\nerror reading the counter map: %s\nend\n", strerror(err));
+		printf("bpfcount 1\nerror reading the %s map: %s\nend\n", what, strerror(err));
 	else
-		printf("bpfcount 1\nmap %" PRIu32 " %" PRIu32 " %" PRIu32 "\nentries [%.*s]\nend\n", map_id, total, map_max, (int)len, text ? text : "");
+		printf("bpfcount 1\n%s %" PRIu32 " %" PRIu32 " %" PRIu32 "\nentries [%.*s]\nend\n", head, id, total, max, (int)len, text ? text : "");
 	free(text);
 	fflush(stdout);
+}
+
+/* count_row writes a per-app counter, summed over CPUs: [CGROUP,IFINDEX,"IFNAME"|null,DIR,BYTES,PACKETS]. */
+static void count_row(FILE *out, struct names *names, const void *key, const void *val)
+{
+	const struct key *k = key;
+	const struct val *v = val;
+	uint64_t bytes = 0, packets = 0;
+	for (int c = 0; c < ncpus; c++) {
+		bytes += v[c].bytes;
+		packets += v[c].packets;
+	}
+	fprintf(out, "[%" PRIu64 ",%" PRIu32 ",", k->cgroup, k->ifindex);
+	put_ifname(out, names, k->ifindex);
+	fprintf(out, ",%" PRIu32 ",%" PRIu64 ",%" PRIu64 "]", k->dir, bytes, packets);
+}
+
+/* dump writes every per-app counter. */
+static void dump(void)
+{
+	static struct key keys[BATCH];
+	static struct val *vals;
+	if (!vals)
+		vals = calloc((size_t)BATCH * ncpus, sizeof(struct val));
+	dump_map(map_fd, "counter", "map", map_id, map_max, keys, sizeof(keys[0]), vals, ncpus * sizeof(struct val), count_row);
 }
 
 /* delete_keys removes the entries named on a delete line ("C:I:D" words after the command). */
@@ -392,49 +414,24 @@ static void put_addr(FILE *out, const uint8_t addr[16])
 	fprintf(out, "\"%s\"", buf);
 }
 
-/* dump_dests writes every destination entry, read with batched lookups. */
+/* dest_row writes a destination: [CGROUP,IFINDEX,"IFNAME"|null,DIR,"ADDR",PROTO,PORT,LOCAL,BYTES,PACKETS]. */
+static void dest_row(FILE *out, struct names *names, const void *key, const void *val)
+{
+	const struct dkey *d = key;
+	const struct val *v = val;
+	fprintf(out, "[%" PRIu64 ",%" PRIu32 ",", d->cgroup, d->ifindex);
+	put_ifname(out, names, d->ifindex);
+	fprintf(out, ",%u,", d->flags & 1);
+	put_addr(out, d->addr);
+	fprintf(out, ",%u,%u,%u,%" PRIu64 ",%" PRIu64 "]", d->proto, d->port, (d->flags >> 1) & 1, v->bytes, v->packets);
+}
+
+/* dump_dests writes every destination (the map is shared by all CPUs: one value each). */
 static void dump_dests(void)
 {
 	static struct dkey keys[BATCH];
 	static struct val vals[BATCH];
-	struct names names = { .n = 0 };
-	uint32_t in = 0, out = 0, total = 0;
-	int first = 1, started = 0, err = 0;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *body = open_memstream(&text, &len);
-	if (!body) {
-		printf("bpfcount 1\nerror out of memory\nend\n");
-		fflush(stdout);
-		return;
-	}
-	for (;;) {
-		uint32_t count = BATCH;
-		DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
-		int r = bpf_map_lookup_batch(dests_fd, started ? &in : NULL, &out, keys, vals, &count, &opts);
-		err = r < 0 ? errno : 0;
-		for (uint32_t k = 0; k < count; k++) {
-			struct dkey *d = &keys[k];
-			fprintf(body, "%s[%" PRIu64 ",%" PRIu32 ",", first ? "" : ",", d->cgroup, d->ifindex);
-			put_ifname(body, &names, d->ifindex);
-			fprintf(body, ",%u,", d->flags & 1);
-			put_addr(body, d->addr);
-			fprintf(body, ",%u,%u,%u,%" PRIu64 ",%" PRIu64 "]", d->proto, d->port, (d->flags >> 1) & 1, vals[k].bytes, vals[k].packets);
-			first = 0;
-		}
-		total += count;
-		if (r < 0)
-			break;
-		in = out;
-		started = 1;
-	}
-	fclose(body);
-	if (err != ENOENT)
-		printf("bpfcount 1\nerror reading the destinations map: %s\nend\n", strerror(err));
-	else
-		printf("bpfcount 1\ndests %" PRIu32 " %" PRIu32 " %" PRIu32 "\nentries [%.*s]\nend\n", dests_id, total, dests_max, (int)len, text ? text : "");
-	free(text);
-	fflush(stdout);
+	dump_map(dests_fd, "destinations", "dests", dests_id, dests_max, keys, sizeof(keys[0]), vals, sizeof(vals[0]), dest_row);
 }
 
 /* delete_dests removes the destinations named on a ddelete line ("C,I,D,ADDR,PROTO,PORT,LOCAL" words). */

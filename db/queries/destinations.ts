@@ -50,19 +50,22 @@ const HOUR = 3600;
 
 /**
  * destRowsSql is the destination rows of [since, until) (whole hours): whole local days that are
- * complete in dest_1d from there, the rest from dest_1h; never both for the same hour.
+ * complete in dest_1d from there, the rest from dest_1h; never both for the same hour. With
+ * `series`, only theirs, read by primary key (series, time) rather than every row of the period.
  */
-function destRowsSql(db: Db, since: number, until: number): { sql: string; params: number[] } {
+function destRowsSql(db: Db, since: number, until: number, series?: number[]): { sql: string; params: number[] } {
+  const only = series ? ` AND series_id IN (${series.map(() => '?').join(',') || 'NULL'})` : '';
+  const ids = series ?? [];
   const cols = 'ts, series_id, remote, proto, port, inbound, rx_bytes, tx_bytes, rx_packets, tx_packets, first_seen, last_seen';
   const mark = hasTable(db, 'dest_1d') ? (prepared(db, "SELECT value FROM settings WHERE key = 'dest_folded_until'").get() as { value: string } | undefined) : undefined;
   const folded = mark ? Number(mark.value) : null;
   const dayFrom = localMidnight(since) === since ? since : nextLocalMidnight(since);
   const dayTo = folded === null ? dayFrom : localMidnight(Math.min(until, folded));
-  if (dayTo <= dayFrom) return { sql: `SELECT ${cols} FROM dest_1h WHERE ts >= ? AND ts < ?`, params: [since, until] };
+  if (dayTo <= dayFrom) return { sql: `SELECT ${cols} FROM dest_1h WHERE ts >= ? AND ts < ?${only}`, params: [since, until, ...ids] };
   return {
-    sql: `SELECT ${cols} FROM dest_1d WHERE ts >= ? AND ts < ?
-          UNION ALL SELECT ${cols} FROM dest_1h WHERE ts >= ? AND ts < ? AND (ts < ? OR ts >= ?)`,
-    params: [dayFrom, dayTo, since, until, dayFrom, dayTo],
+    sql: `SELECT ${cols} FROM dest_1d WHERE ts >= ? AND ts < ?${only}
+          UNION ALL SELECT ${cols} FROM dest_1h WHERE ts >= ? AND ts < ? AND (ts < ? OR ts >= ?)${only}`,
+    params: [dayFrom, dayTo, ...ids, since, until, dayFrom, dayTo, ...ids],
   };
 }
 
@@ -82,7 +85,10 @@ export function getAppDestinations(db: Db, appId: number, f: UsageFilter, now: n
     .prepare(`${c.sql} SELECT COALESCE(SUM(rx), 0) AS rxBytes, COALESCE(SUM(tx), 0) AS txBytes, COALESCE(SUM(rxp), 0) AS rxPackets, COALESCE(SUM(txp), 0) AS txPackets FROM t`)
     .get(...c.params) as Sums;
   const w = seriesFilterSql(f);
-  const src = destRowsSql(db, since, until);
+  const series = (
+    db.prepare(`SELECT s.id FROM series s JOIN interfaces i ON i.id = s.iface_id JOIN networks n ON n.id = s.network_id ${w.sql ? `${w.sql} AND` : 'WHERE'} s.app_id = ?`).all(...w.params, appId) as Array<{ id: number }>
+  ).map((r) => r.id);
+  const src = destRowsSql(db, since, until, series);
   const scope = `FROM (${src.sql}) d JOIN series s ON s.id = d.series_id JOIN interfaces i ON i.id = s.iface_id JOIN networks n ON n.id = s.network_id
     ${w.sql ? `${w.sql} AND` : 'WHERE'} s.app_id = ?`;
   const params = [...src.params, ...w.params, appId];

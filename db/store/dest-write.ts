@@ -3,7 +3,7 @@
  * hour; closed hours folded to each app's top destinations, the rest summed into the series'
  * "other destinations" row (remote ''), so an hour's rows of a series always add up to what
  * was added to it, then added to their local day, folded the same way once it closed;
- * retention (hours 7 days, days as configured); clearing. Readers add to "other" whatever the app's usage holds
+ * retention (hours 2 days, days as configured); clearing. Readers add to "other" whatever the app's usage holds
  * beyond its destination rows (traffic counted while destinations were off, or evicted from
  * the kernel's map before it was read), so destinations + other equal the app's total exactly.
  */
@@ -157,11 +157,11 @@ export function foldDestinations(db: Db, now: number, top = DEST_TOP): number {
 }
 
 /** How long hourly destinations are kept (days hold them longer). */
-export const DEST_HOURS_KEEP_DAYS = 7;
+export const DEST_HOURS_KEEP_DAYS = 2;
 
 /**
  * pruneDestinations deletes destination days, and names last seen, longer ago than `keepDays`,
- * and hours older than DEST_HOURS_KEEP_DAYS once they are in their day; returns rows deleted.
+ * and hours older than DEST_HOURS_KEEP_DAYS (2) once they are in their day; returns rows deleted.
  */
 export function pruneDestinations(db: Db, now: number, keepDays = DEST_KEEP_DAYS): number {
   const cut = now - keepDays * 86400;

@@ -216,4 +216,12 @@ describe('destinations in the report and on the command line', () => {
     assert.deepEqual(j.destinations.map((d) => `${d.remote}/${d.protocol}`), ['10.0.0.1/tcp', 'fd00::2/udp']);
     assert.equal(j.other.rxBytes, 700);
   });
+
+  test('appnet destinations off|status|clear|on: the switch and clearing, from the command line', () => {
+    assert.match(appnet(['destinations', 'off']), /destination history is off: nothing new is recorded/);
+    assert.equal(appnet(['destinations', 'status']), 'destination history is off\n');
+    assert.match(appnet(['destinations', 'clear']), /^deleted 3 destination rows and the learned host names$/m);
+    assert.equal(parseCsv(appnet(['export', '--since', '2h', '--by', 'app,remote'])).filter((r) => r[5] !== '' && r[5] !== 'remote').length, 0, 'nothing left but other destinations');
+    assert.match(appnet(['destinations', 'on']), /destination history is on/);
+  });
 });

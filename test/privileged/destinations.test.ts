@@ -91,6 +91,23 @@ describe('per-app destinations, counted by bpf', () => {
     assert.ok(fill && fill.size === 16384 && fill.count >= 6, `the map's fill is reported: ${JSON.stringify(fill)}`);
   });
 
+  test("connections made to a service are one destination per client address, under the service's own port", async () => {
+    const SERVICE = 'system.slice/httpd.service';
+    await s.spawn([node, TRAFFIC, 'serve-tcp', wlan.v4, '7400', 'sink'], { cgroup: SERVICE });
+    await waitListening(s, 7400);
+    for (let i = 0; i < 3; i++) await s.execOk([node, TRAFFIC, 'tcp-send', wlan.v4, '7400', '20000'], { net: 'peer' });
+    await sleep(300);
+    await waitForPoll(db, Date.now());
+    await waitForPoll(db, Date.now());
+    const d = openDb(db, { readonly: true });
+    const { id } = d.prepare('SELECT id FROM apps WHERE app_key = ?').get('httpd.service') as { id: number };
+    const now = Math.floor(Date.now() / 1000);
+    const g = getAppDestinations(d, id, { since: now - 7200, until: now + 1 }, now);
+    d.close();
+    assert.deepEqual(g.rows.map((r) => [r.remote, r.proto, r.port, r.inbound]), [[wlan.peerV4, 6, 7400, true]], 'three client ports, one destination');
+    assert.ok(g.rows[0].rxBytes >= 60000, 'all three connections\' bytes');
+  });
+
   test('turned off (the global setting): nothing more is recorded, the app is still counted', async () => {
     const w = openDb(db);
     setDestinationsSetting(w, false);

@@ -28,6 +28,8 @@ export interface BpfCounter {
   detach(): Promise<void>;
   /** Packets counted so far per direction, summed over CPUs and keys. */
   packets(): Promise<{ ingress: number; egress: number }>;
+  /** Switches destination counting (the second map, issue 19); loaded off, as bpfcount's no-dests. */
+  destinations(on: boolean): Promise<void>;
 }
 
 /** loadBpfCounter loads the program inside the sandbox (not yet attached). */
@@ -46,6 +48,9 @@ export async function loadBpfCounter(s: Sandbox, obj: string): Promise<BpfCounte
       if (!attached) return;
       for (const d of dirs) await s.execOk([bpftool, 'cgroup', 'detach', CG, d, 'pinned', `${PIN}/prog/count_${d}`]);
       attached = false;
+    },
+    async destinations(on: boolean) {
+      await s.execOk([bpftool, 'map', 'update', 'pinned', `${PIN}/maps/dest_cfg`, 'key', '0', '0', '0', '0', 'value', on ? '1' : '0', '0', '0', '0']);
     },
     async packets() {
       const dump = JSON.parse(await s.execOk([bpftool, '-j', 'map', 'dump', 'pinned', `${PIN}/maps/counts`])) as Array<{ formatted: { key: { dir: number }; values: Array<{ value: { packets: number } }> } }>;

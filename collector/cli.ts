@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   nftset: async () => (await import('./commands/nftset')).registerNftSet,
   rules: async () => (await import('./commands/rules')).registerRules,
   run: async () => (await import('./commands/run')).registerRun,
+  destinations: async () => (await import('./commands/destinations')).registerDestinations,
 };
 // -- end of commands --
 

@@ -17,6 +17,10 @@ export interface CollectorConfig {
   readonly counter: CounterChoice;
   /** Appnet's directory on the BPF filesystem, where the program's map and links are pinned. */
   readonly bpfPinDir: string;
+  /** Count per-app destinations (false: `--no-destinations`; the store's global setting can also turn them off). */
+  readonly destinations: boolean;
+  /** Days of destination history kept. */
+  readonly destinationsKeepDays: number;
   readonly once: boolean;
 }
 
@@ -28,6 +32,9 @@ export interface CollectorOptions {
   interval?: string | number;
   elementTimeout?: string | number;
   counter?: string;
+  /** commander's negated `--no-destinations`: false when given. */
+  destinations?: boolean;
+  destinationsKeepDays?: string | number;
   once?: boolean;
 }
 
@@ -63,6 +70,8 @@ export function loadConfig(opts: CollectorOptions, env: NodeJS.ProcessEnv = proc
     elementTimeoutSec: positive('element-timeout', opts.elementTimeout, 600, Math.max(10, intervalSec * 4), 86400),
     counter: counterChoice(opts.counter),
     bpfPinDir: bpfPinDir(env),
+    destinations: opts.destinations !== false,
+    destinationsKeepDays: positive('destinations-keep-days', opts.destinationsKeepDays, 90, 1, 3660),
     once: Boolean(opts.once),
   });
 }

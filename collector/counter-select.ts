@@ -9,6 +9,14 @@ import { insertEvent, putSourceStatus } from '../db/queries/status';
 import type { CounterSourceKind } from '../lib/counters';
 import type { PollContext } from './poll';
 import { BpfCounterSource, removeBpfCounter } from './sources/bpf-counters';
+import { getDestinationsSetting } from '../db/queries/destinations';
+import { DEST_FAMILY } from '../lib/destinations';
+import { DnsNameSource } from './sources/dns-names';
+
+/** destinationsWanted: destinations are counted unless `--no-destinations` or the dashboard's setting turned them off. */
+export function destinationsWanted(ctx: PollContext): boolean {
+  return ctx.cfg.destinations && getDestinationsSetting(ctx.db);
+}
 
 /** What was chosen, and why when it is not what was asked for. */
 export interface CounterSelection {
@@ -25,8 +33,8 @@ async function openBpf(ctx: PollContext): Promise<BpfCounterSource> {
   } catch (err) {
     throw new Error(`cannot read the cgroup root ${root}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const { source, ready } = await BpfCounterSource.open({ cgroupRoot: root, pinDir: ctx.cfg.bpfPinDir, rootId });
-  if (ready.created) forgetFamilies(ctx, (f) => source.families.includes(f), 'the BPF counter map was made now');
+  const { source, ready } = await BpfCounterSource.open({ cgroupRoot: root, pinDir: ctx.cfg.bpfPinDir, rootId, destinations: destinationsWanted(ctx) });
+  if (ready.created) forgetFamilies(ctx, (f) => source.families.includes(f) || f === DEST_FAMILY, 'the BPF counter map was made now');
   return source;
 }
 
@@ -52,7 +60,7 @@ async function useNft(ctx: PollContext): Promise<void> {
   } catch (err) {
     ctx.log('warn', `could not detach the BPF counter of an earlier run: ${err instanceof Error ? err.message : String(err)}`);
   }
-  forgetFamilies(ctx, (f) => f.startsWith('bpf_'), 'counting with nft, the BPF map is not read');
+  forgetFamilies(ctx, (f) => f.startsWith('bpf_') || f === DEST_FAMILY, 'counting with nft, the BPF map is not read');
 }
 
 /**
@@ -69,6 +77,7 @@ export async function selectCounter(ctx: PollContext): Promise<CounterSelection>
     try {
       ctx.bpf = await openBpf(ctx);
       ctx.nft.setRole('totals');
+      ctx.dns = new DnsNameSource(ctx.log);
       sel = { source: 'bpf', note: null };
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);

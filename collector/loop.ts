@@ -9,6 +9,7 @@ import { controlSocketPath } from '../lib/channel';
 import { openChannel } from './channel/open';
 import { deleteEventsBefore, insertEvent } from '../db/queries/status';
 import { pruneUsage } from '../db/store/rollup';
+import { foldDestinations, pruneDestinations } from '../db/store/dest-write';
 import { deleteGoneCgroups } from '../db/queries/apps';
 import type { CollectorConfig } from './config';
 import { counterReader, NFTDUMP_BIN } from './nft/counters';
@@ -43,18 +44,22 @@ export function createContext(cfg: CollectorConfig, opts: { extension?: RulesetE
   const reader = counterReader({ nftdumpBin: NFTDUMP_BIN, nftBin: cfg.nftBin, runDir: cfg.runDir, log });
   const nft = new NftCounterSource(reader, { role: 'apps', elementTimeoutSec: cfg.elementTimeoutSec, idOfPath: (p) => tracker.idOfPath(p), log });
   const reconciler = new Reconciler(nftRunner({ bin: cfg.nftBin }), { extension, log });
-  return { cfg, db, tracker, reconciler, nft, bpf: null, store: new PollStore(db, log), log, st: newPollState(db) };
+  return { cfg, db, tracker, reconciler, nft, bpf: null, dns: null, store: new PollStore(db, log), log, st: newPollState(db) };
 }
 
 const HOUR = 3600_000;
 
-/** housekeeping prunes roll-up rows past retention, cgroups gone for 15 days (or beyond 100 per app) and old events. */
+/** housekeeping prunes roll-up rows past retention, cgroups gone for 15 days (or beyond 100 per app) and old events; folds closed hours' destinations to each app's top 100 and prunes old ones. */
 function housekeeping(ctx: PollContext, now: number): void {
   const cut = unixSeconds(now);
   const pruned = pruneUsage(ctx.db, cut);
   const cgroups = deleteGoneCgroups(ctx.db, { before: cut - 15 * 86400, keepPerApp: 100 });
   const events = deleteEventsBefore(ctx.db, now - 90 * 86400_000);
-  if (pruned || cgroups || events) ctx.log('info', `housekeeping: removed ${pruned} old roll-up rows, ${cgroups} long-gone cgroups, ${events} old events`);
+  const folded = foldDestinations(ctx.db, cut);
+  const dests = pruneDestinations(ctx.db, cut, ctx.cfg.destinationsKeepDays);
+  if (pruned || cgroups || events || folded || dests) {
+    ctx.log('info', `housekeeping: removed ${pruned} old roll-up rows, ${cgroups} long-gone cgroups, ${events} old events, ${dests} old destination rows; folded ${folded} destinations into "other destinations"`);
+  }
 }
 
 /** startCollector runs the loop until stop() or a signal. */
@@ -135,6 +140,7 @@ export function startCollector(cfg: CollectorConfig, opts: { extension?: Ruleset
     ctx.tracker.close();
     await ctx.nft.close();
     ctx.bpf?.close();
+    ctx.dns?.close();
     await channel?.close();
     closeStore(ctx.db);
   })();

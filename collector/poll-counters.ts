@@ -10,6 +10,10 @@ import { insertEvent } from '../db/queries/status';
 import { entryElemKey, stateKey, type CounterEntry, type CounterSnapshot } from '../lib/counters';
 import { computeDeltas, type CounterValue, type DeltaResult } from '../lib/delta';
 import { unattributedDeltas } from '../lib/unattributed';
+import { destDeltas, DEST_FAMILY, destElemKey, type DestDelta } from '../lib/destinations';
+import type { DestDump, DestEntry } from '../lib/dest-dump';
+import { putDestNames } from '../db/store/dest-write';
+import { destinationsWanted } from './counter-select';
 import type { PollContext } from './poll';
 import { ensureRuleset } from './ruleset';
 import type { NftReading } from './sources/nft-counters';
@@ -84,16 +88,46 @@ export async function dropVanished(ctx: PollContext, r: DeltaResult): Promise<vo
   for (const k of keys) ctx.st.states.delete(k);
 }
 
-/** One reading of the counters: our table, and the BPF map when it counts per app. */
+/** One reading of the counters: our table, the BPF map when it counts per app, and its destinations map when they are counted. */
 export interface Counters {
   nft: NftReading;
   bpf: CounterSnapshot | null;
+  dests: DestDump | null;
 }
 
-/** readCounters reads our table first, then the BPF map: see lib/unattributed.ts for why that order. */
+/**
+ * readDests follows the destinations switch (`--no-destinations`, the global setting) and reads
+ * the destinations map when they are counted. Read before the per-app map: the program adds a
+ * packet to its app before its destination, so an app's destinations never exceed its total.
+ */
+async function readDests(ctx: PollContext): Promise<DestDump | null> {
+  const bpf = ctx.bpf;
+  if (!bpf) return null;
+  const want = destinationsWanted(ctx);
+  learnNames(ctx, want);
+  if (want !== bpf.countsDestinations) {
+    await bpf.destinations(want);
+    ctx.log('info', `destinations are ${want ? 'counted' : 'not counted any more'}`);
+  }
+  return want ? bpf.readDests() : null;
+}
+
+/** learnNames stores the host names DNS answers gave since the last poll (dropped unheard while destinations are off). */
+function learnNames(ctx: PollContext, want: boolean): void {
+  if (!ctx.dns) return;
+  if (want) ctx.dns.start();
+  const names = ctx.dns.take();
+  if (want && names.length) putDestNames(ctx.db, names);
+}
+
+/**
+ * readCounters reads our table first, then the destinations map, then the per-app map: see
+ * lib/unattributed.ts for why the table comes first, readDests for why destinations before apps.
+ */
 export async function readCounters(ctx: PollContext): Promise<Counters> {
   const nft = await readTable(ctx);
-  return { nft, bpf: ctx.bpf ? await ctx.bpf.read() : null };
+  const dests = await readDests(ctx);
+  return { nft, bpf: ctx.bpf ? await ctx.bpf.read() : null, dests };
 }
 
 /** Everything one poll stores. */
@@ -102,6 +136,10 @@ export interface PollDeltas extends DeltaResult {
   bpfIdle: CounterEntry[];
   /** The carried rests of unattributed traffic after this poll. */
   carry: Map<string, CounterValue>;
+  /** What each destination added. */
+  dests: DestDelta[];
+  /** Destination entries read unchanged since the previous poll. */
+  destIdle: DestEntry[];
 }
 
 /**
@@ -111,11 +149,15 @@ export interface PollDeltas extends DeltaResult {
  */
 export function pollDeltas(ctx: PollContext, r: Counters, now: number): PollDeltas {
   const nft = deltasOf(ctx, r.nft.snapshot, ctx.nft.families, now);
-  if (!r.bpf || !ctx.bpf) return { ...nft, bpfIdle: [], carry: ctx.st.carry };
+  if (!r.bpf || !ctx.bpf) return { ...nft, bpfIdle: [], carry: ctx.st.carry, dests: [], destIdle: [] };
   const bpf = deltasOf(ctx, r.bpf, ctx.bpf.families, now);
   const carry = new Map(ctx.st.carry);
   const unattributed = unattributedDeltas(nft.deltas, bpf.deltas, carry);
-  return { deltas: [...bpf.deltas, ...unattributed], next: [...nft.next, ...bpf.next], gone: [...nft.gone, ...bpf.gone], idle: nft.idle, bpfIdle: bpf.idle, carry };
+  const d = r.dests ? destDeltas(r.dests.entries, r.dests.mapId, ctx.st.states, now) : { deltas: [], next: [], gone: [], idle: [] };
+  return {
+    deltas: [...bpf.deltas, ...unattributed], next: [...nft.next, ...bpf.next, ...d.next], gone: [...nft.gone, ...bpf.gone, ...d.gone], idle: nft.idle,
+    bpfIdle: bpf.idle, carry, dests: d.deltas, destIdle: d.idle,
+  };
 }
 
 /**
@@ -141,10 +183,26 @@ export async function dropGoneBpf(ctx: PollContext, idle: CounterEntry[]): Promi
   for (const k of keys) ctx.st.states.delete(k);
 }
 
+/** dropGoneDests removes the destination entries of cgroups that are gone, once their final value is stored (as dropGoneBpf). */
+export async function dropGoneDests(ctx: PollContext, idle: DestEntry[]): Promise<void> {
+  const bpf = ctx.bpf;
+  if (!bpf || !idle.length) return;
+  const gone = idle.filter((e) => {
+    const c = ctx.tracker.seen.get(e.cgroupId);
+    return !c || c.goneAt !== null || bpf.interfaceGone(e.ifindex);
+  });
+  const done = await bpf.removeDests(gone);
+  const keys = done.map((e) => `${DEST_FAMILY}/${destElemKey(e)}`);
+  if (!keys.length) return;
+  ctx.store.forgetCounters(keys);
+  for (const k of keys) ctx.st.states.delete(k);
+}
+
 /** countersDetail is what the Health page shows of the counter source. */
 export function countersDetail(ctx: PollContext, r: Counters): Record<string, unknown> {
   const entries = r.nft.snapshot.entries.length + (r.bpf?.entries.length ?? 0);
-  return { source: r.bpf ? 'bpf' : 'nft', elements: entries, setFill: r.nft.snapshot.fill, mapFill: r.bpf?.fill ?? null, via: r.nft.via };
+  const destFill = r.dests ? { count: r.dests.count, size: r.dests.capacity } : null;
+  return { source: r.bpf ? 'bpf' : 'nft', elements: entries, setFill: r.nft.snapshot.fill, mapFill: r.bpf?.fill ?? null, destFill, via: r.nft.via };
 }
 
 /** warnIfFull reports a set or map nearing its capacity, once an hour. */

@@ -18,8 +18,10 @@ export { ensureRuleset } from './ruleset';
 import { CgroupTracker, type LiveCgroup } from './sources/cgroups';
 import { readInterfaces, type InterfaceInfo } from './sources/interfaces';
 import type { BpfCounterSource } from './sources/bpf-counters';
+import type { DnsNameSource } from './sources/dns-names';
+import { DEST_FAMILY } from '../lib/destinations';
 import type { NftCounterSource } from './sources/nft-counters';
-import { countersDetail, dropGoneBpf, dropVanished, noteNewGeneration, pollDeltas, readCounters, warnIfFull, type Counters, type PollDeltas } from './poll-counters';
+import { countersDetail, dropGoneBpf, dropGoneDests, dropVanished, noteNewGeneration, pollDeltas, readCounters, warnIfFull, type Counters, type PollDeltas } from './poll-counters';
 import { ensureRuleset } from './ruleset';
 import type { PollStore } from './store';
 import { unixSeconds } from '../lib/time';
@@ -36,6 +38,8 @@ export interface PollContext {
   nft: NftCounterSource;
   /** The BPF counter, when it counts per app (collector/counter-select.ts chose it); null: nft counts. */
   bpf: BpfCounterSource | null;
+  /** The reader of logged DNS answers (host names of destinations), next to the BPF counter; null: none. */
+  dns: DnsNameSource | null;
   store: PollStore;
   log: Log;
   /** Mutable state carried between polls. */
@@ -69,7 +73,7 @@ export function newPollState(db: Db): PollState {
   let lastHandle: number | null = null;
   for (const s of getCounterStates(db)) {
     states.set(`${s.setName}/${s.elemKey}`, s);
-    if (s.setName.startsWith('bpf_')) continue;
+    if (s.setName.startsWith('bpf_') || s.setName === DEST_FAMILY) continue;
     lastHandle = lastHandle === null ? s.tableHandle : Math.max(lastHandle, s.tableHandle);
   }
   return { states, levelsSeen: new Map(), ifaces: [], ifacesAt: 0, lastHandle, lastMapId: null, carry: new Map(), lastFullWarnAt: 0, live: [], started: false, treeChecked: false };
@@ -170,6 +174,7 @@ async function afterStore(ctx: PollContext, r: Counters, c: PollDeltas, now: num
   forgetUncounted(ctx, now);
   await dropVanished(ctx, c).catch((err: unknown) => ctx.log('error', `vanished interfaces: ${err instanceof Error ? err.message : String(err)}`));
   await dropGoneBpf(ctx, c.bpfIdle).catch((err: unknown) => ctx.log('error', `gone cgroups' BPF counters: ${err instanceof Error ? err.message : String(err)}`));
+  await dropGoneDests(ctx, c.destIdle).catch((err: unknown) => ctx.log('error', `gone cgroups' destinations: ${err instanceof Error ? err.message : String(err)}`));
 }
 
 /** poll runs one complete poll; see the file comment. */
@@ -189,7 +194,7 @@ export async function poll(ctx: PollContext): Promise<PollReport> {
     const stored = await runSource(ctx, 'store', () => {
       const c = pollDeltas(ctx, r, now);
       noteNewGeneration(ctx, r, now);
-      const fresh = ctx.store.storePoll({ now, cgroups: ctx.tracker.seen.values(), ifaces: ctx.st.ifaces, deltas: c.deltas, next: c.next, gone: c.gone, prev: ctx.st.states });
+      const fresh = ctx.store.storePoll({ now, cgroups: ctx.tracker.seen.values(), ifaces: ctx.st.ifaces, deltas: c.deltas, dests: c.dests, next: c.next, gone: c.gone, prev: ctx.st.states });
       for (const cg of fresh) cg.stored = true;
       return c;
     }, (c) => ({ deltas: c.deltas.length }));

@@ -32,7 +32,7 @@ export async function ensureRuleset(ctx: PollContext, opts: { force: boolean }):
   const levels = currentLevels(st, st.live, Date.now());
   const role = ctx.nft.currentRole;
   const accounting = accountingCommands({ levels, elementTimeoutSec: cfg.elementTimeoutSec, role });
-  const key = role === 'totals' ? role : `${levels.join(',')}#${cfg.elementTimeoutSec}`;
+  const key = role === 'totals' ? 'totals+dns' : `${levels.join(',')}#${cfg.elementTimeoutSec}`;
   const r = await ctx.reconciler.ensure({ accounting, accountingKey: key, live: st.live, ifaces: st.ifaces }, opts);
   return r.applied;
 }

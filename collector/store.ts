@@ -14,6 +14,8 @@ import { getStoreStart, insertAlert, markFirstTraffic } from '../db/queries/aler
 import { LEARNING_SECONDS, newAppAlert } from '../lib/alerts';
 import { getOrCreateSeries, insertUsage, type UsageDelta } from '../db/store/usage-write';
 import type { CounterDelta, CounterState } from '../lib/delta';
+import type { DestDelta } from '../lib/destinations';
+import { insertDestUsage, type DestUsage } from '../db/store/dest-write';
 import { appIdentity, unattributedIdentity, withExecutable, type AppIdentity } from '../lib/identity';
 import { classifyInterface, CONTAINER_LINKS, isContainerLink } from '../lib/netkind';
 import type { SeenCgroup } from './sources/cgroups';
@@ -31,6 +33,8 @@ export interface PollSnapshot {
   /** The interface list of this poll (kind, network, link speed). */
   ifaces: InterfaceInfo[];
   deltas: CounterDelta[];
+  /** What each destination added (empty when destinations are not counted). */
+  dests?: DestDelta[];
   /** New values of the counters read. */
   next: CounterState[];
   /** State keys of counters that are gone for good. */
@@ -160,6 +164,7 @@ export class PollStore {
         bySeries.set(seriesId, u);
       }
       const rolledUp = insertUsage(db, ts, [...bySeries.values()]);
+      insertDestUsage(db, ts, (p.dests ?? []).map((d) => this.destUsage(d, p.ifaces, ts, () => appIdOf(UNKNOWN_CGROUP))));
       putCounterStates(db, this.counterIds, p.next.filter((s) => changed(p.prev.get(`${s.setName}/${s.elemKey}`), s)), { fold: rolledUp });
       for (const k of p.gone) {
         const i = k.indexOf('/');
@@ -186,6 +191,16 @@ export class PollStore {
         deleteCounterState(this.db, this.counterIds, k.slice(0, i), k.slice(i + 1));
       }
     })();
+  }
+
+  /** destUsage books a destination delta to its series, as storePoll books the app's own delta. */
+  private destUsage(d: DestDelta, ifaces: InterfaceInfo[], ts: number, unknown: () => number): DestUsage {
+    const seriesId = this.seriesOf(this.appOfCgroup(d.cgroupId, unknown), this.linkOf(ifaces, d.iface, ts), d.iface, ts);
+    const out = d.direction === 'out';
+    return {
+      seriesId, remote: d.remote, proto: d.proto, port: d.port, inbound: d.inbound,
+      rxBytes: out ? 0 : d.bytes, txBytes: out ? d.bytes : 0, rxPackets: out ? 0 : d.packets, txPackets: out ? d.packets : 0,
+    };
   }
 
   private appOfCgroup(cgroupId: number, unknown: () => number): number {

@@ -19,12 +19,13 @@ function previewOf(d: RuleDraft, ruleId: number | undefined): { lines: string[] 
 }
 
 /**
- * RuleForm adds or edits one rule through the saveRule server action. While you type it
+ * RuleForm adds or edits one rule through the saveRule server action (a new one may start from
+ * `initial` values, e.g. a destination of the app page). While you type it
  * shows the nft rules the collector will generate (the same builder the collector uses);
  * after saving, the server's field errors or its confirmation.
  */
-export function RuleForm({ rule, knownApps, fixedApp, action, onDone }: { rule?: RuleView; knownApps: KnownApp[]; fixedApp?: string; action: RulesAction; onDone?: () => void }) {
-  const blank = () => ruleDraft(rule ?? null, { app: fixedApp });
+export function RuleForm({ rule, knownApps, fixedApp, initial, action, onDone }: { rule?: RuleView; knownApps: KnownApp[]; fixedApp?: string; initial?: Partial<RuleDraft>; action: RulesAction; onDone?: () => void }) {
+  const blank = () => ({ ...ruleDraft(rule ?? null, { app: fixedApp }), ...(rule ? {} : initial) });
   const [d, setD] = useState<RuleDraft>(blank);
   const [state, submit, pending] = useActionState(action, NO_FORM_STATE);
   const seen = useRef(state.at);

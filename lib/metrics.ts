@@ -130,6 +130,8 @@ export interface MetricsSnapshot {
   sets: SetFill[];
   /** Which mechanism counts per app, and the BPF map's fill when it is BPF; null before the first poll. */
   counter?: CounterSourceHealth | null;
+  /** Distinct destinations per app label value over the last 24 hours (never the destinations themselves); absent before migration 080. */
+  destinations?: Array<{ app: string; count: number }>;
   schemaVersion: number;
   /** Alerts recorded per kind (lib/alerts.ts), with the newest one's time; null before the store had alerts. */
   alerts?: Array<{ kind: string; count: number; lastTs: number }> | null;
@@ -156,6 +158,10 @@ function addUsage(reg: Registry, s: MetricsSnapshot): void {
   for (const a of s.apps) info.set({ app: a.app, name: a.name, kind: a.kind }, 1);
   new Gauge({ name: 'appnet_apps_known', help: 'Apps with traffic in the store.', registers: [reg] }).set(s.appsKnown);
   new Gauge({ name: 'appnet_apps_labelled', help: 'Apps with their own app label value (the rest count as app="(other)").', registers: [reg] }).set(s.appsLabelled);
+  if (s.destinations) {
+    const dest = new Gauge({ name: 'appnet_app_destinations', help: 'Distinct destinations (address, protocol, port) an app exchanged traffic with in the last 24 hours; the destinations themselves are never exported.', labelNames: ['app'], registers: [reg] });
+    for (const d of s.destinations) dest.set({ app: d.app }, d.count);
+  }
 }
 
 function addFirewall(reg: Registry, s: MetricsSnapshot): void {

@@ -32,7 +32,7 @@ export const MAX_REPORT_SPAN_SEC = 5 * 366 * 86400;
  */
 export const REPORT_LIMITS = Object.freeze({ rows: 200_000, bytes: 32 * 1024 * 1024 });
 
-export const BY = ['app', 'app,iface', 'app,day'] as const;
+export const BY = ['app', 'app,iface', 'app,day', 'app,remote'] as const;
 export type ReportBy = (typeof BY)[number];
 
 /** reportQuerySchema validates the query string of /api/usage and /api/export.csv (and the CLI's options). */
@@ -69,7 +69,11 @@ export type ReportQuery = z.infer<typeof reportQuerySchema>;
 /** apiErrorFromZod: report parameters are refused in the API's one error shape (lib/api-error.ts). */
 export { apiErrorFromZod } from './api-error';
 
-/** One row of a usage report; iface/network only for by=app,iface; since/until are the row's own period. */
+/**
+ * One row of a usage report; iface/network only for by=app,iface; remote/host/protocol/port only
+ * for by=app,remote (all null on an app's "other destinations" row); since/until are the row's
+ * own period (by=app,remote: widened to whole hours, as destinations are kept).
+ */
 export interface ReportRow {
   since: number;
   until: number;
@@ -78,6 +82,15 @@ export interface ReportRow {
   kind: string;
   iface?: string;
   network?: string;
+  /** The remote address. */
+  remote?: string | null;
+  /** The host name a DNS answer gave the address, or null. */
+  host?: string | null;
+  /** tcp, udp, icmp, icmpv6 or the IP protocol number. */
+  protocol?: string | null;
+  /** The remote port, or the app's own for connections made to it (inbound); 0 without ports. */
+  port?: number | null;
+  inbound?: boolean | null;
   rxBytes: number;
   txBytes: number;
   rxPackets: number;
@@ -115,7 +128,7 @@ export function reportJson(
 
 /** reportHeader is the CSV header for a grouping. */
 export function reportHeader(by: ReportBy): string[] {
-  const extra = by === 'app,iface' ? ['iface', 'network'] : [];
+  const extra = by === 'app,iface' ? ['iface', 'network'] : by === 'app,remote' ? ['remote', 'host', 'protocol', 'port'] : [];
   return ['since', 'until', 'app', 'app_name', 'kind', ...extra, 'rx_bytes', 'tx_bytes', 'total_bytes', 'rx_packets', 'tx_packets'];
 }
 
@@ -145,6 +158,7 @@ function csvRow(r: ReportRow, by: ReportBy): Cell[] {
     r.appName,
     r.kind,
     ...(by === 'app,iface' ? [r.iface ?? '', r.network ?? ''] : []),
+    ...(by === 'app,remote' ? [r.remote ?? '', r.host ?? '', r.protocol ?? '', r.port ?? ''] : []),
     r.rxBytes,
     r.txBytes,
     r.rxBytes + r.txBytes,

@@ -45,6 +45,18 @@ if [ ! -x "$nftdump" ] || [ collector/native/nftdump.c -nt "$nftdump" ]; then
   fi
 fi
 
+# Host names of destinations come from the DNS answers our table logs over NFLOG, read by dnslog.
+dnslog=collector/native/out/dnslog
+if [ ! -x "$dnslog" ] || [ collector/native/dnslog.c -nt "$dnslog" ]; then
+  mkdir -p collector/native/out
+  if cc -O2 -Wall -o "$dnslog.tmp" collector/native/dnslog.c -lmnl; then
+    mv -f "$dnslog.tmp" "$dnslog"
+  else
+    rm -f "$dnslog.tmp"
+    echo "appnet: could not build $dnslog: destinations are shown by address only" >&2
+  fi
+fi
+
 # Per-app counting runs in a cgroup_skb BPF program (collector/native/count.bpf.c), loaded and
 # read by a small libbpf helper; without them `appnet collect` counts with nft sets instead.
 bpfcount=collector/native/out/bpfcount

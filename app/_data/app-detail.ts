@@ -1,5 +1,7 @@
 /** Everything the App detail page shows. */
-import type { Db } from '../../db/open';
+import { hasTable, type Db } from '../../db/open';
+import { getAppDestinations, getDestinationsSetting } from '../../db/queries/destinations';
+import type { DestinationsView } from '../../lib/destinations';
 import {
   getApp, getAppCgroups, getAppLastActive, getAppSeriesByNetwork, type AppCgroup, type AppRow,
 } from '../../db/queries/app-detail';
@@ -19,6 +21,20 @@ export interface AppDetail {
   chart: { series: ChartSeries[]; down: Array<Record<string, number>>; up: Array<Record<string, number>>; stepSeconds: number; inProgress: number | null };
   cgroups: AppCgroup[];
   processes: ProcessInfo[];
+  /** null: the store has no destinations yet (a collector from before migration 080). */
+  destinations: DestinationsView | null;
+}
+
+/** destinationsOf reads the app's destinations over the view's period and filter. */
+function destinationsOf(db: Db, id: number, view: View, now: number): DestinationsView | null {
+  if (!hasTable(db, 'dest_1h')) return null;
+  const g = getAppDestinations(db, id, view.filter, now, 200);
+  return {
+    rows: g.rows.map((r) => ({ remote: r.remote, host: r.host, proto: r.proto, port: r.port, inbound: r.inbound, rxBytes: r.rxBytes, txBytes: r.txBytes, lastSeen: r.lastSeen })),
+    other: { rxBytes: g.other.rxBytes, txBytes: g.other.txBytes },
+    total: g.total.rxBytes + g.total.txBytes,
+    recording: getDestinationsSetting(db),
+  };
 }
 
 /** getAppDetail reads one app's usage per direction and network, its cgroups and live processes; null if no such app. */
@@ -49,5 +65,6 @@ export function getAppDetail(db: Db, id: number, view: View, now: number): AppDe
     },
     cgroups,
     processes: listProcesses(cgroups.filter((c) => c.goneAt === null).map((c) => c.path)),
+    destinations: destinationsOf(db, id, view, now),
   };
 }

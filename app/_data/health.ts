@@ -33,10 +33,12 @@ export function getHealth(db: Db, dbPath: string): Health {
   const sources = getCollectorStatus(db).map((s) => ({ ...s, lastRun: unixSeconds(s.lastRun), lastOk: s.lastOk === null ? null : unixSeconds(s.lastOk) }));
   const poll = sources.find((s) => s.source === 'poll');
   type Fill = Record<string, { count: number; size: number | null }>;
-  const counters = sources.find((s) => s.source === 'counters')?.detail as { setFill?: Fill; mapFill?: Fill | null; source?: string } | null;
+  const counters = sources.find((s) => s.source === 'counters')?.detail as { setFill?: Fill; mapFill?: Fill | null; destFill?: { count: number; size: number } | null; source?: string } | null;
   const sets = [
     ...Object.entries(counters?.setFill ?? {}).map(([name, f]) => ({ name, count: f.count, size: f.size })),
     ...Object.entries(counters?.mapFill ?? {}).map(([name, f]) => ({ name: `BPF map ${name}`, count: f.count, size: f.size })),
+    // An LRU map: full is normal (the oldest destinations make room), so it is shown, not warned about.
+    ...(counters?.destFill ? [{ name: 'BPF map dests (destinations, LRU)', count: counters.destFill.count, size: counters.destFill.size }] : []),
   ];
   const choice = sources.find((s) => s.source === 'counter-source')?.detail as { source?: string; note?: string | null } | null;
   const source = counters?.source ?? choice?.source;

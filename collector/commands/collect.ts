@@ -13,6 +13,8 @@ export function registerCollect(program: Command): void {
     .option('--interval <seconds>', 'seconds between polls', '5')
     .option('--element-timeout <seconds>', 'idle seconds before the kernel drops a per-app counter', '600')
     .option('--counter <mechanism>', 'what counts per app: bpf (the cgroup BPF program), nft (nft set counters) or auto (BPF where it loads and attaches, else nft)', 'auto')
+    .option('--no-destinations', 'do not count per-app destinations (remote addresses, ports, host names); the dashboard setting can also turn them off')
+    .option('--destinations-keep-days <days>', 'days of destination history kept', '90')
     .option('--once', 'poll once and exit');
   addMetricsListenOptions(cmd).action(async (opts: CollectorOptions & MetricsListenOptions) => {
     requireNetAdmin();

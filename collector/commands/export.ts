@@ -26,7 +26,7 @@ function relative(v: string | undefined, now: number): string | undefined {
 }
 
 /** BY_HELP lists lib/report.ts BY for the help without loading the report's schema (zod) before the command runs. */
-export const BY_HELP = 'app | app,iface | app,day';
+export const BY_HELP = 'app | app,iface | app,day | app,remote';
 
 /**
  * registerExport adds `appnet export`: the same usage report as GET /api/export.csv (and, with

@@ -12,6 +12,8 @@ interface StartOptions {
   db: string;
   interval?: string;
   counter?: string;
+  /** false with --no-destinations. */
+  destinations?: boolean;
   port: string;
 }
 
@@ -23,10 +25,11 @@ export function registerStart(program: Command): void {
     .addOption(dbOption())
     .option('--interval <seconds>', 'seconds between polls', '5')
     .option('--counter <mechanism>', 'what counts per app: auto, bpf or nft (see `appnet collect --help`)', 'auto')
+    .option('--no-destinations', 'do not count per-app destinations (see `appnet collect --help`)')
     .option('--port <n>', 'dashboard port on 127.0.0.1', '7171')
     .action(async (opts: StartOptions) => {
       requireNetAdmin();
-      const cfg = loadConfig({ db: opts.db, interval: opts.interval, counter: opts.counter });
+      const cfg = loadConfig({ db: opts.db, interval: opts.interval, counter: opts.counter, destinations: opts.destinations });
       const web = await ensureWebUser();
       // The web account may read the store, never change it or its directory (docs/security.md).
       prepareStoreDir(dirname(cfg.dbPath), web.gid);

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { openDb } from '../../db/open';
-import { getTopApps } from '../../db/queries/usage';
+import { getTopApps, type UsageFilter } from '../../db/queries/usage';
+import { findApps, getAppDestinations } from '../../db/queries/destinations';
+import { protocolName } from '../../lib/destinations';
 import { formatBytes } from '../../lib/format';
 import { nowSeconds, parseDuration } from '../../lib/time';
 import { dbOption } from '../../lib/store-option';
@@ -13,9 +15,39 @@ interface TopOptions {
   metered?: boolean;
   json?: boolean;
   limit: string;
+  app?: string;
+  by: string;
 }
 
-/** registerTop adds `appnet top`: the apps that used the most traffic in a period. */
+/** printDestinations is `appnet top --app NAME --by remote`: one app's destinations, biggest first, and its other destinations. */
+function printDestinations(opts: TopOptions, f: UsageFilter, now: number, limit: number): void {
+  const db = openDb(opts.db, { readonly: true });
+  try {
+    const apps = findApps(db, opts.app!);
+    if (apps.length === 0) throw new Error(`no app is called '${opts.app}' (appnet top lists them; use the name or the KEY column)`);
+    if (apps.length > 1) throw new Error(`'${opts.app}' names ${apps.length} apps: use one of their keys (${apps.map((a) => a.appKey).join(', ')})`);
+    const g = getAppDestinations(db, apps[0].id, f, now, limit);
+    if (opts.json) {
+      process.stdout.write(JSON.stringify({ app: apps[0].appKey, since: g.since, until: g.until, destinations: g.rows.map((r) => ({ ...r, protocol: protocolName(r.proto) })), other: g.other, total: g.total }, null, 2) + '\n');
+      return;
+    }
+    const total = g.total.rxBytes + g.total.txBytes || 1;
+    const rows = [
+      ...g.rows.map((r) => ({ host: r.host ?? r.remote, addr: r.host ? r.remote : '', port: `${protocolName(r.proto)}${r.port ? ` ${r.port}` : ''}${r.inbound ? ' (in)' : ''}`, rx: r.rxBytes, tx: r.txBytes })),
+      { host: '(other destinations)', addr: '', port: '', rx: g.other.rxBytes, tx: g.other.txBytes },
+    ];
+    const w = Math.max(4, ...rows.map((r) => r.host.length));
+    process.stdout.write(`${'HOST'.padEnd(w)}  ${'PORT'.padEnd(11)}  ${'DOWN'.padStart(10)}  ${'UP'.padStart(10)}  ${'SHARE'.padStart(6)}  ADDRESS\n`);
+    for (const r of rows) {
+      const share = `${((100 * (r.rx + r.tx)) / total).toFixed(1)}%`;
+      process.stdout.write(`${r.host.padEnd(w)}  ${r.port.padEnd(11)}  ${formatBytes(r.rx).padStart(10)}  ${formatBytes(r.tx).padStart(10)}  ${share.padStart(6)}  ${r.addr}\n`);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** registerTop adds `appnet top`: the apps that used the most traffic in a period, or (--app NAME --by remote) one app's destinations. */
 export function registerTop(program: Command): void {
   program
     .command('top')
@@ -26,12 +58,21 @@ export function registerTop(program: Command): void {
     .option('--metered', 'only metered networks (mobile data)')
     .option('--limit <n>', 'rows to show', '20')
     .option('--json', 'machine-readable output')
+    .option('--app <name>', 'one app (its name or key): with --by remote, its destinations')
+    .option('--by <what>', 'app (the apps) or remote (the destinations of --app)', 'app')
     .action((opts: TopOptions) => {
       const span = parseDuration(opts.since);
       if (span === null) throw new Error(`--since takes a duration like 90s, 15m, 24h, 7d or 2w, not '${opts.since}'`);
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new Error(`--limit must be a whole number from 1 to 10000, not '${opts.limit}'`);
       if (opts.iface !== undefined && opts.metered) throw new Error('use either --iface or --metered, not both');
+      if (opts.by !== 'app' && opts.by !== 'remote') throw new Error(`--by must be app or remote, not '${opts.by}'`);
+      if ((opts.by === 'remote') !== (opts.app !== undefined)) throw new Error('--by remote and --app NAME go together: the destinations of one app');
+      if (opts.by === 'remote') {
+        const now = nowSeconds();
+        printDestinations(opts, { since: now - span, until: now + 1, ifaces: opts.iface ? [opts.iface] : undefined, metered: opts.metered ? true : undefined }, now, limit);
+        return;
+      }
       const db = openDb(opts.db, { readonly: true });
       const now = nowSeconds();
       const rows = getTopApps(db, { since: now - span, until: now + 1, ifaces: opts.iface ? [opts.iface] : undefined, metered: opts.metered ? true : undefined }, now, limit);

@@ -2,7 +2,7 @@
  * bpfcount: loads, attaches and reads appnet's cgroup_skb counter (count.bpf.c) through
  * libbpf, for the collector; and removes it again for `appnet uninstall`.
  *
- *   bpfcount serve PINDIR CGROUPDIR OBJECT
+ *   bpfcount serve PINDIR CGROUPDIR OBJECT [dests|no-dests]
  *   bpfcount remove PINDIR
  *
  * serve loads OBJECT with its map pinned at PINDIR/counts (an existing pin of the same layout
@@ -15,6 +15,12 @@
  * Then, per line on stdin:
  *   dump                  → bpfcount 1 / map ID COUNT MAX / entries [[CGROUP,IFINDEX,"IFNAME"|null,DIR,BYTES,PACKETS],...] / end
  *   delete C:I:D ...      → deleted C:I:D (one line per entry removed) / end   (entries of gone cgroups or interfaces)
+ *   dests                 → bpfcount 1 / dests ID COUNT MAX / entries [[CGROUP,IFINDEX,"IFNAME"|null,DIR,"ADDR",PROTO,PORT,LOCAL,BYTES,PACKETS],...] / end
+ *   ddelete C,I,D,A,P,N,L ... → deleted C,I,D,A,P,N,L (one line per destination removed) / end
+ *   destinations on|off   → destinations on|off / end   (whether the program counts destinations)
+ * The destinations map (PINDIR/dests, an LRU hash) counts per remote address, protocol and port
+ * (LOCAL 1: the port is ours, a connection made to us); it is counted only while switched on
+ * (serve's last argument, default dests; then the `destinations` command).
  * DIR is 0 for ingress, 1 for egress; values are summed over CPUs; IFNAME is the interface's
  * name in this network namespace, null when no interface has that index (any more).
  * remove detaches both links, unpins everything under PINDIR and removes it.
@@ -24,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <arpa/inet.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,6 +53,16 @@ struct key {
 struct val {
 	uint64_t bytes;
 	uint64_t packets;
+};
+
+/* The destinations map's key (count.bpf.c struct dkey). */
+struct dkey {
+	uint64_t cgroup;
+	uint8_t addr[16];
+	uint32_t ifindex;
+	uint16_t port;
+	uint8_t proto;
+	uint8_t flags;
 };
 
 static const char *const LINKS[2] = { "link_ingress", "link_egress" };
@@ -153,9 +170,51 @@ static int attach_one(const char *pindir, int i, int prog_fd, int cg_fd, uint64_
 static int map_fd = -1;
 static uint32_t map_id, map_max;
 static int ncpus;
+static int dests_fd = -1, dest_cfg_fd = -1;
+static uint32_t dests_id, dests_max;
+
+/* pin_maps sets the pin paths of the two pinned maps. */
+static int pin_maps(struct bpf_object *obj, const char *pindir)
+{
+	static const char *const names[2] = { "counts", "dests" };
+	char pin[4096];
+	for (int i = 0; i < 2; i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(obj, names[i]);
+		path_of(pin, sizeof(pin), pindir, names[i]);
+		if (!m || bpf_map__set_pin_path(m, pin) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* set_dests switches destination counting on or off in the loaded program. */
+static int set_dests(int on)
+{
+	uint32_t zero = 0, v = on ? 1 : 0;
+	return bpf_map_update_elem(dest_cfg_fd, &zero, &v, BPF_ANY);
+}
+
+/* keep_dest_maps keeps the destinations map and the switch of a loaded object; prints nothing. */
+static int keep_dest_maps(struct bpf_object *obj)
+{
+	struct bpf_map *d = bpf_object__find_map_by_name(obj, "dests");
+	struct bpf_map *c = bpf_object__find_map_by_name(obj, "dest_cfg");
+	if (!d || !c)
+		return -1;
+	dests_fd = dup(bpf_map__fd(d));
+	dest_cfg_fd = dup(bpf_map__fd(c));
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
+	memset(&info, 0, sizeof(info));
+	if (dests_fd < 0 || dest_cfg_fd < 0 || bpf_obj_get_info_by_fd(dests_fd, &info, &len) < 0)
+		return -1;
+	dests_id = info.id;
+	dests_max = info.max_entries;
+	return 0;
+}
 
 /* setup loads and attaches everything; prints ready or error. */
-static int setup(const char *pindir, const char *cgdir, const char *objpath)
+static int setup(const char *pindir, const char *cgdir, const char *objpath, int dests_on)
 {
 	char pin[4096];
 	if (!on_bpffs(pindir))
@@ -176,20 +235,25 @@ static int setup(const char *pindir, const char *cgdir, const char *objpath)
 		return fail("%s has no counts map", objpath);
 	path_of(pin, sizeof(pin), pindir, "counts");
 	int created = access(pin, F_OK) != 0;
-	if (bpf_map__set_pin_path(map, pin) < 0)
-		return fail("cannot pin the map at %s", pin);
+	if (pin_maps(obj, pindir) < 0)
+		return fail("cannot pin the maps under %s", pindir);
 	if (bpf_object__load(obj) < 0) {
 		if (created)
 			return fail("the kernel refused to load the counter: %s", strerror(errno));
-		/* A map of an older layout: start over with a new one (its counts are lost, and said so by a new id). */
+		/* A map of an older layout: start over with new ones (their counts are lost, and said so by a new id). */
 		bpf_object__close(obj);
+		unlink(pin);
+		path_of(pin, sizeof(pin), pindir, "dests");
 		unlink(pin);
 		obj = bpf_object__open_file(objpath, NULL);
 		map = obj ? bpf_object__find_map_by_name(obj, "counts") : NULL;
-		if (!map || bpf_map__set_pin_path(map, pin) < 0 || bpf_object__load(obj) < 0)
+		if (!map || pin_maps(obj, pindir) < 0 || bpf_object__load(obj) < 0)
 			return fail("the kernel refused to load the counter: %s", strerror(errno));
 		created = 1;
 	}
+	/* Switched before the programs are attached, so the new program counts destinations (or not) from its first packet. */
+	if (keep_dest_maps(obj) < 0 || set_dests(dests_on) < 0)
+		return fail("cannot set up the destinations map: %s", strerror(errno));
 	for (int i = 0; i < 2; i++) {
 		struct bpf_program *prog = bpf_object__find_program_by_name(obj, PROGS[i]);
 		if (!prog)
@@ -211,7 +275,8 @@ static int setup(const char *pindir, const char *cgdir, const char *objpath)
 	/* The programs stay attached through the pinned links; our copies are not needed. */
 	bpf_object__close(obj);
 	close(cg_fd);
-	printf("ready %" PRIu32 " %" PRIu32 " %s\nend\n", map_id, map_max, created ? "created" : "reused");
+	printf("ready %" PRIu32 " %" PRIu32 " %s\ndests %" PRIu32 " %" PRIu32 " %s\nend\n", map_id, map_max, created ? "created" : "reused", dests_id,
+	       dests_max, dests_on ? "on" : "off");
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
@@ -248,16 +313,19 @@ static void put_ifname(FILE *out, struct names *c, uint32_t ifindex)
 		fputs("null", out);
 }
 
-/* dump writes every entry, summed over CPUs, read with batched lookups. */
-static void dump(void)
+/* A map's entry as one JSON array (after its leading comma, if any). */
+typedef void (*row_fn)(FILE *out, struct names *names, const void *key, const void *val);
+
+/*
+ * dump_map writes every entry of a map (`what`, for errors), read with batched lookups, as
+ *   bpfcount 1 / HEAD ID COUNT MAX / entries [ROW,...] / end
+ * KEYS and VALS hold BATCH entries (a value of VSIZE bytes: per CPU, all CPUs' values).
+ */
+static void dump_map(int fd, const char *what, const char *head, uint32_t id, uint32_t max, void *keys, size_t ksize, void *vals, size_t vsize, row_fn row)
 {
-	static struct key keys[BATCH];
-	static struct val *vals;
-	if (!vals)
-		vals = calloc((size_t)BATCH * ncpus, sizeof(struct val));
 	struct names names = { .n = 0 };
 	uint32_t in = 0, out = 0, total = 0;
-	int first = 1, started = 0;
+	int first = 1, started = 0, err = 0;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *body = open_memstream(&text, &len);
@@ -269,21 +337,15 @@ static void dump(void)
 		free(text);
 		return;
 	}
-	int err = 0;
 	for (;;) {
 		uint32_t count = BATCH;
 		DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
-		int r = bpf_map_lookup_batch(map_fd, started ? &in : NULL, &out, keys, vals, &count, &opts);
+		int r = bpf_map_lookup_batch(fd, started ? &in : NULL, &out, keys, vals, &count, &opts);
 		err = r < 0 ? errno : 0;
 		for (uint32_t k = 0; k < count; k++) {
-			uint64_t bytes = 0, packets = 0;
-			for (int c = 0; c < ncpus; c++) {
-				bytes += vals[(size_t)k * ncpus + c].bytes;
-				packets += vals[(size_t)k * ncpus + c].packets;
-			}
-			fprintf(body, "%s[%" PRIu64 ",%" PRIu32 ",", first ? "" : ",", keys[k].cgroup, keys[k].ifindex);
-			put_ifname(body, &names, keys[k].ifindex);
-			fprintf(body, ",%" PRIu32 ",%" PRIu64 ",%" PRIu64 "]", keys[k].dir, bytes, packets);
+			if (!first)
+				fputc(',', body);
+			row(body, &names, (const char *)keys + k * ksize, (const char *)vals + k * vsize);
 			first = 0;
 		}
 		total += count;
@@ -294,11 +356,36 @@ static void dump(void)
 	}
 	fclose(body);
 	if (err != ENOENT)
-		printf("bpfcount 1\nerror reading the counter map: %s\nend\n", strerror(err));
+		printf("bpfcount 1\nerror reading the %s map: %s\nend\n", what, strerror(err));
 	else
-		printf("bpfcount 1\nmap %" PRIu32 " %" PRIu32 " %" PRIu32 "\nentries [%.*s]\nend\n", map_id, total, map_max, (int)len, text ? text : "");
+		printf("bpfcount 1\n%s %" PRIu32 " %" PRIu32 " %" PRIu32 "\nentries [%.*s]\nend\n", head, id, total, max, (int)len, text ? text : "");
 	free(text);
 	fflush(stdout);
+}
+
+/* count_row writes a per-app counter, summed over CPUs: [CGROUP,IFINDEX,"IFNAME"|null,DIR,BYTES,PACKETS]. */
+static void count_row(FILE *out, struct names *names, const void *key, const void *val)
+{
+	const struct key *k = key;
+	const struct val *v = val;
+	uint64_t bytes = 0, packets = 0;
+	for (int c = 0; c < ncpus; c++) {
+		bytes += v[c].bytes;
+		packets += v[c].packets;
+	}
+	fprintf(out, "[%" PRIu64 ",%" PRIu32 ",", k->cgroup, k->ifindex);
+	put_ifname(out, names, k->ifindex);
+	fprintf(out, ",%" PRIu32 ",%" PRIu64 ",%" PRIu64 "]", k->dir, bytes, packets);
+}
+
+/* dump writes every per-app counter. */
+static void dump(void)
+{
+	static struct key keys[BATCH];
+	static struct val *vals;
+	if (!vals)
+		vals = calloc((size_t)BATCH * ncpus, sizeof(struct val));
+	dump_map(map_fd, "counter", "map", map_id, map_max, keys, sizeof(keys[0]), vals, ncpus * sizeof(struct val), count_row);
 }
 
 /* delete_keys removes the entries named on a delete line ("C:I:D" words after the command). */
@@ -315,15 +402,92 @@ static void delete_keys(char *args)
 	fflush(stdout);
 }
 
-static int serve(const char *pindir, const char *cgdir, const char *objpath)
+/* put_addr writes a destination's address as a JSON string: dotted IPv4 for a mapped one. */
+static void put_addr(FILE *out, const uint8_t addr[16])
 {
-	if (setup(pindir, cgdir, objpath))
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	char buf[INET6_ADDRSTRLEN];
+	if (memcmp(addr, mapped, 12) == 0)
+		inet_ntop(AF_INET, addr + 12, buf, sizeof(buf));
+	else
+		inet_ntop(AF_INET6, addr, buf, sizeof(buf));
+	fprintf(out, "\"%s\"", buf);
+}
+
+/* dest_row writes a destination: [CGROUP,IFINDEX,"IFNAME"|null,DIR,"ADDR",PROTO,PORT,LOCAL,BYTES,PACKETS]. */
+static void dest_row(FILE *out, struct names *names, const void *key, const void *val)
+{
+	const struct dkey *d = key;
+	const struct val *v = val;
+	fprintf(out, "[%" PRIu64 ",%" PRIu32 ",", d->cgroup, d->ifindex);
+	put_ifname(out, names, d->ifindex);
+	fprintf(out, ",%u,", d->flags & 1);
+	put_addr(out, d->addr);
+	fprintf(out, ",%u,%u,%u,%" PRIu64 ",%" PRIu64 "]", d->proto, d->port, (d->flags >> 1) & 1, v->bytes, v->packets);
+}
+
+/* dump_dests writes every destination (the map is shared by all CPUs: one value each). */
+static void dump_dests(void)
+{
+	static struct dkey keys[BATCH];
+	static struct val vals[BATCH];
+	dump_map(dests_fd, "destinations", "dests", dests_id, dests_max, keys, sizeof(keys[0]), vals, sizeof(vals[0]), dest_row);
+}
+
+/* delete_dests removes the destinations named on a ddelete line ("C,I,D,ADDR,PROTO,PORT,LOCAL" words). */
+static void delete_dests(char *args)
+{
+	for (char *w = strtok(args, " \n"); w; w = strtok(NULL, " \n")) {
+		struct dkey k;
+		memset(&k, 0, sizeof(k));
+		char addr[INET6_ADDRSTRLEN + 1];
+		unsigned dir, proto, port, local;
+		if (sscanf(w, "%" SCNu64 ",%" SCNu32 ",%u,%46[0-9a-fA-F:.],%u,%u,%u", &k.cgroup, &k.ifindex, &dir, addr, &proto, &port, &local) != 7 ||
+		    dir > 1 || proto > 255 || port > 65535 || local > 1)
+			continue;
+		if (inet_pton(AF_INET, addr, k.addr + 12) == 1) {
+			k.addr[10] = k.addr[11] = 0xff;
+		} else if (inet_pton(AF_INET6, addr, k.addr) != 1) {
+			continue;
+		}
+		k.proto = proto;
+		k.port = port;
+		k.flags = dir | (local << 1);
+		if (bpf_map_delete_elem(dests_fd, &k) == 0)
+			printf("deleted %s\n", w);
+	}
+	fputs("end\n", stdout);
+	fflush(stdout);
+}
+
+/* switch_dests answers a `destinations on|off` line. */
+static void switch_dests(const char *arg)
+{
+	int on = strncmp(arg, " on", 3) == 0;
+	if (!on && strncmp(arg, " off", 4) != 0)
+		printf("error destinations takes on or off\nend\n");
+	else if (set_dests(on) < 0)
+		printf("error cannot switch destinations: %s\nend\n", strerror(errno));
+	else
+		printf("destinations %s\nend\n", on ? "on" : "off");
+	fflush(stdout);
+}
+
+static int serve(const char *pindir, const char *cgdir, const char *objpath, int dests_on)
+{
+	if (setup(pindir, cgdir, objpath, dests_on))
 		return 1;
 	char *line = NULL;
 	size_t cap = 0;
 	while (getline(&line, &cap, stdin) > 0) {
 		if (strncmp(line, "dump", 4) == 0)
 			dump();
+		else if (strncmp(line, "ddelete", 7) == 0)
+			delete_dests(line + 7);
+		else if (strncmp(line, "dests", 5) == 0)
+			dump_dests();
+		else if (strncmp(line, "destinations", 12) == 0)
+			switch_dests(line + 12);
 		else if (strncmp(line, "delete", 6) == 0)
 			delete_keys(line + 6);
 		else {
@@ -355,9 +519,12 @@ static int remove_all(const char *pindir)
 		if (unlink(pin) == 0)
 			removed++;
 	}
-	path_of(pin, sizeof(pin), pindir, "counts");
-	if (unlink(pin) == 0)
-		removed++;
+	static const char *const maps[2] = { "counts", "dests" };
+	for (int i = 0; i < 2; i++) {
+		path_of(pin, sizeof(pin), pindir, maps[i]);
+		if (unlink(pin) == 0)
+			removed++;
+	}
 	if (rmdir(pindir) < 0) {
 		fprintf(stderr, "bpfcount: cannot remove %s: %s\n", pindir, strerror(errno));
 		return 1;
@@ -369,10 +536,15 @@ static int remove_all(const char *pindir)
 int main(int argc, char **argv)
 {
 	libbpf_set_print(keep_msg);
-	if (argc == 5 && strcmp(argv[1], "serve") == 0)
-		return serve(argv[2], argv[3], argv[4]);
+	if ((argc == 5 || argc == 6) && strcmp(argv[1], "serve") == 0) {
+		if (argc == 6 && strcmp(argv[5], "dests") != 0 && strcmp(argv[5], "no-dests") != 0) {
+			fprintf(stderr, "bpfcount: the last argument of serve is dests or no-dests\n");
+			return 2;
+		}
+		return serve(argv[2], argv[3], argv[4], argc == 5 || strcmp(argv[5], "dests") == 0);
+	}
 	if (argc == 3 && strcmp(argv[1], "remove") == 0)
 		return remove_all(argv[2]);
-	fprintf(stderr, "usage: bpfcount serve PINDIR CGROUPDIR OBJECT | bpfcount remove PINDIR\n");
+	fprintf(stderr, "usage: bpfcount serve PINDIR CGROUPDIR OBJECT [dests|no-dests] | bpfcount remove PINDIR\n");
 	return 2;
 }

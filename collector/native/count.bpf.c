@@ -10,11 +10,16 @@
  * dropped before delivery) never reach these programs: they are the interface's total (nft)
  * minus what is counted here.
  *
- * Helpers used: bpf_skb_cgroup_id, bpf_map_lookup_elem, bpf_map_update_elem, all present for
+ * Helpers used: bpf_skb_cgroup_id, bpf_skb_load_bytes, bpf_map_lookup_elem, bpf_map_update_elem, all present for
  * cgroup_skb programs long before Linux 6.1 (Debian 12). Built with clang -target bpf by
  * scripts/ensure-deps.sh; the key and value layouts are read by bpfcount.c.
  */
 #include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
 struct key {
@@ -37,6 +42,104 @@ struct {
 	__type(value, struct val);
 } counts SEC(".maps");
 
+/*
+ * Destinations (issue 19): bytes and packets per (cgroup, remote address, protocol, port,
+ * interface, direction), in an LRU hash of its own so that an app talking to a million hosts
+ * evicts its oldest destinations instead of filling the map (what is evicted is still in the
+ * per-app counts above: the collector books it as "other destinations"). Shared between CPUs
+ * (an LRU map is preallocated; per CPU it would cost nr_cpus times the memory): atomic adds.
+ */
+struct dkey {
+	__u64 cgroup;
+	__u8 addr[16]; /* IPv6, or IPv4 mapped (::ffff:a.b.c.d) */
+	__u32 ifindex;
+	__u16 port;    /* host order; 0 when the protocol has none */
+	__u8 proto;    /* IPPROTO_* */
+	__u8 flags;    /* bit 0: egress; bit 1: port is the local one (a connection made to us) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct dkey);
+	__type(value, struct val);
+} dests SEC(".maps");
+
+/* dest_cfg[0] != 0: count destinations (set by bpfcount: --no-destinations leaves it 0). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} dest_cfg SEC(".maps");
+
+/* Linux hands out ephemeral ports from 32768 up (ip_local_port_range): a lower local port facing a higher remote one is a service's. */
+#define EPHEMERAL_FROM 32768
+
+/* dest_ports sets the key's port: the remote one, or the local one for a connection made to us. */
+static __always_inline void dest_ports(struct __sk_buff *skb, struct dkey *k, __u32 l4, __u32 dir)
+{
+	__u16 ports[2];
+	if (bpf_skb_load_bytes(skb, l4, ports, sizeof(ports)))
+		return;
+	__u16 src = bpf_ntohs(ports[0]), dst = bpf_ntohs(ports[1]);
+	__u16 local = dir ? src : dst, remote = dir ? dst : src;
+	if (local < EPHEMERAL_FROM && remote >= EPHEMERAL_FROM) {
+		k->port = local;
+		k->flags |= 2;
+	} else {
+		k->port = remote;
+	}
+}
+
+/* count_dest adds the packet to its destination's counter, when destinations are counted. */
+static __always_inline void count_dest(struct __sk_buff *skb, __u64 cgroup, __u32 ifindex, __u32 dir)
+{
+	__u32 zero = 0;
+	__u32 *on = bpf_map_lookup_elem(&dest_cfg, &zero);
+	if (!on || !*on)
+		return;
+	struct dkey k;
+	__builtin_memset(&k, 0, sizeof(k));
+	k.cgroup = cgroup;
+	k.ifindex = ifindex;
+	k.flags = dir;
+	__u32 l4 = 0;
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr ip;
+		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)))
+			return;
+		k.proto = ip.protocol;
+		k.addr[10] = 0xff;
+		k.addr[11] = 0xff;
+		__builtin_memcpy(&k.addr[12], dir ? &ip.daddr : &ip.saddr, 4);
+		if (!(ip.frag_off & bpf_htons(0x1fff))) /* not a later fragment: ports follow the header */
+			l4 = ip.ihl * 4;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr ip6;
+		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)))
+			return;
+		k.proto = ip6.nexthdr; /* an extension header first: counted under it, without a port */
+		__builtin_memcpy(k.addr, dir ? &ip6.daddr : &ip6.saddr, 16);
+		l4 = sizeof(ip6);
+	} else {
+		return;
+	}
+	if (l4 && (k.proto == IPPROTO_TCP || k.proto == IPPROTO_UDP))
+		dest_ports(skb, &k, l4, dir);
+	struct val *v = bpf_map_lookup_elem(&dests, &k);
+	if (!v) {
+		struct val first = { skb->len, 1 };
+		if (bpf_map_update_elem(&dests, &k, &first, BPF_NOEXIST) == 0)
+			return;
+		v = bpf_map_lookup_elem(&dests, &k);
+		if (!v)
+			return;
+	}
+	__sync_fetch_and_add(&v->bytes, skb->len);
+	__sync_fetch_and_add(&v->packets, 1);
+}
+
 static __always_inline int count(struct __sk_buff *skb, __u32 dir)
 {
 	__u32 ifindex = skb->ifindex;
@@ -54,6 +157,7 @@ static __always_inline int count(struct __sk_buff *skb, __u32 dir)
 	}
 	v->bytes += skb->len;
 	v->packets += 1;
+	count_dest(skb, k.cgroup, ifindex, dir);
 	return 1; /* counting only: every packet goes on */
 }
 

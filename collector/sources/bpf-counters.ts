@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { bpfKeyWord, parseBpfDeleted, parseBpfDump, parseBpfReady, type BpfReady } from '../../lib/bpf-dump';
+import { destKeyWord, parseDestDeleted, parseDestDump, parseDestSwitch, type DestDump, type DestEntry } from '../../lib/dest-dump';
 import type { CounterEntry, CounterSnapshot, Direction } from '../../lib/counters';
 import { HelperServer } from '../native-helper';
 
@@ -27,6 +28,8 @@ export interface BpfSourceOptions {
   cgroupRoot: string;
   /** Appnet's directory on the BPF filesystem (/sys/fs/bpf/appnet). */
   pinDir: string;
+  /** Count destinations from the start (the program's switch; `destinations()` changes it later). */
+  destinations: boolean;
   bin?: string;
   object?: string;
 }
@@ -43,11 +46,16 @@ export class BpfCounterSource {
   /** Entries of the root cgroup on interfaces that are gone, at the last read: nothing stores them, so they go at once. */
   private rootGone: BpfKey[] = [];
   private ready: BpfReady | null = null;
+  /** Whether the program counts destinations now. */
+  private destsOn: boolean;
 
   private constructor(
     private readonly helper: HelperServer,
     private readonly rootId: number,
-  ) {}
+    destinations: boolean,
+  ) {
+    this.destsOn = destinations;
+  }
 
   /**
    * open loads and attaches the program (or takes over the pinned one) and returns the
@@ -59,13 +67,13 @@ export class BpfCounterSource {
     const object = opts.object ?? BPF_OBJECT;
     if (!existsSync(bin) || !existsSync(object)) throw new Error(`the BPF counter is not built (${bin}; scripts/ensure-deps.sh builds it with clang and libbpf-dev)`);
     let source: BpfCounterSource | null = null;
-    const helper = new HelperServer(bin, ['serve', opts.pinDir, opts.cgroupRoot, object], {
+    const helper = new HelperServer(bin, ['serve', opts.pinDir, opts.cgroupRoot, object, opts.destinations ? 'dests' : 'no-dests'], {
       onGreeting: (text) => {
         const r = parseBpfReady(text);
         if (source) source.ready = r;
       },
     });
-    source = new BpfCounterSource(helper, opts.rootId);
+    source = new BpfCounterSource(helper, opts.rootId, opts.destinations);
     // The first request starts the helper: its greeting says whether it loaded and attached.
     try {
       await source.read();
@@ -122,6 +130,43 @@ export class BpfCounterSource {
     const word = (e: T) => bpfKeyWord({ cgroupId: e.cgroupId!, ifindex: e.ifindex!, direction: e.direction });
     const done = parseBpfDeleted(await this.helper.request(`delete ${keyed.map(word).join(' ')}`));
     return keyed.filter((e) => done.has(word(e)));
+  }
+
+  /** countsDestinations tells whether the program counts destinations now. */
+  get countsDestinations(): boolean {
+    return this.destsOn;
+  }
+
+  /**
+   * destinations switches destination counting on or off in the running program (the poll
+   * calls it when the wanted state differs from the last one set). A helper restarted after a
+   * crash starts with the switch it was given at first; entries it counts while they are not
+   * wanted stay unread in the map.
+   */
+  async destinations(on: boolean): Promise<void> {
+    this.destsOn = parseDestSwitch(await this.helper.request(`destinations ${on ? 'on' : 'off'}`));
+  }
+
+  /**
+   * readDests returns the destinations map, the root cgroup's entries left out (as in read()),
+   * each entry's interface named as in read().
+   */
+  async readDests(): Promise<DestDump> {
+    const d = parseDestDump(await this.helper.request('dests'));
+    const entries: DestEntry[] = [];
+    for (const e of d.entries) {
+      if (e.cgroupId === this.rootId) continue;
+      if (e.ifname !== null) this.names.set(e.ifindex, e.ifname);
+      entries.push({ ...e, ifname: e.ifname ?? this.names.get(e.ifindex) ?? `if${e.ifindex}` });
+    }
+    return { ...d, entries };
+  }
+
+  /** removeDests deletes destination entries from the map; returns the ones it removed. */
+  async removeDests(entries: DestEntry[]): Promise<DestEntry[]> {
+    if (!entries.length) return [];
+    const done = parseDestDeleted(await this.helper.request(`ddelete ${entries.map(destKeyWord).join(' ')}`));
+    return entries.filter((e) => done.has(destKeyWord(e)));
   }
 
   /** close ends the helper; the program stays attached and keeps counting. */

@@ -8,6 +8,7 @@ import { hasTable, schemaVersion } from '../open';
 import { localMidnight } from '../../lib/time';
 import { getAlertCounts } from './alerts';
 import { rollupSource } from './sql-parts';
+import { countAppDestinations } from './destinations';
 import {
   chooseAppCuts, firstSeenNames, OTHER,
   type AppHistory, type AppInfo, type LabelLimits, type MetricsSnapshot, type QuotaUse, type RuleHits, type SetFill, type SourceHealth, type CounterSourceHealth, type UsageTotal,
@@ -117,6 +118,17 @@ export function getSourceHealth(db: Db): { sources: SourceHealth[]; sets: SetFil
   return { sources: rows.map(({ detail: _d, ok, ...r }) => ({ ...r, ok: ok === 1 })), sets, counter };
 }
 
+/** destinationCounts counts each labelled app's destinations of the last 24 hours (unlabelled apps add up under (other)); undefined before migration 080. */
+function destinationCounts(db: Db, cuts: Map<number, number>, appById: Map<number, { key: string }>, nowSec: number): Array<{ app: string; count: number }> | undefined {
+  if (!hasTable(db, 'dest_1h')) return undefined;
+  const by = new Map<string, number>();
+  for (const r of countAppDestinations(db, nowSec - 86400)) {
+    const app = cuts.has(r.appId) ? (appById.get(r.appId)?.key ?? OTHER) : OTHER;
+    by.set(app, (by.get(app) ?? 0) + r.destinations);
+  }
+  return [...by].map(([app, count]) => ({ app, count }));
+}
+
 /** getMetricsSnapshot reads everything one scrape reports, in one read transaction. */
 export function getMetricsSnapshot(db: Db, limits: LabelLimits, nowSec: number): MetricsSnapshot {
   const read = db.transaction((): MetricsSnapshot => {
@@ -160,6 +172,7 @@ export function getMetricsSnapshot(db: Db, limits: LabelLimits, nowSec: number):
       sources: health.sources,
       sets: health.sets,
       counter: health.counter,
+      destinations: destinationCounts(db, cuts, appById, nowSec),
       schemaVersion: schemaVersion(db),
       alerts: getAlertCounts(db),
     };

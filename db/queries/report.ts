@@ -3,6 +3,7 @@ import type { Db } from '../open';
 import { resolvePeriod } from '../../lib/period';
 import { MAX_REPORT_SPAN_SEC, type ReportQuery, type ReportRow } from '../../lib/report';
 import { getReportRows } from './dashboard';
+import { getDestinationReportRows } from './destinations';
 import { getCycleStartDay } from './network-settings';
 import type { UsageFilter } from './usage';
 
@@ -32,5 +33,11 @@ export function getReport(db: Db, q: ReportQuery, now: number): Report {
   // Checked here, on the resolved bounds, so `since` alone (until = now) is capped too.
   if (until - since > MAX_REPORT_SPAN_SEC) throw new RangeError('a period can be at most 5 years long: give a later since or an earlier until');
   const filter: UsageFilter = { since, until, ...base };
+  if (q.by === 'app,remote') {
+    const rows = getDestinationReportRows(db, filter, now);
+    // Destinations are kept per hour: the report covers the whole hours around the period asked for.
+    const wide = { since: since - (((since % 3600) + 3600) % 3600), until: Math.ceil(until / 3600) * 3600 };
+    return { ...wide, filter: { ...filter, ...wide }, rows };
+  }
   return { since, until, filter, rows: getReportRows(db, filter, q.by, now) };
 }

@@ -1,6 +1,6 @@
 import {
   ACCT_SET_SIZE, CHAIN_ACCT_FWD, CHAIN_ACCT_IN, CHAIN_ACCT_OUT, MAX_LEVEL, SET_ACCT_IN, SET_ACCT_OUT, SET_IFACE_IN, SET_IFACE_OUT,
-  SET_UNATTR_IN, SET_UNATTR_OUT, TABLE_FAMILY, TABLE_NAME, UNATTR_SET_SIZE,
+  SET_UNATTR_IN, SET_UNATTR_OUT, TABLE_FAMILY, TABLE_NAME, UNATTR_SET_SIZE, DNS_LOG_GROUP,
 } from './names';
 
 export interface AccountingOptions {
@@ -46,6 +46,9 @@ const dropSets = (sets: string[], timeout: number) =>
 /**
  * totalsCommands: each interface's total, every packet, no socket lookup:
  *   update @iface_in { iifname }
+ * and the DNS answers the machine receives go to an NFLOG group, where collector/native/dnslog
+ * reads the host names of destinations (nothing is logged to a file; with no reader, nothing happens):
+ *   udp sport 53 log group 7171
  */
 function totalsCommands(timeout: number): string[] {
   return [
@@ -55,6 +58,7 @@ function totalsCommands(timeout: number): string[] {
     ...baseChains(),
     `flush chain ${T} ${CHAIN_ACCT_IN}`,
     `add rule ${T} ${CHAIN_ACCT_IN} update @${SET_IFACE_IN} { iifname }`,
+    `add rule ${T} ${CHAIN_ACCT_IN} udp sport 53 log group ${DNS_LOG_GROUP}`,
     `flush chain ${T} ${CHAIN_ACCT_OUT}`,
     `add rule ${T} ${CHAIN_ACCT_OUT} update @${SET_IFACE_OUT} { oifname }`,
     `flush chain ${T} ${CHAIN_ACCT_FWD}`,

@@ -52,3 +52,6 @@ export const SET_IF_MOBILE = 'if_mobile';
 export const fwAppChain = (appId: number, dir: 'in' | 'out'): string => `fw_a${appId}_${dir}`;
 export const fwRuleCounter = (ruleId: number): string => `fw_r${ruleId}`;
 export const fwQuota = (appId: number): string => `fw_q${appId}`;
+
+/** The NFLOG group our table logs DNS answers to (udp sport 53, input), read by collector/native/dnslog for destinations' host names. */
+export const DNS_LOG_GROUP = 7171;

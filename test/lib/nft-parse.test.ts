@@ -38,10 +38,12 @@ test('accountingCommands looks up only populated levels, deepest first, and neve
     'add rule inet appnet acct_output update @unattr_out { oifname }',
   ]);
   assert.ok(!cmds.some((c) => /^flush (set|table)|^delete table|^delete set inet appnet (acct|unattr)_/.test(c)), 'counters survive a rebuild');
-  // Next to the BPF program, nft counts only per-interface totals; the per-app sets go (and come back empty on a switch back).
+  // Next to the BPF program, nft counts only per-interface totals; the per-app sets go (and come back empty on a switch back);
+  // DNS answers go to the NFLOG group the collector learns destinations' host names from.
   const totals = accountingCommands({ levels: [2, 5], elementTimeoutSec: 600, role: 'totals' });
   assert.deepEqual(totals.filter((c) => c.startsWith('add rule')), [
     'add rule inet appnet acct_input update @iface_in { iifname }',
+    'add rule inet appnet acct_input udp sport 53 log group 7171',
     'add rule inet appnet acct_output update @iface_out { oifname }',
     'add rule inet appnet acct_forward update @iface_in { iifname } update @iface_out { oifname }',
   ]);

@@ -5,6 +5,8 @@ import { Filters } from '../../../components/Filters';
 import { NoData } from '../../../components/NoData';
 import { RulesPanel } from '../../../components/RulesPanel';
 import { StackedChart } from '../../../components/StackedChart';
+import { DestinationsTable } from '../../../components/DestinationsTable';
+import { parseBlockParam } from '../../../lib/destinations';
 import { formatAgo, formatBytes, formatDateTime } from '../../../lib/format';
 import { getApp, getAppDetail } from '../../_data/app-detail';
 import { requirePageAuth } from '../../_data/auth';
@@ -26,7 +28,7 @@ export async function generateMetadata({ params }: Pick<Props, 'params'>): Promi
   return { title: app ? app.name : 'App' };
 }
 
-/** App detail: one app's usage per direction and network, its cgroups, processes and rules. */
+/** App detail: one app's usage per direction and network, its destinations, cgroups, processes and rules (`block=` pre-fills a rule from a destination). */
 export default async function AppPage({ params, searchParams }: Props) {
   await requirePageAuth();
   const { id: raw } = await params;
@@ -35,7 +37,10 @@ export default async function AppPage({ params, searchParams }: Props) {
   const store = await readStore();
   if (store.state !== 'ok') return <NoData state={store.state} path={store.path} />;
   const now = nowSeconds();
-  const view = parseView(store.db, await searchParams, now);
+  const sp = await searchParams;
+  const view = parseView(store.db, sp, now);
+  const block = parseBlockParam(sp.block);
+  const prefill = block ? { ...block, action: 'drop' } : undefined;
   const d = getAppDetail(store.db, id, view, now);
   if (!d) notFound();
   const { app } = d;
@@ -103,6 +108,12 @@ export default async function AppPage({ params, searchParams }: Props) {
           </dl>
         </section>
       </div>
+      {d.destinations && (
+        <section className="panel" data-testid="destinations">
+          <h2>Destinations</h2>
+          <DestinationsTable view={d.destinations} now={now} blockHref={(param) => `/apps/${id}?${view.query}&block=${encodeURIComponent(param)}#add-rule`} />
+        </section>
+      )}
       <section className="panel">
         <h2>Control groups</h2>
         {d.cgroups.length === 0 ? (
@@ -137,7 +148,7 @@ export default async function AppPage({ params, searchParams }: Props) {
           </table>
         )}
       </section>
-      {rules && app.kind !== 'unattributed' && <RulesPanel view={rules} app={app.appKey} actions={RULES_ACTIONS} />}
+      {rules && app.kind !== 'unattributed' && <RulesPanel view={rules} app={app.appKey} actions={RULES_ACTIONS} prefill={prefill} />}
     </>
   );
 }

@@ -1,0 +1,173 @@
+/** Destinations (migration 080) as the dashboard, the API and the command line read them, and their switch (a global setting, next to the collector's `--no-destinations`). */
+import { hasTable, prepared, type Db } from '../open';
+import { localMidnight, nextLocalMidnight } from '../../lib/time';
+import { seriesFilterSql, T_JOINS, totalsCte, type UsageFilter } from './sql-parts';
+import type { ReportRow } from '../../lib/report';
+import { protocolName } from '../../lib/destinations';
+
+const KEY = 'destinations';
+
+/** getDestinationsSetting tells whether the global setting lets destinations be recorded (default: yes). */
+export function getDestinationsSetting(db: Db): boolean {
+  const row = prepared(db, 'SELECT value FROM settings WHERE key = ?').get(KEY) as { value: string } | undefined;
+  return row?.value !== 'off';
+}
+
+/** setDestinationsSetting turns recording of destinations on or off for the collector (read at every poll). */
+export function setDestinationsSetting(db: Db, on: boolean): void {
+  prepared(db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(KEY, on ? 'on' : 'off');
+}
+
+/** One destination of an app over a period (all its interfaces and networks in the filter). */
+export interface DestinationRow {
+  remote: string;
+  /** The name the machine's DNS answers gave the address (the one queried, head of a CNAME chain); null when none was seen. */
+  host: string | null;
+  proto: number;
+  port: number;
+  /** The connection was made to the app: `port` is the app's own. */
+  inbound: boolean;
+  rxBytes: number;
+  txBytes: number;
+  rxPackets: number;
+  txPackets: number;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+export interface AppDestinations {
+  /** The period, widened to whole hours (destinations are kept per hour). */
+  since: number;
+  until: number;
+  rows: DestinationRow[];
+  /** Everything else the app sent and received in the period: rows folded away, and traffic no destination was recorded for. */
+  other: { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number };
+  /** The app's total over the same period and filter: rows + other, exactly. */
+  total: { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number };
+}
+
+const HOUR = 3600;
+
+/**
+ * destRowsSql is the destination rows of [since, until) (whole hours): whole local days that are
+ * complete in dest_1d from there, the rest from dest_1h; never both for the same hour. With
+ * `series`, only theirs, read by primary key (series, time) rather than every row of the period.
+ */
+function destRowsSql(db: Db, since: number, until: number, series?: number[]): { sql: string; params: number[] } {
+  const only = series ? ` AND series_id IN (${series.map(() => '?').join(',') || 'NULL'})` : '';
+  const ids = series ?? [];
+  const cols = 'ts, series_id, remote, proto, port, inbound, rx_bytes, tx_bytes, rx_packets, tx_packets, first_seen, last_seen';
+  const mark = hasTable(db, 'dest_1d') ? (prepared(db, "SELECT value FROM settings WHERE key = 'dest_folded_until'").get() as { value: string } | undefined) : undefined;
+  const folded = mark ? Number(mark.value) : null;
+  const dayFrom = localMidnight(since) === since ? since : nextLocalMidnight(since);
+  const dayTo = folded === null ? dayFrom : localMidnight(Math.min(until, folded));
+  if (dayTo <= dayFrom) return { sql: `SELECT ${cols} FROM dest_1h WHERE ts >= ? AND ts < ?${only}`, params: [since, until, ...ids] };
+  return {
+    sql: `SELECT ${cols} FROM dest_1d WHERE ts >= ? AND ts < ?${only}
+          UNION ALL SELECT ${cols} FROM dest_1h WHERE ts >= ? AND ts < ? AND (ts < ? OR ts >= ?)${only}`,
+    params: [dayFrom, dayTo, ...ids, since, until, dayFrom, dayTo, ...ids],
+  };
+}
+
+type Sums = { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number };
+
+/**
+ * getAppDestinations lists an app's destinations over a period (widened to whole hours), with
+ * the same interface and network filter as usage, biggest first, and "other destinations" as
+ * the app's total minus the listed rows, so they add up exactly.
+ */
+export function getAppDestinations(db: Db, appId: number, f: UsageFilter, now: number, limit = 500): AppDestinations {
+  const since = f.since - (((f.since % HOUR) + HOUR) % HOUR);
+  const until = Math.ceil(f.until / HOUR) * HOUR;
+  const fa = { ...f, since, until };
+  const c = totalsCte(db, fa, now, { appId });
+  const total = db
+    .prepare(`${c.sql} SELECT COALESCE(SUM(rx), 0) AS rxBytes, COALESCE(SUM(tx), 0) AS txBytes, COALESCE(SUM(rxp), 0) AS rxPackets, COALESCE(SUM(txp), 0) AS txPackets FROM t`)
+    .get(...c.params) as Sums;
+  const w = seriesFilterSql(f);
+  const series = (
+    db.prepare(`SELECT s.id FROM series s JOIN interfaces i ON i.id = s.iface_id JOIN networks n ON n.id = s.network_id ${w.sql ? `${w.sql} AND` : 'WHERE'} s.app_id = ?`).all(...w.params, appId) as Array<{ id: number }>
+  ).map((r) => r.id);
+  const src = destRowsSql(db, since, until, series);
+  const scope = `FROM (${src.sql}) d JOIN series s ON s.id = d.series_id JOIN interfaces i ON i.id = s.iface_id JOIN networks n ON n.id = s.network_id
+    ${w.sql ? `${w.sql} AND` : 'WHERE'} s.app_id = ?`;
+  const params = [...src.params, ...w.params, appId];
+  const raw = db
+    .prepare(
+      `SELECT d.remote, d.proto, d.port, d.inbound, SUM(d.rx_bytes) AS rxBytes, SUM(d.tx_bytes) AS txBytes, SUM(d.rx_packets) AS rxPackets,
+              SUM(d.tx_packets) AS txPackets, MIN(d.first_seen) AS firstSeen, MAX(d.last_seen) AS lastSeen,
+              (SELECT name FROM dest_names WHERE addr = d.remote ORDER BY seen_at DESC, name LIMIT 1) AS host
+       ${scope} AND d.remote <> '' GROUP BY d.remote, d.proto, d.port, d.inbound ORDER BY rxBytes + txBytes DESC, d.remote LIMIT ?`,
+    )
+    .all(...params, limit) as Array<Omit<DestinationRow, 'inbound'> & { inbound: number }>;
+  const rows = raw.map((r) => ({ ...r, inbound: r.inbound === 1 }));
+  const listed = rows.reduce((s, r) => ({ rxBytes: s.rxBytes + r.rxBytes, txBytes: s.txBytes + r.txBytes, rxPackets: s.rxPackets + r.rxPackets, txPackets: s.txPackets + r.txPackets }), { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 });
+  const other = {
+    rxBytes: total.rxBytes - listed.rxBytes,
+    txBytes: total.txBytes - listed.txBytes,
+    rxPackets: total.rxPackets - listed.rxPackets,
+    txPackets: total.txPackets - listed.txPackets,
+  };
+  return { since, until, rows, other, total };
+}
+
+/** countAppDestinations counts each app's distinct destinations since a time (for /metrics: a count, never the destinations). */
+export function countAppDestinations(db: Db, since: number): Array<{ appId: number; destinations: number }> {
+  return prepared(
+    db,
+    `SELECT s.app_id AS appId, COUNT(DISTINCT d.remote || '|' || d.proto || '|' || d.port || '|' || d.inbound) AS destinations
+     FROM dest_1h d JOIN series s ON s.id = d.series_id WHERE d.ts >= ? AND d.remote <> '' GROUP BY s.app_id`,
+  ).all(since) as Array<{ appId: number; destinations: number }>;
+}
+
+/**
+ * getDestinationReportRows is the usage report by (app, destination): each app's destinations
+ * over the period widened to whole hours, biggest first, then its "other destinations" row (the
+ * app's total minus its listed destinations; remote, host, protocol and port null), apps by
+ * total. Rows of an app add up to its total exactly.
+ */
+export function getDestinationReportRows(db: Db, f: UsageFilter, now: number): ReportRow[] {
+  const since = f.since - (((f.since % HOUR) + HOUR) % HOUR);
+  const until = Math.ceil(f.until / HOUR) * HOUR;
+  const c = totalsCte(db, { ...f, since, until }, now);
+  const w = seriesFilterSql(f);
+  const src = destRowsSql(db, since, until);
+  const apps = db
+    .prepare(
+      `${c.sql}
+       SELECT a.id, a.app_key AS appKey, a.name AS appName, a.kind, SUM(t.rx) AS rxBytes, SUM(t.tx) AS txBytes, SUM(t.rxp) AS rxPackets, SUM(t.txp) AS txPackets
+       FROM t ${T_JOINS} ${w.sql} GROUP BY a.id ORDER BY rxBytes + txBytes DESC, a.app_key`,
+    )
+    .all(...c.params, ...w.params) as Array<{ id: number; appKey: string; appName: string; kind: string } & Sums>;
+  const dests = db
+    .prepare(
+      `SELECT s.app_id AS appId, d.remote, d.proto, d.port, d.inbound, SUM(d.rx_bytes) AS rxBytes, SUM(d.tx_bytes) AS txBytes,
+              SUM(d.rx_packets) AS rxPackets, SUM(d.tx_packets) AS txPackets,
+              (SELECT name FROM dest_names WHERE addr = d.remote ORDER BY seen_at DESC, name LIMIT 1) AS host
+       FROM (${src.sql}) d JOIN series s ON s.id = d.series_id JOIN interfaces i ON i.id = s.iface_id JOIN networks n ON n.id = s.network_id
+       ${w.sql ? `${w.sql} AND` : 'WHERE'} d.remote <> ''
+       GROUP BY s.app_id, d.remote, d.proto, d.port, d.inbound ORDER BY rxBytes + txBytes DESC, d.remote`,
+    )
+    .all(...src.params, ...w.params) as Array<{ appId: number; remote: string; proto: number; port: number; inbound: number; host: string | null } & Sums>;
+  const byApp = new Map<number, typeof dests>();
+  for (const d of dests) byApp.set(d.appId, [...(byApp.get(d.appId) ?? []), d]);
+  const out: ReportRow[] = [];
+  for (const a of apps) {
+    const base = { since, until, appKey: a.appKey, appName: a.appName, kind: a.kind };
+    const other = { rxBytes: a.rxBytes, txBytes: a.txBytes, rxPackets: a.rxPackets, txPackets: a.txPackets };
+    for (const d of byApp.get(a.id) ?? []) {
+      out.push({ ...base, remote: d.remote, host: d.host, protocol: protocolName(d.proto), port: d.port, inbound: d.inbound === 1, rxBytes: d.rxBytes, txBytes: d.txBytes, rxPackets: d.rxPackets, txPackets: d.txPackets });
+      other.rxBytes -= d.rxBytes;
+      other.txBytes -= d.txBytes;
+      other.rxPackets -= d.rxPackets;
+      other.txPackets -= d.txPackets;
+    }
+    if (other.rxBytes || other.txBytes || other.rxPackets || other.txPackets) out.push({ ...base, remote: null, host: null, protocol: null, port: null, inbound: null, ...other });
+  }
+  return out;
+}
+
+/** findApps returns the apps whose key or display name is `name` (the command line's --app). */
+export function findApps(db: Db, name: string): Array<{ id: number; appKey: string; name: string }> {
+  return prepared(db, 'SELECT id, app_key AS appKey, name FROM apps WHERE app_key = ? OR name = ? ORDER BY id').all(name, name) as Array<{ id: number; appKey: string; name: string }>;
+}

@@ -1,0 +1,117 @@
+/**
+ * Destination deltas: what each destination counter of the BPF map (lib/dest-dump.ts) added
+ * since the previous poll, with the same rules as the per-app counters (lib/delta.ts). The
+ * map is an LRU hash: an entry missing from a dump was evicted (or deleted) and comes back
+ * from zero, so its stored value is dropped at once instead of waiting for an expiry.
+ */
+import { counterDelta, type CounterState } from './delta';
+import type { DestEntry } from './dest-dump';
+import type { Direction } from './counters';
+
+/** The family destination counters are stored under in the counter state. */
+export const DEST_FAMILY = 'dest';
+
+/** A destination's traffic since the previous poll. */
+export interface DestDelta {
+  cgroupId: number;
+  ifindex: number;
+  /** The interface's name (its index's, `if7`, when it has none any more). */
+  iface: string;
+  direction: Direction;
+  remote: string;
+  proto: number;
+  port: number;
+  inbound: boolean;
+  bytes: number;
+  packets: number;
+}
+
+/** destElemKey names a destination counter in the state: 'CGROUP|#IFINDEX|DIR|ADDR|PROTO|PORT|L' (the cgroup first, as every element key). */
+export function destElemKey(e: Pick<DestEntry, 'cgroupId' | 'ifindex' | 'direction' | 'remote' | 'proto' | 'port' | 'inbound'>): string {
+  return `${e.cgroupId}|#${e.ifindex}|${e.direction}|${e.remote}|${e.proto}|${e.port}|${e.inbound ? 'L' : 'R'}`;
+}
+
+export interface DestDeltaResult {
+  deltas: DestDelta[];
+  next: CounterState[];
+  /** State keys ('dest/…') of destination counters no longer in the map. */
+  gone: string[];
+  /** Entries read unchanged since the previous poll. */
+  idle: DestEntry[];
+}
+
+/** destDeltas computes one dump's deltas against the stored states (map id = generation). */
+export function destDeltas(entries: readonly DestEntry[], mapId: number, states: ReadonlyMap<string, CounterState>, now: number): DestDeltaResult {
+  const deltas: DestDelta[] = [];
+  const next: CounterState[] = [];
+  const idle: DestEntry[] = [];
+  const present = new Set<string>();
+  for (const e of entries) {
+    const elemKey = destElemKey(e);
+    const key = `${DEST_FAMILY}/${elemKey}`;
+    if (present.has(key)) continue;
+    present.add(key);
+    const prev = states.get(key);
+    const d = counterDelta(prev, { bytes: e.bytes, packets: e.packets, tableHandle: mapId, expiresMs: null }, { now, timeoutMs: null });
+    next.push({ setName: DEST_FAMILY, elemKey, tableHandle: mapId, bytes: e.bytes, packets: e.packets, seenAt: now, expiresAt: null });
+    if (d.bytes > 0 || d.packets > 0) {
+      deltas.push({ cgroupId: e.cgroupId, ifindex: e.ifindex, iface: e.ifname ?? `if${e.ifindex}`, direction: e.direction, remote: e.remote, proto: e.proto, port: e.port, inbound: e.inbound, bytes: d.bytes, packets: d.packets });
+    } else if (prev) idle.push(e);
+  }
+  const gone: string[] = [];
+  for (const [k, v] of states) if (v.setName === DEST_FAMILY && !present.has(k)) gone.push(k);
+  return { deltas, next, gone, idle };
+}
+
+const PROTOCOLS: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6' };
+
+/** protocolName names an IP protocol number as reports show it: tcp, udp, icmp, icmpv6, else the number. */
+export function protocolName(proto: number): string {
+  return PROTOCOLS[proto] ?? String(proto);
+}
+
+/** One row of an app's destinations table (the app page), plain and serialisable. */
+export interface DestinationView {
+  remote: string;
+  host: string | null;
+  proto: number;
+  port: number;
+  inbound: boolean;
+  rxBytes: number;
+  txBytes: number;
+  lastSeen: number;
+}
+
+/** An app's destinations over a period, as the app page shows them. */
+export interface DestinationsView {
+  rows: DestinationView[];
+  other: { rxBytes: number; txBytes: number };
+  total: number;
+  /** Destinations are being recorded (the global setting; the collector's --no-destinations is not visible here). */
+  recording: boolean;
+}
+
+/** A rule pre-filled from a destination: this app, this direction, this address and port. */
+export interface RulePrefill {
+  direction: 'in' | 'out';
+  remote: string;
+  protocol: 'tcp' | 'udp' | 'icmp' | 'any';
+  localPort: string;
+  remotePort: string;
+}
+
+/** blockParam is how a destination row asks the app page for a pre-filled rule: `out,10.0.0.1,tcp,443`. */
+export function blockParam(d: Pick<DestinationView, 'remote' | 'proto' | 'port' | 'inbound'>): string {
+  const p = protocolName(d.proto);
+  return [d.inbound ? 'in' : 'out', d.remote, p === 'tcp' || p === 'udp' || p === 'icmp' ? p : 'any', d.port].join(',');
+}
+
+/** parseBlockParam reads blockParam's value back (anything else: null): the rule form's initial values. */
+export function parseBlockParam(v: unknown): RulePrefill | null {
+  if (typeof v !== 'string') return null;
+  const m = /^(in|out),([0-9a-fA-F.:]{2,45}),(tcp|udp|icmp|any),(\d{1,5})$/.exec(v);
+  if (!m || Number(m[4]) > 65535) return null;
+  const port = m[3] === 'tcp' || m[3] === 'udp' ? (Number(m[4]) ? m[4] : '') : '';
+  const direction = m[1] as 'in' | 'out';
+  return { direction, remote: m[2], protocol: m[3] as RulePrefill['protocol'], localPort: direction === 'in' ? port : '', remotePort: direction === 'out' ? port : '' };
+}

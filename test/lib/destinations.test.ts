@@ -1,0 +1,51 @@
+/** The destinations map's dump (lib/dest-dump.ts), its deltas (lib/destinations.ts) and the rule pre-fill of a destination row. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { destKeyWord, parseDestDeleted, parseDestDump, parseDestSwitch } from '../../lib/dest-dump';
+import { blockParam, destDeltas, parseBlockParam, protocolName } from '../../lib/destinations';
+import type { CounterState } from '../../lib/delta';
+
+// As bpfcount printed it in a sandbox: ping to a peer over IPv4 and IPv6, a TCP connection, one made to a service.
+const DUMP = [
+  'bpfcount 1',
+  'dests 678 4 16384',
+  'entries [[1234645,2,"wlan0",0,"10.200.3.2",1,0,0,168,2],[1234645,2,"wlan0",1,"fd00:200:3::2",58,0,0,208,2],[1234645,2,null,1,"10.200.3.2",6,7201,0,3000,5],[1234700,2,"wlan0",0,"10.200.3.9",6,8080,1,900,3]]',
+  'end',
+  '',
+].join('\n');
+
+test('a dump: addresses, protocol, port, inbound, values; names of gone interfaces null', () => {
+  const d = parseDestDump(DUMP);
+  assert.deepEqual([d.mapId, d.count, d.capacity, d.entries.length], [678, 4, 16384, 4]);
+  assert.deepEqual(d.entries[1], { cgroupId: 1234645, ifindex: 2, ifname: 'wlan0', direction: 'out', remote: 'fd00:200:3::2', proto: 58, port: 0, inbound: false, bytes: 208, packets: 2 });
+  assert.equal(d.entries[2].ifname, null);
+  assert.equal(d.entries[3].inbound, true);
+  assert.equal(destKeyWord(d.entries[3]), '1234700,2,0,10.200.3.9,6,8080,1');
+  assert.deepEqual([...parseDestDeleted('deleted 1234700,2,0,10.200.3.9,6,8080,1\nend\n')], ['1234700,2,0,10.200.3.9,6,8080,1']);
+  assert.equal(parseDestSwitch('destinations off\nend\n'), false);
+  assert.throws(() => parseDestDump('bpfcount 1\nerror reading the destinations map: Bad file descriptor\nend\n'), /Bad file descriptor/);
+  assert.throws(() => parseDestDump(DUMP.replace('"10.200.3.9"', '"10.200.3.9; rm"')), /malformed/);
+});
+
+test('deltas: growth since the last poll; an entry missing from the dump (evicted) is forgotten at once', () => {
+  const first = parseDestDump(DUMP);
+  const a = destDeltas(first.entries, 678, new Map(), 1000);
+  assert.equal(a.deltas.length, 4);
+  const states = new Map<string, CounterState>(a.next.map((s) => [`${s.setName}/${s.elemKey}`, s]));
+  const grown = first.entries.slice(1).map((e, i) => (i === 1 ? { ...e, bytes: e.bytes + 1500, packets: e.packets + 1 } : e));
+  const b = destDeltas(grown, 678, states, 2000);
+  assert.deepEqual(b.deltas.map((d) => [d.remote, d.proto, d.bytes, d.packets, d.iface]), [['10.200.3.2', 6, 1500, 1, 'if2']]);
+  assert.equal(b.idle.length, 2);
+  assert.deepEqual(b.gone, [`dest/1234645|#2|in|10.200.3.2|1|0|R`], 'the evicted ping entry');
+  const c = destDeltas(grown, 999, states, 3000);
+  assert.equal(c.deltas.reduce((n, d) => n + d.bytes, 0), 208 + 4500 + 900, 'a new map: everything counts from zero');
+});
+
+test("a row's rule: out to its address and port, or in to the app's own port", () => {
+  assert.equal(blockParam({ remote: '10.0.0.1', proto: 6, port: 443, inbound: false }), 'out,10.0.0.1,tcp,443');
+  assert.deepEqual(parseBlockParam('out,10.0.0.1,tcp,443'), { direction: 'out', remote: '10.0.0.1', protocol: 'tcp', localPort: '', remotePort: '443' });
+  assert.deepEqual(parseBlockParam(blockParam({ remote: 'fd00::2', proto: 17, port: 53, inbound: true })), { direction: 'in', remote: 'fd00::2', protocol: 'udp', localPort: '53', remotePort: '' });
+  assert.deepEqual(parseBlockParam(blockParam({ remote: 'fd00::2', proto: 58, port: 0, inbound: false })), { direction: 'out', remote: 'fd00::2', protocol: 'any', localPort: '', remotePort: '' });
+  for (const bad of ['out,10.0.0.1,tcp,70000', 'up,10.0.0.1,tcp,1', 'out,a b,tcp,1', ['out,10.0.0.1,tcp,1'], undefined]) assert.equal(parseBlockParam(bad), null);
+  assert.deepEqual([1, 6, 17, 58, 132].map(protocolName), ['icmp', 'tcp', 'udp', 'icmpv6', '132']);
+});

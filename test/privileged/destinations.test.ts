@@ -1,0 +1,147 @@
+/**
+ * Per-app destinations on the real kernel (issue 19), counted by the BPF program: an app
+ * talking to three peers — one by name through a DNS server in the peer namespace (a CNAME
+ * chain), one by IPv4 address, one over IPv6 — shows all three, with the name where a DNS
+ * answer gave one, and bytes within 1 % of what the peers counted; its destinations and
+ * "other destinations" add up to its total; turning destinations off stops recording.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { createSandbox, type Link, type Sandbox } from '../../collector/sandbox/sandbox';
+import { openDb } from '../../db/open';
+import { getAppDestinations, setDestinationsSetting, type AppDestinations } from '../../db/queries/destinations';
+import { APPNET, appTotals, countersDetail, peerTruth, ROOT, sleep, startCollector, systemdSkeleton, tempDir, TRAFFIC, waitForPoll, waitListening, within } from './helpers';
+
+const node = process.execPath;
+const DNS = join(ROOT, 'test', 'privileged', 'dest-dns.mjs');
+const APP = 'system.slice/fetcher.service';
+const NAMED = '10.200.3.77';
+
+describe('per-app destinations, counted by bpf', () => {
+  let s: Sandbox;
+  let wlan: Link;
+  let tmp: ReturnType<typeof tempDir>;
+  let db: string;
+  let collector: { pid: number };
+
+  before(async () => {
+    tmp = tempDir();
+    db = join(tmp.dir, 'appnet.db');
+    s = await createSandbox();
+    wlan = await s.addLink({ name: 'wlan0', subnet: 3 });
+    await s.execOk(['ip', 'addr', 'add', `${NAMED}/24`, 'dev', wlan.peerName], { net: 'peer' });
+    systemdSkeleton(s);
+    await s.spawn([node, TRAFFIC, 'serve-tcp', wlan.peerV4, '7201', 'sink'], { net: 'peer' });
+    await s.spawn([node, TRAFFIC, 'serve-tcp', wlan.peerV6, '7202', 'sink'], { net: 'peer' });
+    await s.spawn([node, TRAFFIC, 'serve-tcp', NAMED, '7203', 'sink'], { net: 'peer' });
+    await s.spawn([node, DNS, wlan.peerV4, 'files.example.test', 'cdn.example.test', NAMED], { net: 'peer' });
+    for (const p of [7201, 7202, 7203]) await waitListening(s, p, { net: 'peer' });
+    await waitListening(s, 53, { net: 'peer', udp: true });
+    collector = await startCollector(s, db, { interval: 1, counter: 'bpf' });
+    await waitForPoll(db, Date.now());
+  });
+
+  after(async () => {
+    await s?.close();
+    tmp?.remove();
+  });
+
+  function destinations(): AppDestinations {
+    const d = openDb(db, { readonly: true });
+    try {
+      const { id } = d.prepare('SELECT id FROM apps WHERE app_key = ?').get('fetcher.service') as { id: number };
+      const now = Math.floor(Date.now() / 1000);
+      return getAppDestinations(d, id, { since: now - 7200, until: now + 1 }, now);
+    } finally {
+      d.close();
+    }
+  }
+
+  test('three peers: by name, by address, over IPv6; bytes within 1 % of the peers, names where learned', async () => {
+    const truth = await peerTruth(s, [7201, 7202, 7203]);
+    await s.execOk([node, TRAFFIC, 'tcp-send', wlan.peerV4, '7201', '300000'], { cgroup: APP });
+    await s.execOk([node, TRAFFIC, 'tcp-send', wlan.peerV6, '7202', '200000'], { cgroup: APP });
+    await s.execOk([node, DNS, '--fetch', wlan.peerV4, 'files.example.test', '7203', '100000'], { cgroup: APP });
+    await sleep(300);
+    await waitForPoll(db, Date.now());
+    await waitForPoll(db, Date.now());
+    const t = await truth();
+    const g = destinations();
+    const row = (remote: string, port: number) => {
+      const r = g.rows.find((x) => x.remote === remote && x.port === port && x.proto === 6);
+      assert.ok(r, `a destination ${remote} port ${port}; got ${JSON.stringify(g.rows.map((x) => `${x.remote}:${x.port}/${x.proto}`))}`);
+      return r;
+    };
+    for (const [remote, port] of [[wlan.peerV4, 7201], [wlan.peerV6, 7202], [NAMED, 7203]] as const) {
+      const r = row(remote, port);
+      within(r.txBytes, t.get(`in-${port}`)!.bytes, 1, `bytes sent to ${remote}:${port}`);
+      within(r.rxBytes, t.get(`out-${port}`)!.bytes, 1, `bytes received from ${remote}:${port}`);
+      assert.equal(r.inbound, false);
+    }
+    assert.equal(row(NAMED, 7203).host, 'files.example.test', 'the name the app asked for, through the CNAME chain');
+    assert.equal(row(wlan.peerV4, 7201).host, null, 'no DNS answer named this address: it stays an address');
+    assert.ok(g.rows.some((r) => r.remote === wlan.peerV4 && r.proto === 17 && r.port === 53), 'the DNS query itself is a destination');
+    const listed = g.rows.reduce((n, r) => n + r.rxBytes + r.txBytes, 0);
+    assert.equal(listed + g.other.rxBytes + g.other.txBytes, g.total.rxBytes + g.total.txBytes, 'destinations + other = the app total');
+    const total = appTotals(db, 'fetcher.service');
+    assert.equal(g.total.rxBytes + g.total.txBytes, total.rx + total.tx, 'the same total as usage');
+    assert.ok(g.other.rxBytes + g.other.txBytes >= 0);
+    const fill = (countersDetail(db) as { destFill?: { count: number; size: number } | null }).destFill;
+    assert.ok(fill && fill.size === 16384 && fill.count >= 6, `the map's fill is reported: ${JSON.stringify(fill)}`);
+  });
+
+  test("connections made to a service are one destination per client address, under the service's own port", async () => {
+    const SERVICE = 'system.slice/httpd.service';
+    await s.spawn([node, TRAFFIC, 'serve-tcp', wlan.v4, '7400', 'sink'], { cgroup: SERVICE });
+    await waitListening(s, 7400);
+    for (let i = 0; i < 3; i++) await s.execOk([node, TRAFFIC, 'tcp-send', wlan.v4, '7400', '20000'], { net: 'peer' });
+    await sleep(300);
+    await waitForPoll(db, Date.now());
+    await waitForPoll(db, Date.now());
+    const d = openDb(db, { readonly: true });
+    const { id } = d.prepare('SELECT id FROM apps WHERE app_key = ?').get('httpd.service') as { id: number };
+    const now = Math.floor(Date.now() / 1000);
+    const g = getAppDestinations(d, id, { since: now - 7200, until: now + 1 }, now);
+    d.close();
+    assert.deepEqual(g.rows.map((r) => [r.remote, r.proto, r.port, r.inbound]), [[wlan.peerV4, 6, 7400, true]], 'three client ports, one destination');
+    assert.ok(g.rows[0].rxBytes >= 60000, 'all three connections\' bytes');
+  });
+
+  test('turned off (the global setting): nothing more is recorded, the app is still counted', async () => {
+    const w = openDb(db);
+    setDestinationsSetting(w, false);
+    w.close();
+    await waitForPoll(db, Date.now());
+    const before = destinations();
+    const sent = (g: AppDestinations) => g.rows.filter((r) => r.remote === wlan.peerV4 && r.port === 7201).reduce((n, r) => n + r.txBytes, 0);
+    const appBefore = appTotals(db, 'fetcher.service');
+    await s.execOk([node, TRAFFIC, 'tcp-send', wlan.peerV4, '7201', '100000'], { cgroup: APP });
+    await sleep(300);
+    await waitForPoll(db, Date.now());
+    await waitForPoll(db, Date.now());
+    const afterOff = destinations();
+    assert.equal(sent(afterOff), sent(before), 'no bytes added to the destination');
+    assert.equal(afterOff.rows.length, before.rows.length);
+    const appAfter = appTotals(db, 'fetcher.service');
+    assert.ok(appAfter.tx - appBefore.tx >= 100000, 'the app itself is still counted');
+    assert.equal((countersDetail(db) as { destFill?: unknown }).destFill, null, 'the destinations map is not read');
+  });
+
+  test('appnet collect --no-destinations: the program counts none, the store gets none', async () => {
+    s.kill(collector.pid);
+    await sleep(500);
+    const db2 = join(tmp.dir, 'off.db');
+    await s.spawn([node, APPNET, 'collect', '--db', db2, '--interval', '1', '--counter', 'bpf', '--no-destinations']);
+    await waitForPoll(db2, Date.now());
+    await s.execOk([node, TRAFFIC, 'tcp-send', wlan.peerV4, '7201', '100000'], { cgroup: APP });
+    await sleep(300);
+    await waitForPoll(db2, Date.now());
+    const d = openDb(db2, { readonly: true });
+    const rows = (d.prepare('SELECT COUNT(*) AS n FROM dest_1h').get() as { n: number }).n;
+    d.close();
+    assert.equal(rows, 0, 'no destination recorded');
+    assert.ok(appTotals(db2, 'fetcher.service').tx >= 100000, 'the app is counted');
+    assert.equal((countersDetail(db2) as { destFill?: unknown }).destFill, null);
+  });
+});

@@ -1,7 +1,7 @@
 'use client';
 import { useEffect, useState } from 'react';
 import type { Alert } from '../lib/alerts';
-import { ALERT_TITLES } from '../lib/alerts';
+import { ALERT_TITLES } from '../lib/alert-kinds';
 
 const SEEN_KEY = 'appnet.alerts.seen';
 const EVERY_MS = 15_000;

@@ -22,6 +22,8 @@ type Props = { params: Promise<{ id: string }>; searchParams: Promise<Record<str
 
 /** generateMetadata names the tab after the app: "Firefox · appnet". */
 export async function generateMetadata({ params }: Pick<Props, 'params'>): Promise<{ title: string }> {
+  // Metadata is rendered apart from the page: it checks the session itself, or the title would name the app to anyone.
+  await requirePageAuth();
   const { id: raw } = await params;
   const store = await readStore();
   const app = store.state === 'ok' && /^\d{1,12}$/.test(raw) ? getApp(store.db, Number(raw)) : null;

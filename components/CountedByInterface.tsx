@@ -29,8 +29,15 @@ export function CountedByInterface({ counted }: { counted: NetworkCounted }) {
         </tbody>
       </table>
       <p className="small muted" data-testid="counted-difference">
-        The interface counted {diff.bytes >= 0 ? 'more' : 'less'} by {formatBytes(Math.abs(diff.bytes))}
-        {diff.percent !== null && <> ({Math.abs(diff.percent)} % of its figure)</>}. It counts every frame on the link: the
+        {diff.bytes === 0 ? (
+          <>Both counted the same.</>
+        ) : (
+          <>
+            The interface counted {diff.bytes > 0 ? 'more' : 'less'} by {formatBytes(Math.abs(diff.bytes))}
+            {diff.percent !== null && <> ({Math.abs(diff.percent)} % of its figure)</>}.
+          </>
+        )}{' '}
+        It counts every frame on the link: the
         link-layer header of each (14 bytes on Ethernet and Wi-Fi), ARP and other frames that are not IP, and the headers of
         every TCP segment, which appnet’s nft counters see merged into one packet (see Health). Hold the interface’s figure
         against a carrier’s bill.

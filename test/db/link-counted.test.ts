@@ -11,7 +11,7 @@ import { getNetworkCards } from '../../app/_data/networks';
 import { PollStore } from '../../collector/store';
 import type { InterfaceInfo } from '../../collector/sources/interfaces';
 import { openDb } from '../../db/open';
-import { getAllNetworkCounted, getLinkStates } from '../../db/queries/link-counted';
+import { getAllNetworkCounted, getLinkStates, getNetworkCounted } from '../../db/queries/link-counted';
 import { getMetricsSnapshot } from '../../db/queries/metrics';
 import { DEFAULT_LIMITS, renderMetrics } from '../../lib/metrics';
 import type { CounterDelta } from '../../lib/delta';
@@ -63,5 +63,22 @@ test('each poll adds both figures for the same interval; the Networks page and /
 
   // A restarted collector resumes from the stored reads.
   assert.deepEqual(getLinkStates(db), [reading(t0 + 2000, 100_000 + 3 * 1514 + 42, 50_066, 104, 51)]);
+  db.close();
+});
+
+test('the Networks page’s read of one network’s cycle searches the primary key, not the whole table', () => {
+  const db = openDb(join(dir, 'b.db'), { migrate: true });
+  const sqls: string[] = [];
+  const recording = new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'prepare') return (sql: string) => (sqls.push(sql), target.prepare(sql));
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  getNetworkCounted(recording, 1, 0);
+  assert.equal(sqls.length, 1);
+  const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sqls[0]}`).all(1, 0) as Array<{ detail: string }>).map((r) => r.detail).join('; ');
+  assert.match(plan, /SEARCH link_counted USING PRIMARY KEY \(network_id=\? AND ts>\?\)/);
   db.close();
 });

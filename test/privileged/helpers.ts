@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Running, Sandbox } from '../../collector/sandbox/sandbox';
-import { APPNET } from '../../harness/collector';
+import { createSandbox, type Link, type Running, type Sandbox } from '../../collector/sandbox/sandbox';
+import { systemdSkeleton } from '../../collector/sandbox/workloads';
+import { APPNET, waitForPoll } from '../../harness/collector';
+import { nicLike } from '../../harness/wire';
 
 export { APPNET, waitForPoll } from '../../harness/collector';
 export { peerTruth, sleep, waitListening } from '../../harness/peer';
@@ -21,6 +23,28 @@ export function tempDir(): { dir: string; remove: () => void } {
 /** startCollector runs `appnet collect` inside the sandbox. */
 export function startCollector(s: Sandbox, db: string, opts: { interval?: number; elementTimeout?: number } = {}): Promise<Running> {
   return s.spawn([process.execPath, APPNET, 'collect', '--db', db, '--interval', String(opts.interval ?? 1), '--element-timeout', String(opts.elementTimeout ?? 60)]);
+}
+
+/**
+ * nicLikeCollector starts a sandbox with one link set up like a NIC (harness/wire.ts), the cgroups
+ * of a systemd host and the collector polling every second, and waits for its first poll.
+ */
+export async function nicLikeCollector(db: string, name: string): Promise<{ s: Sandbox; link: Link }> {
+  const s = await createSandbox();
+  try {
+    const link = await s.addLink({ name, subnet: 1 });
+    await nicLike(s, link);
+    systemdSkeleton(s);
+    const c = await startCollector(s, db, { interval: 1 });
+    c.done.then((r) => {
+      if (r.code !== null && r.code !== 0) process.stderr.write(`collector exited ${r.code}: ${r.stderr}\n`);
+    });
+    await waitForPoll(db, Date.now());
+    return { s, link };
+  } catch (err) {
+    await s.close();
+    throw err;
+  }
 }
 
 export interface Totals {

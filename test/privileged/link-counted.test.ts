@@ -7,11 +7,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { getNetworkCards } from '../../app/_data/networks';
-import { createSandbox, type Link, type Sandbox } from '../../collector/sandbox/sandbox';
+import type { Link, Sandbox } from '../../collector/sandbox/sandbox';
 import { openDb } from '../../db/open';
-import { BULK, ETHERNET_HEADER, nicLike, SMALL } from '../../harness/wire';
+import { BULK, ETHERNET_HEADER, SMALL } from '../../harness/wire';
 import { countedDifference, type NetworkCounted } from '../../lib/link-counters';
-import { sleep, startCollector, systemdSkeleton, tempDir, waitForPoll } from './helpers';
+import { nicLikeCollector, sleep, tempDir, waitForPoll } from './helpers';
 
 let s: Sandbox;
 let link: Link;
@@ -21,15 +21,7 @@ let db: string;
 before(async () => {
   tmp = tempDir();
   db = join(tmp.dir, 'appnet.db');
-  s = await createSandbox();
-  link = await s.addLink({ name: 'wlan0', subnet: 1 });
-  await nicLike(s, link);
-  systemdSkeleton(s);
-  const c = await startCollector(s, db, { interval: 1 });
-  c.done.then((r) => {
-    if (r.code !== null && r.code !== 0) process.stderr.write(`collector exited ${r.code}: ${r.stderr}\n`);
-  });
-  await waitForPoll(db, Date.now());
+  ({ s, link } = await nicLikeCollector(db, 'wlan0'));
 });
 
 after(async () => {

@@ -15,9 +15,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { createSandbox, type Link, type Sandbox } from '../../collector/sandbox/sandbox';
-import { BULK, farEndInterface, farEndIp, ipOnWire, minus, nicLike, SMALL, type WireCount, type WireTraffic } from '../../harness/wire';
-import { ifaceTotals, sleep, startCollector, systemdSkeleton, tempDir, waitForPoll } from './helpers';
+import type { Link, Sandbox } from '../../collector/sandbox/sandbox';
+import { BULK, farEndInterface, farEndIp, ipOnWire, minus, SMALL, type WireCount, type WireTraffic } from '../../harness/wire';
+import { ifaceTotals, nicLikeCollector, sleep, tempDir, waitForPoll } from './helpers';
 
 interface SourceCase {
   source: 'nft' | 'bpf';
@@ -58,15 +58,7 @@ for (const c of SOURCES) {
     before(async () => {
       tmp = tempDir();
       db = join(tmp.dir, 'appnet.db');
-      s = await createSandbox();
-      link = await s.addLink({ name: 'eth0', subnet: 1 });
-      await nicLike(s, link);
-      systemdSkeleton(s);
-      const collector = await startCollector(s, db, { interval: 1 });
-      collector.done.then((r) => {
-        if (r.code !== null && r.code !== 0) process.stderr.write(`collector exited ${r.code}: ${r.stderr}\n`);
-      });
-      await waitForPoll(db, Date.now());
+      ({ s, link } = await nicLikeCollector(db, 'eth0'));
     });
 
     after(async () => {

@@ -8,10 +8,12 @@ import { readFileSync } from 'node:fs';
 import type { Db } from '../db/open';
 import { getCgroupAppId, markCgroupGone, upsertApp, upsertCgroup } from '../db/queries/apps';
 import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
+import { addLinkCounted, putLinkStates } from '../db/queries/link-counted';
 import { CounterIds, deleteCounterState, putCounterStates } from '../db/queries/state';
 import { insertEvent } from '../db/queries/status';
 import { getOrCreateSeries, insertUsage, type UsageDelta } from '../db/store/usage-write';
 import type { CounterDelta, CounterState } from '../lib/delta';
+import { linkCounts, type LinkDelta, type LinkReading } from '../lib/link-counters';
 import { appIdentity, unattributedIdentity, withExecutable, type AppIdentity } from '../lib/identity';
 import { classifyInterface } from '../lib/netkind';
 import type { SeenCgroup } from './sources/cgroups';
@@ -33,6 +35,8 @@ export interface PollSnapshot {
   gone: string[];
   /** The stored values before this poll, by state key: an unchanged counter is not rewritten. */
   prev: ReadonlyMap<string, CounterState>;
+  /** The interfaces' own counters, when this poll read them: their growth and the new reads. */
+  links?: { deltas: LinkDelta[]; next: LinkReading[] };
 }
 
 const PHYSICAL = new Set(['wifi', 'ethernet', 'mobile', 'tethering']);
@@ -142,6 +146,7 @@ export class PollStore {
         bySeries.set(seriesId, u);
       }
       const rolledUp = insertUsage(db, ts, [...bySeries.values()]);
+      if (p.links) this.storeLinks(p, p.links, ts);
       putCounterStates(db, this.counterIds, p.next.filter((s) => changed(p.prev.get(`${s.setName}/${s.elemKey}`), s)), { fold: rolledUp });
       for (const k of p.gone) {
         const i = k.indexOf('/');
@@ -168,6 +173,14 @@ export class PollStore {
         deleteCounterState(this.db, this.counterIds, k.slice(0, i), k.slice(i + 1));
       }
     })();
+  }
+
+  /** storeLinks adds each interface's growth and what appnet stored on it in this poll to the hour's row. */
+  private storeLinks(p: PollSnapshot, links: NonNullable<PollSnapshot['links']>, ts: number): void {
+    const stored = p.deltas.filter((d) => plausible(p.ifaces, d));
+    const rows = linkCounts(links.deltas, stored).map((c) => ({ ts: Math.floor(ts / 3600) * 3600, ...this.linkOf(p.ifaces, c.name, ts), firstAt: Math.floor(c.since / 1000), appnet: c.appnet, iface: c.iface }));
+    addLinkCounted(this.db, rows);
+    putLinkStates(this.db, links.next);
   }
 
   private appOfCgroup(cgroupId: number, unknown: () => number): number {

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import type { Db } from '../../db/open';
 import { getCollectorStatus, getRecentEvents, type StatusRow } from '../../db/queries/status';
+import { sourceAccuracy, type SourceAccuracy } from '../../lib/accuracy';
 
 export interface SetFill {
   name: string;
@@ -14,6 +15,8 @@ export interface Health {
   sets: SetFill[];
   /** Which mechanism counts per app ('bpf' or 'nft'), null before the first poll; and why, when the choice was not the one asked for. */
   counter: { source: string; note: string | null } | null;
+  /** How exact the counter source in use is against the link (null before the first poll, or unmeasured). */
+  accuracy: SourceAccuracy | null;
   dbBytes: number;
   events: Array<{ ts: number; level: string; kind: string; message: string }>;
 }
@@ -26,7 +29,7 @@ function fileSize(path: string): number {
   }
 }
 
-/** getHealth gathers the collector's health for the Health page: sources, set fill, store size, events. */
+/** getHealth gathers the collector's health for the Health page: sources, set fill, accuracy of the counter source, store size, events. */
 export function getHealth(db: Db, dbPath: string): Health {
   const sources = getCollectorStatus(db);
   const poll = sources.find((s) => s.source === 'poll');
@@ -43,6 +46,7 @@ export function getHealth(db: Db, dbPath: string): Health {
     lastOk: poll?.lastOk ?? null,
     sets,
     counter: source ? { source, note: choice?.note ?? null } : null,
+    accuracy: sourceAccuracy(source),
     dbBytes: fileSize(dbPath) + fileSize(`${dbPath}-wal`),
     events: getRecentEvents(db, 30),
   };

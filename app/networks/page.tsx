@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import { CountedByInterface } from '../../components/CountedByInterface';
 import { NetworkForm } from '../../components/NetworkForm';
 import { NoData } from '../../components/NoData';
 import { formatBytes, formatDateTime, formatShare } from '../../lib/format';
@@ -9,7 +10,7 @@ import { updateNetwork } from './actions';
 
 export const metadata = { title: 'Networks' };
 
-/** Networks: every network's kind, metered flag, billing cycle and plan with usage so far and a projection. */
+/** Networks: every network's kind, metered flag, billing cycle and plan with usage so far, a projection, and the interface's own count. */
 export default async function NetworksPage() {
   await requirePageAuth();
   const store = await readStore();
@@ -49,6 +50,7 @@ export default async function NetworksPage() {
                   </p>
                 )}
               </div>
+              {n.counted && <CountedByInterface counted={n.counted} />}
               <NetworkForm
                 action={updateNetwork}
                 values={{

@@ -22,7 +22,7 @@ import type { Reconciler } from './reconcile';
 export type { RulesetExtension } from './reconcile';
 import { CgroupTracker, type LiveCgroup } from './sources/cgroups';
 import { readInterfaces, readLinkCounters, type InterfaceInfo } from './sources/interfaces';
-import type { BpfCounterSource } from './sources/bpf-counters';
+import { BPF_SEGMENT_FAMILIES, type BpfCounterSource } from './sources/bpf-counters';
 import type { NftCounterSource, NftReading } from './sources/nft-counters';
 import type { PollStore } from './store';
 
@@ -287,16 +287,20 @@ interface PollDeltas extends DeltaResult {
 
 /**
  * pollDeltas computes what a reading adds. Counting with nft, our table's deltas are all of it;
- * next to the BPF map, the map's deltas are the apps and the table's per-interface totals give
- * the unattributed rest, total − apps (lib/unattributed.ts).
+ * next to the BPF map, the map's deltas are the apps (at wire level) and the table's
+ * per-interface totals, raised to wire level by the segment headers the map kept per
+ * interface, give the unattributed rest, total − apps (lib/unattributed.ts).
  */
 function pollDeltas(ctx: PollContext, r: Counters, now: number): PollDeltas {
   const nft = deltasOf(ctx, r.nft.snapshot, ctx.nft.families, now);
   if (!r.bpf || !ctx.bpf) return { ...nft, bpfIdle: [], carry: ctx.st.carry };
   const bpf = deltasOf(ctx, r.bpf, ctx.bpf.families, now);
+  const seg = new Set(Object.values(BPF_SEGMENT_FAMILIES));
+  const apps = bpf.deltas.filter((d) => !seg.has(d.family));
+  const segments = bpf.deltas.filter((d) => seg.has(d.family));
   const carry = new Map(ctx.st.carry);
-  const unattributed = unattributedDeltas(nft.deltas, bpf.deltas, carry);
-  return { deltas: [...bpf.deltas, ...unattributed], next: [...nft.next, ...bpf.next], gone: [...nft.gone, ...bpf.gone], idle: nft.idle, bpfIdle: bpf.idle, carry };
+  const unattributed = unattributedDeltas([...nft.deltas, ...segments], apps, carry);
+  return { deltas: [...apps, ...unattributed], next: [...nft.next, ...bpf.next], gone: [...nft.gone, ...bpf.gone], idle: nft.idle, bpfIdle: bpf.idle, carry };
 }
 
 /**

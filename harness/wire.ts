@@ -9,9 +9,9 @@
  * peer end is set up as `tso off gso off gro off`: what arrives there reaches its stack one
  * segment at a time. Its own TCP still hands netfilter 64 KB packets on the way out (the
  * kernel always builds GSO packets and segments them in software before the driver), so
- * the far end's per-segment truth is its interface's statistics: one frame per segment,
- * minus the 14-byte Ethernet header of each (`ipOnWire`). Its netfilter counters (`farEndIp`)
- * are exact for everything that is not bulk TCP sent by the peer.
+ * the far end's per-segment truth is its interface's statistics: one frame per segment
+ * (`ipOnWire` takes the link-layer header off where they hold it). Its netfilter counters
+ * (`farEndIp`) are exact for everything that is not bulk TCP sent by the peer.
  */
 import { join } from 'node:path';
 import type { Link, Sandbox } from '../collector/sandbox/sandbox';
@@ -65,8 +65,11 @@ export async function farEndIp(s: Sandbox): Promise<WireCount> {
 }
 
 /**
- * farEndInterface reads the peer veth's own statistics (link-layer frames: Ethernet header
- * included, ARP and neighbour discovery too), as the sandbox sees the directions.
+ * farEndInterface reads the peer veth's own statistics (ARP and neighbour discovery included),
+ * as the sandbox sees the directions. What the peer received holds every frame's Ethernet
+ * header. What it sent does not: with GRO on at the sandbox end, a veth hands its frames to
+ * that end's NAPI ring, and the sender's transmit statistics are that ring's count, taken
+ * after the Ethernet header came off (drivers/net/veth.c, veth_xdp_rcv and veth_get_stats64).
  */
 export async function farEndInterface(s: Sandbox, link: Link): Promise<WireCount> {
   // The sandbox's sysfs shows its own namespace, not the peer's: ask the peer's netlink instead.
@@ -81,12 +84,13 @@ export async function farEndInterface(s: Sandbox, link: Link): Promise<WireCount
 export const ETHERNET_HEADER = 14;
 
 /**
- * ipOnWire turns interface statistics into the IP bytes that crossed the link: every frame's
- * bytes less its Ethernet header. ARP frames (42 bytes, a handful a minute) are left in.
+ * ipOnWire turns the far end's statistics (farEndInterface) into the IP bytes that crossed the
+ * link: what the sandbox sent less every frame's Ethernet header; what it received is counted
+ * without one already. ARP frames (a handful a minute) are left in.
  */
 export function ipOnWire(iface: WireCount): WireCount {
   return {
-    rxBytes: iface.rxBytes - ETHERNET_HEADER * iface.rxPackets,
+    rxBytes: iface.rxBytes,
     txBytes: iface.txBytes - ETHERNET_HEADER * iface.txPackets,
     rxPackets: iface.rxPackets,
     txPackets: iface.txPackets,

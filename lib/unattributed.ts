@@ -1,6 +1,10 @@
 /**
- * Unattributed traffic when the BPF program counts per app: what crossed an interface (nft's
- * per-interface totals) minus what the program counted for sockets on it, per direction.
+ * Unattributed traffic when the BPF program counts per app: what crossed an interface minus
+ * what the program counted for sockets on it, per direction. The program counts at wire level
+ * (every segment of a GSO/GRO packet with its headers); nft's per-interface totals see merged
+ * packets, so the totals passed here are nft's plus the segment headers the program kept per
+ * interface (count.bpf.c): the same packets at wire level, and apps + unattributed = the
+ * interface's IP bytes on the link.
  * Both are read in the same poll, the BPF map first: each packet is counted by nft (input and
  * output hooks) before it reaches the program (socket delivery, after POSTROUTING), so the
  * totals read later already hold every packet the map holds. A difference that still comes

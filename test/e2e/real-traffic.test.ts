@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createSandbox, type Sandbox } from '../../collector/sandbox/sandbox';
 import { APP, systemdSkeleton, TRAFFIC } from '../../collector/sandbox/workloads';
-import { appTotals, ifaceTotals, peerTruth, sleep, startCollector, waitForPoll, waitListening, within } from '../privileged/helpers';
+import { appTotals, countersDetail, ifaceTotals, peerTruth, sleep, startCollector, waitForPoll, waitListening, within } from '../privileged/helpers';
 import { screenshot, shareableDir, shareDb, startDashboard, type Browser, type Dashboard, loggedIn } from './helpers';
 
 const node = process.execPath;
@@ -87,7 +87,7 @@ describe('dashboard on traffic counted by the real collector', () => {
     assert.equal(await b.page.getByTestId('rules-panel').count(), 1);
   });
 
-  test('Networks sets appnet’s count next to the interface’s own; Health says the nft source cannot see segments', async () => {
+  test('Networks sets appnet’s count next to the interface’s own; Health says how exact the counter source is', async () => {
     await b.page.goto(`${dash.url}/networks`);
     const card = b.page.locator('[data-testid^="network-"]').filter({ has: b.page.locator('.tag', { hasText: /^wwan0$/ }) });
     const counted = card.getByTestId('counted');
@@ -96,13 +96,19 @@ describe('dashboard on traffic counted by the real collector', () => {
     const all = ifaceTotals(db, 'wwan0');
     // Counting side by side began at the collector's first poll, before any of the traffic.
     within(appnet, all.rx + all.tx, 1, 'appnet\'s figure on the Networks page');
-    assert.ok(iface > appnet, `the interface counted more (link-layer headers, merged segments): ${iface} vs ${appnet}`);
+    assert.ok(iface > appnet, `the interface counted more (link-layer headers, and on nft the merged segments'): ${iface} vs ${appnet}`);
     assert.match(await card.getByTestId('counted-difference').innerText(), /The interface counted more by .* link-layer header/);
     await screenshot(b.page, 'real-traffic-networks');
     await b.page.goto(`${dash.url}/health`);
     const acc = b.page.getByTestId('accuracy');
-    assert.equal(await acc.getAttribute('data-source'), 'nft');
-    assert.equal(await acc.getAttribute('data-sees-segments'), '0');
-    assert.match(await acc.innerText(), /Bulk TCP transfers read 2\.5–4\.7 % below what crossed the link[\s\S]*No correction is applied/);
+    const source = countersDetail(db).source;
+    assert.equal(await acc.getAttribute('data-source'), source);
+    if (source === 'bpf') {
+      assert.equal(await acc.getAttribute('data-sees-segments'), '1');
+      assert.match(await acc.innerText(), /Bulk TCP and small packets alike read within 0\.1 % of what crossed the link/);
+    } else {
+      assert.equal(await acc.getAttribute('data-sees-segments'), '0');
+      assert.match(await acc.innerText(), /Bulk TCP transfers read 3\.4–4\.7 % below what crossed the link[\s\S]*No correction is applied/);
+    }
   });
 });

@@ -13,7 +13,8 @@ import { insertEvent, putSourceStatus } from '../db/queries/status';
 import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
 import { cgroupIdOfElemKey, entryElemKey, stateKey, type CounterEntry, type CounterSnapshot } from '../lib/counters';
 import { computeDeltas, type CounterState, type CounterValue, type DeltaResult } from '../lib/delta';
-import { linkDeltas, type LinkReading } from '../lib/link-counters';
+import { linkDeltas, type LinkDelta, type LinkReading } from '../lib/link-counters';
+import { atWireLevel, updateSegmentViews, type SegmentViews } from '../lib/segments';
 import { unattributedDeltas } from '../lib/unattributed';
 import { accountingCommands, normaliseLevels } from '../lib/nft/accounting';
 import type { CollectorConfig } from './config';
@@ -59,6 +60,8 @@ export interface PollState {
   lastMapId: number | null;
   /** Negative rests of total − apps per 'direction|iface', carried to the next poll (lib/unattributed.ts). */
   carry: Map<string, CounterValue>;
+  /** Which interfaces carry segments, per 'direction|iface' (lib/segments.ts). */
+  segmentViews: SegmentViews;
   lastFullWarnAt: number;
   live: LiveCgroup[];
   /** The run has checked the counters the previous run stored (forgetStaleCounters). */
@@ -77,7 +80,7 @@ export function newPollState(db: Db): PollState {
     lastHandle = lastHandle === null ? s.tableHandle : Math.max(lastHandle, s.tableHandle);
   }
   const links = new Map(getLinkStates(db).map((r) => [r.name, r]));
-  return { states, levelsSeen: new Map(), ifaces: [], ifacesAt: 0, links, lastHandle, lastMapId: null, carry: new Map(), lastFullWarnAt: 0, live: [], started: false, treeChecked: false };
+  return { states, levelsSeen: new Map(), ifaces: [], ifacesAt: 0, links, lastHandle, lastMapId: null, carry: new Map(), segmentViews: new Map(), lastFullWarnAt: 0, live: [], started: false, treeChecked: false };
 }
 
 export interface SourceResult<T> {
@@ -287,20 +290,21 @@ interface PollDeltas extends DeltaResult {
 
 /**
  * pollDeltas computes what a reading adds. Counting with nft, our table's deltas are all of it;
- * next to the BPF map, the map's deltas are the apps (at wire level) and the table's
- * per-interface totals, raised to wire level by the segment headers the map kept per
- * interface, give the unattributed rest, total − apps (lib/unattributed.ts).
+ * next to the BPF map, the map's deltas are the apps and the table's per-interface totals give
+ * the unattributed rest, total − apps (lib/unattributed.ts); on interfaces that carry
+ * segments (lib/segments.ts, judged by the interfaces' own growth `links`), both count them.
  */
-function pollDeltas(ctx: PollContext, r: Counters, now: number): PollDeltas {
+function pollDeltas(ctx: PollContext, r: Counters, now: number, links: readonly LinkDelta[] | undefined): PollDeltas {
   const nft = deltasOf(ctx, r.nft.snapshot, ctx.nft.families, now);
   if (!r.bpf || !ctx.bpf) return { ...nft, bpfIdle: [], carry: ctx.st.carry };
   const bpf = deltasOf(ctx, r.bpf, ctx.bpf.families, now);
   const seg = new Set(Object.values(BPF_SEGMENT_FAMILIES));
-  const apps = bpf.deltas.filter((d) => !seg.has(d.family));
   const segments = bpf.deltas.filter((d) => seg.has(d.family));
+  updateSegmentViews(ctx.st.segmentViews, nft.deltas, segments, links);
+  const wire = atWireLevel(ctx.st.segmentViews, bpf.deltas.filter((d) => !seg.has(d.family)), segments, nft.deltas);
   const carry = new Map(ctx.st.carry);
-  const unattributed = unattributedDeltas([...nft.deltas, ...segments], apps, carry);
-  return { deltas: [...apps, ...unattributed], next: [...nft.next, ...bpf.next], gone: [...nft.gone, ...bpf.gone], idle: nft.idle, bpfIdle: bpf.idle, carry };
+  const unattributed = unattributedDeltas(wire.totals, wire.apps, carry);
+  return { deltas: [...wire.apps, ...unattributed], next: [...nft.next, ...bpf.next], gone: [...nft.gone, ...bpf.gone], idle: nft.idle, bpfIdle: bpf.idle, carry };
 }
 
 /**
@@ -361,7 +365,7 @@ export async function poll(ctx: PollContext): Promise<PollReport> {
   if (counters.ok && counters.value) {
     const r = counters.value;
     const stored = await runSource(ctx, 'store', () => {
-      const c = pollDeltas(ctx, r, now);
+      const c = pollDeltas(ctx, r, now, links?.deltas);
       noteNewGeneration(ctx, r, now);
       const fresh = ctx.store.storePoll({ now, cgroups: ctx.tracker.seen.values(), ifaces: ctx.st.ifaces, deltas: c.deltas, next: c.next, gone: c.gone, prev: ctx.st.states, links });
       for (const cg of fresh) cg.stored = true;

@@ -30,7 +30,8 @@ function sumPackets(deltas: readonly CounterDelta[]): Map<string, number> {
  * updateSegmentViews decides, from one poll, which interfaces carry segments: `totals` are nft's
  * per-interface deltas (whole packets), `segments` the program's segment deltas, `links` the
  * interfaces' own growth over the same poll. An interface without evidence keeps its view;
- * one never judged counts segments (a NIC's, the common case).
+ * one never judged (its statistics unreadable, or read for the first time) counts whole
+ * packets, as netfilter sees them: nothing is claimed that was not seen.
  */
 export function updateSegmentViews(views: SegmentViews, totals: readonly CounterDelta[], segments: readonly CounterDelta[], links: readonly LinkDelta[] | undefined): void {
   if (!links) return;
@@ -54,7 +55,7 @@ export function updateSegmentViews(views: SegmentViews, totals: readonly Counter
  * and nft's totals as they are.
  */
 export function atWireLevel(views: SegmentViews, apps: readonly CounterDelta[], segments: readonly CounterDelta[], totals: readonly CounterDelta[]): { apps: CounterDelta[]; totals: CounterDelta[] } {
-  const carries = (d: CounterDelta) => views.get(keyOf(d.direction, d.iface)) ?? true;
+  const carries = (d: CounterDelta) => views.get(keyOf(d.direction, d.iface)) ?? false;
   const whole = new Map<string, CounterDelta>();
   for (const s of segments) if (!carries(s)) whole.set(`${s.cgroupId}|${keyOf(s.direction, s.iface)}`, s);
   return {

@@ -20,11 +20,11 @@ test('an interface whose own statistics counted segments carries them; one that 
   assert.deepEqual(w.totals.map((t) => [t.family, t.iface, t.bytes]), [['iface_in', 'eth0', 10052], ['iface_in', 'veth0', 10052], ['bpf_seg_in', 'eth0', 468]]);
 });
 
-test('without evidence (few segments, no statistics) an interface keeps its view, and one never judged carries segments', () => {
+test('without evidence (few segments, no statistics) an interface keeps its view, and one never judged counts whole packets', () => {
   const views: SegmentViews = new Map([['in|veth0', false]]);
   updateSegmentViews(views, totals, [d('bpf_seg_in', 42, 'veth0', 52, 1)], [link('veth0', 2)]);
   updateSegmentViews(views, totals, segments, undefined);
   assert.deepEqual([...views], [['in|veth0', false]]);
   const w = atWireLevel(views, apps, segments, totals);
-  assert.deepEqual(w.apps.map((a) => [a.iface, a.bytes]), [['eth0', 10520], ['veth0', 10052]]);
+  assert.deepEqual(w.apps.map((a) => [a.iface, a.bytes]), [['eth0', 10052], ['veth0', 10052]]);
 });

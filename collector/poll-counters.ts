@@ -10,6 +10,9 @@ import { insertEvent } from '../db/queries/status';
 import { entryElemKey, stateKey, type CounterEntry, type CounterSnapshot } from '../lib/counters';
 import { computeDeltas, type CounterValue, type DeltaResult } from '../lib/delta';
 import { unattributedDeltas } from '../lib/unattributed';
+import type { LinkDelta } from '../lib/link-counters';
+import { atWireLevel, updateSegmentViews } from '../lib/segments';
+import { BPF_SEGMENT_FAMILIES } from './sources/bpf-counters';
 import { destDeltas, DEST_FAMILY, destElemKey, type DestDelta } from '../lib/destinations';
 import type { DestDump, DestEntry } from '../lib/dest-dump';
 import { putDestNames } from '../db/store/dest-write';
@@ -145,17 +148,22 @@ export interface PollDeltas extends DeltaResult {
 /**
  * pollDeltas computes what a reading adds. Counting with nft, our table's deltas are all of it;
  * next to the BPF map, the map's deltas are the apps and the table's per-interface totals give
- * the unattributed rest, total − apps (lib/unattributed.ts).
+ * the unattributed rest, total − apps (lib/unattributed.ts); on interfaces that carry
+ * segments (lib/segments.ts, judged by the interfaces' own growth `links`), both count them.
  */
-export function pollDeltas(ctx: PollContext, r: Counters, now: number): PollDeltas {
+export function pollDeltas(ctx: PollContext, r: Counters, now: number, links: readonly LinkDelta[] | undefined): PollDeltas {
   const nft = deltasOf(ctx, r.nft.snapshot, ctx.nft.families, now);
   if (!r.bpf || !ctx.bpf) return { ...nft, bpfIdle: [], carry: ctx.st.carry, dests: [], destIdle: [] };
   const bpf = deltasOf(ctx, r.bpf, ctx.bpf.families, now);
+  const seg = new Set(Object.values(BPF_SEGMENT_FAMILIES));
+  const segments = bpf.deltas.filter((x) => seg.has(x.family));
+  updateSegmentViews(ctx.st.segmentViews, nft.deltas, segments, links);
+  const wire = atWireLevel(ctx.st.segmentViews, bpf.deltas.filter((x) => !seg.has(x.family)), segments, nft.deltas);
   const carry = new Map(ctx.st.carry);
-  const unattributed = unattributedDeltas(nft.deltas, bpf.deltas, carry);
+  const unattributed = unattributedDeltas(wire.totals, wire.apps, carry);
   const d = r.dests ? destDeltas(r.dests.entries, r.dests.mapId, ctx.st.states, now) : { deltas: [], next: [], gone: [], idle: [] };
   return {
-    deltas: [...bpf.deltas, ...unattributed], next: [...nft.next, ...bpf.next, ...d.next], gone: [...nft.gone, ...bpf.gone, ...d.gone], idle: nft.idle,
+    deltas: [...wire.apps, ...unattributed], next: [...nft.next, ...bpf.next, ...d.next], gone: [...nft.gone, ...bpf.gone, ...d.gone], idle: nft.idle,
     bpfIdle: bpf.idle, carry, dests: d.deltas, destIdle: d.idle,
   };
 }

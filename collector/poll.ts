@@ -5,18 +5,21 @@
  */
 import type { Db } from '../db/open';
 import { markAbsentCgroupsGone } from '../db/queries/apps';
+import { getLinkStates } from '../db/queries/link-counted';
 import { getCounterStates } from '../db/queries/state';
 import { insertEvent, putSourceStatus } from '../db/queries/status';
 import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
 import { cgroupIdOfElemKey } from '../lib/counters';
 import type { CounterState, CounterValue } from '../lib/delta';
+import { linkDeltas, type LinkReading } from '../lib/link-counters';
+import type { SegmentViews } from '../lib/segments';
 import type { CollectorConfig } from './config';
 import type { Reconciler } from './reconcile';
 
 export type { RulesetExtension } from './reconcile';
 export { ensureRuleset } from './ruleset';
 import { CgroupTracker, type LiveCgroup } from './sources/cgroups';
-import { readInterfaces, type InterfaceInfo } from './sources/interfaces';
+import { readInterfaces, readLinkCounters, type InterfaceInfo } from './sources/interfaces';
 import type { BpfCounterSource } from './sources/bpf-counters';
 import type { DnsNameSource } from './sources/dns-names';
 import { DEST_FAMILY } from '../lib/destinations';
@@ -53,12 +56,16 @@ export interface PollState {
   levelsSeen: Map<number, number>;
   ifaces: InterfaceInfo[];
   ifacesAt: number;
+  /** The last stored read of every interface's own counters, by name. */
+  links: Map<string, LinkReading>;
   /** Generation (table handle) of the nft counters at the last stored poll. */
   lastHandle: number | null;
   /** Generation (map id) of the BPF counters at the last stored poll. */
   lastMapId: number | null;
   /** Negative rests of total − apps per 'direction|iface', carried to the next poll (lib/unattributed.ts). */
   carry: Map<string, CounterValue>;
+  /** Which interfaces carry segments, per 'direction|iface' (lib/segments.ts). */
+  segmentViews: SegmentViews;
   lastFullWarnAt: number;
   live: LiveCgroup[];
   /** The run has checked the counters the previous run stored (forgetStaleCounters). */
@@ -76,7 +83,8 @@ export function newPollState(db: Db): PollState {
     if (s.setName.startsWith('bpf_') || s.setName === DEST_FAMILY) continue;
     lastHandle = lastHandle === null ? s.tableHandle : Math.max(lastHandle, s.tableHandle);
   }
-  return { states, levelsSeen: new Map(), ifaces: [], ifacesAt: 0, lastHandle, lastMapId: null, carry: new Map(), lastFullWarnAt: 0, live: [], started: false, treeChecked: false };
+  const links = new Map(getLinkStates(db).map((r) => [r.name, r]));
+  return { states, levelsSeen: new Map(), ifaces: [], ifacesAt: 0, links, lastHandle, lastMapId: null, carry: new Map(), segmentViews: new Map(), lastFullWarnAt: 0, live: [], started: false, treeChecked: false };
 }
 
 export interface SourceResult<T> {
@@ -165,9 +173,10 @@ async function refreshInventory(ctx: PollContext, now: number): Promise<void> {
 }
 
 /** afterStore settles the in-memory state with what was stored and removes the counters of cgroups and interfaces that are gone. */
-async function afterStore(ctx: PollContext, r: Counters, c: PollDeltas, now: number): Promise<void> {
+async function afterStore(ctx: PollContext, r: Counters, c: PollDeltas, now: number, links: { next: LinkReading[] } | undefined): Promise<void> {
   for (const s of c.next) ctx.st.states.set(`${s.setName}/${s.elemKey}`, s);
   for (const k of c.gone) ctx.st.states.delete(k);
+  for (const l of links?.next ?? []) ctx.st.links.set(l.name, l);
   ctx.st.lastHandle = r.nft.snapshot.generation;
   ctx.st.lastMapId = r.bpf?.generation ?? null;
   ctx.st.carry = c.carry;
@@ -188,19 +197,22 @@ export async function poll(ctx: PollContext): Promise<PollReport> {
   await refreshInventory(ctx, now);
   await runSource(ctx, 'ruleset', () => ensureRuleset(ctx, { force: false }));
   const counters = await runSource(ctx, 'counters', () => readCounters(ctx), (r) => countersDetail(ctx, r));
+  // Right after the counters, so both figures cover the same interval.
+  const linkRead = await runSource(ctx, 'interface-counters', async () => readLinkCounters(ctx.cfg.sysClassNet, Date.now()), (v) => ({ interfaces: v.length }));
+  const links = linkRead.ok && linkRead.value ? { deltas: linkDeltas(ctx.st.links, linkRead.value), next: linkRead.value } : undefined;
   let report: PollReport = { ok: false, durationMs: 0, elements: 0, deltas: 0, bytes: 0 };
   if (counters.ok && counters.value) {
     const r = counters.value;
     const stored = await runSource(ctx, 'store', () => {
-      const c = pollDeltas(ctx, r, now);
+      const c = pollDeltas(ctx, r, now, links?.deltas);
       noteNewGeneration(ctx, r, now);
-      const fresh = ctx.store.storePoll({ now, cgroups: ctx.tracker.seen.values(), ifaces: ctx.st.ifaces, deltas: c.deltas, dests: c.dests, next: c.next, gone: c.gone, prev: ctx.st.states });
+      const fresh = ctx.store.storePoll({ now, cgroups: ctx.tracker.seen.values(), ifaces: ctx.st.ifaces, deltas: c.deltas, dests: c.dests, next: c.next, gone: c.gone, prev: ctx.st.states, links });
       for (const cg of fresh) cg.stored = true;
       return c;
     }, (c) => ({ deltas: c.deltas.length }));
     if (stored.ok && stored.value) {
       const c = stored.value;
-      await afterStore(ctx, r, c, now);
+      await afterStore(ctx, r, c, now, links);
       const elements = r.nft.snapshot.entries.length + (r.bpf?.entries.length ?? 0);
       report = { ok: true, durationMs: 0, elements, deltas: c.deltas.length, bytes: c.deltas.reduce((n, d) => n + d.bytes, 0) };
     }

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Db } from '../db/open';
 import { getCgroupAppId, markCgroupGone, upsertApp, upsertCgroup } from '../db/queries/apps';
 import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
+import { addLinkCounted, putLinkStates } from '../db/queries/link-counted';
 import { CounterIds, deleteCounterState, putCounterStates } from '../db/queries/state';
 import { insertEvent } from '../db/queries/status';
 import { getStoreStart, insertAlert, markFirstTraffic } from '../db/queries/alerts';
@@ -16,6 +17,7 @@ import { getOrCreateSeries, insertUsage, type UsageDelta } from '../db/store/usa
 import type { CounterDelta, CounterState } from '../lib/delta';
 import type { DestDelta } from '../lib/destinations';
 import { insertDestUsage, type DestUsage } from '../db/store/dest-write';
+import { linkCounts, type LinkDelta, type LinkReading } from '../lib/link-counters';
 import { appIdentity, unattributedIdentity, withExecutable, type AppIdentity } from '../lib/identity';
 import { classifyInterface, CONTAINER_LINKS, isContainerLink } from '../lib/netkind';
 import type { SeenCgroup } from './sources/cgroups';
@@ -41,6 +43,8 @@ export interface PollSnapshot {
   gone: string[];
   /** The stored values before this poll, by state key: an unchanged counter is not rewritten. */
   prev: ReadonlyMap<string, CounterState>;
+  /** The interfaces' own counters, when this poll read them: their growth and the new reads. */
+  links?: { deltas: LinkDelta[]; next: LinkReading[] };
 }
 
 const PHYSICAL = new Set(['wifi', 'ethernet', 'mobile', 'tethering']);
@@ -165,6 +169,7 @@ export class PollStore {
       }
       const rolledUp = insertUsage(db, ts, [...bySeries.values()]);
       insertDestUsage(db, ts, (p.dests ?? []).map((d) => this.destUsage(d, p.ifaces, ts, () => appIdOf(UNKNOWN_CGROUP))));
+      if (p.links) this.storeLinks(p, p.links, ts);
       putCounterStates(db, this.counterIds, p.next.filter((s) => changed(p.prev.get(`${s.setName}/${s.elemKey}`), s)), { fold: rolledUp });
       for (const k of p.gone) {
         const i = k.indexOf('/');
@@ -201,6 +206,14 @@ export class PollStore {
       seriesId, remote: d.remote, proto: d.proto, port: d.port, inbound: d.inbound,
       rxBytes: out ? 0 : d.bytes, txBytes: out ? d.bytes : 0, rxPackets: out ? 0 : d.packets, txPackets: out ? d.packets : 0,
     };
+  }
+
+  /** storeLinks adds each interface's growth and what appnet stored on it in this poll to the hour's row. */
+  private storeLinks(p: PollSnapshot, links: NonNullable<PollSnapshot['links']>, ts: number): void {
+    const stored = p.deltas.filter((d) => plausible(p.ifaces, d));
+    const rows = linkCounts(links.deltas, stored).map((c) => ({ ts: Math.floor(ts / 3600) * 3600, ...this.linkOf(p.ifaces, c.name, ts), firstAt: unixSeconds(c.since), appnet: c.appnet, iface: c.iface }));
+    addLinkCounted(this.db, rows);
+    putLinkStates(this.db, links.next);
   }
 
   private appOfCgroup(cgroupId: number, unknown: () => number): number {

@@ -11,6 +11,11 @@ export interface BpfEntry {
   /** The interface's name in the collector's network namespace; null when no interface has that index. */
   ifname: string | null;
   direction: Direction;
+  /**
+   * The entry holds what the segments of GSO/GRO packets added on the wire in that direction
+   * (their extra headers and packets), not the packets themselves (count.bpf.c).
+   */
+  segments: boolean;
   bytes: number;
   packets: number;
 }
@@ -46,10 +51,13 @@ export function parseBpfReady(text: string): BpfReady {
 
 type Row = [number, number, string | null, number, number, number];
 
+/** Added to the direction in the key of an entry that holds segments' extra headers (count.bpf.c). */
+const SEGMENTS = 2;
+
 function isRow(r: unknown): r is Row {
   return (
     Array.isArray(r) && r.length === 6 && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1]) && (r[2] === null || typeof r[2] === 'string') &&
-    (r[3] === 0 || r[3] === 1) && Number.isSafeInteger(r[4]) && Number.isSafeInteger(r[5])
+    Number.isInteger(r[3]) && r[3] >= 0 && r[3] <= 3 && Number.isSafeInteger(r[4]) && Number.isSafeInteger(r[5])
   );
 }
 
@@ -66,13 +74,13 @@ export function parseBpfDump(text: string): BpfDump {
     mapId: Number(head[1]),
     count: Number(head[2]),
     capacity: Number(head[3]),
-    entries: rows.map((r) => ({ cgroupId: r[0], ifindex: r[1], ifname: r[2], direction: r[3] === 0 ? 'in' : 'out', bytes: r[4], packets: r[5] })),
+    entries: rows.map((r) => ({ cgroupId: r[0], ifindex: r[1], ifname: r[2], direction: r[3] % 2 === 0 ? 'in' : 'out', segments: r[3] >= SEGMENTS, bytes: r[4], packets: r[5] })),
   };
 }
 
-/** bpfKeyWord is how a delete request names an entry: CGROUP:IFINDEX:DIR. */
-export function bpfKeyWord(e: { cgroupId: number; ifindex: number; direction: Direction }): string {
-  return `${e.cgroupId}:${e.ifindex}:${e.direction === 'in' ? 0 : 1}`;
+/** bpfKeyWord is how a delete request names an entry: CGROUP:IFINDEX:DIR (DIR as the map's key has it). */
+export function bpfKeyWord(e: { cgroupId: number; ifindex: number; direction: Direction; segments?: boolean }): string {
+  return `${e.cgroupId}:${e.ifindex}:${(e.direction === 'in' ? 0 : 1) + (e.segments ? SEGMENTS : 0)}`;
 }
 
 /** parseBpfDeleted lists the entries a delete request removed (`deleted C:I:D` lines). */
@@ -80,6 +88,17 @@ export function parseBpfDeleted(text: string): Set<string> {
   const err = errorOf(text);
   if (err !== null) throw new Error(err);
   const out = new Set<string>();
-  for (const m of text.matchAll(/^deleted (\d+:\d+:[01])$/gm)) out.add(m[1]);
+  for (const m of text.matchAll(/^deleted (\d+:\d+:[0-3])$/gm)) out.add(m[1]);
   return out;
+}
+
+
+/**
+ * splitBpfEntries sorts a dump's entries into the apps' counters and their segments' extra
+ * headers, leaving out the root cgroup's (the kernel's own sockets, and those of other network
+ * namespaces that live there: unattributed, as nft's `socket cgroupv2 level N`, N ≥ 1, leaves them).
+ */
+export function splitBpfEntries(entries: readonly BpfEntry[], rootId: number): { apps: BpfEntry[]; segments: BpfEntry[] } {
+  const mine = entries.filter((e) => e.cgroupId !== rootId);
+  return { apps: mine.filter((e) => !e.segments), segments: mine.filter((e) => e.segments) };
 }

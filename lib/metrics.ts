@@ -21,6 +21,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { ALERT_KINDS } from './alerts';
 import { UNATTRIBUTED_KEY } from './identity';
+import type { Traffic } from './link-counters';
 
 /** OTHER is the label value that collects everything beyond the limits. */
 export const OTHER = '(other)';
@@ -111,9 +112,18 @@ export interface SetFill {
   size: number;
 }
 
+/** One network's traffic counted by appnet and by its interfaces' own counters, over the same polls. */
+export interface NetworkCountedTotal {
+  network: string;
+  appnet: Traffic;
+  iface: Traffic;
+}
+
 /** MetricsSnapshot is everything one scrape reports, read in one transaction. */
 export interface MetricsSnapshot {
   usage: UsageTotal[];
+  /** null when the store has no link_counted table (older schema). */
+  networkCounted: NetworkCountedTotal[] | null;
   apps: AppInfo[];
   /** Apps known to the store, and how many have their own label value. */
   appsKnown: number;
@@ -161,6 +171,22 @@ function addUsage(reg: Registry, s: MetricsSnapshot): void {
   if (s.destinations) {
     const dest = new Gauge({ name: 'appnet_app_destinations', help: 'Distinct destinations (address, protocol, port) an app exchanged traffic with in the last 24 hours; the destinations themselves are never exported.', labelNames: ['app'], registers: [reg] });
     for (const d of s.destinations) dest.set({ app: d.app }, d.count);
+  }
+}
+
+function addNetworkCounted(reg: Registry, s: MetricsSnapshot): void {
+  if (!s.networkCounted) return;
+  const labelNames = ['network', 'direction', 'counted_by'] as const;
+  const scope = 'over the polls in which appnet compared them: counted_by="appnet" is what appnet counted (IP packets as netfilter sees them), counted_by="interface" what the interfaces\' own statistics counted (every frame: link-layer headers, ARP, each TCP segment)';
+  const bytes = new Counter({ name: 'appnet_network_counted_bytes_total', help: `Bytes received (in) and sent (out) on a network, ${scope}.`, labelNames, registers: [reg] });
+  const packets = new Counter({ name: 'appnet_network_counted_packets_total', help: `Packets received (in) and sent (out) on a network, ${scope}.`, labelNames, registers: [reg] });
+  for (const n of s.networkCounted) {
+    for (const [by, t] of [['appnet', n.appnet], ['interface', n.iface]] as const) {
+      bytes.inc({ network: n.network, direction: 'in', counted_by: by }, t.rxBytes);
+      bytes.inc({ network: n.network, direction: 'out', counted_by: by }, t.txBytes);
+      packets.inc({ network: n.network, direction: 'in', counted_by: by }, t.rxPackets);
+      packets.inc({ network: n.network, direction: 'out', counted_by: by }, t.txPackets);
+    }
   }
 }
 
@@ -242,6 +268,7 @@ function addAlerts(reg: Registry, s: MetricsSnapshot): void {
 export function buildRegistry(s: MetricsSnapshot): Registry {
   const reg = new Registry();
   addUsage(reg, s);
+  addNetworkCounted(reg, s);
   addFirewall(reg, s);
   addHealth(reg, s);
   addAlerts(reg, s);

@@ -1,6 +1,9 @@
 /**
- * Unattributed traffic when the BPF program counts per app: what crossed an interface (nft's
- * per-interface totals) minus what the program counted for sockets on it, per direction.
+ * Unattributed traffic when the BPF program counts per app: what crossed an interface minus
+ * what the program counted for sockets on it, per direction. Where the program counts at wire
+ * level (every segment of a GSO/GRO packet with its headers), nft's per-interface totals see
+ * merged packets, so the totals passed here are nft's plus the segment headers the program kept
+ * (count.bpf.c, lib/segments.ts): the same packets at wire level.
  * Both are read in the same poll, our table first. Every packet is counted by nft (input and
  * output hooks) before it reaches the program (socket delivery, after POSTROUTING), so a
  * packet that arrives between the two reads is in the map but not yet in the totals: the

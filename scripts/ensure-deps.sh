@@ -3,13 +3,13 @@
 #   ensure-deps.sh runtime   nftables, iproute2, node modules, the netlink counter helper, the BPF
 #                            counter and its loader, the compiled
 #                            command line, the production build of the dashboard
-#   ensure-deps.sh test      the above plus what the test suite drives (Chromium, iperf3, promtool, …)
+#   ensure-deps.sh test      the above plus what the test suite drives (Chromium, iperf3, promtool, ethtool, ping, …)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-runtime}
 
 runtime_pkgs=(nftables iproute2 procps gcc libc6-dev libmnl-dev libbpf-dev clang)
-test_pkgs=(iptables chromium iperf3 socat prometheus systemd python3)
+test_pkgs=(iptables chromium iperf3 socat prometheus systemd python3 ethtool iputils-ping)
 
 missing=()
 want=("${runtime_pkgs[@]}")

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import type { Db } from '../../db/open';
 import { getCollectorStatus, getRecentEvents, type StatusRow } from '../../db/queries/status';
 import { unixSeconds } from '../../lib/time';
+import { sourceAccuracy, type SourceAccuracy } from '../../lib/accuracy';
 
 export interface SetFill {
   name: string;
@@ -16,6 +17,8 @@ export interface Health {
   sets: SetFill[];
   /** Which mechanism counts per app ('bpf' or 'nft'), null before the first poll; and why, when the choice was not the one asked for. */
   counter: { source: string; note: string | null } | null;
+  /** How exact the counter source in use is against the link (null before the first poll, or unmeasured). */
+  accuracy: SourceAccuracy | null;
   dbBytes: number;
   events: Array<{ ts: number; level: string; kind: string; message: string }>;
 }
@@ -28,7 +31,7 @@ function fileSize(path: string): number {
   }
 }
 
-/** getHealth gathers the collector's health for the Health page: sources, set fill, store size, events. */
+/** getHealth gathers the collector's health for the Health page: sources, set fill, accuracy of the counter source, store size, events. */
 export function getHealth(db: Db, dbPath: string): Health {
   const sources = getCollectorStatus(db).map((s) => ({ ...s, lastRun: unixSeconds(s.lastRun), lastOk: s.lastOk === null ? null : unixSeconds(s.lastOk) }));
   const poll = sources.find((s) => s.source === 'poll');
@@ -47,6 +50,7 @@ export function getHealth(db: Db, dbPath: string): Health {
     lastOk: poll?.lastOk ?? null,
     sets,
     counter: source ? { source, note: choice?.note ?? null } : null,
+    accuracy: sourceAccuracy(source),
     dbBytes: fileSize(dbPath) + fileSize(`${dbPath}-wal`),
     events: getRecentEvents(db, 30).map((e) => ({ ...e, ts: unixSeconds(e.ts) })),
   };

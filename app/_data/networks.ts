@@ -1,5 +1,6 @@
 /** The Networks page: every network with its plan, usage this billing cycle and a projection. */
 import type { Db } from '../../db/open';
+import { getNetworkCounted, type NetworkCounted } from '../../db/queries/link-counted';
 import { getNetworks, getNetworkUsage, type NetworkRow } from '../../db/queries/network-settings';
 import type { ChannelResult, NetworkSettingsInput } from '../../lib/channel';
 import { callCollector } from './channel';
@@ -13,6 +14,11 @@ export interface NetworkCard extends NetworkRow {
   countedSince: number;
   /** Bytes expected by the end of the cycle at the pace counted so far (null until a day has been counted). */
   projected: number | null;
+  /**
+   * This cycle counted by appnet and by the interface's own counters over the same polls, since
+   * the later of the cycle's start and the first comparison; null before the first comparison.
+   */
+  counted: NetworkCounted | null;
 }
 
 /** A projection from less than a day of counting extrapolates one burst over a month. */
@@ -29,14 +35,14 @@ export function projectCycle(p: { used: number; countedSince: number; now: numbe
   return Math.round(p.used + (p.used / counted) * Math.max(0, p.cycleUntil - p.now));
 }
 
-/** getNetworkCards reads each network's settings and the bytes used so far in its current billing cycle; loopback last. */
+/** getNetworkCards reads each network's settings, the bytes used so far in its current billing cycle and the interface's own count of them; loopback last. */
 export function getNetworkCards(db: Db, now: number): NetworkCard[] {
   const cards = getNetworks(db).map((n) => {
     const c = cycleBounds(now, n.cycleStartDay);
     const u = getNetworkUsage(db, n.id, c.since, now, now);
     const used = u.rxBytes + u.txBytes;
     const countedSince = Math.min(now, Math.max(c.since, n.firstSeen));
-    return { ...n, cycleSince: c.since, cycleUntil: c.until, used, countedSince, projected: projectCycle({ used, countedSince, now, cycleUntil: c.until }) };
+    return { ...n, cycleSince: c.since, cycleUntil: c.until, used, countedSince, projected: projectCycle({ used, countedSince, now, cycleUntil: c.until }), counted: getNetworkCounted(db, n.id, c.since) };
   });
   return [...cards.filter((n) => n.kind !== 'loopback'), ...cards.filter((n) => n.kind === 'loopback')];
 }

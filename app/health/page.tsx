@@ -77,6 +77,23 @@ export default async function HealthPage() {
           </table>
         )}
       </section>
+      {h.accuracy && (
+        <section className="panel" data-testid="accuracy" data-source={h.accuracy.source} data-sees-segments={h.accuracy.seesSegments ? '1' : '0'}>
+          <h2>How exact the counts are</h2>
+          <p className="small">{h.accuracy.summary}</p>
+          {h.accuracy.measured.length > 0 && (
+            <table>
+              <thead><tr><th>Measured on a link set up like a network card</th><th className="num">appnet ÷ link</th></tr></thead>
+              <tbody>
+                {h.accuracy.measured.map((m) => (
+                  <tr key={m.traffic}><td>{m.traffic}</td><td className="num">{m.ratio.toFixed(3)}</td></tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <p className="small muted">The Networks page compares each network’s total with the interface’s own counters.</p>
+        </section>
+      )}
       <section className="panel">
         <h2>Recent events</h2>
         {h.events.length === 0 ? (

@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import { CountedByInterface } from '../../components/CountedByInterface';
 import { NetworkForm } from '../../components/NetworkForm';
 import { NetworkHistory } from '../../components/NetworkHistory';
 import { NoData } from '../../components/NoData';
@@ -13,7 +14,7 @@ import { nowSeconds } from '../../lib/time';
 
 export const metadata = { title: 'Networks' };
 
-/** Networks: every network's kind, metered flag, billing cycle and plan with usage so far and a projection. */
+/** Networks: every network's kind, metered flag, billing cycle and plan with usage so far, a projection, and the interface's own count. */
 export default async function NetworksPage() {
   await requirePageAuth();
   const store = await readStore();
@@ -75,6 +76,7 @@ function NetworkPanel({ n }: { n: NetworkCard }) {
           <p className="small muted" data-testid="projection">A projection appears after a day of counting ({formatDateTime(n.countedSince + 86400)}).</p>
         )}
       </div>
+      {n.counted && <CountedByInterface counted={n.counted} />}
       <NetworkForm
         action={updateNetwork}
         values={{

@@ -47,7 +47,7 @@
 struct key {
 	uint64_t cgroup;
 	uint32_t ifindex;
-	uint32_t dir;
+	uint32_t dir; /* 0 ingress, 1 egress; 2 and 3: their segments' extra headers (count.bpf.c) */
 };
 
 struct val {
@@ -393,7 +393,7 @@ static void delete_keys(char *args)
 {
 	for (char *w = strtok(args, " \n"); w; w = strtok(NULL, " \n")) {
 		struct key k = { 0 };
-		if (sscanf(w, "%" SCNu64 ":%" SCNu32 ":%" SCNu32, &k.cgroup, &k.ifindex, &k.dir) != 3 || k.dir > 1)
+		if (sscanf(w, "%" SCNu64 ":%" SCNu32 ":%" SCNu32, &k.cgroup, &k.ifindex, &k.dir) != 3 || k.dir > 3)
 			continue;
 		if (bpf_map_delete_elem(map_fd, &k) == 0)
 			printf("deleted %" PRIu64 ":%" PRIu32 ":%" PRIu32 "\n", k.cgroup, k.ifindex, k.dir);

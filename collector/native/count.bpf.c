@@ -10,9 +10,24 @@
  * dropped before delivery) never reach these programs: they are the interface's total (nft)
  * minus what is counted here.
  *
- * Helpers used: bpf_skb_cgroup_id, bpf_skb_load_bytes, bpf_map_lookup_elem, bpf_map_update_elem, all present for
- * cgroup_skb programs long before Linux 6.1 (Debian 12). Built with clang -target bpf by
- * scripts/ensure-deps.sh; the key and value layouts are read by bpfcount.c.
+ * Counts are what crossed the link (issue #20): a GSO packet on the way out and a GRO packet
+ * on the way in are one skb for up to 45 segments on the wire, each with its own IP and TCP
+ * (or UDP) headers; wire_size() adds those headers and counts the segments. What that adds
+ * is also kept apart, under the same cgroup and interface with direction SEGMENTS + dir, so
+ * the collector can raise nft's per-interface totals, which see the merged packets only, to
+ * wire level: total = nft's total + the segments' headers of the sockets it counts per app
+ * (per cgroup, so that sockets it leaves out, such as another namespace's under the root
+ * cgroup, are left out of both).
+ *
+ * Destinations (issue #19) are counted in a second map by the packet as the stack sees it
+ * (skb->len): the collector decides per interface whether segments count (lib/segments.ts),
+ * and an app's "other destinations" row takes up the difference.
+ *
+ * Helpers used: bpf_skb_cgroup_id, bpf_skb_load_bytes, bpf_map_lookup_elem,
+ * bpf_map_update_elem, all present for cgroup_skb programs long before Linux 6.1 (Debian 12);
+ * __sk_buff's gso_segs (5.0) and gso_size (5.7) are readable by cgroup_skb programs. Built
+ * with clang -target bpf by scripts/ensure-deps.sh; the key and value layouts are read by
+ * bpfcount.c.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -25,7 +40,7 @@
 struct key {
 	__u64 cgroup;
 	__u32 ifindex;
-	__u32 dir; /* 0 ingress, 1 egress */
+	__u32 dir; /* 0 ingress, 1 egress; SEGMENTS + either: what that direction's segments added */
 };
 
 struct val {
@@ -41,6 +56,94 @@ struct {
 	__type(key, struct key);
 	__type(value, struct val);
 } counts SEC(".maps");
+
+/* Added to the direction in the key of the segments' extra headers (see the file comment). */
+#define SEGMENTS 2
+/* skb_shinfo(skb)->gso_size of SCTP's GSO: segments of uneven size, not derivable from it. */
+#define GSO_BY_FRAGS 0xFFFF
+
+/*
+ * header_len reads the network and transport header length of the packet the program sees
+ * (cgroup_skb programs see it from its network header): IPv4 options, IPv6 extension headers
+ * and TCP options included, 8 for UDP, none for other transports. 0 when unreadable.
+ */
+static __always_inline __u32 header_len(struct __sk_buff *skb)
+{
+	__u8 b[2];
+	__u8 proto;
+	__u32 off;
+
+	if (bpf_skb_load_bytes(skb, 0, b, 1))
+		return 0;
+	if ((b[0] >> 4) == 4) {
+		off = (b[0] & 0xf) * 4;
+		if (bpf_skb_load_bytes(skb, 9, &proto, 1))
+			return 0;
+	} else if ((b[0] >> 4) == 6) {
+		off = 40;
+		if (bpf_skb_load_bytes(skb, 6, &proto, 1))
+			return 0;
+		/* Hop-by-hop, routing and destination options: (length + 1) × 8 bytes each. */
+#pragma unroll
+		for (int i = 0; i < 4; i++) {
+			if (proto != 0 && proto != 43 && proto != 60)
+				break;
+			if (bpf_skb_load_bytes(skb, off, b, 2))
+				return off;
+			proto = b[0];
+			off += ((__u32)b[1] + 1) * 8;
+		}
+	} else {
+		return 0;
+	}
+	if (proto == IPPROTO_TCP) {
+		if (bpf_skb_load_bytes(skb, off + 12, b, 1))
+			return off;
+		return off + (b[0] >> 4) * 4;
+	}
+	if (proto == IPPROTO_UDP)
+		return off + 8;
+	return off;
+}
+
+/*
+ * wire_size is what a packet was, or will be, on the link: a GSO/GRO packet of n segments is
+ * len + (n − 1) × its headers in n packets (every segment carries the headers once, the
+ * payload is split); any other packet is len in one. A GSO packet whose segment count is not
+ * set yet (gso_segs 0) gets it from gso_size.
+ */
+static __always_inline struct val wire_size(struct __sk_buff *skb)
+{
+	struct val w = { skb->len, 1 };
+	__u32 size = skb->gso_size;
+	if (size == 0)
+		return w;
+	__u32 hdr = header_len(skb);
+	__u32 segs = skb->gso_segs;
+	if (segs == 0 && size != GSO_BY_FRAGS && skb->len > hdr)
+		segs = (skb->len - hdr + size - 1) / size;
+	if (segs > 1) {
+		w.bytes += (__u64)(segs - 1) * hdr;
+		w.packets = segs;
+	}
+	return w;
+}
+
+/* add adds bytes and packets to a key's counter, making it on its first packet. */
+static __always_inline void add(struct key *k, __u64 bytes, __u64 packets)
+{
+	struct val *v = bpf_map_lookup_elem(&counts, k);
+	if (!v) {
+		struct val first = { 0, 0 };
+		/* Another CPU may have added the key meanwhile: then look it up again. */
+		bpf_map_update_elem(&counts, k, &first, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&counts, k);
+		if (!v)
+			return; /* the map is full: not counted (the collector reports the fill) */
+	}
+	v->bytes += bytes;
+	v->packets += packets;
+}
 
 /*
  * Destinations (issue 19): bytes and packets per (cgroup, remote address, protocol, port,
@@ -146,17 +249,12 @@ static __always_inline int count(struct __sk_buff *skb, __u32 dir)
 	if (ifindex == 0 && dir == 0)
 		ifindex = skb->ingress_ifindex;
 	struct key k = { .cgroup = bpf_skb_cgroup_id(skb), .ifindex = ifindex, .dir = dir };
-	struct val *v = bpf_map_lookup_elem(&counts, &k);
-	if (!v) {
-		struct val first = { 0, 0 };
-		/* Another CPU may have added the key meanwhile: then look it up again. */
-		bpf_map_update_elem(&counts, &k, &first, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&counts, &k);
-		if (!v)
-			return 1; /* the map is full: not counted (the collector reports the fill) */
+	struct val w = wire_size(skb);
+	add(&k, w.bytes, w.packets);
+	if (w.packets > 1) {
+		struct key seg = { .cgroup = k.cgroup, .ifindex = ifindex, .dir = SEGMENTS + dir };
+		add(&seg, w.bytes - skb->len, w.packets - 1);
 	}
-	v->bytes += skb->len;
-	v->packets += 1;
 	count_dest(skb, k.cgroup, ifindex, dir);
 	return 1; /* counting only: every packet goes on */
 }

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { bpfKeyWord, parseBpfDeleted, parseBpfDump, parseBpfReady, type BpfReady } from '../../lib/bpf-dump';
+import { bpfKeyWord, parseBpfDeleted, parseBpfDump, parseBpfReady, splitBpfEntries, type BpfEntry, type BpfReady } from '../../lib/bpf-dump';
 import { destKeyWord, parseDestDeleted, parseDestDump, parseDestSwitch, type DestDump, type DestEntry } from '../../lib/dest-dump';
 import type { CounterEntry, CounterSnapshot, Direction } from '../../lib/counters';
 import { HelperServer } from '../native-helper';
@@ -22,6 +22,12 @@ export const BPF_OBJECT = join(OUT, 'count.bpf.o');
 
 /** The map's two families, one per direction, as the delta state and the store name them. */
 export const BPF_FAMILIES: Record<Direction, string> = { in: 'bpf_in', out: 'bpf_out' };
+/**
+ * The families of the segments' extra headers per (cgroup, interface): what GSO/GRO packets
+ * add on the wire beyond the merged packet nft counts. Never stored as usage: they raise nft's
+ * per-interface totals to wire level (lib/unattributed.ts).
+ */
+export const BPF_SEGMENT_FAMILIES: Record<Direction, string> = { in: 'bpf_seg_in', out: 'bpf_seg_out' };
 
 export interface BpfSourceOptions {
   /** The cgroup v2 directory to attach at: the root of the tree the collector watches. */
@@ -35,7 +41,7 @@ export interface BpfSourceOptions {
 }
 
 /** An entry key as bpfcount names it in a delete request. */
-type BpfKey = Pick<CounterEntry, 'cgroupId' | 'ifindex' | 'direction'>;
+type BpfKey = Pick<CounterEntry, 'family' | 'cgroupId' | 'ifindex' | 'direction'>;
 
 /** BpfCounterSource reads the pinned counter map through a running bpfcount; see the file comment. */
 export class BpfCounterSource {
@@ -86,30 +92,35 @@ export class BpfCounterSource {
 
   /** The families this source answers for. */
   get families(): readonly string[] {
-    return [BPF_FAMILIES.in, BPF_FAMILIES.out];
+    return [BPF_FAMILIES.in, BPF_FAMILIES.out, BPF_SEGMENT_FAMILIES.in, BPF_SEGMENT_FAMILIES.out];
   }
 
   /**
-   * read returns the map's counters. Entries of the root cgroup itself (the kernel's own
-   * sockets, which send resets and neighbour discovery) are left out: they are unattributed,
-   * as nft's `socket cgroupv2 level N` (N ≥ 1) leaves them.
+   * read returns the map's counters: the apps' (family bpf_in/bpf_out) and their segments'
+   * extra headers (bpf_seg_in/bpf_seg_out). Entries of the root cgroup itself
+   * (the kernel's own sockets, which send resets and neighbour discovery) are left out: they are
+   * unattributed, as nft's `socket cgroupv2 level N` (N ≥ 1) leaves them.
    */
   async read(): Promise<CounterSnapshot> {
     const d = parseBpfDump(await this.helper.request('dump'));
-    const entries: CounterEntry[] = [];
     this.unnamed = new Set();
     this.rootGone = [];
     for (const e of d.entries) {
       if (e.cgroupId === this.rootId) {
-        if (e.ifname === null) this.rootGone.push({ cgroupId: e.cgroupId, ifindex: e.ifindex, direction: e.direction });
+        if (e.ifname === null) this.rootGone.push({ family: (e.segments ? BPF_SEGMENT_FAMILIES : BPF_FAMILIES)[e.direction], cgroupId: e.cgroupId, ifindex: e.ifindex, direction: e.direction });
         continue;
       }
       if (e.ifname !== null) this.names.set(e.ifindex, e.ifname);
       else this.unnamed.add(e.ifindex);
-      const iface = e.ifname ?? this.names.get(e.ifindex) ?? `if${e.ifindex}`;
-      entries.push({ family: BPF_FAMILIES[e.direction], cgroupId: e.cgroupId, iface, ifindex: e.ifindex, direction: e.direction, bytes: e.bytes, packets: e.packets, expiresMs: null, timeoutMs: null });
     }
+    const { apps, segments } = splitBpfEntries(d.entries, this.rootId);
+    const entries = [...apps.map((e) => this.entry(e, BPF_FAMILIES)), ...segments.map((e) => this.entry(e, BPF_SEGMENT_FAMILIES))];
     return { source: 'bpf', generation: d.mapId, entries, fill: { counts: { count: d.count, size: d.capacity } } };
+  }
+
+  private entry(e: BpfEntry, families: Record<Direction, string>): CounterEntry {
+    const iface = e.ifname ?? this.names.get(e.ifindex) ?? `if${e.ifindex}`;
+    return { family: families[e.direction], cgroupId: e.cgroupId, iface, ifindex: e.ifindex, direction: e.direction, bytes: e.bytes, packets: e.packets, expiresMs: null, timeoutMs: null };
   }
 
   /** interfaceGone tells whether no interface had this index at the last read. */
@@ -127,7 +138,8 @@ export class BpfCounterSource {
   async remove<T extends BpfKey>(entries: T[]): Promise<T[]> {
     const keyed = entries.filter((e) => e.cgroupId !== null && e.ifindex !== undefined);
     if (!keyed.length) return [];
-    const word = (e: T) => bpfKeyWord({ cgroupId: e.cgroupId!, ifindex: e.ifindex!, direction: e.direction });
+    const segments = new Set(Object.values(BPF_SEGMENT_FAMILIES));
+    const word = (e: T) => bpfKeyWord({ cgroupId: e.cgroupId!, ifindex: e.ifindex!, direction: e.direction, segments: segments.has(e.family) });
     const done = parseBpfDeleted(await this.helper.request(`delete ${keyed.map(word).join(' ')}`));
     return keyed.filter((e) => done.has(word(e)));
   }

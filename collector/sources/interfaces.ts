@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import si from 'systeminformation';
+import { parseLinkFiles, type LinkReading } from '../../lib/link-counters';
 import { classifyInterface, CONTAINER_LINKS, defaultMetered, isContainerLink, parseUevent, type NetKind, type SysNetFacts } from '../../lib/netkind';
 
 export interface InterfaceInfo {
@@ -28,6 +29,22 @@ function read(path: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * readLinkCounters reads every interface's own counters (ifindex and statistics/{rx,tx}_{bytes,packets})
+ * under a /sys/class/net root, at every poll: four small files per interface, no tools, no
+ * network manager. An interface that vanishes mid-read is left out.
+ */
+export function readLinkCounters(sysClassNet: string, now: number): LinkReading[] {
+  const out: LinkReading[] = [];
+  for (const name of readdirSync(sysClassNet)) {
+    const dir = join(sysClassNet, name);
+    const st = (f: string) => read(join(dir, 'statistics', f));
+    const r = parseLinkFiles(name, { ifindex: read(join(dir, 'ifindex')), rx_bytes: st('rx_bytes'), tx_bytes: st('tx_bytes'), rx_packets: st('rx_packets'), tx_packets: st('tx_packets') }, now);
+    if (r) out.push(r);
+  }
+  return out;
 }
 
 /** readSysNet reads the facts lib/netkind.ts needs about one interface from sysfs. */

@@ -9,9 +9,10 @@ import { localMidnight } from '../../lib/time';
 import { getAlertCounts } from './alerts';
 import { rollupSource } from './sql-parts';
 import { countAppDestinations } from './destinations';
+import { getAllNetworkCounted } from './link-counted';
 import {
   chooseAppCuts, firstSeenNames, OTHER,
-  type AppHistory, type AppInfo, type LabelLimits, type MetricsSnapshot, type QuotaUse, type RuleHits, type SetFill, type SourceHealth, type CounterSourceHealth, type UsageTotal,
+  type AppHistory, type AppInfo, type LabelLimits, type MetricsSnapshot, type NetworkCountedTotal, type QuotaUse, type RuleHits, type SetFill, type SourceHealth, type CounterSourceHealth, type UsageTotal,
 } from '../../lib/metrics';
 
 /** getAppHistories returns, per app with traffic, its first day and the completed day its total reached minBytes. */
@@ -129,6 +130,22 @@ function destinationCounts(db: Db, cuts: Map<number, number>, appById: Map<numbe
   return [...by].map(([app, count]) => ({ app, count }));
 }
 
+/** getNetworkCountedTotals sums each network's two figures under its label value, or null without the link_counted table. */
+function getNetworkCountedTotals(db: Db, netName: Map<number, string>): NetworkCountedTotal[] | null {
+  if (!hasTable(db, 'link_counted')) return null;
+  const out = new Map<string, NetworkCountedTotal>();
+  for (const n of getAllNetworkCounted(db)) {
+    const network = netName.get(n.networkId) ?? OTHER;
+    const t = out.get(network) ?? { network, appnet: { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 }, iface: { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 } };
+    for (const k of ['rxBytes', 'txBytes', 'rxPackets', 'txPackets'] as const) {
+      t.appnet[k] += n.appnet[k];
+      t.iface[k] += n.iface[k];
+    }
+    out.set(network, t);
+  }
+  return [...out.values()];
+}
+
 /** getMetricsSnapshot reads everything one scrape reports, in one read transaction. */
 export function getMetricsSnapshot(db: Db, limits: LabelLimits, nowSec: number): MetricsSnapshot {
   const read = db.transaction((): MetricsSnapshot => {
@@ -163,6 +180,7 @@ export function getMetricsSnapshot(db: Db, limits: LabelLimits, nowSec: number):
     const health = getSourceHealth(db);
     return {
       usage: [...totals.values()],
+      networkCounted: getNetworkCountedTotals(db, netName),
       apps,
       appsKnown: histories.length,
       appsLabelled: cuts.size,

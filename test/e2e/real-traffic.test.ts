@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createSandbox, type Sandbox } from '../../collector/sandbox/sandbox';
 import { APP, systemdSkeleton, TRAFFIC } from '../../collector/sandbox/workloads';
-import { appTotals, peerTruth, sleep, startCollector, waitForPoll, waitListening, within } from '../privileged/helpers';
+import { appTotals, countersDetail, ifaceTotals, peerTruth, sleep, startCollector, waitForPoll, waitListening, within } from '../privileged/helpers';
 import { screenshot, shareableDir, shareDb, startDashboard, type Browser, type Dashboard, loggedIn } from './helpers';
 
 const node = process.execPath;
@@ -85,5 +85,30 @@ describe('dashboard on traffic counted by the real collector', () => {
     await b.page.getByTestId('app-name').waitFor();
     await screenshot(b.page, 'real-traffic-app-firefox');
     assert.equal(await b.page.getByTestId('rules-panel').count(), 1);
+  });
+
+  test('Networks sets appnet’s count next to the interface’s own; Health says how exact the counter source is', async () => {
+    await b.page.goto(`${dash.url}/networks`);
+    const card = b.page.locator('[data-testid^="network-"]').filter({ has: b.page.locator('.tag', { hasText: /^wwan0$/ }) });
+    const counted = card.getByTestId('counted');
+    const appnet = Number(await counted.locator('tr[data-counted-by=appnet]').getAttribute('data-bytes'));
+    const iface = Number(await counted.locator('tr[data-counted-by=interface]').getAttribute('data-bytes'));
+    const all = ifaceTotals(db, 'wwan0');
+    // Counting side by side began at the collector's first poll, before any of the traffic.
+    within(appnet, all.rx + all.tx, 1, 'appnet\'s figure on the Networks page');
+    assert.ok(iface > appnet, `the interface counted more (link-layer headers, and on nft the merged segments'): ${iface} vs ${appnet}`);
+    assert.match(await card.getByTestId('counted-difference').innerText(), /The interface counted more by .* link-layer header/);
+    await screenshot(b.page, 'real-traffic-networks');
+    await b.page.goto(`${dash.url}/health`);
+    const acc = b.page.getByTestId('accuracy');
+    const source = countersDetail(db).source;
+    assert.equal(await acc.getAttribute('data-source'), source);
+    if (source === 'bpf') {
+      assert.equal(await acc.getAttribute('data-sees-segments'), '1');
+      assert.match(await acc.innerText(), /Bulk TCP and small packets alike read within 0\.1 % of what crossed the link/);
+    } else {
+      assert.equal(await acc.getAttribute('data-sees-segments'), '0');
+      assert.match(await acc.innerText(), /Bulk TCP transfers read 3\.4–4\.7 % below what crossed the link[\s\S]*No correction is applied/);
+    }
   });
 });

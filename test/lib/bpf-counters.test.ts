@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { bpfKeyWord, parseBpfDeleted, parseBpfDump, parseBpfReady } from '../../lib/bpf-dump';
+import { bpfKeyWord, parseBpfDeleted, parseBpfDump, parseBpfReady, splitBpfEntries } from '../../lib/bpf-dump';
 import { entryElemKey } from '../../lib/counters';
 import type { CounterDelta, CounterValue } from '../../lib/delta';
 import { unattributedDeltas } from '../../lib/unattributed';
@@ -16,7 +16,7 @@ test('parseBpfDump reads the map id, fill and entries, directions and unnamed in
   const d = parseBpfDump(dump);
   assert.equal(d.mapId, 655);
   assert.deepEqual([d.count, d.capacity], [4, 65536]);
-  assert.deepEqual(d.entries[0], { cgroupId: 1144756, ifindex: 2, ifname: 'wlan0', direction: 'in', bytes: 168, packets: 2 });
+  assert.deepEqual(d.entries[0], { cgroupId: 1144756, ifindex: 2, ifname: 'wlan0', direction: 'in', segments: false, bytes: 168, packets: 2 });
   assert.equal(d.entries[1].direction, 'out');
   assert.equal(d.entries[3].ifname, null);
 });
@@ -24,6 +24,7 @@ test('parseBpfDump reads the map id, fill and entries, directions and unnamed in
 test('the helper\'s errors and malformed answers throw with its reason', () => {
   assert.throws(() => parseBpfDump('bpfcount 1\nerror reading the counter map: Bad file descriptor\nend\n'), /^Error: reading the counter map: Bad file descriptor$/);
   assert.throws(() => parseBpfDump('bpfcount 1\nmap 1 1 10\nentries [[1,2,"x",7,1,1]]\nend\n'), /malformed entries/);
+  assert.throws(() => parseBpfDump('bpfcount 1\nmap 1 1 10\nentries [[1,2,"x",4,1,1]]\nend\n'), /malformed entries/);
   assert.throws(() => parseBpfDump('nftdump 2\nend -\n'), /malformed dump/);
   assert.deepEqual(parseBpfReady('ready 655 65536 reused\nend\n'), { mapId: 655, capacity: 65536, created: false });
   assert.throws(() => parseBpfReady("error no BPF filesystem is mounted at /sys/fs/bpf/appnet's parent (mount -t bpf bpf /sys/fs/bpf)\nend\n"), /no BPF filesystem/);
@@ -32,6 +33,32 @@ test('the helper\'s errors and malformed answers throw with its reason', () => {
 test('delete requests name entries as CGROUP:IFINDEX:DIR, and the answer lists those removed', () => {
   assert.equal(bpfKeyWord({ cgroupId: 42, ifindex: 3, direction: 'out' }), '42:3:1');
   assert.deepEqual([...parseBpfDeleted('deleted 42:3:1\ndeleted 42:3:0\nend\n')], ['42:3:1', '42:3:0']);
+});
+
+// A GRO packet of 10 segments of 1,000 bytes arrived for cgroup 42 on eth0 (ifindex 3): one skb of
+// 10,052 bytes (IPv4 20 + TCP 32) that nft counts once; on the wire, 10 packets of 1,052 bytes.
+const wireDump = 'bpfcount 1\nmap 7 4 65536\nentries [[42,3,"eth0",0,10520,10],[42,3,"eth0",2,468,9],[1,3,"eth0",1,1000,2],[1,3,"eth0",3,52,1]]\nend\n';
+
+test('segments\' extra headers are entries of their own (direction + 2), kept per cgroup; the root cgroup\'s are left out', () => {
+  const d = parseBpfDump(wireDump);
+  assert.deepEqual(d.entries.map((e) => [e.cgroupId, e.direction, e.segments]), [[42, 'in', false], [42, 'in', true], [1, 'out', false], [1, 'out', true]]);
+  const { apps, segments } = splitBpfEntries(d.entries, 1);
+  assert.deepEqual(apps.map((e) => [e.cgroupId, e.bytes, e.packets]), [[42, 10520, 10]]);
+  assert.deepEqual(segments.map((e) => [e.cgroupId, e.bytes, e.packets]), [[42, 468, 9]]);
+  assert.equal(bpfKeyWord({ cgroupId: 42, ifindex: 3, direction: 'in', segments: true }), '42:3:2');
+  assert.equal(bpfKeyWord({ cgroupId: 42, ifindex: 3, direction: 'out', segments: true }), '42:3:3');
+  assert.deepEqual([...parseBpfDeleted('deleted 42:3:2\nend\n')], ['42:3:2']);
+});
+
+test('unattributedDeltas at wire level: nft\'s total of the merged packet plus the segments\' headers = the app\'s wire count', () => {
+  const carry = new Map<string, CounterValue>();
+  const nft = delta('eth0', 'in', 10052 + 300, 1 + 3, null); // the GRO packet and 3 packets without a socket
+  const app = delta('eth0', 'in', 10520, 10);
+  const segments = delta('eth0', 'in', 468, 9, null);
+  const u = unattributedDeltas([nft, segments], [app], carry);
+  assert.deepEqual(u.map((d) => [d.bytes, d.packets]), [[300, 3]], 'only the packets without a socket are unattributed');
+  assert.equal(carry.size, 0);
+  assert.equal(app.bytes + u[0].bytes, nft.bytes + segments.bytes, 'apps + unattributed = the interface at wire level');
 });
 
 test('a counter kept by interface index keeps its key when the interface is renamed or gone', () => {

@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Running, Sandbox } from '../../collector/sandbox/sandbox';
-import { APPNET } from '../../harness/collector';
+import { createSandbox, type Link, type Running, type Sandbox } from '../../collector/sandbox/sandbox';
+import { systemdSkeleton } from '../../collector/sandbox/workloads';
+import { APPNET, waitForPoll } from '../../harness/collector';
+import { nicLike } from '../../harness/wire';
 
 export { APPNET, waitForPoll } from '../../harness/collector';
 export { peerTruth, sleep, waitListening } from '../../harness/peer';
@@ -33,6 +35,29 @@ export function countersDetail(db: string): { source: string; via: string; setFi
   const row = d.prepare("SELECT detail FROM collector_status WHERE source = 'counters'").get() as { detail: string };
   d.close();
   return JSON.parse(row.detail);
+}
+
+/**
+ * nicLikeCollector starts a sandbox with one link set up like a NIC (harness/wire.ts), the cgroups
+ * of a systemd host and the collector polling every second (counting with `counter`, default
+ * auto), and waits for its first poll.
+ */
+export async function nicLikeCollector(db: string, name: string, opts: { counter?: Counter | 'auto' } = {}): Promise<{ s: Sandbox; link: Link }> {
+  const s = await createSandbox();
+  try {
+    const link = await s.addLink({ name, subnet: 1 });
+    await nicLike(s, link);
+    systemdSkeleton(s);
+    const c = await startCollector(s, db, { interval: 1, counter: opts.counter });
+    c.done.then((r) => {
+      if (r.code !== null && r.code !== 0) process.stderr.write(`collector exited ${r.code}: ${r.stderr}\n`);
+    });
+    await waitForPoll(db, Date.now());
+    return { s, link };
+  } catch (err) {
+    await s.close();
+    throw err;
+  }
 }
 
 export interface Totals {

@@ -17,9 +17,10 @@ import type { LinkDelta } from './link-counters';
 const EVIDENCE = 5;
 
 /**
- * Segments' extra packets above which the sums are halved, so that an interface whose offloads
- * change (ethtool -K) is judged anew after some 50,000 segments instead of never. Halving all
- * three sums at once keeps them aligned.
+ * Frames (or segments' extra packets) above which the sums are halved, so that an interface
+ * whose offloads change (ethtool -K) is judged anew after some 50,000 frames instead of never,
+ * and the frames netfilter never sees (ARP, LLDP) stay as few against the segments as in a
+ * short stretch of time. Halving all three sums at once keeps them aligned.
  */
 const DECAY_AT = 100_000;
 
@@ -78,7 +79,7 @@ export function updateSegmentViews(views: SegmentViews, totals: readonly Counter
       const v = of(k);
       v.own += own;
       if (v.extra >= EVIDENCE) v.carries = Math.abs(v.own - (v.whole + v.extra)) < Math.abs(v.own - v.whole);
-      if (v.extra > DECAY_AT) {
+      if (v.extra > DECAY_AT || v.own > DECAY_AT) {
         v.own /= 2;
         v.whole /= 2;
         v.extra /= 2;

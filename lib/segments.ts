@@ -4,19 +4,36 @@
  * what crossed a NIC, whose card (or the kernel, without TSO) cuts every large send and whose
  * arrivals GRO merged; but loopback, and a veth or tunnel with TSO on (a container's link), pass
  * the 64 KB packet whole: nothing was ever cut. The interface's own statistics say which: they
- * count frames as the device handled them. So per interface and direction, in every poll where
- * the program saw segments, appnet counts segments where the interface's packet count is
- * closer to the segment count than to the packet count netfilter saw, and packets otherwise.
+ * count frames as the device handled them. So per interface and direction, once the program
+ * saw segments, appnet counts segments where the growth of the interface's packet count is
+ * closer to the segment count than to the packet count netfilter saw, and packets otherwise,
+ * judged on the sums over the polls (updateSegmentViews says why not poll by poll).
  */
 import type { Direction } from './counters';
 import type { CounterDelta } from './delta';
 import type { LinkDelta } from './link-counters';
 
-/** Segments' extra packets below which a poll says nothing about an interface (a stray retransmission). */
+/** Segments' extra packets below which the evidence says nothing about an interface (a stray retransmission). */
 const EVIDENCE = 5;
 
-/** Per 'direction|iface': whether the interface carries segments (true) or whole packets. */
-export type SegmentViews = Map<string, boolean>;
+/**
+ * Frames (or segments' extra packets) above which the sums are halved, so that an interface
+ * whose offloads change (ethtool -K) is judged anew after some 50,000 frames instead of never,
+ * and the frames netfilter never sees (ARP, LLDP) stay as few against the segments as in a
+ * short stretch of time. Halving all three sums at once keeps them aligned.
+ */
+const DECAY_AT = 100_000;
+
+/** What one interface and direction is judged on: the growth of its own packet count, of netfilter's, and of the segments' extra packets. */
+interface Evidence {
+  carries: boolean | null;
+  own: number;
+  whole: number;
+  extra: number;
+}
+
+/** Per 'direction|iface': the evidence so far and whether the interface carries segments (null: not judged yet). */
+export type SegmentViews = Map<string, Evidence>;
 
 const keyOf = (direction: Direction, iface: string) => `${direction}|${iface}`;
 
@@ -27,24 +44,58 @@ function sumPackets(deltas: readonly CounterDelta[]): Map<string, number> {
 }
 
 /**
- * updateSegmentViews decides, from one poll, which interfaces carry segments: `totals` are nft's
- * per-interface deltas (whole packets), `segments` the program's segment deltas, `links` the
- * interfaces' own growth over the same poll. An interface without evidence keeps its view;
- * one never judged (its statistics unreadable, or read for the first time) counts whole
- * packets, as netfilter sees them: nothing is claimed that was not seen.
+ * updateSegmentViews judges which interfaces carry segments: `totals` are nft's per-interface
+ * deltas of this poll (whole packets), `segments` the program's segment deltas, `links` the
+ * interfaces' own growth (undefined: not read this poll, the next read covers it).
+ *
+ * The three are read one after the other (nft, the map, then the statistics), tens or
+ * hundreds of milliseconds apart on a loaded machine, so one poll's deltas cover different
+ * intervals: a transfer that ends between the map read and the statistics read is in this
+ * poll's statistics and the next poll's segments. Judged poll by poll, such a poll says "the
+ * interface counted whole packets" (its statistics grew by the few packets netfilter saw,
+ * while the program saw thousands of segments) and the next one has no evidence, so the
+ * wrong view stuck and the segments' headers went uncounted. The sums since the interface's
+ * first read telescope instead: each is its counter's growth between two reads, so they
+ * disagree only by what arrived while one poll's reads were made, which a bulk transfer
+ * outgrows. An interface never judged counts whole packets, as netfilter sees them: nothing
+ * is claimed that was not seen.
  */
 export function updateSegmentViews(views: SegmentViews, totals: readonly CounterDelta[], segments: readonly CounterDelta[], links: readonly LinkDelta[] | undefined): void {
-  if (!links) return;
   const whole = sumPackets(totals);
   const extra = sumPackets(segments);
+  const of = (k: string) => {
+    let v = views.get(k);
+    if (!v) views.set(k, (v = { carries: null, own: 0, whole: 0, extra: 0 }));
+    return v;
+  };
+  for (const [k, n] of whole) of(k).whole += n;
+  for (const [k, n] of extra) of(k).extra += n;
+  if (!links) return;
+  const read = new Set<string>();
   for (const l of links) {
     for (const [direction, own] of [['in', l.rxPackets], ['out', l.txPackets]] as const) {
       const k = keyOf(direction, l.name);
-      const e = extra.get(k) ?? 0;
-      if (e < EVIDENCE) continue;
-      const w = whole.get(k) ?? 0;
-      views.set(k, Math.abs(own - (w + e)) < Math.abs(own - w));
+      read.add(k);
+      const v = of(k);
+      v.own += own;
+      if (v.extra >= EVIDENCE) v.carries = Math.abs(v.own - (v.whole + v.extra)) < Math.abs(v.own - v.whole);
+      if (v.extra > DECAY_AT || v.own > DECAY_AT) {
+        v.own /= 2;
+        v.whole /= 2;
+        v.extra /= 2;
+      }
     }
+  }
+  // An interface without growth this poll (read for the first time, or unreadable) starts its sums at its next read.
+  for (const [k, v] of views) {
+    if (read.has(k)) continue;
+    if (v.carries === null) {
+      views.delete(k);
+      continue;
+    }
+    v.own = 0;
+    v.whole = 0;
+    v.extra = 0;
   }
 }
 
@@ -55,7 +106,7 @@ export function updateSegmentViews(views: SegmentViews, totals: readonly Counter
  * and nft's totals as they are.
  */
 export function atWireLevel(views: SegmentViews, apps: readonly CounterDelta[], segments: readonly CounterDelta[], totals: readonly CounterDelta[]): { apps: CounterDelta[]; totals: CounterDelta[] } {
-  const carries = (d: CounterDelta) => views.get(keyOf(d.direction, d.iface)) ?? false;
+  const carries = (d: CounterDelta) => views.get(keyOf(d.direction, d.iface))?.carries ?? false;
   const whole = new Map<string, CounterDelta>();
   for (const s of segments) if (!carries(s)) whole.set(`${s.cgroupId}|${keyOf(s.direction, s.iface)}`, s);
   return {

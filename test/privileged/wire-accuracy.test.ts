@@ -101,8 +101,10 @@ for (const c of SOURCES) {
         t.diagnostic(`${c.source} | ${w.name} | the app alone: ${m.app[`${p}Bytes`]} bytes in ${m.app[`${p}Packets`]} packets | ratio ${a.toFixed(4)}`);
         assert.ok(r > c.bulk.min && r < c.bulk.max, `${w.name}: appnet / far end = ${r.toFixed(4)}, expected between ${c.bulk.min} and ${c.bulk.max}`);
         assert.ok(a > c.bulk.min && a < c.bulk.max, `${w.name}: the app's own count / far end = ${a.toFixed(4)}, expected between ${c.bulk.min} and ${c.bulk.max}`);
-        const ack = ratio(m.appnet[`${other}Bytes`], m.ip[`${other}Bytes`]);
-        assert.ok(Math.abs(ack - 1) <= SMALL_PCT / 100, `${w.name}: the acknowledgements (${m.appnet[`${other}Bytes`]} vs ${m.ip[`${other}Bytes`]} bytes) are not merged and count within ${SMALL_PCT} %`);
+        // The acknowledgements of a 20 MB transfer are only ~15 KB: a few stray packets around the
+        // phase's edges (neighbour discovery, a late window update) are more than 1 % of that.
+        const ackDiff = Math.abs(m.appnet[`${other}Bytes`] - m.ip[`${other}Bytes`]);
+        assert.ok(ackDiff <= Math.max((m.ip[`${other}Bytes`] * SMALL_PCT) / 100, 4 * STRAY.bytes), `${w.name}: the acknowledgements (${m.appnet[`${other}Bytes`]} vs ${m.ip[`${other}Bytes`]} bytes) are not merged and count within ${SMALL_PCT} % or ${4 * STRAY.bytes} bytes`);
       });
     }
 

@@ -70,15 +70,25 @@ export function protocolName(proto: number): string {
   return PROTOCOLS[proto] ?? String(proto);
 }
 
-/** One row of an app's destinations table (the app page), plain and serialisable. */
-export interface DestinationView {
+/** What names a destination of an app: remote address, protocol, port, and whether the port is the app's own (a connection made to it). */
+export interface DestinationKey {
   remote: string;
-  host: string | null;
   proto: number;
   port: number;
   inbound: boolean;
+}
+
+/** Bytes and packets each way. */
+export interface DestinationTraffic {
   rxBytes: number;
   txBytes: number;
+  rxPackets: number;
+  txPackets: number;
+}
+
+/** One row of an app's destinations table (the app page), plain and serialisable. */
+export interface DestinationView extends DestinationKey, Pick<DestinationTraffic, 'rxBytes' | 'txBytes'> {
+  host: string | null;
   lastSeen: number;
 }
 

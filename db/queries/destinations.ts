@@ -3,7 +3,7 @@ import { hasTable, prepared, type Db } from '../open';
 import { localMidnight, nextLocalMidnight } from '../../lib/time';
 import { seriesFilterSql, T_JOINS, totalsCte, type UsageFilter } from './sql-parts';
 import type { ReportRow } from '../../lib/report';
-import { protocolName } from '../../lib/destinations';
+import { protocolName, type DestinationKey, type DestinationTraffic } from '../../lib/destinations';
 
 const KEY = 'destinations';
 
@@ -19,18 +19,9 @@ export function setDestinationsSetting(db: Db, on: boolean): void {
 }
 
 /** One destination of an app over a period (all its interfaces and networks in the filter). */
-export interface DestinationRow {
-  remote: string;
+export interface DestinationRow extends DestinationKey, DestinationTraffic {
   /** The name the machine's DNS answers gave the address (the one queried, head of a CNAME chain); null when none was seen. */
   host: string | null;
-  proto: number;
-  port: number;
-  /** The connection was made to the app: `port` is the app's own. */
-  inbound: boolean;
-  rxBytes: number;
-  txBytes: number;
-  rxPackets: number;
-  txPackets: number;
   firstSeen: number;
   lastSeen: number;
 }

@@ -8,20 +8,13 @@
  * the kernel's map before it was read), so destinations + other equal the app's total exactly.
  */
 import { prepared, type Db } from '../open';
+import type { DestinationKey, DestinationTraffic } from '../../lib/destinations';
 import { runBatched } from '../queries/batch';
 import { localMidnight, nextLocalMidnight, unixSeconds } from '../../lib/time';
 
 /** One poll's traffic with one destination, booked to a series (app, interface, network). */
-export interface DestUsage {
+export interface DestUsage extends DestinationKey, DestinationTraffic {
   seriesId: number;
-  remote: string;
-  proto: number;
-  port: number;
-  inbound: boolean;
-  rxBytes: number;
-  txBytes: number;
-  rxPackets: number;
-  txPackets: number;
 }
 
 /** How many destinations per app and hour are kept by name; the rest is "other destinations". */

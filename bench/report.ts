@@ -256,12 +256,17 @@ function pageLoad(r: Results): string {
     return out.join('\n') + '\n';
   }
   out.push(
-    `\`appnet serve\` (production build) on the one-year store of section 5, inside a sandbox; headless Debian Chromium (playwright-core, persistent profile, logged in once); time from navigation start to the first painted frame holding the stacked chart's areas (the server-drawn chart in the first HTML; recharts then takes over the same box after hydration, at about 0.8 s here, without changing how it looks); first load per period discarded (server warm-up), ${d.reps} loads each.`,
+    `\`appnet serve\` (production build) on the one-year store of section 5, inside a sandbox; headless Debian Chromium (playwright-core, persistent profile, logged in once); first load per period discarded (server warm-up), ${d.reps} loads each, timed on the page's own clock from navigation start. **Drawn** = the first painted frame holding the stacked chart's areas (the server-drawn chart in the first HTML). **Interactive** = the first frame holding recharts' areas, which carry the read-out (tooltip, keyboard), drawn over the server's chart after hydration; **gap** = interactive − drawn of the same load.`,
     '',
-    '| overview period | median ms | p95 ms | goal | |',
-    '|---|---:|---:|---:|---|',
+    '| overview period | drawn median ms | p95 | goal | | interactive median ms | p95 | gap median ms | p95 | goal | |',
+    '|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|',
   );
-  for (const [p, sm] of Object.entries(d.periods)) out.push(`| ${p} | ${f(sm.median, 0)} | ${f(sm.p95, 0)} | 1000 | ${mark(sm.median < 1000)} |`);
+  for (const [p, sm] of Object.entries(d.periods)) {
+    const it = d.interactive?.[p];
+    const gap = d.gap?.[p];
+    const tail = it && gap ? `${f(it.median, 0)} | ${f(it.p95, 0)} | ${f(gap.median, 0)} | ${f(gap.p95, 0)} | 1000 | ${mark(gap.median <= 1000)}` : 'not measured | | | | 1000 |';
+    out.push(`| ${p} | ${f(sm.median, 0)} | ${f(sm.p95, 0)} | 1000 | ${mark(sm.median < 1000)} | ${tail} |`);
+  }
   return out.join('\n') + '\n';
 }
 

@@ -36,8 +36,11 @@ export interface StorageData {
 
 export interface PageLoadData {
   reps: number;
-  /** Navigation start → stacked chart drawn, ms, per overview period. */
+  /** Navigation start → stacked chart drawn (the server's), ms, per overview period. */
   periods: Record<string, Summary>;
+  /** Navigation start → recharts' interactive chart drawn over it, and the gap between the two, ms. */
+  interactive?: Record<string, Summary>;
+  gap?: Record<string, Summary>;
 }
 
 export interface Results {

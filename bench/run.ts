@@ -86,8 +86,14 @@ async function pageLoad(yearDb: string): Promise<PageLoadData> {
   shareDb(yearDb);
   // Hold the build lock so nobody rebuilds .next under the running server.
   const out = await inSandbox((s) => s.execOk(['flock', '/tmp/appnet-next.lock', process.execPath, '--import', 'tsx', join(HERE, 'probe', 'page-probe.ts'), yearDb, String(reps)], { timeoutMs: 900_000 }));
-  const raw = JSON.parse(out.trim().split('\n').pop() ?? '{}') as Record<string, number[]>;
-  return { reps, periods: Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, summarize(v)])) };
+  const raw = JSON.parse(out.trim().split('\n').pop() ?? '{}') as Record<string, { drawn: number[]; interactive: number[] }>;
+  const per = (f: (v: { drawn: number[]; interactive: number[] }) => number[]) => Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, summarize(f(v))]));
+  return {
+    reps,
+    periods: per((v) => v.drawn),
+    interactive: per((v) => v.interactive),
+    gap: per((v) => v.interactive.map((ms, i) => ms - v.drawn[i])),
+  };
 }
 
 async function queriesAndStorage(): Promise<{ q?: Section<QueriesData>; st?: Section<StorageData>; pl?: Section<PageLoadData> }> {

@@ -30,6 +30,37 @@ export interface BpfCounter {
   packets(): Promise<{ ingress: number; egress: number }>;
   /** Switches destination counting (the second map, issue 19); loaded off, as bpfcount's no-dests. */
   destinations(on: boolean): Promise<void>;
+  /**
+   * Puts one counts entry per (cgroup id, ifindex, direction) into the map, as the program would
+   * after a packet each way (figure 2: the map as full as 10,000 tracked apps make it), or takes
+   * them out again (`remove`). Entries the program made itself are left alone.
+   */
+  fill(cgroupIds: bigint[], ifindex: number, remove?: boolean): Promise<void>;
+}
+
+/**
+ * fillCounts puts one entry per (cgroup id, ifindex, direction) into a pinned counts map of
+ * appnet's program, each as after one 64-byte packet, or deletes them (`remove`), in one bpftool
+ * batch run inside the sandbox.
+ */
+export async function fillCounts(s: Sandbox, mapPath: string, cgroupIds: bigint[], ifindex: number, remove = false): Promise<void> {
+  if (!BPFTOOL) throw new Error('bpftool is not installed');
+  const lines: string[] = [];
+  for (const id of cgroupIds) {
+    for (const dir of [0, 1]) {
+      const key = [...hexBytes(id, 8), ...hexBytes(BigInt(ifindex), 4), ...hexBytes(BigInt(dir), 4)].join(' ');
+      // Per-CPU map: bpftool gives every CPU the value.
+      lines.push(remove ? `map delete pinned ${mapPath} key ${key}` : `map update pinned ${mapPath} key ${key} value ${[...hexBytes(64n, 8), ...hexBytes(1n, 8)].join(' ')}`);
+    }
+  }
+  await s.execOk([BPFTOOL, 'batch', 'file', '-'], { input: lines.join('\n') + '\n', timeoutMs: 600_000 });
+}
+
+/** hexBytes prints a little-endian integer of `n` bytes as bpftool's key/value bytes. */
+function hexBytes(v: bigint, n: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push('0x' + ((v >> BigInt(8 * i)) & 0xffn).toString(16).padStart(2, '0'));
+  return out;
 }
 
 /** loadBpfCounter loads the program inside the sandbox (not yet attached). */
@@ -52,6 +83,7 @@ export async function loadBpfCounter(s: Sandbox, obj: string): Promise<BpfCounte
     async destinations(on: boolean) {
       await s.execOk([bpftool, 'map', 'update', 'pinned', `${PIN}/maps/dest_cfg`, 'key', '0', '0', '0', '0', 'value', on ? '1' : '0', '0', '0', '0']);
     },
+    fill: (cgroupIds: bigint[], ifindex: number, remove = false) => fillCounts(s, `${PIN}/maps/counts`, cgroupIds, ifindex, remove),
     async packets() {
       const dump = JSON.parse(await s.execOk([bpftool, '-j', 'map', 'dump', 'pinned', `${PIN}/maps/counts`])) as Array<{ formatted: { key: { dir: number }; values: Array<{ value: { packets: number } }> } }>;
       const out = { ingress: 0, egress: 0 };

@@ -5,6 +5,7 @@ import type { PacketPathResult } from './packet-path';
 import type { PollResult } from './poll';
 import type { QueryResult } from './queries';
 import type { ScaleResult } from './scale';
+import type { TotalsResult } from './totals';
 import type { SoakResult } from './soak';
 import type { StartupResult } from './startup';
 import type { Summary } from './stats';
@@ -46,6 +47,7 @@ export interface PageLoadData {
 export interface Results {
   machine: MachineInfo;
   packetPath?: Section<PacketPathResult>;
+  totals?: Section<TotalsResult | null>;
   scale?: Section<ScaleResult>;
   collectorCpu?: Section<CollectorCpuResult>;
   poll?: Section<PollResult>;
@@ -56,5 +58,5 @@ export interface Results {
   startup?: Section<StartupResult>;
 }
 
-export const SECTIONS = ['packetPath', 'scale', 'collectorCpu', 'poll', 'queries', 'storage', 'pageLoad', 'soak', 'startup'] as const;
+export const SECTIONS = ['packetPath', 'totals', 'scale', 'collectorCpu', 'poll', 'queries', 'storage', 'pageLoad', 'soak', 'startup'] as const;
 export type SectionName = (typeof SECTIONS)[number];

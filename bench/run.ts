@@ -20,6 +20,7 @@ import { benchQueries } from './queries';
 import { renderReport } from './report';
 import { SECTIONS, type PageLoadData, type QueriesData, type Results, type Section, type SectionName, type StorageData } from './results';
 import { benchScale } from './scale';
+import { benchTotals } from './totals';
 import { benchSoak } from './soak';
 import { benchCommands, benchFirstPoll } from './startup';
 import { benchWrites, storageFromHistory } from './storage';
@@ -132,11 +133,32 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const prev: Partial<Results> = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Partial<Results>) : {};
   const res: Results = { ...prev, machine: only.length || !prev.machine ? machineInfo() : prev.machine };
-  if (only.some((o) => ['packetPath', 'scale', 'collectorCpu'].includes(o))) buildNetbench();
-  if (only.includes('packetPath')) res.packetPath = await section('packetPath', () => inSandbox((s) => benchPacketPath(s, { rounds: rounds ?? (quick ? 2 : 4), secs: quick ? 0.3 : 0.5, log })));
-  if (only.includes('scale')) res.scale = await section('scale', () => inSandbox((s) => benchScale(s, { apps: 10_000, rules: 500, rounds: rounds ?? (quick ? 1 : 3), secs: quick ? 0.3 : 0.5, log })));
-  if (only.includes('collectorCpu')) res.collectorCpu = await section('collectorCpu', () => inSandbox((s) => benchCollectorCpu(s, { windowSec: quick ? 10 : 30, intervalSec: 5, rounds: quick ? 1 : 3, log })));
-  if (only.includes('poll')) res.poll = await section('poll', () => inSandbox((s) => benchPoll(s, { sizes: [100, 300, 1000, 10_000], reps: quick ? 5 : 8, plainBudgetMs: 2000, log })));
+  if (only.some((o) => ['packetPath', 'totals', 'scale', 'collectorCpu'].includes(o))) buildNetbench();
+  if (only.includes('packetPath')) {
+    reached.add('packetPath');
+    res.packetPath = await section('packetPath', () => inSandbox((s) => benchPacketPath(s, { rounds: rounds ?? (quick ? 2 : 4), secs: quick ? 0.3 : 0.5, log })));
+    save(res);
+  }
+  if (only.includes('totals')) {
+    reached.add('totals');
+    res.totals = await section('totals', () => inSandbox((s) => benchTotals(s, { rounds: rounds ?? (quick ? 2 : 10), secs: quick ? 0.3 : 0.5, log })));
+    save(res);
+  }
+  if (only.includes('scale')) {
+    reached.add('scale');
+    res.scale = await section('scale', () => inSandbox((s) => benchScale(s, { apps: 10_000, rules: 500, rounds: rounds ?? (quick ? 1 : 3), secs: quick ? 0.3 : 0.5, log })));
+    save(res);
+  }
+  if (only.includes('collectorCpu')) {
+    reached.add('collectorCpu');
+    res.collectorCpu = await section('collectorCpu', () => inSandbox((s) => benchCollectorCpu(s, { windowSec: quick ? 10 : 30, intervalSec: 5, rounds: quick ? 1 : 3, log })));
+    save(res);
+  }
+  if (only.includes('poll')) {
+    reached.add('poll');
+    res.poll = await section('poll', () => inSandbox((s) => benchPoll(s, { sizes: [100, 300, 1000, 10_000], reps: quick ? 5 : 8, plainBudgetMs: 2000, log })));
+    save(res);
+  }
   if (only.includes('queries') || only.includes('storage') || only.includes('pageLoad')) {
     const { q, st, pl } = await queriesAndStorage();
     if (q) res.queries = q;
@@ -151,14 +173,26 @@ async function main(): Promise<void> {
     });
   }
   if (only.includes('soak')) res.soak = await section('soak', () => inSandbox((s) => benchSoak(s, { minutes: soakMinutes, log })));
-  // Others may have re-run other sections while this run went on (a soak takes minutes):
-  // merge what this run measured into the file as it is now, not as it was at the start.
+  for (const k of only) reached.add(k);
+  save(res);
+  log(`wrote ${RESULTS} and ${REPORT} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+/**
+ * save writes what this run measured so far into the results and the report, after every
+ * section, so a run stopped in its last section keeps the ones before it. Others may have re-run
+ * other sections while this run went on (a soak takes minutes): what this run measured is merged
+ * into the file as it is now, not as it was at the start.
+ */
+const reached = new Set<string>();
+function save(res: Results): void {
   const latest: Partial<Results> = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Partial<Results>) : {};
   const measured = Object.fromEntries(Object.entries(res).filter(([k]) => k === 'machine' || (only as string[]).includes(k)));
+  // Sections of `only` not reached yet keep what the file has.
+  for (const k of only) if (!reached.has(k)) delete measured[k];
   const merged: Results = { ...latest, ...measured, machine: res.machine };
   writeFileSync(RESULTS, JSON.stringify(merged, null, 1) + '\n');
   writeFileSync(REPORT, renderReport(merged));
-  log(`wrote ${RESULTS} and ${REPORT} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 
 await main();

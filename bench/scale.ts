@@ -3,12 +3,14 @@
  * (a counter element each way) and 500 firewall rules against a 10-app host; alongside,
  * the classic one-iptables-rule-per-app design at 10 and at 10,000 apps.
  */
+import { statSync } from 'node:fs';
 import type { Sandbox } from '../collector/sandbox/sandbox';
+import { buildBpfCounter, loadBpfCounter } from './bpf';
 import { elementCommands, makeApps } from './cgroups';
 import { realisticFirewall } from './firewall';
 import { runMatrix, type Config, type TestResult, type TestSpec } from './matrix';
 import { desktopCgroups, liveCgroups, REALISTIC_LEVELS } from './packet-path';
-import { accounting, applyNft, dropTable, iptablesPerApp } from './rulesets';
+import { accounting, accountingTotals, applyNft, dropTable, iptablesPerApp } from './rulesets';
 import { pairedRatios, type RatioSummary } from './stats';
 import { APP_CGROUP } from './traffic';
 
@@ -22,11 +24,15 @@ export interface ScaleResult {
   apps: number;
   rules: number;
   configs: Array<{ name: string; label: string }>;
+  /** Why the BPF configurations are missing, when they are. */
+  bpfMissing?: string;
   rounds: number;
   secs: number;
   tests: TestResult[];
   /** iptables at `apps` ÷ iptables at 10, per test (paired per round). */
   iptablesDegradation: Record<string, RatioSummary>;
+  /** appnet (bpf) at `apps` ÷ appnet (bpf) at 10, per test (paired per round); absent without BPF. */
+  bpfDegradation?: Record<string, RatioSummary>;
 }
 
 /** Removes the iptables-nft table of the sandbox (iptables -F leaves its hooks registered). */
@@ -50,16 +56,57 @@ export async function benchScale(s: Sandbox, opts: { apps: number; rules: number
   };
   // Every configuration settles as long as the biggest needs: the table it replaces may be the big one.
   const settleMs = 1500;
-  const nftCfg = (name: string, label: string, cmds: string[]): Config => ({ name, label, settleMs, apply: () => applyNft(s, [...dropIptables, ...dropTable(), ...cmds]) });
+  // The BPF source (issue 15): the program counts per app; its map holds an entry per (cgroup,
+  // interface, direction) that carried traffic, so 10,000 tracked apps are 20,000 entries in it.
+  const built = buildBpfCounter();
+  const bpf = 'obj' in built ? await loadBpfCounter(s, built.obj) : null;
+  if ('missing' in built) opts.log?.(`  no BPF configurations: ${built.missing}`);
+  const ifindex = bpf ? (JSON.parse(await s.execOk(['ip', '-j', 'link', 'show', link.name])) as Array<{ ifindex: number }>)[0].ifindex : 0;
+  const manyIds = many.map((c) => statSync(s.mkCgroup(c), { bigint: true }).ino);
+  let filled = false;
+  const bpfCfg = (name: string, label: string, cmds: string[], full: boolean): Config => ({
+    name,
+    label,
+    settleMs,
+    async apply() {
+      await bpf!.detach();
+      await applyNft(s, [...dropIptables, ...dropTable(), ...cmds]);
+      if (filled !== full) {
+        await bpf!.fill(manyIds, ifindex, !full);
+        filled = full;
+      }
+      await bpf!.attach();
+    },
+  });
+  // The nft and iptables configurations run without the program attached.
+  const nftOnly = async () => {
+    await bpf?.detach();
+  };
+  const nftCfg = (name: string, label: string, cmds: string[]): Config => ({
+    name,
+    label,
+    settleMs,
+    async apply() {
+      await nftOnly();
+      await applyNft(s, [...dropIptables, ...dropTable(), ...cmds]);
+    },
+  });
   const iptCfg = (name: string, label: string, restore: string): Config => ({
     name,
     label,
     settleMs,
     async apply() {
+      await nftOnly();
       await applyNft(s, [...dropIptables, ...dropTable()]);
       await s.execOk(['iptables-restore'], { input: restore, timeoutMs: 600_000 });
     },
   });
+  const bpfConfigs: Config[] = bpf
+    ? [
+        bpfCfg('appnet-bpf-10', `appnet (bpf): the BPF program counts per app, nft each interface's total, firewall of ${fwSmall.rules} rules; 10 apps tracked`, [...accountingTotals(), ...fwSmall.commands], false),
+        bpfCfg('appnet-bpf-scaled', `appnet (bpf), ${opts.apps} more apps tracked (${2 * opts.apps} more entries in the program's map), ${fwBig.rules} firewall rules for ${fwBig.apps} apps`, [...accountingTotals(), ...fwBig.commands], true),
+      ]
+    : [];
   const configs: Config[] = [
     nftCfg('appnet-10', `appnet (accounting at levels ${REALISTIC_LEVELS.join(',')} + firewall, ${fwSmall.rules} rules), 10 apps tracked`, [...accounting(REALISTIC_LEVELS), ...fwSmall.commands, ...smallElems]),
     nftCfg('appnet-scaled', `appnet, ${opts.apps} more apps tracked (${opts.apps + 11} counter elements each way), ${fwBig.rules} firewall rules for ${fwBig.apps} apps`, [
@@ -69,6 +116,7 @@ export async function benchScale(s: Sandbox, opts: { apps: number; rules: number
     ]),
     iptCfg('iptables-10', 'classic: one `iptables -m cgroup --path` rule per app, 10 apps, measured app in the middle', ipt(10)),
     iptCfg('iptables-scaled', `classic: one iptables rule per app, ${opts.apps} apps, measured app in the middle (rule ${mid + 1})`, ipt(opts.apps)),
+    ...bpfConfigs,
   ];
   try {
     const tests = await runMatrix(s, link, { configs, tests: SCALE_TESTS, rounds: opts.rounds, secs: opts.secs, log: opts.log });
@@ -78,8 +126,16 @@ export async function benchScale(s: Sandbox, opts: { apps: number; rules: number
       const b = t.cells.find((c) => c.config === 'iptables-scaled')?.trials.map((x) => x.value) ?? [];
       iptablesDegradation[t.test] = pairedRatios(a, b);
     }
-    return { apps: opts.apps, rules: fwBig.rules, configs: configs.map((c) => ({ name: c.name, label: c.label })), rounds: opts.rounds, secs: opts.secs, tests, iptablesDegradation };
+    const bpfDegradation: Record<string, RatioSummary> | undefined = bpf ? {} : undefined;
+    if (bpfDegradation)
+      for (const t of tests) {
+        const a = t.cells.find((c) => c.config === 'appnet-bpf-10')?.trials.map((x) => x.value) ?? [];
+        const b = t.cells.find((c) => c.config === 'appnet-bpf-scaled')?.trials.map((x) => x.value) ?? [];
+        bpfDegradation[t.test] = pairedRatios(a, b);
+      }
+    return { apps: opts.apps, rules: fwBig.rules, configs: configs.map((c) => ({ name: c.name, label: c.label })), bpfMissing: 'missing' in built ? built.missing : undefined, rounds: opts.rounds, secs: opts.secs, tests, iptablesDegradation, bpfDegradation };
   } finally {
+    await bpf?.detach();
     await applyNft(s, [...dropIptables, ...dropTable()]);
   }
 }

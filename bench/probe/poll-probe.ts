@@ -10,8 +10,14 @@
  * 'numeric' is the previous path: `nft -j list` in the listing namespace
  * (collector/nft/numeric.ts) + parseTableSnapshot + a full scan reading every cgroup.procs.
  * 'plain' is `nft -j list` in the normal namespace + parse.
+ * 'bpf' is the collector's path where the BPF program counts (issue 15): one batched read of the
+ * pinned map through the running bpfcount (BpfCounterSource.read) + the tracker's refresh and
+ * resolve of the ids read. The map must hold its entries already (bench/poll.ts fills it).
+ *   node --import tsx bench/probe/poll-probe.ts bpf REPS PINDIR
  */
+import { statSync } from 'node:fs';
 import { NFTDUMP_BIN, NftdumpServer } from '../../collector/nft/counters';
+import { BpfCounterSource } from '../../collector/sources/bpf-counters';
 import { nftRunner } from '../../collector/nft/exec';
 import { openNumericNs } from '../../collector/nft/numeric';
 import { CgroupTracker, scanCgroups, walkCgroups } from '../../collector/sources/cgroups';
@@ -30,7 +36,7 @@ export interface ProbeRow {
   numericIds: number;
 }
 
-const [mode, repsArg] = process.argv.slice(2);
+const [mode, repsArg, pinDir] = process.argv.slice(2);
 const reps = Number(repsArg ?? 10);
 const ROOT = '/sys/fs/cgroup';
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
@@ -62,6 +68,29 @@ if (mode === 'netlink') {
   }
   tracker.close();
   server.close();
+} else if (mode === 'bpf') {
+  if (!pinDir) throw new Error('poll probe: bpf needs the pin directory');
+  const { source } = await BpfCounterSource.open({ cgroupRoot: ROOT, pinDir, rootId: statSync(ROOT).ino, destinations: false });
+  const tracker = new CgroupTracker(ROOT, { watch: true });
+  try {
+    for (let i = 0; i <= reps; i++) {
+      let t = process.hrtime.bigint();
+      const snap = await source.read();
+      // read() is the helper's dump and its parse in one: the parse is not timed apart.
+      const listMs = ms(t);
+      t = process.hrtime.bigint();
+      tracker.refresh(Date.now());
+      tracker.resolve(new Set(snap.entries.map((e) => e.cgroupId).filter((c): c is number => typeof c === 'number')), Date.now());
+      const walkMs = ms(t);
+      for (const c of tracker.seen.values()) c.stored = true;
+      const cgroups = new Set(snap.entries.map((e) => e.cgroupId)).size;
+      if (i > 0) rows.push({ listMs, parseMs: 0, walkMs, rescanMs: 0, elements: snap.entries.length, numericIds: cgroups });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  } finally {
+    tracker.close();
+    source.close();
+  }
 } else {
   const ns = mode === 'numeric' ? await openNumericNs('/run/appnet-bench') : null;
   const nft = nftRunner({ numericNs: ns?.file ?? null, timeoutMs: 300_000 });

@@ -1,0 +1,112 @@
+/**
+ * Figure 1b: what each interface's totals cost next to the BPF counter. Where the program counts
+ * per app, nft still counts every interface's total each way, so that unattributed traffic is the
+ * interface's total less the apps'. Figure 1 measured that table dearer than the program itself;
+ * this splits the cost: the base chains alone (a plain counter), today's dynamic sets keyed by
+ * interface name (`update @iface_out { oifname }`), and two static shapes the collector could
+ * keep up to date as interfaces come and go (a named counter per interface picked through an
+ * objref map; a verdict map that jumps to a chain of one counter per interface, with the dynamic
+ * set only for interfaces it does not know yet).
+ */
+import type { Link, Sandbox } from '../collector/sandbox/sandbox';
+import { TABLE_FAMILY, TABLE_NAME } from '../lib/nft/names';
+import { buildBpfCounter, loadBpfCounter } from './bpf';
+import { runMatrix, type Config, type TestResult, type TestSpec } from './matrix';
+import { desktopCgroups } from './packet-path';
+import { accountingTotals, applyNft, dropConntrackOn, dropTable, plainCounter } from './rulesets';
+import { APP_CGROUP } from './traffic';
+
+const T = `${TABLE_FAMILY} ${TABLE_NAME}`;
+
+export const TOTALS_TESTS: TestSpec[] = [
+  { kind: 'udp64', dir: 'egress' },
+  { kind: 'udp64', dir: 'ingress' },
+];
+
+export interface TotalsResult {
+  configs: Array<{ name: string; label: string }>;
+  rounds: number;
+  secs: number;
+  appCgroup: string;
+  tests: TestResult[];
+}
+
+/** The base chains of the totals (input, output, forward), as accountingTotals names them. */
+function chains(): string[] {
+  return [
+    `add table ${T}`,
+    `add chain ${T} acct_input { type filter hook input priority -10; policy accept; }`,
+    `add chain ${T} acct_output { type filter hook output priority 300; policy accept; }`,
+    `add chain ${T} acct_forward { type filter hook forward priority -300; policy accept; }`,
+  ];
+}
+
+/** objrefTotals: one named counter per interface and direction, picked by the interface's name. */
+export function objrefTotals(ifaces: string[]): string[] {
+  const out = [...chains(), `add map ${T} ifc_in { type ifname : counter; }`, `add map ${T} ifc_out { type ifname : counter; }`];
+  for (const i of ifaces) {
+    out.push(`add counter ${T} tot_in_${i}`, `add counter ${T} tot_out_${i}`);
+    out.push(`add element ${T} ifc_in { "${i}" : "tot_in_${i}" }`, `add element ${T} ifc_out { "${i}" : "tot_out_${i}" }`);
+  }
+  out.push(`add rule ${T} acct_input counter name iifname map @ifc_in`, `add rule ${T} acct_output counter name oifname map @ifc_out`);
+  out.push(`add rule ${T} acct_forward counter name iifname map @ifc_in counter name oifname map @ifc_out`);
+  return out;
+}
+
+/** vmapTotals: a verdict map sends known interfaces to a chain holding their counter; others fill the dynamic set. */
+export function vmapTotals(ifaces: string[]): string[] {
+  const out = [
+    ...chains(),
+    `add set ${T} iface_in { typeof iifname; flags dynamic; size 4096; counter; }`,
+    `add set ${T} iface_out { typeof oifname; flags dynamic; size 4096; counter; }`,
+    `add map ${T} known_in { type ifname : verdict; }`,
+    `add map ${T} known_out { type ifname : verdict; }`,
+  ];
+  for (const i of ifaces) {
+    for (const d of ['in', 'out']) {
+      out.push(`add chain ${T} tot_${d}_${i}`, `add rule ${T} tot_${d}_${i} counter`, `add element ${T} known_${d} { "${i}" : goto tot_${d}_${i} }`);
+    }
+  }
+  out.push(`add rule ${T} acct_input iifname vmap @known_in`, `add rule ${T} acct_input update @iface_in { iifname }`);
+  out.push(`add rule ${T} acct_output oifname vmap @known_out`, `add rule ${T} acct_output update @iface_out { oifname }`);
+  out.push(`add rule ${T} acct_forward update @iface_in { iifname } update @iface_out { oifname }`);
+  return out;
+}
+
+/** benchTotals runs figure 1b in the given sandbox; null when the BPF counter is not built. */
+export async function benchTotals(s: Sandbox, opts: { rounds: number; secs: number; log?: (l: string) => void }): Promise<TotalsResult | null> {
+  const link: Link = s.links.find((l) => l.name === 'wwan0') ?? (await s.addLink({ name: 'wwan0', subnet: 7 }));
+  desktopCgroups(s);
+  const built = buildBpfCounter();
+  if ('missing' in built) {
+    opts.log?.(`  no figure 1b: ${built.missing}`);
+    return null;
+  }
+  const bpf = await loadBpfCounter(s, built.obj);
+  const ifaces = ['lo', link.name];
+  const cfg = (name: string, label: string, cmds: string[], withBpf: boolean): Config => ({
+    name,
+    label,
+    apply: async () => {
+      await bpf.detach();
+      await applyNft(s, [...dropConntrackOn(), ...dropTable(), ...cmds]);
+      if (withBpf) await bpf.attach();
+    },
+  });
+  const configs: Config[] = [
+    cfg('none', 'no nftables ruleset, no BPF program', [], false),
+    cfg('none-again', 'the same again: the A/A control (noise floor)', [], false),
+    cfg('bpf-count', "appnet's BPF program alone", [], true),
+    cfg('bpf+counter', 'the BPF program + one plain `counter` rule on input and on output (the base chains alone: the least any nft totals can cost)', plainCounter(), true),
+    cfg('bpf+dynset', "the BPF program + today's totals: dynamic sets keyed by interface name on input, output and forward (appnet (bpf), no rules, of figure 1)", accountingTotals(), true),
+    cfg('bpf+objref', `the BPF program + a named counter per interface picked by an objref map (${ifaces.join(', ')}; unknown interfaces would go uncounted)`, objrefTotals(ifaces), true),
+    cfg('bpf+vmap', 'the BPF program + a verdict map to a one-counter chain per known interface, the dynamic set only for unknown ones', vmapTotals(ifaces), true),
+  ];
+  try {
+    const tests = await runMatrix(s, link, { configs, tests: TOTALS_TESTS, rounds: opts.rounds, secs: opts.secs, log: opts.log });
+    return { configs: configs.map((c) => ({ name: c.name, label: c.label })), rounds: opts.rounds, secs: opts.secs, appCgroup: APP_CGROUP, tests };
+  } finally {
+    await bpf.detach();
+    await applyNft(s, [...dropConntrackOn(), ...dropTable()]);
+  }
+}

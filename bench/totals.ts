@@ -73,6 +73,22 @@ export function vmapTotals(ifaces: string[]): string[] {
   return out;
 }
 
+/**
+ * linearTotals: one rule per known interface, `oifname "wwan0" counter accept` (a 16-byte compare
+ * and a counter, no map; accept ends only this base chain), the dynamic set for the others.
+ */
+export function linearTotals(ifaces: string[]): string[] {
+  const out = [
+    ...chains(),
+    `add set ${T} iface_in { typeof iifname; flags dynamic; size 4096; counter; }`,
+    `add set ${T} iface_out { typeof oifname; flags dynamic; size 4096; counter; }`,
+  ];
+  for (const i of ifaces) out.push(`add rule ${T} acct_input iifname "${i}" counter accept`, `add rule ${T} acct_output oifname "${i}" counter accept`);
+  out.push(`add rule ${T} acct_input update @iface_in { iifname }`, `add rule ${T} acct_output update @iface_out { oifname }`);
+  out.push(`add rule ${T} acct_forward update @iface_in { iifname } update @iface_out { oifname }`);
+  return out;
+}
+
 /** benchTotals runs figure 1b in the given sandbox; null when the BPF counter is not built. */
 export async function benchTotals(s: Sandbox, opts: { rounds: number; secs: number; log?: (l: string) => void }): Promise<TotalsResult | null> {
   const link: Link = s.links.find((l) => l.name === 'wwan0') ?? (await s.addLink({ name: 'wwan0', subnet: 7 }));
@@ -100,6 +116,7 @@ export async function benchTotals(s: Sandbox, opts: { rounds: number; secs: numb
     cfg('bpf+counter', 'the BPF program + one plain `counter` rule on input and on output (the base chains alone: the least any nft totals can cost)', plainCounter(), true),
     cfg('bpf+dynset', "the BPF program + today's totals: dynamic sets keyed by interface name on input, output and forward (appnet (bpf), no rules, of figure 1)", accountingTotals(), true),
     cfg('bpf+objref', `the BPF program + a named counter per interface picked by an objref map (${ifaces.join(', ')}; unknown interfaces would go uncounted)`, objrefTotals(ifaces), true),
+    cfg('bpf+linear', `the BPF program + one \`oifname "…" counter accept\` rule per known interface (${ifaces.join(', ')}; the measured one is last), the dynamic set only for unknown ones`, linearTotals(ifaces), true),
     cfg('bpf+vmap', 'the BPF program + a verdict map to a one-counter chain per known interface, the dynamic set only for unknown ones', vmapTotals(ifaces), true),
   ];
   try {

@@ -119,8 +119,9 @@ export class HelperServer {
       this.settle(new Error(`${this.bin}: ${reason}`));
     };
     child.on('error', (err) => gone(err.message));
-    child.on('exit', (code, signal) => gone(signal ? `killed by ${signal}` : `exited with status ${code}`));
-    child.stdin.on('error', () => undefined); // EPIPE after it died: 'exit' reports it
+    // 'close', not 'exit': its last words on stderr are read by then.
+    child.on('close', (code, signal) => gone(signal ? `killed by ${signal}` : `exited with status ${code}`));
+    child.stdin.on('error', () => undefined); // EPIPE after it died: 'close' reports it
     child.unref();
     return child;
   }

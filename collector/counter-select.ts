@@ -125,8 +125,10 @@ const NETNS_TOGETHER =
 export async function superviseBpf(ctx: PollContext, failure: unknown): Promise<void> {
   const bpf = ctx.bpf;
   if (!bpf) return;
-  for (const why of bpf.takeEnds()) {
-    const msg = `the BPF counter's helper bpfcount ended (${why}); it is started again at the next poll and takes over the pinned map: the program went on counting in the kernel meanwhile`;
+  for (const end of bpf.takeEnds()) {
+    const msg = end.ran
+      ? `the BPF counter's helper bpfcount ended (${end.why}); it is started again at the next poll and takes over the pinned map: the program went on counting in the kernel meanwhile`
+      : `the BPF counter's helper bpfcount could not be started again (${end.why}); next try in ${Math.max(0, Math.ceil((end.retryAt - Date.now()) / 1000))} s`;
     ctx.log('warn', msg);
     insertEvent(ctx.db, { ts: Date.now(), level: 'warn', kind: 'counter-helper', message: msg });
   }
@@ -141,5 +143,5 @@ export async function superviseBpf(ctx: PollContext, failure: unknown): Promise<
   insertEvent(ctx.db, { ts: Date.now(), level: 'warn', kind: 'counter-fallback', message: sel.note! });
   settle(ctx, sel);
   // The per-app sets now, not at the next poll: traffic from here on is counted.
-  await ensureRuleset(ctx, { force: true });
+  await ensureRuleset(ctx, { force: true }).catch((err: unknown) => ctx.log('error', `ruleset: ${err instanceof Error ? err.message : String(err)}`));
 }

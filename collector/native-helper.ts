@@ -23,8 +23,18 @@ export interface HelperOptions {
    * here, and a throw from it fails the request that started the helper.
    */
   onGreeting?: (text: string) => void;
-  /** The helper ended by itself (it was not closed): why, in a few words ('killed by SIGKILL'). Called once per end. */
-  onExit?: (why: string) => void;
+  /** The helper ended by itself (it was not closed), once per end; see HelperEnd. */
+  onExit?: (end: HelperEnd) => void;
+}
+
+/** One end of a helper that was not asked to end. */
+export interface HelperEnd {
+  /** Why, in a few words ('killed by SIGKILL', 'exited with status 1: …'). */
+  why: string;
+  /** It had answered a request: it ran (a crash), rather than failing to start. */
+  ran: boolean;
+  /** When it will be started again at the earliest, unix ms (0: at the next request). */
+  retryAt: number;
 }
 
 /** The longest wait before starting a helper again after failed starts. */
@@ -136,7 +146,7 @@ export class HelperServer {
       this.failed++;
       this.retryAt = Date.now() + Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.failed - 1));
     }
-    this.opts.onExit?.(why);
+    this.opts.onExit?.({ why, ran: this.answered, retryAt: this.retryAt });
   }
 
   /** failedStarts is how many starts in a row ended before the helper answered. */

@@ -19,7 +19,7 @@ import { promisify } from 'node:util';
 import { bpfKeyWord, parseBpfDeleted, parseBpfDump, parseBpfReady, splitBpfEntries, type BpfEntry, type BpfReady } from '../../lib/bpf-dump';
 import { destKeyWord, parseDestDeleted, parseDestDump, parseDestSwitch, type DestDump, type DestEntry } from '../../lib/dest-dump';
 import type { CounterEntry, CounterSnapshot, Direction } from '../../lib/counters';
-import { HelperServer } from '../native-helper';
+import { HelperServer, type HelperEnd } from '../native-helper';
 import { NetnsNames } from './netns-names';
 
 const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', 'native', 'out');
@@ -70,8 +70,8 @@ export class BpfCounterSource {
   private ready: BpfReady | null = null;
   /** Whether the program counts destinations now. */
   private destsOn: boolean;
-  /** Why bpfcount ended, each time since the last takeEnds(). */
-  private ends: string[] = [];
+  /** Each end of bpfcount since the last takeEnds(). */
+  private ends: HelperEnd[] = [];
   private readonly helper: HelperServer;
   private readonly rootId: number;
 
@@ -87,7 +87,7 @@ export class BpfCounterSource {
         // Started again after a crash, bpfcount has the switch it was first given: the poll sets it again when that differs.
         if (this.ready.destinations !== null) this.destsOn = this.ready.destinations;
       },
-      onExit: (why) => this.ends.push(why),
+      onExit: (end) => this.ends.push(end),
     });
   }
 
@@ -155,8 +155,8 @@ export class BpfCounterSource {
     return ifindex !== undefined && this.unnamed.has(ifindex);
   }
 
-  /** takeEnds returns why bpfcount ended, each time since the last call (it is started again at the next request). */
-  takeEnds(): string[] {
+  /** takeEnds returns each end of bpfcount since the last call (it is started again by a later request). */
+  takeEnds(): HelperEnd[] {
     const out = this.ends;
     this.ends = [];
     return out;

@@ -120,7 +120,7 @@ const NETNS_TOGETHER =
  * it again, and the program counts in the kernel meanwhile, so nothing is lost. When it could
  * not be started BPF_FAILED_STARTS times in a row (no BPF filesystem any more, the kernel
  * refuses the program) and the counter was chosen by `auto`, per-app counting falls back to nft
- * at once, as at start; with `--counter bpf` it is tried again, at most once a minute.
+ * at once, as at start; with `--counter bpf` it is tried again, the back-off growing to a minute.
  */
 export async function superviseBpf(ctx: PollContext, failure: unknown): Promise<void> {
   const bpf = ctx.bpf;

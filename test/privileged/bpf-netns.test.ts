@@ -42,6 +42,9 @@ test("a container's own network namespace: its traffic is booked on its own inte
       }
       assert.ok(ns, 'the container process runs');
       const inCtr = (argv: string[]) => ['nsenter', '-t', ns, '-n', '--', ...argv];
+      // IPv6 off in the container, as docker has it by default: its kernel's neighbour discovery
+      // (sent from the namespace's own sockets, made in the container's cgroup) would be the container's too.
+      await s.execOk(inCtr(['sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']));
       await s.execOk(['ip', 'link', 'add', 'vc0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
       await s.execOk(['ip', 'addr', 'add', '10.201.14.1/24', 'dev', 'vc0']);
       await s.execOk(['ip', 'link', 'set', 'vc0', 'up']);
@@ -74,7 +77,7 @@ test("a container's own network namespace: its traffic is booked on its own inte
       assert.equal(t.packets - t0.packets, 40, 'the premise: the peer received the 40 datagrams through wlan0');
 
       assert.equal(appTotals(db, APP, 'wwan0').txPackets, 0, "nothing of the container is booked on the host's wwan0");
-      assert.equal(ifaceTotals(db, 'wwan0').txPackets, 0, 'nor anything else: wwan0 carried nothing');
+      assert.equal(ifaceTotals(db, 'wwan0').txPackets - appTotals(db, '(unattributed)', 'wwan0').txPackets, 0, 'nor any other app: what wwan0 carried (neighbour discovery) is the kernel\'s');
       const d = new Database(db, { readonly: true });
       const rows = d
         .prepare(

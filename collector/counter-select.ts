@@ -1,10 +1,13 @@
 /**
- * Choosing what counts per app, once at start: the cgroup_skb BPF program (nft then keeps only
+ * Choosing what counts per app, at start: the cgroup_skb BPF program (nft then keeps only
  * the per-interface totals), or nft set counters. `auto` takes BPF when it loads and attaches,
  * and otherwise says in one line why it counts with nft. The choice is recorded for the Health
- * page and /metrics.
+ * page and /metrics. While the collector runs, BPF's helper is watched (superviseBpf): each of
+ * its ends is reported once, and under `auto` a helper that cannot be started again falls back
+ * to nft the same way.
  */
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { insertEvent, putSourceStatus } from '../db/queries/status';
 import type { CounterSourceKind } from '../lib/counters';
 import type { PollContext } from './poll';
@@ -12,6 +15,10 @@ import { BpfCounterSource, removeBpfCounter } from './sources/bpf-counters';
 import { getDestinationsSetting } from '../db/queries/destinations';
 import { DEST_FAMILY } from '../lib/destinations';
 import { DnsNameSource } from './sources/dns-names';
+import { ensureRuleset } from './ruleset';
+
+/** Starts of bpfcount in a row that failed (with back-off: about 3 s in all) before `auto` counts with nft instead. */
+export const BPF_FAILED_STARTS = 3;
 
 /** destinationsWanted: destinations are counted unless `--no-destinations` or the dashboard's setting turned them off. */
 export function destinationsWanted(ctx: PollContext): boolean {
@@ -33,7 +40,11 @@ async function openBpf(ctx: PollContext): Promise<BpfCounterSource> {
   } catch (err) {
     throw new Error(`cannot read the cgroup root ${root}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const { source, ready } = await BpfCounterSource.open({ cgroupRoot: root, pinDir: ctx.cfg.bpfPinDir, rootId, destinations: destinationsWanted(ctx) });
+  const cgroupDir = (id: number) => {
+    const c = ctx.tracker.seen.get(id);
+    return c ? join(root, c.path) : null;
+  };
+  const { source, ready } = await BpfCounterSource.open({ cgroupRoot: root, pinDir: ctx.cfg.bpfPinDir, rootId, destinations: destinationsWanted(ctx), cgroupDir });
   if (ready.created) forgetFamilies(ctx, (f) => source.families.includes(f) || f === DEST_FAMILY, 'the BPF counter map was made now');
   return source;
 }
@@ -78,7 +89,7 @@ export async function selectCounter(ctx: PollContext): Promise<CounterSelection>
       ctx.bpf = await openBpf(ctx);
       ctx.nft.setRole('totals');
       ctx.dns = new DnsNameSource(ctx.log);
-      sel = { source: 'bpf', note: null };
+      sel = { source: 'bpf', note: ctx.bpf.netnsApart ? null : NETNS_TOGETHER };
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       if (want === 'bpf') throw new Error(`cannot count with BPF (--counter bpf): ${why}`);
@@ -88,9 +99,49 @@ export async function selectCounter(ctx: PollContext): Promise<CounterSelection>
       insertEvent(ctx.db, { ts: Date.now(), level: 'warn', kind: 'counter-fallback', message: sel.note! });
     }
   }
-  // The per-app sets of the other mechanism are dropped from our table with the next apply.
+  settle(ctx, sel);
+  return sel;
+}
+
+/** settle drops the stored values of the other mechanism's sets (dropped from our table with the next apply) and records the choice. */
+function settle(ctx: PollContext, sel: CounterSelection): void {
   const other = sel.source === 'bpf' ? ['acct_in', 'acct_out', 'unattr_in', 'unattr_out'] : ['iface_in', 'iface_out'];
   forgetFamilies(ctx, (f) => other.includes(f), `counting per app with ${sel.source}`);
   putSourceStatus(ctx.db, { source: 'counter-source', ok: true, lastRun: Date.now(), durationMs: 0, error: null, detail: sel });
-  return sel;
+}
+
+/** The Health page's note where the kernel cannot tell containers' network namespaces apart for the program. */
+const NETNS_TOGETHER =
+  "This kernel's cgroup BPF programs cannot tell other network namespaces apart (Linux 6.15 can): a container's own traffic is booked by its interface index, which may name an unrelated host interface. `--counter nft` books it as unattributed instead.";
+
+/**
+ * superviseBpf runs after each reading of the BPF counter, `failure` being what failed in it.
+ * Each end of bpfcount is logged once and recorded as a Health event: the next request starts
+ * it again, and the program counts in the kernel meanwhile, so nothing is lost. When it could
+ * not be started BPF_FAILED_STARTS times in a row (no BPF filesystem any more, the kernel
+ * refuses the program) and the counter was chosen by `auto`, per-app counting falls back to nft
+ * at once, as at start; with `--counter bpf` it is tried again, the back-off growing to a minute.
+ */
+export async function superviseBpf(ctx: PollContext, failure: unknown): Promise<void> {
+  const bpf = ctx.bpf;
+  if (!bpf) return;
+  for (const end of bpf.takeEnds()) {
+    const msg = end.ran
+      ? `the BPF counter's helper bpfcount ended (${end.why}); it is started again at the next poll and takes over the pinned map: the program went on counting in the kernel meanwhile`
+      : `the BPF counter's helper bpfcount could not be started again (${end.why}); next try in ${Math.max(0, Math.ceil((end.retryAt - Date.now()) / 1000))} s`;
+    ctx.log('warn', msg);
+    insertEvent(ctx.db, { ts: Date.now(), level: 'warn', kind: 'counter-helper', message: msg });
+  }
+  if (failure === null || bpf.failedStarts < BPF_FAILED_STARTS || ctx.cfg.counter !== 'auto') return;
+  const why = failure instanceof Error ? failure.message : String(failure);
+  bpf.close();
+  ctx.dns?.close();
+  ctx.dns = null;
+  await useNft(ctx);
+  const sel: CounterSelection = { source: 'nft', note: `Counting per app with nft sets since ${new Date().toISOString()}: the BPF counter could not be started again ${BPF_FAILED_STARTS} times in a row (${why}); what it counted since its last reading is lost.` };
+  ctx.log('warn', sel.note!);
+  insertEvent(ctx.db, { ts: Date.now(), level: 'warn', kind: 'counter-fallback', message: sel.note! });
+  settle(ctx, sel);
+  // The per-app sets now, not at the next poll: traffic from here on is counted.
+  await ensureRuleset(ctx, { force: true }).catch((err: unknown) => ctx.log('error', `ruleset: ${err instanceof Error ? err.message : String(err)}`));
 }

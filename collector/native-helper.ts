@@ -2,8 +2,10 @@
  * A long-running native helper (collector/native): one process answers request after request
  * on its stdin/stdout, so a poll starts no process. Requests are serialised; an answer ends
  * with a line starting with `end`. A helper that dies or does not answer in time is killed
- * and started again at the next request. Started with a fixed argument vector, never through
- * a shell.
+ * and started again at the next request: at once when it had answered before (a crash, an
+ * OOM kill), otherwise after a back-off that doubles with each start that failed (1 s up to
+ * a minute), so a helper that cannot start is not started again at every poll. Started with a
+ * fixed argument vector, never through a shell.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
@@ -21,7 +23,22 @@ export interface HelperOptions {
    * here, and a throw from it fails the request that started the helper.
    */
   onGreeting?: (text: string) => void;
+  /** The helper ended by itself (it was not closed), once per end; see HelperEnd. */
+  onExit?: (end: HelperEnd) => void;
 }
+
+/** One end of a helper that was not asked to end. */
+export interface HelperEnd {
+  /** Why, in a few words ('killed by SIGKILL', 'exited with status 1: …'). */
+  why: string;
+  /** It had answered a request: it ran (a crash), rather than failing to start. */
+  ran: boolean;
+  /** When it will be started again at the earliest, unix ms (0: at the next request). */
+  retryAt: number;
+}
+
+/** The longest wait before starting a helper again after failed starts. */
+const MAX_BACKOFF_MS = 60_000;
 
 /** HelperServer keeps one helper running and asks it one line per request; see the file comment. */
 export class HelperServer {
@@ -31,6 +48,13 @@ export class HelperServer {
   private pending: { resolve: (s: string) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly timeoutMs: number;
+  /** The running helper has answered a request (then a crash is restarted at once). */
+  private answered = false;
+  /** Starts in a row that ended before the helper answered anything. */
+  private failed = 0;
+  /** Not started again before this time (unix ms) after a failed start. */
+  private retryAt = 0;
+  private lastEnd = '';
 
   constructor(
     private readonly bin: string,
@@ -44,18 +68,26 @@ export class HelperServer {
   request(line: string): Promise<string> {
     const run = this.queue.then(async () => {
       if (this.child === null) {
+        const wait = this.retryAt - Date.now();
+        if (wait > 0) throw new Error(`${this.bin} could not be started ${this.failed} times in a row (${this.lastEnd}); next try in ${Math.ceil(wait / 1000)} s`);
         this.child = this.start();
         if (this.opts.onGreeting) {
           const hello = await this.answer(null);
           try {
             this.opts.onGreeting(hello);
           } catch (err) {
+            // Not yet booked as ended when it is still ours (it may exit by itself right after its error).
+            const ours = this.child !== null;
             this.close();
+            if (ours) this.ended(err instanceof Error ? err.message : String(err));
             throw err;
           }
         }
       }
-      return this.answer(line);
+      const text = await this.answer(line);
+      this.answered = true;
+      this.failed = 0;
+      return text;
     });
     this.queue = run.catch(() => undefined);
     return run;
@@ -86,15 +118,40 @@ export class HelperServer {
     child.stderr.on('data', (chunk: string) => {
       this.stderr = (this.stderr + chunk).slice(-2000);
     });
+    this.answered = false;
     const gone = (why: string) => {
-      if (this.child === child) this.child = null;
-      this.settle(new Error(`${this.bin}: ${this.stderr.trim() || this.buf.trim() || why}`));
+      const said = (this.stderr.trim() || this.buf.trim()).slice(0, 300);
+      const reason = said ? `${why}: ${said}` : why;
+      if (this.child === child) {
+        this.child = null;
+        this.ended(reason);
+      }
+      this.settle(new Error(`${this.bin}: ${reason}`));
     };
     child.on('error', (err) => gone(err.message));
-    child.on('exit', (code, signal) => gone(`exited (${code ?? signal})`));
-    child.stdin.on('error', () => undefined); // EPIPE after it died: 'exit' reports it
+    // 'close', not 'exit': its last words on stderr are read by then.
+    child.on('close', (code, signal) => gone(signal ? `killed by ${signal}` : `exited with status ${code}`));
+    child.stdin.on('error', () => undefined); // EPIPE after it died: 'close' reports it
     child.unref();
     return child;
+  }
+
+  /** ended books an end the helper was not asked for: a start that never answered sets the next back-off. */
+  private ended(why: string): void {
+    this.lastEnd = why;
+    if (this.answered) {
+      this.failed = 0;
+      this.retryAt = 0;
+    } else {
+      this.failed++;
+      this.retryAt = Date.now() + Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.failed - 1));
+    }
+    this.opts.onExit?.({ why, ran: this.answered, retryAt: this.retryAt });
+  }
+
+  /** failedStarts is how many starts in a row ended before the helper answered. */
+  get failedStarts(): number {
+    return this.failed;
   }
 
   /** answer writes the line (none: wait for the greeting) and waits for the complete answer. */
@@ -103,8 +160,11 @@ export class HelperServer {
     if (child === null) return Promise.reject(new Error(`${this.bin}: ${this.stderr.trim() || 'not running'}`));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.settle(new Error(`${this.bin}: no answer within ${this.timeoutMs} ms`));
+        const why = `no answer within ${this.timeoutMs} ms`;
+        const ours = this.child === child;
+        this.settle(new Error(`${this.bin}: ${why}`));
         this.close();
+        if (ours) this.ended(why);
       }, this.timeoutMs);
       this.pending = { resolve, reject, timer };
       if (line !== null) child.stdin.write(`${line}\n`);

@@ -12,11 +12,11 @@ import { computeDeltas, type CounterValue, type DeltaResult } from '../lib/delta
 import { unattributedDeltas } from '../lib/unattributed';
 import type { LinkDelta } from '../lib/link-counters';
 import { atWireLevel, updateSegmentViews } from '../lib/segments';
-import { BPF_SEGMENT_FAMILIES } from './sources/bpf-counters';
+import { BPF_NETNS_FAMILIES, BPF_SEGMENT_FAMILIES } from './sources/bpf-counters';
 import { destDeltas, DEST_FAMILY, destElemKey, type DestDelta } from '../lib/destinations';
 import type { DestDump, DestEntry } from '../lib/dest-dump';
 import { putDestNames } from '../db/store/dest-write';
-import { destinationsWanted } from './counter-select';
+import { destinationsWanted, superviseBpf } from './counter-select';
 import type { PollContext } from './poll';
 import { ensureRuleset } from './ruleset';
 import type { NftReading } from './sources/nft-counters';
@@ -126,11 +126,21 @@ function learnNames(ctx: PollContext, want: boolean): void {
 /**
  * readCounters reads our table first, then the destinations map, then the per-app map: see
  * lib/unattributed.ts for why the table comes first, readDests for why destinations before apps.
+ * A failing BPF reading fails the whole reading (the totals alone would book every app's
+ * traffic as unattributed); the kernel's counters keep it for the next poll.
  */
 export async function readCounters(ctx: PollContext): Promise<Counters> {
   const nft = await readTable(ctx);
-  const dests = await readDests(ctx);
-  return { nft, bpf: ctx.bpf ? await ctx.bpf.read() : null, dests };
+  if (!ctx.bpf) return { nft, bpf: null, dests: null };
+  try {
+    const dests = await readDests(ctx);
+    const bpf = await ctx.bpf.read();
+    await superviseBpf(ctx, null);
+    return { nft, bpf, dests };
+  } catch (err) {
+    await superviseBpf(ctx, err);
+    throw err;
+  }
 }
 
 /** Everything one poll stores. */
@@ -156,14 +166,17 @@ export function pollDeltas(ctx: PollContext, r: Counters, now: number, links: re
   if (!r.bpf || !ctx.bpf) return { ...nft, bpfIdle: [], carry: ctx.st.carry, dests: [], destIdle: [] };
   const bpf = deltasOf(ctx, r.bpf, ctx.bpf.families, now);
   const seg = new Set(Object.values(BPF_SEGMENT_FAMILIES));
+  const ns = new Set(Object.values(BPF_NETNS_FAMILIES));
   const segments = bpf.deltas.filter((x) => seg.has(x.family));
+  // Other namespaces' sockets (containers) are booked on their own interfaces, which no total of ours covers.
+  const foreign = bpf.deltas.filter((x) => ns.has(x.family));
   updateSegmentViews(ctx.st.segmentViews, nft.deltas, segments, links);
-  const wire = atWireLevel(ctx.st.segmentViews, bpf.deltas.filter((x) => !seg.has(x.family)), segments, nft.deltas);
+  const wire = atWireLevel(ctx.st.segmentViews, bpf.deltas.filter((x) => !seg.has(x.family) && !ns.has(x.family)), segments, nft.deltas);
   const carry = new Map(ctx.st.carry);
   const unattributed = unattributedDeltas(wire.totals, wire.apps, carry);
   const d = r.dests ? destDeltas(r.dests.entries, r.dests.mapId, ctx.st.states, now) : { deltas: [], next: [], gone: [], idle: [] };
   return {
-    deltas: [...wire.apps, ...unattributed], next: [...nft.next, ...bpf.next, ...d.next], gone: [...nft.gone, ...bpf.gone, ...d.gone], idle: nft.idle,
+    deltas: [...wire.apps, ...foreign, ...unattributed], next: [...nft.next, ...bpf.next, ...d.next], gone: [...nft.gone, ...bpf.gone, ...d.gone], idle: nft.idle,
     bpfIdle: bpf.idle, carry, dests: d.deltas, destIdle: d.idle,
   };
 }
@@ -181,7 +194,7 @@ export async function dropGoneBpf(ctx: PollContext, idle: CounterEntry[]): Promi
   if (!idle.length) return;
   const gone = idle.filter((e) => {
     const c = e.cgroupId === null ? undefined : ctx.tracker.seen.get(e.cgroupId);
-    return !c || c.goneAt !== null || bpf.interfaceGone(e.ifindex);
+    return !c || c.goneAt !== null || bpf.interfaceGone(e.ifindex, e.family);
   });
   if (!gone.length) return;
   const done = await bpf.remove(gone);

@@ -16,6 +16,11 @@ export interface BpfEntry {
    * (their extra headers and packets), not the packets themselves (count.bpf.c).
    */
   segments: boolean;
+  /**
+   * The packet's socket was in another network namespace (a container's): ifindex is that
+   * namespace's, ifname null (count.bpf.c).
+   */
+  foreign: boolean;
   bytes: number;
   packets: number;
 }
@@ -32,6 +37,10 @@ export interface BpfReady {
   capacity: number;
   /** The map was made now (no earlier pin): its counts start from zero. */
   created: boolean;
+  /** Whether the program counts destinations now; null when the greeting does not say. */
+  destinations: boolean | null;
+  /** The program tells sockets of other network namespaces apart (Linux 6.15 and later). */
+  netnsApart: boolean;
 }
 
 /** errorOf returns the helper's `error …` message if the answer is one. */
@@ -46,18 +55,21 @@ export function parseBpfReady(text: string): BpfReady {
   if (err !== null) throw new Error(err);
   const m = /^ready (\d+) (\d+) (created|reused)$/m.exec(text);
   if (!m) throw new Error(`unexpected answer from the BPF helper: ${text.slice(0, 200)}`);
-  return { mapId: Number(m[1]), capacity: Number(m[2]), created: m[3] === 'created' };
+  const dests = /^dests \d+ \d+ (on|off)$/m.exec(text);
+  return { mapId: Number(m[1]), capacity: Number(m[2]), created: m[3] === 'created', destinations: dests ? dests[1] === 'on' : null, netnsApart: /^netns apart$/m.test(text) };
 }
 
 type Row = [number, number, string | null, number, number, number];
 
 /** Added to the direction in the key of an entry that holds segments' extra headers (count.bpf.c). */
 const SEGMENTS = 2;
+/** Added to the direction in the key of an entry of another network namespace's socket (count.bpf.c). */
+const FOREIGN = 4;
 
 function isRow(r: unknown): r is Row {
   return (
     Array.isArray(r) && r.length === 6 && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1]) && (r[2] === null || typeof r[2] === 'string') &&
-    Number.isInteger(r[3]) && r[3] >= 0 && r[3] <= 3 && Number.isSafeInteger(r[4]) && Number.isSafeInteger(r[5])
+    Number.isInteger(r[3]) && r[3] >= 0 && r[3] <= FOREIGN + 1 && Number.isSafeInteger(r[4]) && Number.isSafeInteger(r[5])
   );
 }
 
@@ -74,13 +86,13 @@ export function parseBpfDump(text: string): BpfDump {
     mapId: Number(head[1]),
     count: Number(head[2]),
     capacity: Number(head[3]),
-    entries: rows.map((r) => ({ cgroupId: r[0], ifindex: r[1], ifname: r[2], direction: r[3] % 2 === 0 ? 'in' : 'out', segments: r[3] >= SEGMENTS, bytes: r[4], packets: r[5] })),
+    entries: rows.map((r) => ({ cgroupId: r[0], ifindex: r[1], ifname: r[2], direction: r[3] % 2 === 0 ? 'in' : 'out', segments: (r[3] & SEGMENTS) !== 0, foreign: (r[3] & FOREIGN) !== 0, bytes: r[4], packets: r[5] })),
   };
 }
 
 /** bpfKeyWord is how a delete request names an entry: CGROUP:IFINDEX:DIR (DIR as the map's key has it). */
-export function bpfKeyWord(e: { cgroupId: number; ifindex: number; direction: Direction; segments?: boolean }): string {
-  return `${e.cgroupId}:${e.ifindex}:${(e.direction === 'in' ? 0 : 1) + (e.segments ? SEGMENTS : 0)}`;
+export function bpfKeyWord(e: { cgroupId: number; ifindex: number; direction: Direction; segments?: boolean; foreign?: boolean }): string {
+  return `${e.cgroupId}:${e.ifindex}:${(e.direction === 'in' ? 0 : 1) + (e.segments ? SEGMENTS : 0) + (e.foreign ? FOREIGN : 0)}`;
 }
 
 /** parseBpfDeleted lists the entries a delete request removed (`deleted C:I:D` lines). */
@@ -88,7 +100,7 @@ export function parseBpfDeleted(text: string): Set<string> {
   const err = errorOf(text);
   if (err !== null) throw new Error(err);
   const out = new Set<string>();
-  for (const m of text.matchAll(/^deleted (\d+:\d+:[0-3])$/gm)) out.add(m[1]);
+  for (const m of text.matchAll(/^deleted (\d+:\d+:[0-7])$/gm)) out.add(m[1]);
   return out;
 }
 

@@ -33,6 +33,7 @@ const byName: Array<[RegExp, NetKind]> = [
  * because that is the only thing that tells what it stands for.
  */
 export function classifyInterface(f: SysNetFacts): NetKind {
+  if (isForeignIface(f.name)) return 'virtual';
   if (f.type === 772 || f.name === 'lo') return 'loopback';
   if (f.wireless || f.devtype === 'wlan') return 'wifi';
   if (f.devtype === 'wwan' || f.type === 519 || f.type === 512) return 'mobile';
@@ -43,17 +44,34 @@ export function classifyInterface(f: SysNetFacts): NetKind {
   return f.type === 1 ? 'ethernet' : 'other';
 }
 
-/** CONTAINER_LINKS is the one network all container veths are on (never metered). */
+/** CONTAINER_LINKS is the one network all container veths, and containers' own interfaces, are on (never metered). */
 export const CONTAINER_LINKS = { netKey: 'containers', netName: 'container links' } as const;
 
 /**
+ * foreignIfaceName names an interface of another network namespace (a container's own eth0),
+ * where an app's socket in that namespace sent or received: its name there and the namespace's
+ * inode ('eth0@netns4026532290'), or its index there when the name could not be read
+ * ('if2@netns'). Kept apart from the host's interfaces: a host interface is not named like
+ * that unless someone renames it so on purpose.
+ */
+export function foreignIfaceName(name: string | null, ifindex: number, netns: number | null): string {
+  return `${name ?? `if${ifindex}`}@netns${netns ?? ''}`;
+}
+
+/** isForeignIface tells whether a name is one foreignIfaceName gave. */
+export function isForeignIface(name: string): boolean {
+  return /@netns\d*$/.test(name);
+}
+
+/**
  * isContainerLink says whether an interface is a container's host-side link (docker's, podman's
- * and CNI's vethXXXX, Calico's caliXXXX): each container start adds one, so each would be a
+ * and CNI's vethXXXX, Calico's caliXXXX) or a container's own interface (foreignIfaceName):
+ * each container start adds one, so each would be a
  * network of its own on the Networks page and in the filter. A veth named like a real interface
  * (the sandbox's wlan0) has another kind and is not one.
  */
 export function isContainerLink(name: string, kind: NetKind, linkKind: string | null = null): boolean {
-  return kind === 'virtual' && (/^(veth|cali)/.test(name) || linkKind === 'veth');
+  return isForeignIface(name) || (kind === 'virtual' && (/^(veth|cali)/.test(name) || linkKind === 'veth'));
 }
 
 /** defaultMetered is the metered guess when neither NetworkManager nor the user said: mobile and tethering are. */

@@ -11,7 +11,11 @@
  * always attach with BPF_F_ALLOW_MULTI semantics; a pinned link still attached to CGROUPDIR is
  * kept and moved to the new program with one atomic update, so nothing is counted twice or
  * missed), and answers on stdout:
- *   ready MAP_ID MAX_ENTRIES created|reused / end     or    error MESSAGE / end   (and exit 1)
+ *   ready MAP_ID MAX_ENTRIES created|reused / dests ID MAX on|off / netns apart|together / end
+ *   or    error MESSAGE / end   (and exit 1)
+ * (netns apart: packets of sockets in other network namespaces are counted under DIR 4 and 5,
+ * with that namespace's interface index and IFNAME null; together: the kernel cannot tell them
+ * apart for cgroup_skb programs, before Linux 6.15)
  * Then, per line on stdin:
  *   dump                  → bpfcount 1 / map ID COUNT MAX / entries [[CGROUP,IFINDEX,"IFNAME"|null,DIR,BYTES,PACKETS],...] / end
  *   delete C:I:D ...      → deleted C:I:D (one line per entry removed) / end   (entries of gone cgroups or interfaces)
@@ -21,8 +25,9 @@
  * The destinations map (PINDIR/dests, an LRU hash) counts per remote address, protocol and port
  * (LOCAL 1: the port is ours, a connection made to us); it is counted only while switched on
  * (serve's last argument, default dests; then the `destinations` command).
- * DIR is 0 for ingress, 1 for egress; values are summed over CPUs; IFNAME is the interface's
- * name in this network namespace, null when no interface has that index (any more).
+ * DIR is 0 for ingress, 1 for egress (+ 2: segments' extra headers, + 4: another namespace's);
+ * values are summed over CPUs; IFNAME is the interface's name in this network namespace, null
+ * when no interface has that index (any more) or the entry is another namespace's.
  * remove detaches both links, unpins everything under PINDIR and removes it.
  * Exit 0 on success, 1 on error (message on stdout for serve, stderr for remove), 2 on bad arguments.
  */
@@ -36,10 +41,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 #include <linux/magic.h>
@@ -47,8 +54,10 @@
 struct key {
 	uint64_t cgroup;
 	uint32_t ifindex;
-	uint32_t dir; /* 0 ingress, 1 egress; 2 and 3: their segments' extra headers (count.bpf.c) */
+	uint32_t dir; /* 0 ingress, 1 egress; 2 and 3: their segments' extra headers; FOREIGN + 0 or 1: another network namespace's (count.bpf.c) */
 };
+
+#define FOREIGN 4
 
 struct val {
 	uint64_t bytes;
@@ -213,6 +222,84 @@ static int keep_dest_maps(struct bpf_object *obj)
 	return 0;
 }
 
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+/* own_netns_cookie is the cookie of our network namespace (the collector's); 0 before Linux 5.14. */
+static uint64_t own_netns_cookie(void)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0)
+		cookie = 0;
+	if (fd >= 0)
+		close(fd);
+	return cookie;
+}
+
+/* set_netns sets the program's own_netns (count.bpf.c) in its read-only data, before loading. */
+static int set_netns(struct bpf_object *obj, uint64_t cookie)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, ".rodata");
+	int sec = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -1;
+	if (!m || sec < 0)
+		return -1;
+	const struct btf_type *t = btf__type_by_id(btf, sec);
+	const struct btf_var_secinfo *v = btf_var_secinfos(t);
+	size_t size = 0;
+	const void *init = bpf_map__initial_value(m, &size);
+	for (int i = 0; i < btf_vlen(t); i++, v++) {
+		const struct btf_type *var = btf__type_by_id(btf, v->type);
+		if (strcmp(btf__name_by_offset(btf, var->name_off), "own_netns") != 0)
+			continue;
+		if (!init || v->offset + sizeof(cookie) > size)
+			return -1;
+		char *copy = malloc(size);
+		if (!copy)
+			return -1;
+		memcpy(copy, init, size);
+		memcpy(copy + v->offset, &cookie, sizeof(cookie));
+		int r = bpf_map__set_initial_value(m, copy, size);
+		free(copy);
+		return r;
+	}
+	return -1;
+}
+
+/* load_with opens and loads OBJPATH with its maps pinned under PINDIR, telling namespaces apart by NETNS (0: not); NULL when it failed. */
+static struct bpf_object *load_with(const char *objpath, const char *pindir, uint64_t netns)
+{
+	struct bpf_object *obj = bpf_object__open_file(objpath, NULL);
+	if (!obj)
+		return NULL;
+	if (pin_maps(obj, pindir) < 0 || (netns && set_netns(obj, netns) < 0) || bpf_object__load(obj) < 0) {
+		int err = errno;
+		bpf_object__close(obj);
+		errno = err;
+		return NULL;
+	}
+	return obj;
+}
+
+/*
+ * load loads the counter telling the collector's network namespace apart from others, or,
+ * where the kernel's cgroup_skb programs lack bpf_get_netns_cookie (before 6.15), without;
+ * *netns says which (0: without).
+ */
+static struct bpf_object *load(const char *objpath, const char *pindir, uint64_t *netns)
+{
+	struct bpf_object *obj = *netns ? load_with(objpath, pindir, *netns) : NULL;
+	if (obj)
+		return obj;
+	obj = load_with(objpath, pindir, 0);
+	if (obj)
+		*netns = 0;
+	return obj;
+}
+
 /* setup loads and attaches everything; prints ready or error. */
 static int setup(const char *pindir, const char *cgdir, const char *objpath, int dests_on)
 {
@@ -227,30 +314,24 @@ static int setup(const char *pindir, const char *cgdir, const char *objpath, int
 	uint64_t cgid = cgroup_id(cg_fd);
 	if (!cgid)
 		return fail("%s is not a cgroup v2 directory", cgdir);
-	struct bpf_object *obj = bpf_object__open_file(objpath, NULL);
-	if (!obj)
+	if (access(objpath, R_OK) != 0)
 		return fail("cannot open the BPF object %s: %s", objpath, strerror(errno));
-	struct bpf_map *map = bpf_object__find_map_by_name(obj, "counts");
-	if (!map)
-		return fail("%s has no counts map", objpath);
 	path_of(pin, sizeof(pin), pindir, "counts");
 	int created = access(pin, F_OK) != 0;
-	if (pin_maps(obj, pindir) < 0)
-		return fail("cannot pin the maps under %s", pindir);
-	if (bpf_object__load(obj) < 0) {
-		if (created)
-			return fail("the kernel refused to load the counter: %s", strerror(errno));
+	uint64_t netns = own_netns_cookie();
+	struct bpf_object *obj = load(objpath, pindir, &netns);
+	if (!obj && !created) {
 		/* A map of an older layout: start over with new ones (their counts are lost, and said so by a new id). */
-		bpf_object__close(obj);
 		unlink(pin);
 		path_of(pin, sizeof(pin), pindir, "dests");
 		unlink(pin);
-		obj = bpf_object__open_file(objpath, NULL);
-		map = obj ? bpf_object__find_map_by_name(obj, "counts") : NULL;
-		if (!map || pin_maps(obj, pindir) < 0 || bpf_object__load(obj) < 0)
-			return fail("the kernel refused to load the counter: %s", strerror(errno));
+		netns = own_netns_cookie();
+		obj = load(objpath, pindir, &netns);
 		created = 1;
 	}
+	struct bpf_map *map = obj ? bpf_object__find_map_by_name(obj, "counts") : NULL;
+	if (!map)
+		return fail("the kernel refused to load the counter: %s", strerror(errno));
 	/* Switched before the programs are attached, so the new program counts destinations (or not) from its first packet. */
 	if (keep_dest_maps(obj) < 0 || set_dests(dests_on) < 0)
 		return fail("cannot set up the destinations map: %s", strerror(errno));
@@ -275,8 +356,8 @@ static int setup(const char *pindir, const char *cgdir, const char *objpath, int
 	/* The programs stay attached through the pinned links; our copies are not needed. */
 	bpf_object__close(obj);
 	close(cg_fd);
-	printf("ready %" PRIu32 " %" PRIu32 " %s\ndests %" PRIu32 " %" PRIu32 " %s\nend\n", map_id, map_max, created ? "created" : "reused", dests_id,
-	       dests_max, dests_on ? "on" : "off");
+	printf("ready %" PRIu32 " %" PRIu32 " %s\ndests %" PRIu32 " %" PRIu32 " %s\nnetns %s\nend\n", map_id, map_max, created ? "created" : "reused", dests_id,
+	       dests_max, dests_on ? "on" : "off", netns ? "apart" : "together");
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
@@ -374,7 +455,10 @@ static void count_row(FILE *out, struct names *names, const void *key, const voi
 		packets += v[c].packets;
 	}
 	fprintf(out, "[%" PRIu64 ",%" PRIu32 ",", k->cgroup, k->ifindex);
-	put_ifname(out, names, k->ifindex);
+	if (k->dir & FOREIGN)
+		fputs("null", out); /* another namespace's index: our name for it would be wrong */
+	else
+		put_ifname(out, names, k->ifindex);
 	fprintf(out, ",%" PRIu32 ",%" PRIu64 ",%" PRIu64 "]", k->dir, bytes, packets);
 }
 
@@ -393,7 +477,7 @@ static void delete_keys(char *args)
 {
 	for (char *w = strtok(args, " \n"); w; w = strtok(NULL, " \n")) {
 		struct key k = { 0 };
-		if (sscanf(w, "%" SCNu64 ":%" SCNu32 ":%" SCNu32, &k.cgroup, &k.ifindex, &k.dir) != 3 || k.dir > 3)
+		if (sscanf(w, "%" SCNu64 ":%" SCNu32 ":%" SCNu32, &k.cgroup, &k.ifindex, &k.dir) != 3 || k.dir > (FOREIGN | 3))
 			continue;
 		if (bpf_map_delete_elem(map_fd, &k) == 0)
 			printf("deleted %" PRIu64 ":%" PRIu32 ":%" PRIu32 "\n", k.cgroup, k.ifindex, k.dir);

@@ -23,8 +23,18 @@
  * (skb->len): the collector decides per interface whether segments count (lib/segments.ts),
  * and an app's "other destinations" row takes up the difference.
  *
+ * Sockets in other network namespaces under the watched root (a container's: docker and
+ * podman give it its own namespace and its own cgroup) send and receive on that namespace's
+ * interfaces, whose indexes name nothing, or another interface, in the collector's namespace.
+ * Their packets are counted under FOREIGN + dir, with the index their namespace gives the
+ * interface (the collector names it from there), without the segments' extra headers (those
+ * raise the collector's own interfaces' totals) and without destinations.
+ *
  * Helpers used: bpf_skb_cgroup_id, bpf_skb_load_bytes, bpf_map_lookup_elem,
  * bpf_map_update_elem, all present for cgroup_skb programs long before Linux 6.1 (Debian 12);
+ * bpf_get_netns_cookie, which cgroup_skb programs have since Linux 6.15: on older kernels
+ * bpfcount loads the program with own_netns 0, the verifier then never reaches the call, and
+ * other namespaces' packets are counted as the collector's own (named by index, as before);
  * __sk_buff's gso_segs (5.0) and gso_size (5.7) are readable by cgroup_skb programs. Built
  * with clang -target bpf by scripts/ensure-deps.sh; the key and value layouts are read by
  * bpfcount.c.
@@ -40,7 +50,7 @@
 struct key {
 	__u64 cgroup;
 	__u32 ifindex;
-	__u32 dir; /* 0 ingress, 1 egress; SEGMENTS + either: what that direction's segments added */
+	__u32 dir; /* 0 ingress, 1 egress; SEGMENTS + either: what that direction's segments added; FOREIGN + either: another namespace's */
 };
 
 struct val {
@@ -59,6 +69,11 @@ struct {
 
 /* Added to the direction in the key of the segments' extra headers (see the file comment). */
 #define SEGMENTS 2
+/* Added to the direction in the key of a packet of a socket in another network namespace. */
+#define FOREIGN 4
+
+/* The cookie of the collector's network namespace, set by bpfcount before loading; 0: not told apart. */
+const volatile __u64 own_netns = 0;
 /* skb_shinfo(skb)->gso_size of SCTP's GSO: segments of uneven size, not derivable from it. */
 #define GSO_BY_FRAGS 0xFFFF
 
@@ -250,6 +265,11 @@ static __always_inline int count(struct __sk_buff *skb, __u32 dir)
 		ifindex = skb->ingress_ifindex;
 	struct key k = { .cgroup = bpf_skb_cgroup_id(skb), .ifindex = ifindex, .dir = dir };
 	struct val w = wire_size(skb);
+	if (own_netns && bpf_get_netns_cookie(skb) != own_netns) {
+		k.dir = FOREIGN + dir;
+		add(&k, w.bytes, w.packets);
+		return 1;
+	}
 	add(&k, w.bytes, w.packets);
 	if (w.packets > 1) {
 		struct key seg = { .cgroup = k.cgroup, .ifindex = ifindex, .dir = SEGMENTS + dir };

@@ -45,9 +45,11 @@ export class DnsNameSource {
     child.stderr.on('data', (c: string) => (this.stderr = (this.stderr + c).slice(-1000)));
     child.stdin.on('error', () => undefined);
     child.on('error', () => undefined);
-    child.on('exit', (code) => {
-      if (this.child === child) this.child = null;
-      if (code) this.log('warn', `dnslog ended (${code}): ${this.stderr.trim() || 'no message'}; host names are not learned until it runs again`);
+    child.on('exit', (code, signal) => {
+      const mine = this.child === child;
+      if (mine) this.child = null;
+      // Killed (a crash, the OOM killer) it is started again at the next poll, like an error exit; closed by us it is not.
+      if (mine && (code || signal)) this.log('warn', `dnslog ended (${signal ?? `status ${code}`}): ${this.stderr.trim() || 'no message'}; host names are not learned until it runs again at the next poll`);
     });
     createInterface({ input: child.stdout }).on('line', (line) => this.onLine(line));
     child.unref();

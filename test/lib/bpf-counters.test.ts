@@ -16,7 +16,7 @@ test('parseBpfDump reads the map id, fill and entries, directions and unnamed in
   const d = parseBpfDump(dump);
   assert.equal(d.mapId, 655);
   assert.deepEqual([d.count, d.capacity], [4, 65536]);
-  assert.deepEqual(d.entries[0], { cgroupId: 1144756, ifindex: 2, ifname: 'wlan0', direction: 'in', segments: false, bytes: 168, packets: 2 });
+  assert.deepEqual(d.entries[0], { cgroupId: 1144756, ifindex: 2, ifname: 'wlan0', direction: 'in', segments: false, foreign: false, bytes: 168, packets: 2 });
   assert.equal(d.entries[1].direction, 'out');
   assert.equal(d.entries[3].ifname, null);
 });
@@ -24,15 +24,23 @@ test('parseBpfDump reads the map id, fill and entries, directions and unnamed in
 test('the helper\'s errors and malformed answers throw with its reason', () => {
   assert.throws(() => parseBpfDump('bpfcount 1\nerror reading the counter map: Bad file descriptor\nend\n'), /^Error: reading the counter map: Bad file descriptor$/);
   assert.throws(() => parseBpfDump('bpfcount 1\nmap 1 1 10\nentries [[1,2,"x",7,1,1]]\nend\n'), /malformed entries/);
-  assert.throws(() => parseBpfDump('bpfcount 1\nmap 1 1 10\nentries [[1,2,"x",4,1,1]]\nend\n'), /malformed entries/);
+  assert.throws(() => parseBpfDump('bpfcount 1\nmap 1 1 10\nentries [[1,2,"x",6,1,1]]\nend\n'), /malformed entries/);
   assert.throws(() => parseBpfDump('nftdump 2\nend -\n'), /malformed dump/);
-  assert.deepEqual(parseBpfReady('ready 655 65536 reused\nend\n'), { mapId: 655, capacity: 65536, created: false });
+  assert.deepEqual(parseBpfReady('ready 655 65536 reused\nend\n'), { mapId: 655, capacity: 65536, created: false, destinations: null, netnsApart: false });
+  assert.deepEqual(parseBpfReady('ready 655 65536 created\ndests 656 16384 off\nnetns apart\nend\n'), { mapId: 655, capacity: 65536, created: true, destinations: false, netnsApart: true });
   assert.throws(() => parseBpfReady("error no BPF filesystem is mounted at /sys/fs/bpf/appnet's parent (mount -t bpf bpf /sys/fs/bpf)\nend\n"), /no BPF filesystem/);
 });
 
 test('delete requests name entries as CGROUP:IFINDEX:DIR, and the answer lists those removed', () => {
   assert.equal(bpfKeyWord({ cgroupId: 42, ifindex: 3, direction: 'out' }), '42:3:1');
   assert.deepEqual([...parseBpfDeleted('deleted 42:3:1\ndeleted 42:3:0\nend\n')], ['42:3:1', '42:3:0']);
+});
+
+test("another network namespace's entries (direction + 4) carry that namespace's index and no name, and are deleted by it", () => {
+  const d = parseBpfDump('bpfcount 1\nmap 7 2 65536\nentries [[42,2,null,5,1228,1],[42,2,"wlan0",1,64,1]]\nend\n');
+  assert.deepEqual(d.entries.map((e) => [e.direction, e.foreign, e.segments, e.ifname]), [['out', true, false, null], ['out', false, false, 'wlan0']]);
+  assert.equal(bpfKeyWord({ cgroupId: 42, ifindex: 2, direction: 'out', foreign: true }), '42:2:5');
+  assert.deepEqual([...parseBpfDeleted('deleted 42:2:5\nend\n')], ['42:2:5']);
 });
 
 // A GRO packet of 10 segments of 1,000 bytes arrived for cgroup 42 on eth0 (ifindex 3): one skb of

@@ -30,7 +30,7 @@ function destinationsOf(db: Db, id: number, view: View, now: number): Destinatio
   if (!hasTable(db, 'dest_1h')) return null;
   const g = getAppDestinations(db, id, view.filter, now, 200);
   return {
-    rows: g.rows.map((r) => ({ remote: r.remote, host: r.host, proto: r.proto, port: r.port, inbound: r.inbound, rxBytes: r.rxBytes, txBytes: r.txBytes, lastSeen: r.lastSeen })),
+    rows: g.rows.map((r) => ({ remote: r.remote, host: r.host, proto: r.proto, port: r.port, inbound: r.inbound, rxBytes: r.rxBytes, txBytes: r.txBytes, lastSeen: r.lastSeen, addresses: r.addresses })),
     other: { rxBytes: g.other.rxBytes, txBytes: g.other.txBytes },
     total: g.total.rxBytes + g.total.txBytes,
     recording: getDestinationsSetting(db),

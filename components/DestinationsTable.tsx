@@ -12,7 +12,11 @@ export function DestinationsTable({ view, now, blockHref }: { view: Destinations
   const other = view.other.rxBytes + view.other.txBytes;
   return (
     <>
-      {!view.recording && <p className="muted small" data-testid="destinations-off">Destination history is turned off: nothing new is recorded.</p>}
+      {!view.recording && (
+        <p className="muted small" data-testid="destinations-off">
+          Destination history is off. {view.recordingText} <Link prefetch={false} href="/health#dest-history-title">The switch is on the Health page.</Link>
+        </p>
+      )}
       {view.rows.length === 0 && other === 0 ? (
         <p className="muted">No destinations recorded in this period.</p>
       ) : (

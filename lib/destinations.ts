@@ -99,8 +99,10 @@ export interface DestinationsView {
   rows: DestinationView[];
   other: { rxBytes: number; txBytes: number };
   total: number;
-  /** Destinations are being recorded (the global setting; the collector's --no-destinations is not visible here). */
+  /** Destinations are being recorded: the collector's report (lib/dest-state.ts), else the global setting. */
   recording: boolean;
+  /** The collector's state in one sentence (destinationsStateText). */
+  recordingText: string;
 }
 
 /** A rule pre-filled from a destination: this app, this direction, this address and port. */

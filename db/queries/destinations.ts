@@ -5,6 +5,7 @@ import { seriesFilterSql, T_JOINS, totalsCte, type UsageFilter } from './sql-par
 import type { ReportRow } from '../../lib/report';
 import { protocolName, type DestinationKey, type DestinationTraffic } from '../../lib/destinations';
 import { foldPrivacy64, type Fold6 } from '../../lib/dest-fold';
+import { parseDestinationsState, type DestinationsCause, type DestinationsState } from '../../lib/dest-state';
 
 const KEY = 'destinations';
 
@@ -17,6 +18,26 @@ export function getDestinationsSetting(db: Db): boolean {
 /** setDestinationsSetting turns recording of destinations on or off for the collector (read at every poll). */
 export function setDestinationsSetting(db: Db, on: boolean): void {
   prepared(db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(KEY, on ? 'on' : 'off');
+}
+
+const STATE_KEY = 'destinations_state';
+
+/** getDestinationsState is what the collector last reported about recording destinations (lib/dest-state.ts); null: nothing yet. */
+export function getDestinationsState(db: Db): DestinationsState | null {
+  const row = prepared(db, 'SELECT value FROM settings WHERE key = ?').get(STATE_KEY) as { value: string } | undefined;
+  return parseDestinationsState(row?.value);
+}
+
+/**
+ * putDestinationsState is the collector reporting whether it records destinations and why, at
+ * `now` (unix seconds); written only when that changes, so `since` is when it last changed.
+ */
+export function putDestinationsState(db: Db, s: { recording: boolean; cause: DestinationsCause }, now: number): DestinationsState {
+  const prev = getDestinationsState(db);
+  if (prev && prev.recording === s.recording && prev.cause === s.cause) return prev;
+  const next: DestinationsState = { recording: s.recording, cause: s.cause, since: now };
+  prepared(db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(STATE_KEY, JSON.stringify(next));
+  return next;
 }
 
 /** One destination of an app over a period (all its interfaces and networks in the filter). */

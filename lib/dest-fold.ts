@@ -46,16 +46,19 @@ function byBytes(a: FoldableDestination, b: FoldableDestination): number {
 
 /** merge sums a group of rows into its /64 row: exact sums, earliest first seen, latest last seen. */
 function merge<T extends FoldableDestination>(prefix: string, group: readonly T[]): Folded<T> {
-  const out: Folded<T> = { ...group[0], remote: prefix, addresses: group.length, rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 };
+  const sums = { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 };
+  let firstSeen: number | undefined;
+  let lastSeen: number | undefined;
   for (const r of group) {
-    out.rxBytes += r.rxBytes;
-    out.txBytes += r.txBytes;
-    out.rxPackets += r.rxPackets;
-    out.txPackets += r.txPackets;
-    if (r.firstSeen !== undefined) out.firstSeen = Math.min(out.firstSeen ?? r.firstSeen, r.firstSeen);
-    if (r.lastSeen !== undefined) out.lastSeen = Math.max(out.lastSeen ?? r.lastSeen, r.lastSeen);
+    sums.rxBytes += r.rxBytes;
+    sums.txBytes += r.txBytes;
+    sums.rxPackets += r.rxPackets;
+    sums.txPackets += r.txPackets;
+    if (r.firstSeen !== undefined) firstSeen = Math.min(firstSeen ?? r.firstSeen, r.firstSeen);
+    if (r.lastSeen !== undefined) lastSeen = Math.max(lastSeen ?? r.lastSeen, r.lastSeen);
   }
-  return out;
+  const seen = { ...(firstSeen === undefined ? {} : { firstSeen }), ...(lastSeen === undefined ? {} : { lastSeen }) };
+  return { ...group[0], ...sums, ...seen, remote: prefix, addresses: group.length };
 }
 
 /**

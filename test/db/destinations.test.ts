@@ -329,4 +329,15 @@ describe('IPv6 privacy addresses folded to their /64 (fold6)', () => {
     assert.equal(reportQuerySchema.safeParse({ by: 'app', fold6: 'off' }).success, false, 'fold6 goes with by=app,remote');
     assert.equal(reportQuerySchema.safeParse({ by: 'app,remote', fold6: 'no' }).success, false);
   });
+
+  test('on the command line: export --by app,remote [--fold6 off], top --app NAME --by remote', () => {
+    const cli = (args: string[]) => execFileSync(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'appnet.mjs'), ...args, '--db', join(dir, 'fold64.db')], { encoding: 'utf8' });
+    const rowsOf = (extra: string[]) => parseCsv(cli(['export', '--since', String(T0), '--until', String(now), '--by', 'app,remote', ...extra])).filter((r) => r[2] === 'a.service');
+    assert.deepEqual(rowsOf([]).filter((r) => r[5].endsWith('/64')).map((r) => r.slice(5, 9)), [[`${P1}::/64`, '', 'tcp', '443'], [`${P2}::/64`, '', 'tcp', '443'], [`${P1}::/64`, '', 'udp', '53']]);
+    assert.equal(rowsOf(['--fold6', 'off']).filter((r) => r[5] !== '').length, 73, 'every address');
+    const top = cli(['top', '--app', 'a.service', '--by', 'remote', '--since', '400d']);
+    assert.match(top, new RegExp(`^${P1}::/64\\s+tcp 443 \\(in\\)\\s.*\\(40 addresses\\)$`, 'm'));
+    assert.throws(() => cli(['top', '--app', 'a.service', '--by', 'remote', '--fold6', 'sometimes']), /--fold6 must be auto or off, not 'sometimes'/);
+  });
+  after(() => db.close());
 });

@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { openDb, type Db } from '../../db/open';
 import { upsertApp } from '../../db/queries/apps';
-import { countAppDestinations, getAppDestinations, getDestinationsSetting, setDestinationsSetting } from '../../db/queries/destinations';
+import { countAppDestinations, getAppDestinations, getDestinationsSetting, getDestinationsState, putDestinationsState, setDestinationsSetting } from '../../db/queries/destinations';
+import { channelHandlers } from '../../collector/channel/handlers';
+import { encodeRequest, handleChannelRequest } from '../../lib/channel';
+import { destinationsStateText } from '../../lib/dest-state';
 import { upsertInterface, upsertNetwork } from '../../db/queries/interfaces';
 import { clearDestinations, foldDestinations, insertDestUsage, pruneDestinations, type DestUsage } from '../../db/store/dest-write';
 import { getOrCreateSeries, insertUsage } from '../../db/store/usage-write';
@@ -167,6 +170,31 @@ describe('destinations store', () => {
     assert.equal(getDestinationsSetting(db), true);
     setDestinationsSetting(db, false);
     assert.equal(getDestinationsSetting(db), false);
+    db.close();
+  });
+});
+
+describe("the dashboard's switch and clearing, through the collector's channel, and the collector's report", () => {
+  test('destinations.setting.save and destinations.clear (confirmed) write; the reported state keeps its time until it changes', () => {
+    const { db, a1 } = fixture('channel');
+    poll(db, T0, [dest(a1.series, 1, 100), dest(a1.series, 2, 100)]);
+    const h = channelHandlers(db);
+    const ask = (line: string) => handleChannelRequest(line.trim(), h);
+    assert.deepEqual(ask(encodeRequest('destinations.setting.save', { on: false })), { ok: true, value: { on: false } });
+    assert.equal(getDestinationsSetting(db), false);
+    assert.equal(ask(JSON.stringify({ v: 1, op: 'destinations.clear', payload: {} })).ok, false, 'clearing must be confirmed');
+    assert.equal(ask(JSON.stringify({ v: 1, op: 'destinations.clear', payload: { confirm: false } })).ok, false);
+    assert.equal(getAppDestinations(db, a1.app, { since: T0, until: T0 + 3600 }, T0 + 3600).rows.length, 2, 'nothing deleted unconfirmed');
+    assert.deepEqual(ask(encodeRequest('destinations.clear', { confirm: true })), { ok: true, value: { deleted: 2 } });
+    assert.equal(getAppDestinations(db, a1.app, { since: T0, until: T0 + 3600 }, T0 + 3600).rows.length, 0);
+    assert.equal(getDestinationsState(db), null, 'no collector has reported yet');
+    assert.deepEqual(putDestinationsState(db, { recording: true, cause: 'on' }, T0), { recording: true, cause: 'on', since: T0 });
+    assert.deepEqual(putDestinationsState(db, { recording: true, cause: 'on' }, T0 + 60), { recording: true, cause: 'on', since: T0 }, 'unchanged: since stays');
+    putDestinationsState(db, { recording: false, cause: 'setting' }, T0 + 120);
+    assert.deepEqual(getDestinationsState(db), { recording: false, cause: 'setting', since: T0 + 120 });
+    assert.match(destinationsStateText(getDestinationsState(db), false), /^Off since .*: nothing new is recorded\.$/);
+    assert.match(destinationsStateText(getDestinationsState(db), true), /starts recording at its next poll/);
+    assert.match(destinationsStateText({ recording: false, cause: 'flag', since: T0 }, true), /--no-destinations, so this switch cannot turn recording on/);
     db.close();
   });
 });

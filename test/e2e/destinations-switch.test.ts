@@ -49,8 +49,9 @@ describe('the destinations switch and clearing, on the Health page', () => {
     throw new Error(`the collector did not report recording ${recording === '1' ? 'on' : 'off'}: ${await state.innerText()}`);
   }
 
-  /** saveSwitch sets "Record destinations" and saves it. */
+  /** saveSwitch sets "Record destinations" on the Health page and saves it. */
   async function saveSwitch(page: Page, on: boolean): Promise<void> {
+    await page.goto(`${x.dash.url}/health`);
     const form = page.getByTestId('destinations-switch');
     await form.getByRole('switch', { name: 'Record destinations' }).setChecked(on);
     await form.getByRole('button', { name: 'Save' }).click();

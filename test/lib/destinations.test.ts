@@ -4,6 +4,8 @@ import { test } from 'node:test';
 import { destKeyWord, parseDestDeleted, parseDestDump, parseDestSwitch } from '../../lib/dest-dump';
 import { blockParam, destDeltas, parseBlockParam, protocolName } from '../../lib/destinations';
 import type { CounterState } from '../../lib/delta';
+import fc from 'fast-check';
+import ipaddr from 'ipaddr.js';
 import { foldPrivacy64, privacyPrefix64 } from '../../lib/dest-fold';
 import { parseRemote } from '../../lib/rules/values';
 
@@ -64,6 +66,24 @@ test('a /64 of privacy addresses: only IPv6 with an interface identifier not num
     ['2001:db8:1:2:9:a:b:c', 1, 20, 1, 20, 20],
   ]);
   assert.deepEqual(foldPrivacy64(rows, 'off').map((x) => [x.remote, x.addresses]), rows.map((x) => [x.remote, 1]));
+});
+
+test('the /64 of any IPv6 text, eight groups or compressed, is what ipaddr.js makes of it', () => {
+  const reference = (text: string) => {
+    const a = ipaddr.IPv6.parse(text);
+    const p = a.parts;
+    if (a.isIPv4MappedAddress() || (p[4] === 0 && p[5] === 0)) return null;
+    return `${new ipaddr.IPv6([...p.slice(0, 4), 0, 0, 0, 0]).toString()}/64`;
+  };
+  const group = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffff }));
+  fc.assert(
+    fc.property(fc.array(group, { minLength: 8, maxLength: 8 }), fc.boolean(), (parts, padded) => {
+      const a = new ipaddr.IPv6(parts);
+      const texts = [a.toString(), a.toNormalizedString(), padded ? a.toFixedLengthString() : parts.map((x) => x.toString(16).toUpperCase()).join(':')];
+      for (const t of texts) assert.equal(privacyPrefix64(t), reference(t), t);
+    }),
+    { numRuns: 2000 },
+  );
 });
 
 test("a folded row's rule pre-fills its /64, which the rule form takes as a remote", () => {

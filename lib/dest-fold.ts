@@ -45,10 +45,12 @@ function prefixOf(remote: string, made: Map<string, string>): string | null {
     } catch {
       return null;
     }
-    if (a.zoneId || a.isIPv4MappedAddress()) return null;
+    if (a.zoneId) return null;
     parts = a.parts;
   }
   if (parts[4] === 0 && parts[5] === 0) return null;
+  // ::ffff:a.b.c.d, in any of its spellings: an IPv4 peer.
+  if (parts[5] === 0xffff && parts[0] === 0 && parts[1] === 0 && parts[2] === 0 && parts[3] === 0 && parts[4] === 0) return null;
   const key = `${parts[0]}:${parts[1]}:${parts[2]}:${parts[3]}`;
   let text = made.get(key);
   if (text === undefined) {

@@ -17,6 +17,9 @@ import { destDeltas, DEST_FAMILY, destElemKey, type DestDelta } from '../lib/des
 import type { DestDump, DestEntry } from '../lib/dest-dump';
 import { putDestNames } from '../db/store/dest-write';
 import { destinationsWanted, superviseBpf } from './counter-select';
+import { putDestinationsState } from '../db/queries/destinations';
+import { destinationsCause } from '../lib/dest-state';
+import { unixSeconds } from '../lib/time';
 import type { PollContext } from './poll';
 import { ensureRuleset } from './ruleset';
 import type { NftReading } from './sources/nft-counters';
@@ -115,6 +118,15 @@ async function readDests(ctx: PollContext): Promise<DestDump | null> {
   return want ? bpf.readDests() : null;
 }
 
+/**
+ * reportDestinations records whether destinations are recorded now and why (lib/dest-state.ts):
+ * what the dashboard's switch shows, rather than the wish it saved.
+ */
+function reportDestinations(ctx: PollContext): void {
+  const cause = destinationsCause({ allowed: ctx.cfg.destinations, bpf: ctx.bpf !== null, counting: ctx.bpf?.countsDestinations ?? false });
+  putDestinationsState(ctx.db, { recording: cause === 'on', cause }, unixSeconds(Date.now()));
+}
+
 /** learnNames stores the host names DNS answers gave since the last poll (dropped unheard while destinations are off). */
 function learnNames(ctx: PollContext, want: boolean): void {
   if (!ctx.dns) return;
@@ -131,9 +143,13 @@ function learnNames(ctx: PollContext, want: boolean): void {
  */
 export async function readCounters(ctx: PollContext): Promise<Counters> {
   const nft = await readTable(ctx);
-  if (!ctx.bpf) return { nft, bpf: null, dests: null };
+  if (!ctx.bpf) {
+    reportDestinations(ctx);
+    return { nft, bpf: null, dests: null };
+  }
   try {
     const dests = await readDests(ctx);
+    reportDestinations(ctx);
     const bpf = await ctx.bpf.read();
     await superviseBpf(ctx, null);
     return { nft, bpf, dests };

@@ -12,7 +12,11 @@ export function DestinationsTable({ view, now, blockHref }: { view: Destinations
   const other = view.other.rxBytes + view.other.txBytes;
   return (
     <>
-      {!view.recording && <p className="muted small" data-testid="destinations-off">Destination history is turned off: nothing new is recorded.</p>}
+      {!view.recording && (
+        <p className="muted small" data-testid="destinations-off">
+          Destination history is off. {view.recordingText} <Link prefetch={false} href="/health#dest-history-title">The switch is on the Health page.</Link>
+        </p>
+      )}
       {view.rows.length === 0 && other === 0 ? (
         <p className="muted">No destinations recorded in this period.</p>
       ) : (
@@ -26,8 +30,11 @@ export function DestinationsTable({ view, now, blockHref }: { view: Destinations
             </thead>
             <tbody>
               {view.rows.map((r) => (
-                <tr key={`${r.remote}|${r.proto}|${r.port}|${r.inbound}`} data-remote={r.remote} data-port={r.port} data-bytes={r.rxBytes + r.txBytes}>
-                  <td>{r.host ?? <span className="mono">{r.remote}</span>}</td>
+                <tr key={`${r.remote}|${r.proto}|${r.port}|${r.inbound}|${r.host ?? ''}`} data-remote={r.remote} data-port={r.port} data-bytes={r.rxBytes + r.txBytes} data-addresses={r.addresses}>
+                  <td>
+                    {r.host ?? <span className="mono">{r.remote}</span>}
+                    {r.addresses > 1 && <span className="muted small" title="IPv6 privacy addresses of one /64, folded into one row" data-testid="folded-addresses"> {r.addresses} addresses</span>}
+                  </td>
                   <td className="mono hide-narrow">{r.remote}</td>
                   <td>{protocolName(r.proto)}{r.port ? ` ${r.port}` : ''}{r.inbound && <span className="muted small" title="a connection made to this app: its own port"> in</span>}</td>
                   <td className="num down">{formatBytes(r.rxBytes)}</td>
@@ -52,7 +59,8 @@ export function DestinationsTable({ view, now, blockHref }: { view: Destinations
       <p className="muted small">
         Names come from the DNS answers this machine received; an address no answer named is shown as it is (it is never looked up).
         They cannot be named when the app resolves names itself over an encrypted channel (DNS over HTTPS or TLS inside the app) or
-        uses hard-coded addresses. Other destinations: beyond the top 100 of an hour, or traffic counted while destinations were off.
+        uses hard-coded addresses. Several IPv6 privacy addresses of one /64 (same port, no name telling them apart) are one row, the /64.
+        Other destinations: beyond the top 100 of an hour, or traffic counted while destinations were off.
       </p>
     </>
   );

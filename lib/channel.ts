@@ -1,7 +1,7 @@
 /**
  * The dashboard → collector write channel. The dashboard's account may read the store but
  * not write it (docs/security.md); every change it wants (rules, per-app defaults and caps,
- * network settings) is one named operation sent over the collector's unix socket, which
+ * network settings, the destinations switch and clearing) is one named operation sent over the collector's unix socket, which
  * re-validates the payload with the same zod schema before db/queries writes it.
  *
  * To add a write: name it and give its payload and answer schemas in CHANNEL_OPS, add its
@@ -42,6 +42,10 @@ export const CHANNEL_OPS = {
   'apps.policy.remove': { payload: z.strictObject({ app: appPolicyFields.app }), value: z.strictObject({ app: z.string(), rulesKept: z.number().int().min(0) }) },
   'networks.settings.save': { payload: networkSettingsSchema, value: z.strictObject({ id }) },
   'alerts.settings.save': { payload: alertSettingsSchema, value: alertSettingsSchema },
+  /** The global switch of destination history (the collector applies it at its next poll). */
+  'destinations.setting.save': { payload: z.strictObject({ on: z.boolean() }), value: z.strictObject({ on: z.boolean() }) },
+  /** Deleting all destination history and learned host names; answers how many rows were deleted. */
+  'destinations.clear': { payload: z.strictObject({ confirm: z.literal(true) }), value: z.strictObject({ deleted: z.number().int().min(0) }) },
 } as const;
 
 export type ChannelOp = keyof typeof CHANNEL_OPS;

@@ -90,6 +90,8 @@ export interface DestinationTraffic {
 export interface DestinationView extends DestinationKey, Pick<DestinationTraffic, 'rxBytes' | 'txBytes'> {
   host: string | null;
   lastSeen: number;
+  /** How many addresses the row stands for: more than 1 when `remote` is a /64 of privacy addresses (lib/dest-fold.ts). */
+  addresses: number;
 }
 
 /** An app's destinations over a period, as the app page shows them. */
@@ -97,8 +99,10 @@ export interface DestinationsView {
   rows: DestinationView[];
   other: { rxBytes: number; txBytes: number };
   total: number;
-  /** Destinations are being recorded (the global setting; the collector's --no-destinations is not visible here). */
+  /** Destinations are being recorded: the collector's report (lib/dest-state.ts), else the global setting. */
   recording: boolean;
+  /** The collector's state in one sentence (destinationsStateText). */
+  recordingText: string;
 }
 
 /** A rule pre-filled from a destination: this app, this direction, this address and port. */
@@ -110,16 +114,20 @@ export interface RulePrefill {
   remotePort: string;
 }
 
-/** blockParam is how a destination row asks the app page for a pre-filled rule: `out,10.0.0.1,tcp,443`. */
+/** blockParam is how a destination row asks the app page for a pre-filled rule: `out,10.0.0.1,tcp,443` (a folded row: `in,2001:db8:1:2::/64,tcp,443`). */
 export function blockParam(d: Pick<DestinationView, 'remote' | 'proto' | 'port' | 'inbound'>): string {
   const p = protocolName(d.proto);
   return [d.inbound ? 'in' : 'out', d.remote, p === 'tcp' || p === 'udp' || p === 'icmp' ? p : 'any', d.port].join(',');
 }
 
-/** parseBlockParam reads blockParam's value back (anything else: null): the rule form's initial values. */
+/**
+ * parseBlockParam reads blockParam's value back (anything else: null): the rule form's initial
+ * values. Only the characters of an address or prefix pass; the rule form validates it as any
+ * typed remote (lib/rules/values.ts) before it can become a rule.
+ */
 export function parseBlockParam(v: unknown): RulePrefill | null {
   if (typeof v !== 'string') return null;
-  const m = /^(in|out),([0-9a-fA-F.:]{2,45}),(tcp|udp|icmp|any),(\d{1,5})$/.exec(v);
+  const m = /^(in|out),([0-9a-fA-F.:]{2,45}(?:\/\d{1,3})?),(tcp|udp|icmp|any),(\d{1,5})$/.exec(v);
   if (!m || Number(m[4]) > 65535) return null;
   const port = m[3] === 'tcp' || m[3] === 'udp' ? (Number(m[4]) ? m[4] : '') : '';
   const direction = m[1] as 'in' | 'out';

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { toCsv, type Cell } from './csv';
 import { isoLocal } from './format';
 import { PERIODS } from './period';
+import { FOLD6 } from './dest-fold';
 
 /** A time given as unix seconds or ISO-8601 (an offset-less time is read as local time). */
 const timeParam = z
@@ -53,8 +54,14 @@ export const reportQuerySchema = z
       .transform((s) => s === '1' || s === 'true' || s === 'yes')
       .optional(),
     by: z.enum(BY, { message: `by must be one of ${BY.join(' | ')}` }).default('app'),
+    /** by=app,remote: fold IPv6 privacy addresses to their /64 (auto, the default) or list every address (off); lib/dest-fold.ts. */
+    fold6: z.enum(FOLD6, { message: `fold6 must be one of ${FOLD6.join(' | ')}` }).optional(),
   })
   .strict()
+  .refine((q) => q.fold6 === undefined || q.by === 'app,remote', {
+    message: 'fold6 applies to by=app,remote only (it folds IPv6 destinations)',
+    path: ['fold6'],
+  })
   .refine((q) => q.since === undefined || q.until === undefined || q.since < q.until, {
     message: 'since must be before until',
     path: ['since'],
@@ -91,6 +98,8 @@ export interface ReportRow {
   /** The remote port, or the app's own for connections made to it (inbound); 0 without ports. */
   port?: number | null;
   inbound?: boolean | null;
+  /** How many addresses `remote` stands for: 1, or more for a /64 of folded privacy addresses (lib/dest-fold.ts). */
+  addresses?: number | null;
   rxBytes: number;
   txBytes: number;
   rxPackets: number;

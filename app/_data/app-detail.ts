@@ -1,6 +1,7 @@
 /** Everything the App detail page shows. */
 import { hasTable, type Db } from '../../db/open';
-import { getAppDestinations, getDestinationsSetting } from '../../db/queries/destinations';
+import { getAppDestinations, getDestinationsSetting, getDestinationsState } from '../../db/queries/destinations';
+import { destinationsStateText } from '../../lib/dest-state';
 import type { DestinationsView } from '../../lib/destinations';
 import {
   getApp, getAppCgroups, getAppLastActive, getAppSeriesByNetwork, type AppCgroup, type AppRow,
@@ -29,11 +30,14 @@ export interface AppDetail {
 function destinationsOf(db: Db, id: number, view: View, now: number): DestinationsView | null {
   if (!hasTable(db, 'dest_1h')) return null;
   const g = getAppDestinations(db, id, view.filter, now, 200);
+  const state = getDestinationsState(db);
+  const wish = getDestinationsSetting(db);
   return {
-    rows: g.rows.map((r) => ({ remote: r.remote, host: r.host, proto: r.proto, port: r.port, inbound: r.inbound, rxBytes: r.rxBytes, txBytes: r.txBytes, lastSeen: r.lastSeen })),
+    rows: g.rows.map((r) => ({ remote: r.remote, host: r.host, proto: r.proto, port: r.port, inbound: r.inbound, rxBytes: r.rxBytes, txBytes: r.txBytes, lastSeen: r.lastSeen, addresses: r.addresses })),
     other: { rxBytes: g.other.rxBytes, txBytes: g.other.txBytes },
     total: g.total.rxBytes + g.total.txBytes,
-    recording: getDestinationsSetting(db),
+    recording: state?.recording ?? wish,
+    recordingText: destinationsStateText(state, wish),
   };
 }
 

@@ -2,6 +2,9 @@ import { AlertsPanel } from '../../components/AlertsPanel';
 import { ALERT_LABELS, ALERT_TITLES } from '../../lib/alerts';
 import { getAlertsView } from '../_data/alerts';
 import { updateAlertSettings } from './alert-actions';
+import { clearDestinations, saveDestinationsSwitch } from './destination-actions';
+import { DestinationSettings } from '../../components/DestinationSettings';
+import { getDestinationSettings } from '../_data/dest-settings';
 import { AutoRefresh } from '../../components/AutoRefresh';
 import { NoData } from '../../components/NoData';
 import { formatAgo, formatBytes, formatDateTime } from '../../lib/format';
@@ -40,6 +43,7 @@ export default async function HealthPage() {
         </div>
       </div>
       <AlertsPanel {...getAlertsView(store.db)} labels={ALERT_LABELS} titles={ALERT_TITLES} action={updateAlertSettings} />
+      <DestinationSettings {...getDestinationSettings(store.db)} save={saveDestinationsSwitch} clear={clearDestinations} />
       <section className="panel">
         <h2>Parts of a poll</h2>
         <table data-testid="sources">

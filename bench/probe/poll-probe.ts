@@ -70,8 +70,12 @@ if (mode === 'netlink') {
   server.close();
 } else if (mode === 'bpf') {
   if (!pinDir) throw new Error('poll probe: bpf needs the pin directory');
-  const { source } = await BpfCounterSource.open({ cgroupRoot: ROOT, pinDir, rootId: statSync(ROOT).ino, destinations: false });
   const tracker = new CgroupTracker(ROOT, { watch: true });
+  const cgroupDir = (id: number) => {
+    const c = tracker.seen.get(id);
+    return c ? `${ROOT}/${c.path}` : null;
+  };
+  const { source } = await BpfCounterSource.open({ cgroupRoot: ROOT, pinDir, rootId: statSync(ROOT).ino, destinations: false, cgroupDir });
   try {
     for (let i = 0; i <= reps; i++) {
       let t = process.hrtime.bigint();

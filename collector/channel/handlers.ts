@@ -6,6 +6,9 @@
 import type { Db } from '../../db/open';
 import { getAlertSettings, putAlertSettings } from '../../db/queries/alerts';
 import { updateNetworkSettings } from '../../db/queries/network-settings';
+import { getDestinationsSetting, setDestinationsSetting } from '../../db/queries/destinations';
+import { clearDestinations } from '../../db/store/dest-write';
+import { insertEvent } from '../../db/queries/status';
 import { addRule, changeRule, removeAppPolicy, removeRule, setAppPolicy, type EditResult } from '../../db/rules-edit';
 import { channelFailure, type ChannelResult } from '../../lib/channel';
 import type { ChannelHandlers } from '../../lib/channel';
@@ -29,6 +32,15 @@ export function channelHandlers(db: Db, now: () => number = nowSeconds): Channel
     'alerts.settings.save': (settings) => {
       putAlertSettings(db, settings);
       return { ok: true, value: getAlertSettings(db) };
+    },
+    'destinations.setting.save': ({ on }) => {
+      setDestinationsSetting(db, on);
+      return { ok: true, value: { on: getDestinationsSetting(db) } };
+    },
+    'destinations.clear': () => {
+      const deleted = clearDestinations(db);
+      insertEvent(db, { ts: Date.now(), level: 'info', kind: 'destinations-cleared', message: `destination history cleared from the dashboard: ${deleted} rows and the learned host names deleted` });
+      return { ok: true, value: { deleted } };
     },
   };
 }

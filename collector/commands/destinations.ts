@@ -23,7 +23,10 @@ export function registerDestinations(program: Command): void {
         } else if (action === 'clear') {
           process.stdout.write(`deleted ${w.clearDestinations(db)} destination rows and the learned host names\n`);
         } else {
-          process.stdout.write(`destination history is ${q.getDestinationsSetting(db) ? 'on' : 'off'}\n`);
+          const wish = q.getDestinationsSetting(db);
+          const state = q.getDestinationsState(db);
+          process.stdout.write(`destination history is ${wish ? 'on' : 'off'}\n`);
+          if (state) process.stdout.write(`the collector: ${(await import('../../lib/dest-state')).destinationsStateText(state, wish)}\n`);
         }
       } finally {
         db.close();

@@ -14,6 +14,7 @@ interface ExportOptions {
   network?: string;
   metered?: string;
   by: string;
+  fold6?: string;
   format: string;
   output?: string;
 }
@@ -44,6 +45,7 @@ export function registerExport(program: Command): void {
     .option('--network <id>', 'only this network id')
     .option('--metered <1|0>', 'only metered (1) or unmetered (0) networks')
     .option('--by <grouping>', `rows per ${BY_HELP}`, 'app')
+    .option('--fold6 <auto|off>', 'with --by app,remote: fold IPv6 privacy addresses of one /64 into one row (auto, the default) or list every address (off)')
     .option('--format <csv|json>', 'output format', 'csv')
     .option('-o, --output <file>', 'write to this file instead of stdout')
     .action(async (opts: ExportOptions) => {
@@ -52,7 +54,7 @@ export function registerExport(program: Command): void {
       const raw = Object.fromEntries(
         Object.entries({
           since: relative(opts.since, now), until: relative(opts.until, now), period: opts.period, iface: opts.iface,
-          network: opts.network, metered: opts.metered, by: opts.by,
+          network: opts.network, metered: opts.metered, by: opts.by, fold6: opts.fold6,
         }).filter(([, v]) => v !== undefined),
       );
       const [{ openDb }, { getReport }, { apiErrorFromZod, reportCsv, reportJson, reportQuerySchema }] = await Promise.all([

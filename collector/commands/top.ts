@@ -3,6 +3,7 @@ import { openDb } from '../../db/open';
 import { getTopApps, type UsageFilter } from '../../db/queries/usage';
 import { findApps, getAppDestinations } from '../../db/queries/destinations';
 import { protocolName } from '../../lib/destinations';
+import { FOLD6, type Fold6 } from '../../lib/dest-fold';
 import { formatBytes } from '../../lib/format';
 import { nowSeconds, parseDuration } from '../../lib/time';
 import { dbOption } from '../../lib/store-option';
@@ -17,6 +18,7 @@ interface TopOptions {
   limit: string;
   app?: string;
   by: string;
+  fold6: string;
 }
 
 /** printDestinations is `appnet top --app NAME --by remote`: one app's destinations, biggest first, and its other destinations. */
@@ -26,14 +28,14 @@ function printDestinations(opts: TopOptions, f: UsageFilter, now: number, limit:
     const apps = findApps(db, opts.app!);
     if (apps.length === 0) throw new Error(`no app is called '${opts.app}' (appnet top lists them; use the name or the KEY column)`);
     if (apps.length > 1) throw new Error(`'${opts.app}' names ${apps.length} apps: use one of their keys (${apps.map((a) => a.appKey).join(', ')})`);
-    const g = getAppDestinations(db, apps[0].id, f, now, limit);
+    const g = getAppDestinations(db, apps[0].id, f, now, limit, opts.fold6 as Fold6);
     if (opts.json) {
       process.stdout.write(JSON.stringify({ app: apps[0].appKey, since: g.since, until: g.until, destinations: g.rows.map((r) => ({ ...r, protocol: protocolName(r.proto) })), other: g.other, total: g.total }, null, 2) + '\n');
       return;
     }
     const total = g.total.rxBytes + g.total.txBytes || 1;
     const rows = [
-      ...g.rows.map((r) => ({ host: r.host ?? r.remote, addr: r.host ? r.remote : '', port: `${protocolName(r.proto)}${r.port ? ` ${r.port}` : ''}${r.inbound ? ' (in)' : ''}`, rx: r.rxBytes, tx: r.txBytes })),
+      ...g.rows.map((r) => ({ host: r.host ?? r.remote, addr: `${r.host ? r.remote : ''}${r.addresses > 1 ? `${r.host ? ' ' : ''}(${r.addresses} addresses)` : ''}`, port: `${protocolName(r.proto)}${r.port ? ` ${r.port}` : ''}${r.inbound ? ' (in)' : ''}`, rx: r.rxBytes, tx: r.txBytes })),
       { host: '(other destinations)', addr: '', port: '', rx: g.other.rxBytes, tx: g.other.txBytes },
     ];
     const w = Math.max(4, ...rows.map((r) => r.host.length));
@@ -60,6 +62,7 @@ export function registerTop(program: Command): void {
     .option('--json', 'machine-readable output')
     .option('--app <name>', 'one app (its name or key): with --by remote, its destinations')
     .option('--by <what>', 'app (the apps) or remote (the destinations of --app)', 'app')
+    .option('--fold6 <auto|off>', 'with --by remote: fold IPv6 privacy addresses of one /64 into one row (auto) or list every address (off)', 'auto')
     .action((opts: TopOptions) => {
       const span = parseDuration(opts.since);
       if (span === null) throw new Error(`--since takes a duration like 90s, 15m, 24h, 7d or 2w, not '${opts.since}'`);
@@ -67,6 +70,8 @@ export function registerTop(program: Command): void {
       if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new Error(`--limit must be a whole number from 1 to 10000, not '${opts.limit}'`);
       if (opts.iface !== undefined && opts.metered) throw new Error('use either --iface or --metered, not both');
       if (opts.by !== 'app' && opts.by !== 'remote') throw new Error(`--by must be app or remote, not '${opts.by}'`);
+      if (!(FOLD6 as readonly string[]).includes(opts.fold6)) throw new Error(`--fold6 must be auto or off, not '${opts.fold6}'`);
+      if (opts.fold6 !== 'auto' && opts.by !== 'remote') throw new Error('--fold6 goes with --by remote: it folds IPv6 destinations');
       if ((opts.by === 'remote') !== (opts.app !== undefined)) throw new Error('--by remote and --app NAME go together: the destinations of one app');
       if (opts.by === 'remote') {
         const now = nowSeconds();

@@ -4,6 +4,8 @@ import { localMidnight, nextLocalMidnight } from '../../lib/time';
 import { seriesFilterSql, T_JOINS, totalsCte, type UsageFilter } from './sql-parts';
 import type { ReportRow } from '../../lib/report';
 import { protocolName, type DestinationKey, type DestinationTraffic } from '../../lib/destinations';
+import { foldPrivacy64, type Fold6 } from '../../lib/dest-fold';
+import { parseDestinationsState, type DestinationsCause, type DestinationsState } from '../../lib/dest-state';
 
 const KEY = 'destinations';
 
@@ -18,12 +20,34 @@ export function setDestinationsSetting(db: Db, on: boolean): void {
   prepared(db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(KEY, on ? 'on' : 'off');
 }
 
+const STATE_KEY = 'destinations_state';
+
+/** getDestinationsState is what the collector last reported about recording destinations (lib/dest-state.ts); null: nothing yet. */
+export function getDestinationsState(db: Db): DestinationsState | null {
+  const row = prepared(db, 'SELECT value FROM settings WHERE key = ?').get(STATE_KEY) as { value: string } | undefined;
+  return parseDestinationsState(row?.value);
+}
+
+/**
+ * putDestinationsState is the collector reporting whether it records destinations and why, at
+ * `now` (unix seconds); written only when that changes, so `since` is when it last changed.
+ */
+export function putDestinationsState(db: Db, s: { recording: boolean; cause: DestinationsCause }, now: number): DestinationsState {
+  const prev = getDestinationsState(db);
+  if (prev && prev.recording === s.recording && prev.cause === s.cause) return prev;
+  const next: DestinationsState = { recording: s.recording, cause: s.cause, since: now };
+  prepared(db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(STATE_KEY, JSON.stringify(next));
+  return next;
+}
+
 /** One destination of an app over a period (all its interfaces and networks in the filter). */
 export interface DestinationRow extends DestinationKey, DestinationTraffic {
   /** The name the machine's DNS answers gave the address (the one queried, head of a CNAME chain); null when none was seen. */
   host: string | null;
   firstSeen: number;
   lastSeen: number;
+  /** How many remote addresses the row stands for: 1, or more when `remote` is a /64 of privacy addresses (lib/dest-fold.ts). */
+  addresses: number;
 }
 
 export interface AppDestinations {
@@ -65,9 +89,11 @@ type Sums = { rxBytes: number; txBytes: number; rxPackets: number; txPackets: nu
 /**
  * getAppDestinations lists an app's destinations over a period (widened to whole hours), with
  * the same interface and network filter as usage, biggest first, and "other destinations" as
- * the app's total minus the listed rows, so they add up exactly.
+ * the app's total minus the listed rows, so they add up exactly. `fold6` auto folds IPv6
+ * privacy addresses to their /64 (lib/dest-fold.ts) before the `limit` is applied, so a
+ * folded row holds all of its addresses' traffic.
  */
-export function getAppDestinations(db: Db, appId: number, f: UsageFilter, now: number, limit = 500): AppDestinations {
+export function getAppDestinations(db: Db, appId: number, f: UsageFilter, now: number, limit = 500, fold6: Fold6 = 'auto'): AppDestinations {
   const since = f.since - (((f.since % HOUR) + HOUR) % HOUR);
   const until = Math.ceil(f.until / HOUR) * HOUR;
   const fa = { ...f, since, until };
@@ -90,8 +116,8 @@ export function getAppDestinations(db: Db, appId: number, f: UsageFilter, now: n
               (SELECT name FROM dest_names WHERE addr = d.remote ORDER BY seen_at DESC, name LIMIT 1) AS host
        ${scope} AND d.remote <> '' GROUP BY d.remote, d.proto, d.port, d.inbound ORDER BY rxBytes + txBytes DESC, d.remote LIMIT ?`,
     )
-    .all(...params, limit) as Array<Omit<DestinationRow, 'inbound'> & { inbound: number }>;
-  const rows = raw.map((r) => ({ ...r, inbound: r.inbound === 1 }));
+    .all(...params, fold6 === 'off' ? limit : -1) as Array<Omit<DestinationRow, 'inbound' | 'addresses'> & { inbound: number }>;
+  const rows = foldPrivacy64(raw.map((r) => ({ ...r, inbound: r.inbound === 1 })), fold6).slice(0, limit);
   const listed = rows.reduce((s, r) => ({ rxBytes: s.rxBytes + r.rxBytes, txBytes: s.txBytes + r.txBytes, rxPackets: s.rxPackets + r.rxPackets, txPackets: s.txPackets + r.txPackets }), { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 });
   const other = {
     rxBytes: total.rxBytes - listed.rxBytes,
@@ -115,9 +141,9 @@ export function countAppDestinations(db: Db, since: number): Array<{ appId: numb
  * getDestinationReportRows is the usage report by (app, destination): each app's destinations
  * over the period widened to whole hours, biggest first, then its "other destinations" row (the
  * app's total minus its listed destinations; remote, host, protocol and port null), apps by
- * total. Rows of an app add up to its total exactly.
+ * total. Rows of an app add up to its total exactly. `fold6` as in getAppDestinations.
  */
-export function getDestinationReportRows(db: Db, f: UsageFilter, now: number): ReportRow[] {
+export function getDestinationReportRows(db: Db, f: UsageFilter, now: number, fold6: Fold6 = 'auto'): ReportRow[] {
   const since = f.since - (((f.since % HOUR) + HOUR) % HOUR);
   const until = Math.ceil(f.until / HOUR) * HOUR;
   const c = totalsCte(db, { ...f, since, until }, now);
@@ -140,20 +166,24 @@ export function getDestinationReportRows(db: Db, f: UsageFilter, now: number): R
        GROUP BY s.app_id, d.remote, d.proto, d.port, d.inbound ORDER BY rxBytes + txBytes DESC, d.remote`,
     )
     .all(...src.params, ...w.params) as Array<{ appId: number; remote: string; proto: number; port: number; inbound: number; host: string | null } & Sums>;
-  const byApp = new Map<number, typeof dests>();
-  for (const d of dests) byApp.set(d.appId, [...(byApp.get(d.appId) ?? []), d]);
+  const byApp = new Map<number, Array<Omit<(typeof dests)[number], 'inbound'> & { inbound: boolean }>>();
+  for (const d of dests) {
+    const list = byApp.get(d.appId) ?? [];
+    list.push({ ...d, inbound: d.inbound === 1 });
+    byApp.set(d.appId, list);
+  }
   const out: ReportRow[] = [];
   for (const a of apps) {
     const base = { since, until, appKey: a.appKey, appName: a.appName, kind: a.kind };
     const other = { rxBytes: a.rxBytes, txBytes: a.txBytes, rxPackets: a.rxPackets, txPackets: a.txPackets };
-    for (const d of byApp.get(a.id) ?? []) {
-      out.push({ ...base, remote: d.remote, host: d.host, protocol: protocolName(d.proto), port: d.port, inbound: d.inbound === 1, rxBytes: d.rxBytes, txBytes: d.txBytes, rxPackets: d.rxPackets, txPackets: d.txPackets });
+    for (const d of foldPrivacy64(byApp.get(a.id) ?? [], fold6)) {
+      out.push({ ...base, remote: d.remote, host: d.host, protocol: protocolName(d.proto), port: d.port, inbound: d.inbound, addresses: d.addresses, rxBytes: d.rxBytes, txBytes: d.txBytes, rxPackets: d.rxPackets, txPackets: d.txPackets });
       other.rxBytes -= d.rxBytes;
       other.txBytes -= d.txBytes;
       other.rxPackets -= d.rxPackets;
       other.txPackets -= d.txPackets;
     }
-    if (other.rxBytes || other.txBytes || other.rxPackets || other.txPackets) out.push({ ...base, remote: null, host: null, protocol: null, port: null, inbound: null, ...other });
+    if (other.rxBytes || other.txBytes || other.rxPackets || other.txPackets) out.push({ ...base, remote: null, host: null, protocol: null, port: null, inbound: null, addresses: null, ...other });
   }
   return out;
 }

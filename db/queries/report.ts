@@ -34,7 +34,7 @@ export function getReport(db: Db, q: ReportQuery, now: number): Report {
   if (until - since > MAX_REPORT_SPAN_SEC) throw new RangeError('a period can be at most 5 years long: give a later since or an earlier until');
   const filter: UsageFilter = { since, until, ...base };
   if (q.by === 'app,remote') {
-    const rows = getDestinationReportRows(db, filter, now);
+    const rows = getDestinationReportRows(db, filter, now, q.fold6 ?? 'auto');
     // Destinations are kept per hour: the report covers the whole hours around the period asked for.
     const wide = { since: since - (((since % 3600) + 3600) % 3600), until: Math.ceil(until / 3600) * 3600 };
     return { ...wide, filter: { ...filter, ...wide }, rows };

@@ -10,14 +10,18 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { openDb, type Db } from '../../db/open';
 import { upsertApp } from '../../db/queries/apps';
-import { countAppDestinations, getAppDestinations, getDestinationsSetting, setDestinationsSetting } from '../../db/queries/destinations';
+import { countAppDestinations, getAppDestinations, getDestinationsSetting, getDestinationsState, putDestinationsState, setDestinationsSetting } from '../../db/queries/destinations';
+import { channelHandlers } from '../../collector/channel/handlers';
+import { encodeRequest, handleChannelRequest } from '../../lib/channel';
+import { destinationsStateText } from '../../lib/dest-state';
 import { upsertInterface, upsertNetwork } from '../../db/queries/interfaces';
 import { clearDestinations, foldDestinations, insertDestUsage, pruneDestinations, type DestUsage } from '../../db/store/dest-write';
 import { getOrCreateSeries, insertUsage } from '../../db/store/usage-write';
 import { appIdentity } from '../../lib/identity';
 import { execFileSync } from 'node:child_process';
 import { parseCsv } from '../parse-csv';
-import type { ReportJson } from '../../lib/report';
+import { reportQuerySchema, type ReportJson } from '../../lib/report';
+import { getReport } from '../../db/queries/report';
 import { getMetricsSnapshot } from '../../db/queries/metrics';
 import { DEFAULT_LIMITS, renderMetrics } from '../../lib/metrics';
 
@@ -170,6 +174,31 @@ describe('destinations store', () => {
   });
 });
 
+describe("the dashboard's switch and clearing, through the collector's channel, and the collector's report", () => {
+  test('destinations.setting.save and destinations.clear (confirmed) write; the reported state keeps its time until it changes', () => {
+    const { db, a1 } = fixture('channel');
+    poll(db, T0, [dest(a1.series, 1, 100), dest(a1.series, 2, 100)]);
+    const h = channelHandlers(db);
+    const ask = (line: string) => handleChannelRequest(line.trim(), h);
+    assert.deepEqual(ask(encodeRequest('destinations.setting.save', { on: false })), { ok: true, value: { on: false } });
+    assert.equal(getDestinationsSetting(db), false);
+    assert.equal(ask(JSON.stringify({ v: 1, op: 'destinations.clear', payload: {} })).ok, false, 'clearing must be confirmed');
+    assert.equal(ask(JSON.stringify({ v: 1, op: 'destinations.clear', payload: { confirm: false } })).ok, false);
+    assert.equal(getAppDestinations(db, a1.app, { since: T0, until: T0 + 3600 }, T0 + 3600).rows.length, 2, 'nothing deleted unconfirmed');
+    assert.deepEqual(ask(encodeRequest('destinations.clear', { confirm: true })), { ok: true, value: { deleted: 2 } });
+    assert.equal(getAppDestinations(db, a1.app, { since: T0, until: T0 + 3600 }, T0 + 3600).rows.length, 0);
+    assert.equal(getDestinationsState(db), null, 'no collector has reported yet');
+    assert.deepEqual(putDestinationsState(db, { recording: true, cause: 'on' }, T0), { recording: true, cause: 'on', since: T0 });
+    assert.deepEqual(putDestinationsState(db, { recording: true, cause: 'on' }, T0 + 60), { recording: true, cause: 'on', since: T0 }, 'unchanged: since stays');
+    putDestinationsState(db, { recording: false, cause: 'setting' }, T0 + 120);
+    assert.deepEqual(getDestinationsState(db), { recording: false, cause: 'setting', since: T0 + 120 });
+    assert.match(destinationsStateText(getDestinationsState(db), false), /^Off since .*: nothing new is recorded\.$/);
+    assert.match(destinationsStateText(getDestinationsState(db), true), /starts recording at its next poll/);
+    assert.match(destinationsStateText({ recording: false, cause: 'flag', since: T0 }, true), /--no-destinations, so this switch cannot turn recording on/);
+    db.close();
+  });
+});
+
 describe('destinations in the report and on the command line', () => {
   const { db, a1, b } = fixture('cli');
   const now = Math.floor(Date.now() / 1000);
@@ -224,4 +253,119 @@ describe('destinations in the report and on the command line', () => {
     assert.equal(parseCsv(appnet(['export', '--since', '2h', '--by', 'app,remote'])).filter((r) => r[5] !== '' && r[5] !== 'remote').length, 0, 'nothing left but other destinations');
     assert.match(appnet(['destinations', 'on']), /destination history is on/);
   });
+});
+
+describe('IPv6 privacy addresses folded to their /64 (fold6)', () => {
+  const { db, a1, a2 } = fixture('fold64');
+  const P1 = '2001:db8:1:2';
+  const P2 = '2001:db8:1:3';
+  /** A random-looking interface identifier, as privacy addresses have. */
+  const iid = (i: number) => [0x1000 + ((i * 7919) & 0xefff), 0xa000 + i, (i * 31 + 1) & 0xffff, 0xbeef ^ i].map((x) => x.toString(16)).join(':');
+  const client = (series: number, remote: string, bytes: number): DestUsage => ({ seriesId: series, remote, proto: 6, port: 443, inbound: true, rxBytes: bytes, txBytes: 3 * bytes, rxPackets: 2, txPackets: 4 });
+  // Over two hours and both networks: 40 privacy addresses of P1 and 25 of P2 reach the app's
+  // port 443; one of 2001:db8:1:4 alone; two servers of P1 numbered by hand (::1, ::2); one
+  // address of P1 a DNS answer named; three addresses of P1 the app asks on udp 53; IPv4.
+  const want = new Map<string, { rx: number; tx: number; rxp: number; txp: number; n: number; first: number; last: number }>();
+  const add = (key: string, d: DestUsage, ts: number) => {
+    const w = want.get(key) ?? { rx: 0, tx: 0, rxp: 0, txp: 0, n: 0, first: ts, last: ts };
+    w.rx += d.rxBytes;
+    w.tx += d.txBytes;
+    w.rxp += d.rxPackets;
+    w.txp += d.txPackets;
+    w.first = Math.min(w.first, ts);
+    w.last = Math.max(w.last, ts);
+    want.set(key, w);
+  };
+  const seen = new Map<string, Set<string>>();
+  for (let p = 0; p < 12; p++) {
+    const ts = T0 + p * 600;
+    const ds: DestUsage[] = [];
+    const push = (key: string, d: DestUsage) => {
+      ds.push(d);
+      add(key, d, ts);
+      seen.set(key, (seen.get(key) ?? new Set()).add(d.remote));
+    };
+    for (let i = p; i < 40; i += 3) push('p1', client(i % 2 ? a2.series : a1.series, `${P1}:${iid(i)}`, 900 + i * 11 + p));
+    for (let i = p % 2; i < 25; i += 2) push('p2', client(a1.series, `${P2}:${iid(100 + i)}`, 400 + i));
+    push('single', client(a1.series, `2001:db8:1:4:${iid(7)}`, 300));
+    push('low1', client(a1.series, `${P1}::1`, 5000));
+    push('low2', client(a1.series, `${P1}::2`, 4000));
+    push('named', client(a1.series, `${P1}:${iid(999)}`, 200));
+    push('dns', { seriesId: a1.series, remote: `${P1}:${iid(500 + (p % 3))}`, proto: 17, port: 53, inbound: false, rxBytes: 90, txBytes: 60, rxPackets: 1, txPackets: 1 });
+    push('v4', dest(a1.series, 1, 2500));
+    poll(db, ts, ds, p === 5 ? 777 : 0);
+  }
+  db.prepare('INSERT INTO dest_names (addr, name, seen_at, expires_at) VALUES (?, ?, ?, ?)').run(`${P1}:${iid(999)}`, 'peer.example.test', T0, T0 + 300);
+  const now = T0 + 2 * 3600 + 60;
+  const f = { since: T0, until: now };
+  const total = (rows: Array<{ rxBytes: number; txBytes: number; rxPackets: number; txPackets: number }>) =>
+    rows.reduce((s, r) => ({ rxBytes: s.rxBytes + r.rxBytes, txBytes: s.txBytes + r.txBytes, rxPackets: s.rxPackets + r.rxPackets, txPackets: s.txPackets + r.txPackets }), { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 });
+
+  test('each /64 of privacy addresses is one row with their exact sums; hand-numbered, named, lone and IPv4 addresses stay as they are', () => {
+    const g = getAppDestinations(db, a1.app, f, now);
+    const row = (remote: string, proto = 6) => g.rows.filter((r) => r.remote === remote && r.proto === proto);
+    const check = (key: string, remote: string, proto = 6) => {
+      const w = want.get(key)!;
+      const rs = row(remote, proto);
+      assert.equal(rs.length, 1, `one row for ${remote}`);
+      const r = rs[0];
+      assert.deepEqual([r.rxBytes, r.txBytes, r.rxPackets, r.txPackets, r.firstSeen, r.lastSeen], [w.rx, w.tx, w.rxp, w.txp, w.first, w.last], `${remote}: sums, first and last seen`);
+      assert.equal(r.addresses, key === 'p1' || key === 'p2' || key === 'dns' ? seen.get(key)!.size : 1, `${remote}: addresses`);
+      return r;
+    };
+    assert.equal(check('p1', `${P1}::/64`).addresses, 40);
+    assert.equal(check('p2', `${P2}::/64`).addresses, 25);
+    assert.equal(check('dns', `${P1}::/64`, 17).addresses, 3, 'the same /64 on another protocol and port is a row of its own');
+    check('single', `2001:db8:1:4:${iid(7)}`);
+    check('low1', `${P1}::1`);
+    check('low2', `${P1}::2`);
+    assert.equal(check('named', `${P1}:${iid(999)}`).host, 'peer.example.test');
+    check('v4', '10.0.0.1');
+    assert.equal(g.rows.length, 8);
+    assert.deepEqual(g.rows.map((r) => r.rxBytes + r.txBytes), g.rows.map((r) => r.rxBytes + r.txBytes).sort((x, y) => y - x), 'biggest first');
+    assert.deepEqual(g.total, { ...total([...g.rows, g.other]) }, 'destinations + other destinations = the app total, exactly');
+    assert.equal(g.other.rxBytes, 777, 'other: only what no destination was recorded for');
+  });
+
+  test('the limit applies after folding: a folded row holds all its addresses even when few rows are listed', () => {
+    const g = getAppDestinations(db, a1.app, f, now, 2);
+    assert.deepEqual(g.rows.map((r) => [r.remote, r.addresses]), getAppDestinations(db, a1.app, f, now).rows.slice(0, 2).map((r) => [r.remote, r.addresses]));
+    assert.deepEqual([g.rows[0].remote, g.rows[0].addresses], [`${P1}::/64`, 40], 'the biggest: the clients of P1');
+    assert.equal(g.rows[0].rxBytes, want.get('p1')!.rx);
+    assert.deepEqual(g.total, total([...g.rows, g.other]));
+  });
+
+  test('fold6 off lists every address; the sums are the same', () => {
+    const auto = getAppDestinations(db, a1.app, f, now);
+    const off = getAppDestinations(db, a1.app, f, now, 10_000, 'off');
+    assert.equal(off.rows.length, 40 + 25 + 3 + 5);
+    assert.ok(off.rows.every((r) => r.addresses === 1 && !r.remote.includes('/')));
+    assert.deepEqual(total(off.rows), total(auto.rows));
+    assert.deepEqual(off.total, total([...off.rows, off.other]));
+  });
+
+  test('the report by app,remote folds the same (fold6=auto by default, off on request) and adds up per app', () => {
+    const q = (extra: Record<string, string>) => reportQuerySchema.parse({ since: String(T0), until: String(now), by: 'app,remote', ...extra });
+    const auto = getReport(db, q({}), now).rows.filter((r) => r.appKey === 'a.service');
+    assert.deepEqual(auto.filter((r) => r.remote === `${P1}::/64`).map((r) => [r.protocol, r.port, r.addresses, r.rxBytes]), [['tcp', 443, 40, want.get('p1')!.rx], ['udp', 53, 3, want.get('dns')!.rx]]);
+    assert.equal(auto.find((r) => r.remote === `${P2}::/64`)?.addresses, 25);
+    assert.equal(auto.length, 8 + 1, 'eight destinations and other destinations');
+    const off = getReport(db, q({ fold6: 'off' }), now).rows.filter((r) => r.appKey === 'a.service');
+    assert.equal(off.length, 73 + 1);
+    const app = getAppDestinations(db, a1.app, f, now).total;
+    for (const rows of [auto, off]) assert.deepEqual(total(rows), app, 'the app\'s rows add up to its total');
+    assert.equal(reportQuerySchema.safeParse({ by: 'app', fold6: 'off' }).success, false, 'fold6 goes with by=app,remote');
+    assert.equal(reportQuerySchema.safeParse({ by: 'app,remote', fold6: 'no' }).success, false);
+  });
+
+  test('on the command line: export --by app,remote [--fold6 off], top --app NAME --by remote', () => {
+    const cli = (args: string[]) => execFileSync(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'appnet.mjs'), ...args, '--db', join(dir, 'fold64.db')], { encoding: 'utf8' });
+    const rowsOf = (extra: string[]) => parseCsv(cli(['export', '--since', String(T0), '--until', String(now), '--by', 'app,remote', ...extra])).filter((r) => r[2] === 'a.service');
+    assert.deepEqual(rowsOf([]).filter((r) => r[5].endsWith('/64')).map((r) => r.slice(5, 9)), [[`${P1}::/64`, '', 'tcp', '443'], [`${P2}::/64`, '', 'tcp', '443'], [`${P1}::/64`, '', 'udp', '53']]);
+    assert.equal(rowsOf(['--fold6', 'off']).filter((r) => r[5] !== '').length, 73, 'every address');
+    const top = cli(['top', '--app', 'a.service', '--by', 'remote', '--since', '400d']);
+    assert.match(top, new RegExp(`^${P1}::/64\\s+tcp 443 \\(in\\)\\s.*\\(40 addresses\\)$`, 'm'));
+    assert.throws(() => cli(['top', '--app', 'a.service', '--by', 'remote', '--fold6', 'sometimes']), /--fold6 must be auto or off, not 'sometimes'/);
+  });
+  after(() => db.close());
 });

@@ -4,6 +4,10 @@ import { test } from 'node:test';
 import { destKeyWord, parseDestDeleted, parseDestDump, parseDestSwitch } from '../../lib/dest-dump';
 import { blockParam, destDeltas, parseBlockParam, protocolName } from '../../lib/destinations';
 import type { CounterState } from '../../lib/delta';
+import fc from 'fast-check';
+import ipaddr from 'ipaddr.js';
+import { foldPrivacy64, privacyPrefix64 } from '../../lib/dest-fold';
+import { parseRemote } from '../../lib/rules/values';
 
 // As bpfcount printed it in a sandbox: ping to a peer over IPv4 and IPv6, a TCP connection, one made to a service.
 const DUMP = [
@@ -48,4 +52,45 @@ test("a row's rule: out to its address and port, or in to the app's own port", (
   assert.deepEqual(parseBlockParam(blockParam({ remote: 'fd00::2', proto: 58, port: 0, inbound: false })), { direction: 'out', remote: 'fd00::2', protocol: 'any', localPort: '', remotePort: '' });
   for (const bad of ['out,10.0.0.1,tcp,70000', 'up,10.0.0.1,tcp,1', 'out,a b,tcp,1', ['out,10.0.0.1,tcp,1'], undefined]) assert.equal(parseBlockParam(bad), null);
   assert.deepEqual([1, 6, 17, 58, 132].map(protocolName), ['icmp', 'tcp', 'udp', 'icmpv6', '132']);
+});
+
+test('a /64 of privacy addresses: only IPv6 with an interface identifier not numbered by hand', () => {
+  assert.equal(privacyPrefix64('2001:db8:1:2:a1b2:c3d4:e5f6:789'), '2001:db8:1:2::/64');
+  assert.equal(privacyPrefix64('fe80::a1b2:c3d4:e5f6:789'), 'fe80::/64');
+  for (const kept of ['2001:db8:1:2::1', '2001:db8:1:2::a:1', '::ffff:10.0.0.1', '0:0:0:0:0:ffff:a00:1', '10.0.0.1', 'fd00::2', '']) assert.equal(privacyPrefix64(kept), null, kept);
+  const r = (remote: string, bytes: number, host: string | null = null) => ({ remote, host, proto: 6, port: 443, inbound: true, rxBytes: bytes, txBytes: 1, rxPackets: 1, txPackets: 1, firstSeen: bytes, lastSeen: bytes });
+  const rows = [r('2001:db8:1:2:1:2:3:4', 10), r('2001:db8:1:2:5:6:7:8', 30), r('2001:db8:1:2:9:a:b:c', 20, 'a.example'), r('10.0.0.1', 35)];
+  assert.deepEqual(foldPrivacy64(rows).map((x) => [x.remote, x.addresses, x.rxBytes, x.txBytes, x.firstSeen, x.lastSeen]), [
+    ['2001:db8:1:2::/64', 2, 40, 2, 10, 30],
+    ['10.0.0.1', 1, 35, 1, 35, 35],
+    ['2001:db8:1:2:9:a:b:c', 1, 20, 1, 20, 20],
+  ]);
+  assert.deepEqual(foldPrivacy64(rows, 'off').map((x) => [x.remote, x.addresses]), rows.map((x) => [x.remote, 1]));
+});
+
+test('the /64 of any IPv6 text, eight groups or compressed, is what ipaddr.js makes of it', () => {
+  const reference = (text: string) => {
+    const a = ipaddr.IPv6.parse(text);
+    const p = a.parts;
+    if (a.isIPv4MappedAddress() || (p[4] === 0 && p[5] === 0)) return null;
+    return `${new ipaddr.IPv6([...p.slice(0, 4), 0, 0, 0, 0]).toString()}/64`;
+  };
+  const group = fc.oneof(fc.constant(0), fc.constant(0xffff), fc.integer({ min: 0, max: 0xffff }));
+  fc.assert(
+    fc.property(fc.array(group, { minLength: 8, maxLength: 8 }), fc.boolean(), (parts, padded) => {
+      const a = new ipaddr.IPv6(parts);
+      const texts = [a.toString(), a.toNormalizedString(), padded ? parts.map((x) => x.toString(16).padStart(4, '0')).join(':') : parts.map((x) => x.toString(16).toUpperCase()).join(':')];
+      for (const t of texts) assert.equal(privacyPrefix64(t), reference(t), t);
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test("a folded row's rule pre-fills its /64, which the rule form takes as a remote", () => {
+  const param = blockParam({ remote: '2001:db8:1:2::/64', proto: 6, port: 443, inbound: true });
+  assert.equal(param, 'in,2001:db8:1:2::/64,tcp,443');
+  const pre = parseBlockParam(param);
+  assert.deepEqual(pre, { direction: 'in', remote: '2001:db8:1:2::/64', protocol: 'tcp', localPort: '443', remotePort: '' });
+  assert.deepEqual(parseRemote(pre!.remote), { ok: true, value: { v4: [], v6: ['2001:db8:1:2::/64'] } });
+  for (const bad of ['in,2001:db8::/64/1,tcp,1', 'in,2001:db8::/,tcp,1', 'in,2001:db8::/1234,tcp,1']) assert.equal(parseBlockParam(bad), null, bad);
 });

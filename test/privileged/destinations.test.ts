@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createSandbox, type Link, type Sandbox } from '../../collector/sandbox/sandbox';
 import { openDb } from '../../db/open';
-import { getAppDestinations, setDestinationsSetting, type AppDestinations } from '../../db/queries/destinations';
+import { getAppDestinations, getDestinationsState, setDestinationsSetting, type AppDestinations } from '../../db/queries/destinations';
 import { APPNET, appTotals, countersDetail, peerTruth, ROOT, sleep, startCollector, systemdSkeleton, tempDir, TRAFFIC, waitForPoll, waitListening, within } from './helpers';
 
 const node = process.execPath;
@@ -46,6 +46,17 @@ describe('per-app destinations, counted by bpf', () => {
     await s?.close();
     tmp?.remove();
   });
+
+  /** reported is what the collector reports about recording destinations (lib/dest-state.ts), without the time. */
+  function reported(path = db): { recording: boolean; cause: string } | null {
+    const d = openDb(path, { readonly: true });
+    try {
+      const st = getDestinationsState(d);
+      return st && { recording: st.recording, cause: st.cause };
+    } finally {
+      d.close();
+    }
+  }
 
   function destinations(): AppDestinations {
     const d = openDb(db, { readonly: true });
@@ -110,9 +121,11 @@ describe('per-app destinations, counted by bpf', () => {
 
   test('turned off (the global setting): nothing more is recorded, the app is still counted', async () => {
     const w = openDb(db);
+    assert.deepEqual(reported(), { recording: true, cause: 'on' }, 'the collector reports it records');
     setDestinationsSetting(w, false);
     w.close();
     await waitForPoll(db, Date.now());
+    assert.deepEqual(reported(), { recording: false, cause: 'setting' }, 'the collector reports it follows the setting');
     const before = destinations();
     const sent = (g: AppDestinations) => g.rows.filter((r) => r.remote === wlan.peerV4 && r.port === 7201).reduce((n, r) => n + r.txBytes, 0);
     const appBefore = appTotals(db, 'fetcher.service');
@@ -143,5 +156,6 @@ describe('per-app destinations, counted by bpf', () => {
     assert.equal(rows, 0, 'no destination recorded');
     assert.ok(appTotals(db2, 'fetcher.service').tx >= 100000, 'the app is counted');
     assert.equal((countersDetail(db2) as { destFill?: unknown }).destFill, null);
+    assert.deepEqual(reported(db2), { recording: false, cause: 'flag' }, 'the collector reports --no-destinations');
   });
 });

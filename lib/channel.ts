@@ -2,7 +2,8 @@
  * The dashboard → collector write channel. The dashboard's account may read the store but
  * not write it (docs/security.md); every change it wants (rules, per-app defaults and caps,
  * network settings) is one named operation sent over the collector's unix socket, which
- * re-validates the payload with the same zod schema before db/queries writes it.
+ * re-validates the payload with the same zod schema before db/queries writes it. So is the
+ * one thing it asks for that is not a change: which app's live connections it shows.
  *
  * To add a write: name it and give its payload and answer schemas in CHANNEL_OPS, add its
  * handler in collector/channel/handlers.ts, and call it with callCollector (app/_data/channel.ts).
@@ -42,9 +43,14 @@ export const CHANNEL_OPS = {
   'apps.policy.remove': { payload: z.strictObject({ app: appPolicyFields.app }), value: z.strictObject({ app: z.string(), rulesKept: z.number().int().min(0) }) },
   'networks.settings.save': { payload: networkSettingsSchema, value: z.strictObject({ id }) },
   'alerts.settings.save': { payload: alertSettingsSchema, value: alertSettingsSchema },
+  // Not a write: the app page says it shows an app's live connections (collector/live.ts lists them while somebody looks).
+  'live.watch': { payload: z.strictObject({ app: id }), value: z.strictObject({ available: z.boolean(), reason: z.string().nullable() }) },
 } as const;
 
 export type ChannelOp = keyof typeof CHANNEL_OPS;
+
+/** Operations that change nothing in the store or the firewall: the collector does not re-plan its ruleset after them. */
+export const CHANNEL_READS: ReadonlySet<ChannelOp> = new Set<ChannelOp>(['live.watch']);
 /** What the dashboard sends for an operation (before validation). */
 export type ChannelPayload<O extends ChannelOp> = z.input<(typeof CHANNEL_OPS)[O]['payload']>;
 /** What the collector's handler gets (validated and canonical). */
@@ -74,9 +80,10 @@ export function encodeRequest<O extends ChannelOp>(op: O, payload: ChannelPayloa
 
 /**
  * handleChannelRequest validates one request line (envelope, then the operation's payload
- * schema) and runs its handler; any failure is an answer, never an exception.
+ * schema) and runs its handler; any failure is an answer, never an exception. `done` hears
+ * which operation succeeded.
  */
-export function handleChannelRequest(line: string, handlers: ChannelHandlers): ChannelResult<unknown> {
+export function handleChannelRequest(line: string, handlers: ChannelHandlers, done?: (op: ChannelOp) => void): ChannelResult<unknown> {
   if (line.length > CHANNEL_MAX_BYTES) return channelFailure(413, `A request may be at most ${CHANNEL_MAX_BYTES} bytes.`);
   let raw: unknown;
   try {
@@ -93,7 +100,9 @@ export function handleChannelRequest(line: string, handlers: ChannelHandlers): C
     return channelFailure(400, Object.values(fields).flat().join('; '), fields);
   }
   const handler = handlers[op] as (p: unknown) => ChannelResult<unknown>;
-  return handler(payload.data);
+  const r = handler(payload.data);
+  if (r.ok) done?.(op);
+  return r;
 }
 
 /** parseAnswer checks the collector's answer line against the operation's answer schema. */

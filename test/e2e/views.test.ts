@@ -5,41 +5,16 @@
  * any page in either theme. Production build behind `appnet serve`, real Chromium, seeded stores.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
 import { openDb } from '../../db/open';
 import { insertRule, markFirewallApplied, setRuleEnabled, upsertAppPolicy } from '../../db/queries/rules';
 import { cycleBounds } from '../../lib/period';
 import { ruleSchema } from '../../lib/rules/model';
 import { seedDb, type Seeded } from '../fixtures/seed';
+import { axeSerious, describeViolations } from './axe';
 import { launchBrowser, loggedIn, screenshot, shareableDir, shareDb, startDashboard, type Browser, type Dashboard } from './helpers';
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: Array<{ target: unknown[]; failureSummary?: string }>;
-}
-
-/** axeSerious runs axe-core (WCAG 2 A/AA rules) on the page and returns its serious and critical violations. */
-async function axeSerious(page: Page): Promise<AxeViolation[]> {
-  // Evaluated through the debugging protocol: the page's CSP does not apply, nothing is added to it.
-  await page.evaluate(AXE);
-  const found = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: AxeViolation[] }> } }).axe;
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
-    return r.violations;
-  });
-  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
-
-const describeViolations = (vs: AxeViolation[]) =>
-  vs.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.slice(0, 4).map((n) => `${JSON.stringify(n.target)} ${n.failureSummary ?? ''}`).join('\n  ')}`).join('\n');
 
 /** addRules gives the Rules page every badge axe should see: applied, pending, disabled, a per-app cap. */
 function addRules(path: string): void {

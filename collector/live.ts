@@ -36,6 +36,9 @@ export interface LiveOptions {
   holdMs?: number;
 }
 
+/** Apps watched at once, at most: every look names one, and each watched app costs rows at every listing. */
+const MAX_WATCHED = 64;
+
 const NO_CGROUPS = 'the kernel does not say which cgroup a socket belongs to (Linux 5.7 or later reports it): live connections cannot be told apart by app';
 
 /** LiveConnections runs the listings while somebody watches; see the file comment. */
@@ -53,6 +56,7 @@ export class LiveConnections {
   watch(appId: number, now = Date.now()): LiveAnswer {
     if (!this.opts.sockets.available) return { available: false, reason: `the socket lister ${SOCKDIAG_BIN} is not built (scripts/ensure-deps.sh builds it)` };
     if (this.closed) return { available: false, reason: 'the collector is stopping' };
+    if (!this.wanted.has(appId) && this.wanted.size >= MAX_WATCHED) return { available: false, reason: `${MAX_WATCHED} other apps are being watched (each page open on an app asks); try again when some are closed` };
     this.wanted.set(appId, now + (this.opts.holdMs ?? LIVE_HOLD_MS));
     if (this.timer === null) {
       this.timer = setInterval(() => void this.tick(), this.opts.everyMs ?? LIVE_EVERY_MS);
@@ -68,17 +72,18 @@ export class LiveConnections {
     return this.running;
   }
 
+  /** listOnce never throws: a failure (the lister, the store) is logged once and answered to the next look. */
   private async listOnce(): Promise<void> {
     const now = Date.now();
     const gone = [...this.wanted].filter(([, until]) => until < now).map(([id]) => id);
     for (const id of gone) this.wanted.delete(id);
-    if (gone.length) deleteLiveSockets(this.opts.db, gone);
     if (this.wanted.size === 0) {
       this.stopTimer();
       this.opts.sockets.close();
-      return;
     }
     try {
+      if (gone.length) deleteLiveSockets(this.opts.db, gone);
+      if (this.wanted.size === 0) return;
       const entries = await this.opts.sockets.read();
       if (this.closed) return;
       if (entries.length > 0 && entries.every((e) => e.cgroupId === null)) throw new Error(NO_CGROUPS);

@@ -28,11 +28,11 @@ const bytes = (n: number | null) => (n === null ? '—' : formatBytes(n));
 function ConnectionRow({ c, ruleHref }: { c: LiveSocketView; ruleHref: string | null }) {
   return (
     <tr data-proto={c.protocol} data-remote={c.remote} data-remote-port={c.remotePort} data-local-port={c.localPort} data-state={c.state}>
-      <td>{c.protocol}{c.inbound && <span className="muted small" title="a connection made to this app, on one of its open ports"> in</span>}</td>
+      <td>
+        {c.host === null ? <span className="mono">{c.remote}</span> : <>{c.host}<div className="mono muted small">{c.remote}</div></>}
+      </td>
+      <td>{c.protocol} {c.remotePort}{c.inbound && <span className="muted small" title="a connection made to this app, on one of its open ports"> in</span>}</td>
       <td className="num hide-narrow">{c.localPort}</td>
-      <td className="mono">{c.remote}</td>
-      <td>{c.host ?? <span className="muted">—</span>}</td>
-      <td className="num">{c.remotePort}</td>
       <td className="hide-narrow">{c.state}</td>
       <td className="num down">{bytes(c.rxBytes)}</td>
       <td className="num up">{bytes(c.txBytes)}</td>
@@ -51,8 +51,8 @@ function Tables({ v, ruleHref }: { v: Extract<LiveView, { state: 'ok' }>; ruleHr
           <table data-testid="live-table" aria-label="Current connections">
             <thead>
               <tr>
-                <th>Protocol</th><th className="num hide-narrow">Local port</th><th>Remote address</th><th>Host</th><th className="num">Remote port</th>
-                <th className="hide-narrow">State</th><th className="num">↓</th><th className="num">↑</th>{ruleHref !== null && <th>Rule</th>}
+                <th>Remote</th><th>Port</th><th className="num hide-narrow">Local port</th><th className="hide-narrow">State</th>
+                <th className="num">↓</th><th className="num">↑</th>{ruleHref !== null && <th>Rule</th>}
               </tr>
             </thead>
             <tbody>
@@ -141,7 +141,7 @@ export function LiveConnections({ appId, ruleHref }: { appId: number; ruleHref: 
       {shown.state === 'ok' && <Tables v={shown} ruleHref={ruleHref} />}
       <p className="muted small">
         The sockets this app holds now, as the kernel lists them (sock_diag): TCP and UDP, IPv4 and IPv6, each under the cgroup it
-        was opened in. ↓ and ↑ are a TCP connection&apos;s bytes so far (received, and sent and acknowledged); UDP has no such
+        was opened in. Remote: the name this machine&apos;s DNS answers gave the address (as for Destinations), else the address. ↓ and ↑ are a TCP connection&apos;s bytes so far (received, and sent and acknowledged); UDP has no such
         count (—). Not shown: sockets in another network namespace (containers with their own network), connections already closed
         (see Destinations), raw and ICMP sockets. At most {LIVE_LIMITS.connections} connections, the busiest, and {LIVE_LIMITS.listening} open ports.
       </p>

@@ -136,6 +136,8 @@ describe('live connections on the app page', () => {
         assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
         const box = await page.getByTestId('live-connections').boundingBox();
         assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `the section fits: ${JSON.stringify(box)}`);
+        const scroll = await page.getByTestId('live-connections').locator('.tablewrap').first().evaluate((el) => el.scrollWidth - el.clientWidth);
+        assert.ok(scroll <= 0, `the connections table needs ${scroll}px of sideways scrolling on a phone`);
         await screenshot(page, 'live-connections-phone');
       } finally {
         await page.setViewportSize({ width: 1280, height: 900 });

@@ -7,7 +7,7 @@
  * Run: node --import tsx bench/live.ts (root). Figures only (no test asserts on them);
  * results in bench/live.json.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,12 +25,13 @@ const SIZES = [100, 1000, 5000];
 // The app and the peer: N connections opened and held (inline, so the bench needs no test code).
 const HOLDER = `
 const net = require('node:net');
-const [mode, host, port, n] = process.argv.slice(1);
+const fs = require('node:fs');
+const [mode, host, port, n, ready] = process.argv.slice(1);
 if (mode === 'serve') net.createServer((s) => s.on('error', () => {})).listen(Number(port), host);
 else {
   let up = 0;
   for (let i = 0; i < Number(n); i++) {
-    const s = net.connect(Number(port), host, () => { s.write('x'); if (++up === Number(n)) console.log('up'); });
+    const s = net.connect(Number(port), host, () => { s.write('x'); if (++up === Number(n)) fs.writeFileSync(ready, 'up'); });
     s.on('error', (e) => { console.error(e.message); process.exit(1); });
   }
   setInterval(() => {}, 1 << 30);
@@ -45,14 +46,11 @@ try {
   await s.spawn([process.execPath, '-e', HOLDER, 'serve', link.peerV4, '7801', '0'], { net: 'peer' });
   await waitListening(s, 7801, { net: 'peer' });
   for (const n of SIZES) {
-    const holder = await s.spawn([process.execPath, '-e', HOLDER, 'hold', link.peerV4, '7801', String(n)], { cgroup: APP });
-    // Wait until the app holds them all (ss counts its established sockets).
-    for (let i = 0; i < 600; i++) {
-      const ss = await s.execOk(['ss', '-tnH', 'state', 'established', 'dport', '7801']);
-      if (ss.split('\n').filter(Boolean).length >= n) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const r = await s.exec([process.execPath, '--import', 'tsx', PROBE, join(dir, `live-${n}.db`), APP, '20'], { timeoutMs: 300_000 });
+    const ready = join(dir, `up-${n}`);
+    const holder = await s.spawn([process.execPath, '-e', HOLDER, 'hold', link.peerV4, '7801', String(n), ready], { cgroup: APP });
+    for (let i = 0; i < 600 && !existsSync(ready); i++) await new Promise((r) => setTimeout(r, 100));
+    if (!existsSync(ready)) throw new Error(`the app did not get its ${n} connections up within 60 s`);
+    const r = await s.exec([process.execPath, '--import', 'tsx', PROBE, join(dir, `live-${n}.db`), APP, '20'], { timeoutMs: 120_000 });
     if (r.code !== 0) throw new Error(`live probe failed: ${r.stderr}`);
     const rows = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as LiveProbeRow[];
     out[String(n)] = {

@@ -61,7 +61,7 @@ try {
       cpuMs: Number(median(rows.map((x) => x.cpuMs)).toFixed(2)),
     };
     process.stderr.write(`${n} connections: ${JSON.stringify(out[String(n)])}\n`);
-    s.kill(holder.pid, 'SIGKILL');
+    s.kill(holder.pid, 'SIGTERM');
     await holder.done;
   }
 } finally {

@@ -54,10 +54,9 @@ try {
     if (r.code !== 0) throw new Error(`live probe failed: ${r.stderr}`);
     const rows = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as LiveProbeRow[];
     out[String(n)] = {
-      sockets: rows[0].sockets,
-      kept: rows[0].kept,
+      socketsListed: rows[0].sockets,
       listMs: Number(median(rows.map((x) => x.listMs)).toFixed(2)),
-      storeMs: Number(median(rows.map((x) => x.storeMs)).toFixed(2)),
+      totalMs: Number(median(rows.map((x) => x.totalMs)).toFixed(2)),
       cpuMs: Number(median(rows.map((x) => x.cpuMs)).toFixed(2)),
     };
     process.stderr.write(`${n} connections: ${JSON.stringify(out[String(n)])}\n`);

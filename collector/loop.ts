@@ -23,6 +23,9 @@ import { PollStore } from './store';
 import { firewallExtension } from './firewall';
 import { unixSeconds } from '../lib/time';
 import { selectCounter } from './counter-select';
+import { LiveConnections } from './live';
+import { SocketSource } from './sources/sockets';
+import { deleteLiveSockets } from '../db/queries/live';
 
 export interface Collector {
   ctx: PollContext;
@@ -104,7 +107,10 @@ export function startCollector(cfg: CollectorConfig, opts: { extension?: Ruleset
       closeStore(ctx.db);
       throw err;
     }
-    const channel = cfg.once ? null : await openChannel(ctx, { path: controlSocketPath(cfg.dbPath), onWrite: () => {
+    // A previous run's snapshots are no one's now; live connections are listed while the dashboard asks.
+    deleteLiveSockets(ctx.db);
+    const live = cfg.once ? null : new LiveConnections({ db: ctx.db, sockets: new SocketSource(), log: ctx.log });
+    const channel = cfg.once ? null : await openChannel(ctx, { path: controlSocketPath(cfg.dbPath), live: live ?? undefined, onWrite: () => {
       if (!stopping) ensureRuleset(ctx, { force: false }).catch((err: unknown) => ctx.log('error', `ruleset: ${err instanceof Error ? err.message : String(err)}`));
     } });
     insertEvent(ctx.db, { ts: Date.now(), level: 'info', kind: 'collector-start', message: `collector started (pid ${process.pid}, every ${cfg.intervalSec} s)` });
@@ -142,6 +148,7 @@ export function startCollector(cfg: CollectorConfig, opts: { extension?: Ruleset
     ctx.bpf?.close();
     ctx.dns?.close();
     await channel?.close();
+    await live?.close();
     closeStore(ctx.db);
   })();
   return { ctx, stopped, stop };

@@ -1,8 +1,9 @@
 /**
  * The dashboard → collector write channel. The dashboard's account may read the store but
  * not write it (docs/security.md); every change it wants (rules, per-app defaults and caps,
- * network settings, the destinations switch and clearing) is one named operation sent over the collector's unix socket, which
- * re-validates the payload with the same zod schema before db/queries writes it.
+ * network settings, the destinations switch and clearing) is one named operation sent over the collector's unix
+ * socket, which re-validates the payload with the same zod schema before db/queries writes it. So is
+ * the one thing it asks for that is not a change: which app's live connections it shows.
  *
  * To add a write: name it and give its payload and answer schemas in CHANNEL_OPS, add its
  * handler in collector/channel/handlers.ts, and call it with callCollector (app/_data/channel.ts).
@@ -46,9 +47,14 @@ export const CHANNEL_OPS = {
   'destinations.setting.save': { payload: z.strictObject({ on: z.boolean() }), value: z.strictObject({ on: z.boolean() }) },
   /** Deleting all destination history and learned host names; answers how many rows were deleted. */
   'destinations.clear': { payload: z.strictObject({ confirm: z.literal(true) }), value: z.strictObject({ deleted: z.number().int().min(0) }) },
+  // Not a write: the app page says it shows an app's live connections (collector/live.ts lists them while somebody looks).
+  'live.watch': { payload: z.strictObject({ app: id }), value: z.strictObject({ available: z.boolean(), reason: z.string().nullable() }) },
 } as const;
 
 export type ChannelOp = keyof typeof CHANNEL_OPS;
+
+/** Operations that change nothing in the store or the firewall: the collector does not re-plan its ruleset after them. */
+export const CHANNEL_READS: ReadonlySet<ChannelOp> = new Set<ChannelOp>(['live.watch']);
 /** What the dashboard sends for an operation (before validation). */
 export type ChannelPayload<O extends ChannelOp> = z.input<(typeof CHANNEL_OPS)[O]['payload']>;
 /** What the collector's handler gets (validated and canonical). */
@@ -78,9 +84,10 @@ export function encodeRequest<O extends ChannelOp>(op: O, payload: ChannelPayloa
 
 /**
  * handleChannelRequest validates one request line (envelope, then the operation's payload
- * schema) and runs its handler; any failure is an answer, never an exception.
+ * schema) and runs its handler; any failure is an answer, never an exception. `done` hears
+ * which operation succeeded.
  */
-export function handleChannelRequest(line: string, handlers: ChannelHandlers): ChannelResult<unknown> {
+export function handleChannelRequest(line: string, handlers: ChannelHandlers, done?: (op: ChannelOp) => void): ChannelResult<unknown> {
   if (line.length > CHANNEL_MAX_BYTES) return channelFailure(413, `A request may be at most ${CHANNEL_MAX_BYTES} bytes.`);
   let raw: unknown;
   try {
@@ -97,7 +104,9 @@ export function handleChannelRequest(line: string, handlers: ChannelHandlers): C
     return channelFailure(400, Object.values(fields).flat().join('; '), fields);
   }
   const handler = handlers[op] as (p: unknown) => ChannelResult<unknown>;
-  return handler(payload.data);
+  const r = handler(payload.data);
+  if (r.ok) done?.(op);
+  return r;
 }
 
 /** parseAnswer checks the collector's answer line against the operation's answer schema. */

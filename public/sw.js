@@ -5,7 +5,7 @@
 // Client-side navigations (RSC payloads) are not served from the cache: offline, the router falls back
 // to a full page load, which gets one of the two answers above.
 const CACHE = 'appnet-v2';
-const NEVER = ['/api/status', '/api/export.csv', '/login', '/logout'];
+const NEVER = ['/api/status', '/api/export.csv', '/api/live', '/login', '/logout'];
 const TAKEN = 'x-appnet-cached-at';
 
 self.addEventListener('install', (event) => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what appnet needs on a Debian 12 machine with Node 20, once:
-#   ensure-deps.sh runtime   nftables, iproute2, node modules, the netlink counter helper, the BPF
+#   ensure-deps.sh runtime   nftables, iproute2, node modules, the netlink counter and socket helpers, the BPF
 #                            counter and its loader, the compiled
 #                            command line, the production build of the dashboard
 #   ensure-deps.sh test      the above plus what the test suite drives (Chromium, iperf3, promtool, ethtool, ping, …)
@@ -54,6 +54,18 @@ if [ ! -x "$dnslog" ] || [ collector/native/dnslog.c -nt "$dnslog" ]; then
   else
     rm -f "$dnslog.tmp"
     echo "appnet: could not build $dnslog: destinations are shown by address only" >&2
+  fi
+fi
+
+# The app page's live connections come from the sockets the kernel lists over sock_diag, read by sockdiag.
+sockdiag=collector/native/out/sockdiag
+if [ ! -x "$sockdiag" ] || [ collector/native/sockdiag.c -nt "$sockdiag" ]; then
+  mkdir -p collector/native/out
+  if cc -O2 -Wall -o "$sockdiag.tmp" collector/native/sockdiag.c -lmnl; then
+    mv -f "$sockdiag.tmp" "$sockdiag"
+  else
+    rm -f "$sockdiag.tmp"
+    echo "appnet: could not build $sockdiag: the app page shows no live connections" >&2
   fi
 fi
 

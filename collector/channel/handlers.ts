@@ -19,8 +19,18 @@ function answer<T, V>(r: EditResult<T>, pick: (v: T) => V): ChannelResult<V> {
   return r.ok ? { ok: true, value: pick(r.value) } : channelFailure(r.code === 'not_found' ? 404 : 400, r.message, r.fields);
 }
 
-/** channelHandlers binds every channel operation to the store; `now` gives unix seconds. */
-export function channelHandlers(db: Db, now: () => number = nowSeconds): ChannelHandlers {
+/** Who answers `live.watch`: the collector's LiveConnections (collector/live.ts). */
+export interface LiveWatcher {
+  watch(appId: number): { available: boolean; reason: string | null };
+}
+
+/** Without a watcher (a store served by something other than the collector's loop), the page is told so. */
+const NO_LIVE: LiveWatcher = { watch: () => ({ available: false, reason: 'this collector does not list live connections' }) };
+
+/** channelHandlers binds every channel operation to the store (and `live.watch` to the live watcher); `now` gives unix seconds. */
+export function channelHandlers(db: Db, opts: { now?: () => number; live?: LiveWatcher } = {}): ChannelHandlers {
+  const now = opts.now ?? nowSeconds;
+  const live = opts.live ?? NO_LIVE;
   return {
     'rules.create': (rule) => answer(addRule(db, rule, now()), (r) => ({ id: r.id })),
     'rules.update': ({ id, patch }) => answer(changeRule(db, id, patch, now()), (r) => ({ id: r.id })),
@@ -42,5 +52,6 @@ export function channelHandlers(db: Db, now: () => number = nowSeconds): Channel
       insertEvent(db, { ts: Date.now(), level: 'info', kind: 'destinations-cleared', message: `destination history cleared from the dashboard: ${deleted} rows and the learned host names deleted` });
       return { ok: true, value: { deleted } };
     },
+    'live.watch': ({ app }) => ({ ok: true, value: live.watch(app) }),
   };
 }

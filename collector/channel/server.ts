@@ -6,7 +6,7 @@
  */
 import { chmodSync, lchownSync, lstatSync, statSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { CHANNEL_MAX_BYTES, CHANNEL_TIMEOUT_MS, channelFailure, handleChannelRequest, type ChannelHandlers, type ChannelResult } from '../../lib/channel';
+import { CHANNEL_MAX_BYTES, CHANNEL_READS, CHANNEL_TIMEOUT_MS, channelFailure, handleChannelRequest, type ChannelHandlers, type ChannelResult } from '../../lib/channel';
 
 export interface ChannelServer {
   readonly path: string;
@@ -19,7 +19,7 @@ export interface ChannelServerOptions {
   /** The store: the socket gets its group. */
   dbPath: string;
   handlers: ChannelHandlers;
-  /** Called after every successful write (the collector re-plans the firewall). */
+  /** Called after every successful write, not after a read (the collector re-plans the firewall). */
   onWrite?: () => void;
   log?: (level: 'error', msg: string) => void;
 }
@@ -64,14 +64,15 @@ function serveOne(sock: Socket, opts: ChannelServerOptions): void {
     if (nl < 0 && buf.length > CHANNEL_MAX_BYTES) return answer(channelFailure(413, `A request may be at most ${CHANNEL_MAX_BYTES} bytes.`));
     if (nl < 0) return;
     let r: ChannelResult<unknown>;
+    let wrote = false;
     try {
-      r = handleChannelRequest(buf.slice(0, nl), opts.handlers);
+      r = handleChannelRequest(buf.slice(0, nl), opts.handlers, (op) => (wrote = !CHANNEL_READS.has(op)));
     } catch (err) {
       opts.log?.('error', `control socket: ${err instanceof Error ? err.message : String(err)}`);
       const busy = err instanceof Error && /SQLITE_BUSY|database is locked/.test(err.message);
       r = channelFailure(busy ? 503 : 500, busy ? 'The store is busy; try again in a moment.' : 'The collector could not write the store; its log has the details.');
     }
-    if (r.ok) opts.onWrite?.();
+    if (wrote) opts.onWrite?.();
     answer(r);
   });
   sock.on('error', () => sock.destroy());

@@ -13,8 +13,8 @@ import { insertRule, markFirewallApplied, setRuleEnabled, upsertAppPolicy } from
 import { cycleBounds } from '../../lib/period';
 import { ruleSchema } from '../../lib/rules/model';
 import { seedDb, type Seeded } from '../fixtures/seed';
-import { launchBrowser, loggedIn, screenshot, shareableDir, shareDb, startDashboard, type Browser, type Dashboard } from './helpers';
 import { axeSerious, describeViolations } from './axe';
+import { launchBrowser, loggedIn, screenshot, shareableDir, shareDb, startDashboard, type Browser, type Dashboard } from './helpers';
 
 /** addRules gives the Rules page every badge axe should see: applied, pending, disabled, a per-app cap. */
 function addRules(path: string): void {

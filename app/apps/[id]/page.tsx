@@ -6,6 +6,7 @@ import { NoData } from '../../../components/NoData';
 import { RulesPanel } from '../../../components/RulesPanel';
 import { StackedChart } from '../../../components/StackedChart';
 import { DestinationsTable } from '../../../components/DestinationsTable';
+import { LiveConnections } from '../../../components/LiveConnections';
 import { parseBlockParam } from '../../../lib/destinations';
 import { formatAgo, formatBytes, formatDateTime } from '../../../lib/format';
 import { getApp, getAppDetail } from '../../_data/app-detail';
@@ -30,7 +31,7 @@ export async function generateMetadata({ params }: Pick<Props, 'params'>): Promi
   return { title: app ? app.name : 'App' };
 }
 
-/** App detail: one app's usage per direction and network, its destinations, cgroups, processes and rules (`block=` pre-fills a rule from a destination). */
+/** App detail: one app's usage per direction and network, its destinations, live connections, cgroups, processes and rules (`block=` pre-fills a rule from a destination or a connection). */
 export default async function AppPage({ params, searchParams }: Props) {
   await requirePageAuth();
   const { id: raw } = await params;
@@ -114,6 +115,12 @@ export default async function AppPage({ params, searchParams }: Props) {
         <section className="panel" data-testid="destinations">
           <h2>Destinations</h2>
           <DestinationsTable view={d.destinations} now={now} blockHref={(param) => `/apps/${id}?${view.query}&block=${encodeURIComponent(param)}#add-rule`} />
+        </section>
+      )}
+      {app.kind !== 'unattributed' && (
+        <section className="panel" data-testid="live-connections">
+          <h2>Live connections</h2>
+          <LiveConnections appId={id} ruleHref={rules ? `/apps/${id}?${view.query}&block=` : null} />
         </section>
       )}
       <section className="panel">

@@ -10,7 +10,7 @@ import type { CounterSourceKind } from '../lib/counters';
 import type { PollContext } from './poll';
 import { BpfCounterSource, removeBpfCounter } from './sources/bpf-counters';
 import { getDestinationsSetting } from '../db/queries/destinations';
-import { DEST_FAMILY } from '../lib/destinations';
+import { DEST_FAMILY, NFT_DEST_FAMILY } from '../lib/destinations';
 import { DnsNameSource } from './sources/dns-names';
 
 /** destinationsWanted: destinations are counted unless `--no-destinations` or the dashboard's setting turned them off. */
@@ -50,10 +50,12 @@ function forgetFamilies(ctx: PollContext, match: (family: string) => boolean, wh
 /**
  * useNft leaves per-app counting to nft: a BPF counter pinned by an earlier run is detached and
  * unpinned (it would go on counting unread), and the stored values of its entries are dropped.
+ * Destinations are then counted in nft's sets, their host names learned as next to the BPF counter.
  */
 async function useNft(ctx: PollContext): Promise<void> {
   ctx.bpf = null;
   ctx.nft.setRole('apps');
+  ctx.dns = new DnsNameSource(ctx.log);
   try {
     const removed = await removeBpfCounter(ctx.cfg.bpfPinDir);
     if (removed !== null) ctx.log('info', `detached the BPF counter of an earlier run: ${removed}`);
@@ -89,7 +91,7 @@ export async function selectCounter(ctx: PollContext): Promise<CounterSelection>
     }
   }
   // The per-app sets of the other mechanism are dropped from our table with the next apply.
-  const other = sel.source === 'bpf' ? ['acct_in', 'acct_out', 'unattr_in', 'unattr_out'] : ['iface_in', 'iface_out'];
+  const other = sel.source === 'bpf' ? ['acct_in', 'acct_out', 'unattr_in', 'unattr_out', NFT_DEST_FAMILY] : ['iface_in', 'iface_out'];
   forgetFamilies(ctx, (f) => other.includes(f), `counting per app with ${sel.source}`);
   putSourceStatus(ctx.db, { source: 'counter-source', ok: true, lastRun: Date.now(), durationMs: 0, error: null, detail: sel });
   return sel;

@@ -13,7 +13,7 @@ import { unattributedDeltas } from '../lib/unattributed';
 import type { LinkDelta } from '../lib/link-counters';
 import { atWireLevel, updateSegmentViews } from '../lib/segments';
 import { BPF_SEGMENT_FAMILIES } from './sources/bpf-counters';
-import { destDeltas, DEST_FAMILY, destElemKey, type DestDelta } from '../lib/destinations';
+import { destDeltas, DEST_FAMILY, destElemKey, NFT_DEST_FAMILY, type DestDelta, type DestDeltaResult } from '../lib/destinations';
 import type { DestDump, DestEntry } from '../lib/dest-dump';
 import { putDestNames } from '../db/store/dest-write';
 import { destinationsWanted } from './counter-select';
@@ -102,11 +102,17 @@ export interface Counters {
  * readDests follows the destinations switch (`--no-destinations`, the global setting) and reads
  * the destinations map when they are counted. Read before the per-app map: the program adds a
  * packet to its app before its destination, so an app's destinations never exceed its total.
+ * Counting with nft, the destination sets came with the table's reading (read before the
+ * per-app sets, for the same reason); the switch adds and removes them (collector/ruleset.ts).
  */
-async function readDests(ctx: PollContext): Promise<DestDump | null> {
+async function readDests(ctx: PollContext, table: NftReading): Promise<DestDump | null> {
   const bpf = ctx.bpf;
-  if (!bpf) return null;
   const want = destinationsWanted(ctx);
+  if (!bpf) {
+    const nftDests = table.dests !== undefined && ctx.nft.currentRole === 'apps';
+    learnNames(ctx, want && nftDests);
+    return want && table.dests ? table.dests : null;
+  }
   learnNames(ctx, want);
   if (want !== bpf.countsDestinations) {
     await bpf.destinations(want);
@@ -129,7 +135,7 @@ function learnNames(ctx: PollContext, want: boolean): void {
  */
 export async function readCounters(ctx: PollContext): Promise<Counters> {
   const nft = await readTable(ctx);
-  const dests = await readDests(ctx);
+  const dests = await readDests(ctx, nft);
   return { nft, bpf: ctx.bpf ? await ctx.bpf.read() : null, dests };
 }
 
@@ -153,7 +159,10 @@ export interface PollDeltas extends DeltaResult {
  */
 export function pollDeltas(ctx: PollContext, r: Counters, now: number, links: readonly LinkDelta[] | undefined): PollDeltas {
   const nft = deltasOf(ctx, r.nft.snapshot, ctx.nft.families, now);
-  if (!r.bpf || !ctx.bpf) return { ...nft, bpfIdle: [], carry: ctx.st.carry, dests: [], destIdle: [] };
+  if (!r.bpf || !ctx.bpf) {
+    const d = nftDestDeltas(ctx, r, now);
+    return { ...nft, next: [...nft.next, ...d.next], gone: [...nft.gone, ...d.gone], bpfIdle: [], carry: ctx.st.carry, dests: d.deltas, destIdle: [] };
+  }
   const bpf = deltasOf(ctx, r.bpf, ctx.bpf.families, now);
   const seg = new Set(Object.values(BPF_SEGMENT_FAMILIES));
   const segments = bpf.deltas.filter((x) => seg.has(x.family));
@@ -166,6 +175,18 @@ export function pollDeltas(ctx: PollContext, r: Counters, now: number, links: re
     deltas: [...wire.apps, ...unattributed], next: [...nft.next, ...bpf.next, ...d.next], gone: [...nft.gone, ...bpf.gone, ...d.gone], idle: nft.idle,
     bpfIdle: bpf.idle, carry, dests: d.deltas, destIdle: d.idle,
   };
+}
+
+/**
+ * nftDestDeltas is what nft's destination sets added (their elements expire by themselves: none
+ * is deleted). When the table holds none (destinations off: the sets were deleted with their
+ * counters), the stored values of their elements are dropped; when this reading could not see
+ * them (nft's JSON listing), they are kept for the next reading that can.
+ */
+function nftDestDeltas(ctx: PollContext, r: Counters, now: number): Pick<DestDeltaResult, 'deltas' | 'next' | 'gone'> {
+  if (r.dests) return destDeltas(r.dests.entries, r.dests.mapId, ctx.st.states, now, { family: NFT_DEST_FAMILY, timeoutMs: ctx.cfg.elementTimeoutSec * 1000 });
+  const gone = r.nft.dests === null ? [...ctx.st.states.values()].filter((s) => s.setName === NFT_DEST_FAMILY).map((s) => `${s.setName}/${s.elemKey}`) : [];
+  return { deltas: [], next: [], gone };
 }
 
 /**

@@ -132,7 +132,7 @@ export interface PollReport {
  * value: undercounted. The stored values are dropped instead, so every element counts from zero.
  */
 async function forgetStaleCounters(ctx: PollContext, now: number): Promise<void> {
-  const mine = new Set(ctx.nft.families);
+  const mine = new Set(ctx.nft.stateFamilies);
   const stale = [...ctx.st.states.values()].filter((s) => mine.has(s.setName)).map((s) => `${s.setName}/${s.elemKey}`);
   if (stale.length === 0) return;
   let present: boolean;

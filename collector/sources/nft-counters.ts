@@ -150,32 +150,35 @@ export class NftCounterSource {
 }
 
 /**
- * InterfaceNames names interfaces by index from a /sys/class/net root, reading the directory
- * again (at most once per reading of the counters) only for an index it does not know; a name
- * once seen is kept, so an interface that is gone keeps its name for its counters' final reads
- * (as the BPF source keeps it).
+ * InterfaceNames names interfaces by index from a /sys/class/net root, read once per reading of
+ * the counters that needs a name (so a renamed interface gets its new name, as bpfcount names
+ * them at each dump); a name once seen is kept, so an interface that is gone keeps its name for
+ * its counters' final reads (as the BPF source keeps it).
  */
 export class InterfaceNames {
   private readonly names = new Map<number, string>();
-  private scanned = false;
+  private fresh = false;
 
   constructor(private readonly sysClassNet: string) {}
 
-  /** newReading allows one more look at the directory. */
+  /** newReading has the next name asked for read the directory again. */
   newReading(): void {
-    this.scanned = false;
+    this.fresh = false;
   }
 
   /** nameOf names the interface with this index; null when no interface has had it. */
   nameOf(ifindex: number): string | null {
-    const known = this.names.get(ifindex);
-    if (known !== undefined || this.scanned) return known ?? null;
-    this.scanned = true;
+    if (!this.fresh) this.scan();
+    return this.names.get(ifindex) ?? null;
+  }
+
+  private scan(): void {
+    this.fresh = true;
     let dir: string[];
     try {
       dir = readdirSync(this.sysClassNet);
     } catch {
-      return null;
+      return;
     }
     for (const name of dir) {
       try {
@@ -184,6 +187,5 @@ export class InterfaceNames {
         /* gone meanwhile */
       }
     }
-    return this.names.get(ifindex) ?? null;
   }
 }

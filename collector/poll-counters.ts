@@ -234,6 +234,20 @@ export function countersDetail(ctx: PollContext, r: Counters): Record<string, un
   return { source: r.bpf ? 'bpf' : 'nft', elements: entries, setFill: r.nft.snapshot.fill, mapFill: r.bpf?.fill ?? null, destFill, via: r.nft.via };
 }
 
+/**
+ * warnIfDestsFull reports one of nft's destination sets nearing its capacity, once an hour: unlike
+ * the BPF map (an LRU), a full set takes no new destination until idle ones time out.
+ */
+export function warnIfDestsFull(ctx: PollContext, r: Counters, now: number): void {
+  for (const [name, f] of Object.entries(r.nft.dests?.sets ?? {})) {
+    if (!r.dests || !f.size || f.count < f.size * 0.9 || now - ctx.st.lastFullWarnAt <= 3600_000) continue;
+    ctx.st.lastFullWarnAt = now;
+    const msg = `nft destination set ${name} is ${Math.round((100 * f.count) / f.size)}% full (${f.count}/${f.size}): new destinations go to "other destinations" until idle ones time out`;
+    ctx.log('warn', msg);
+    insertEvent(ctx.db, { ts: now, level: 'warn', kind: 'set-full', message: msg });
+  }
+}
+
 /** warnIfFull reports a set or map nearing its capacity, once an hour. */
 export function warnIfFull(ctx: PollContext, snap: CounterSnapshot, now: number): void {
   for (const [name, f] of Object.entries(snap.fill)) {

@@ -33,6 +33,12 @@ export function nftFamilies(role: NftRole): readonly string[] {
 
 const direction = (set: string): Direction => (set.endsWith('_in') ? 'in' : 'out');
 
+/** The destination sets of one reading, as the BPF source's destinations map, with each set's fill. */
+export interface NftDests extends DestDump {
+  entries: DestReading[];
+  sets: Record<string, { count: number; size: number | null }>;
+}
+
 /** One reading of our table. */
 export interface NftReading {
   snapshot: CounterSnapshot;
@@ -45,7 +51,7 @@ export interface NftReading {
    * table has none (destinations off, or counted by the BPF program), undefined when this way
    * of reading cannot see them (nft's JSON listing).
    */
-  dests: (DestDump & { entries: DestReading[] }) | null | undefined;
+  dests: NftDests | null | undefined;
 }
 
 export interface NftSourceOptions {
@@ -127,7 +133,7 @@ export class NftCounterSource {
     if (!fills.length) return null;
     this.opts.ifnames?.newReading();
     const entries = t.dests.elements.map((e) => this.destEntry(e));
-    return { mapId: t.tableHandle, count: fills.reduce((n, f) => n + f.count, 0), capacity: fills.reduce((n, f) => n + (f.size ?? 0), 0), entries };
+    return { mapId: t.tableHandle, count: fills.reduce((n, f) => n + f.count, 0), capacity: fills.reduce((n, f) => n + (f.size ?? 0), 0), entries, sets: t.dests.fill };
   }
 
   private destEntry(e: NftDestElement): DestEntry & DestReading {

@@ -51,19 +51,27 @@ test('destinations off (and next to the BPF program): no destination rule, the s
   assert.ok(!rules(apps, 'acct_input').includes('udp sport 53 log group 7171'), 'no DNS log without destinations');
 });
 
-// The shape nftdump prints (recorded in a sandbox and trimmed): TCP to a peer over IPv4, a ping over IPv6, a connection made to a service.
+// Recorded in a sandbox (nftdump --dests, trimmed): fetcher.service sent 300 kB over TCP to a peer and pinged it over
+// IPv6 (nft attributes no echo reply to a ping socket); the peer made a connection to httpd.service's port 7400.
 const DUMP = [
   'nftdump 2',
-  'table 3',
+  'table 1',
   'set dst4_out 4096 24',
-  'delems dst4_out [[4622725,6,"10.200.3.2",7201,2,301234,212,598120],[4622725,1,"10.200.3.2",0,2,168,2,599000]]',
+  'delems dst4_out [[2683566,6,"10.200.3.2",7201,2,300788,15,598808]]',
+  'set dst4_out_svc 4096 24',
+  'delems dst4_out_svc [[2683547,6,"10.200.3.2",7400,2,208,4,599192]]',
   'set dst6_out 4096 36',
-  'delems dst6_out [[4622725,58,"fd00:200:3::2",0,2,208,2,599500]]',
+  'delems dst6_out [[2683566,58,"fd00:200:3::2",0,2,208,2,599928]]',
+  'set dst6_out_svc 4096 36',
+  'delems dst6_out_svc []',
+  'set dst4_in 4096 24',
+  'delems dst4_in [[2683566,6,"10.200.3.2",7201,2,580,11,598808]]',
   'set dst4_in_svc 4096 24',
-  'delems dst4_in_svc [[4622740,6,"10.200.3.2",7400,2,60560,45,597000]]',
+  'delems dst4_in_svc [[2683547,6,"10.200.3.2",7400,2,20320,6,599192]]',
   'set acct_out 262144 24',
-  'elems acct_out [[4622725,"wlan0",301610,216,598120]]',
-  'end 3',
+  'elems acct_out [[2683566,"wlan0",300996,17,599928],[2683547,"wlan0",208,4,599192]]',
+  'chain acct_output 3',
+  'end 1',
   '',
 ].join('\n');
 
@@ -73,23 +81,27 @@ test('parseNftDump reads the destination sets apart from the counter sets, with 
   assert.deepEqual(
     dests.elements.map((e) => [e.set.name, e.cgroupId, e.proto, e.remote, e.port, e.ifindex, e.bytes, e.packets, e.expiresSec]),
     [
-      ['dst4_out', 4622725, 6, '10.200.3.2', 7201, 2, 301234, 212, 598.12],
-      ['dst4_out', 4622725, 1, '10.200.3.2', 0, 2, 168, 2, 599],
-      ['dst6_out', 4622725, 58, 'fd00:200:3::2', 0, 2, 208, 2, 599.5],
-      ['dst4_in_svc', 4622740, 6, '10.200.3.2', 7400, 2, 60560, 45, 597],
+      ['dst4_out', 2683566, 6, '10.200.3.2', 7201, 2, 300788, 15, 598.808],
+      ['dst4_out_svc', 2683547, 6, '10.200.3.2', 7400, 2, 208, 4, 599.192],
+      ['dst6_out', 2683566, 58, 'fd00:200:3::2', 0, 2, 208, 2, 599.928],
+      ['dst4_in', 2683566, 6, '10.200.3.2', 7201, 2, 580, 11, 598.808],
+      ['dst4_in_svc', 2683547, 6, '10.200.3.2', 7400, 2, 20320, 6, 599.192],
     ],
   );
-  assert.equal(dests.elements[3].set.inbound, true);
-  assert.deepEqual(dests.fill, { dst4_out: { count: 2, size: 4096 }, dst6_out: { count: 1, size: 4096 }, dst4_in_svc: { count: 1, size: 4096 } });
+  assert.deepEqual(dests.elements.map((e) => `${e.set.direction}${e.set.inbound ? '/svc' : ''}`), ['out', 'out/svc', 'out', 'in', 'in/svc']);
+  const sent = dests.elements.filter((e) => e.cgroupId === 2683566 && e.set.direction === 'out');
+  assert.deepEqual([sent.reduce((n, e) => n + e.bytes, 0), sent.reduce((n, e) => n + e.packets, 0)], [300996, 17], "the app's destinations add up to its counter");
+  assert.deepEqual(dests.fill.dst6_out_svc, { count: 0, size: 4096 });
+  assert.equal(Object.keys(dests.fill).length, 6);
   assert.deepEqual(Object.keys(d.snapshot.setFill), ['acct_out'], 'destination sets are not counter sets');
   assert.deepEqual(parseNftDump('nftdump 2\ntable 3\nset acct_out 262144 24\nelems acct_out []\nend 3\n')!.snapshot.dests, { elements: [], fill: {} }, 'destinations off: none');
   assert.throws(() => parseNftDump(DUMP.replace('set dst6_out 4096 36', 'set dst6_out 4096 24')), /dst6_out has 24-byte keys, expected 36/);
   assert.throws(() => parseNftDump(DUMP.replace('"fd00:200:3::2"', '"10.1.1.1; x"')), /bad element of dst6_out/);
-  assert.throws(() => parseNftDump(DUMP.replace('"10.200.3.2",7400', '"fd00::1",7400')), /bad element of dst4_in_svc/);
-  assert.throws(() => parseNftDump(DUMP.replace('"10.200.3.2",7201,2,', '"10.200.3.2",72010,2,')), /bad element of dst4_out/);
-  assert.throws(() => parseNftDump(DUMP.replace(',2,168,2,599000]', ',2,168,2]')), /not \[id, proto/);
+  assert.throws(() => parseNftDump(DUMP.replace('"10.200.3.2",7400,2,20320', '"fd00::1",7400,2,20320')), /bad element of dst4_in_svc/);
+  assert.throws(() => parseNftDump(DUMP.replace('"10.200.3.2",7201,2,300788', '"10.200.3.2",72010,2,300788')), /bad element of dst4_out/);
+  assert.throws(() => parseNftDump(DUMP.replace(',2,208,2,599928]', ',2,208,2]')), /not \[id, proto/);
   assert.throws(() => parseNftDump(DUMP.replace('set dst4_in_svc 4096 24\n', '')), /before its set record/);
-  assert.throws(() => parseNftDump(DUMP.replace('delems dst4_out', 'delems acct_in')), /before its set record, or not a destination set/);
+  assert.throws(() => parseNftDump(DUMP.replace('delems dst4_out ', 'delems acct_in ')), /before its set record, or not a destination set/);
 });
 
 test('deltas of expiring destinations: growth; one missing from a listing is kept until it must have expired; one expired and made again counts from zero', () => {

@@ -119,6 +119,7 @@ function destinations(counter: Counter): void {
     w.close();
     await waitForPoll(db, Date.now());
     const before = appDestinations();
+    assert.ok(before.rows.some((r) => r.remote === wlan.peerV4 && r.port === 7201), 'recorded while on');
     const sent = (g: AppDestinations) => g.rows.filter((r) => r.remote === wlan.peerV4 && r.port === 7201).reduce((n, r) => n + r.txBytes, 0);
     const appBefore = appTotals(db, 'fetcher.service');
     await s.execOk([node, TRAFFIC, 'tcp-send', wlan.peerV4, '7201', '100000'], { cgroup: APP });

@@ -13,7 +13,7 @@ import type { CounterSourceKind } from '../lib/counters';
 import type { PollContext } from './poll';
 import { BpfCounterSource, removeBpfCounter } from './sources/bpf-counters';
 import { getDestinationsSetting } from '../db/queries/destinations';
-import { DEST_FAMILY } from '../lib/destinations';
+import { DEST_FAMILY, NFT_DEST_FAMILY } from '../lib/destinations';
 import { DnsNameSource } from './sources/dns-names';
 import { ensureRuleset } from './ruleset';
 
@@ -61,10 +61,12 @@ function forgetFamilies(ctx: PollContext, match: (family: string) => boolean, wh
 /**
  * useNft leaves per-app counting to nft: a BPF counter pinned by an earlier run is detached and
  * unpinned (it would go on counting unread), and the stored values of its entries are dropped.
+ * Destinations are then counted in nft's sets, their host names learned as next to the BPF counter.
  */
 async function useNft(ctx: PollContext): Promise<void> {
   ctx.bpf = null;
   ctx.nft.setRole('apps');
+  ctx.dns = new DnsNameSource(ctx.log);
   try {
     const removed = await removeBpfCounter(ctx.cfg.bpfPinDir);
     if (removed !== null) ctx.log('info', `detached the BPF counter of an earlier run: ${removed}`);
@@ -105,7 +107,7 @@ export async function selectCounter(ctx: PollContext): Promise<CounterSelection>
 
 /** settle drops the stored values of the other mechanism's sets (dropped from our table with the next apply) and records the choice. */
 function settle(ctx: PollContext, sel: CounterSelection): void {
-  const other = sel.source === 'bpf' ? ['acct_in', 'acct_out', 'unattr_in', 'unattr_out'] : ['iface_in', 'iface_out'];
+  const other = sel.source === 'bpf' ? ['acct_in', 'acct_out', 'unattr_in', 'unattr_out', NFT_DEST_FAMILY] : ['iface_in', 'iface_out'];
   forgetFamilies(ctx, (f) => other.includes(f), `counting per app with ${sel.source}`);
   putSourceStatus(ctx.db, { source: 'counter-source', ok: true, lastRun: Date.now(), durationMs: 0, error: null, detail: sel });
 }

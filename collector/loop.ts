@@ -18,7 +18,7 @@ import { newPollState, poll, ensureRuleset, runSource, type PollContext } from '
 import { checkAlerts } from './alerts';
 import { Reconciler, type RulesetExtension } from './reconcile';
 import { CgroupTracker, type SeenCgroup } from './sources/cgroups';
-import { NftCounterSource } from './sources/nft-counters';
+import { InterfaceNames, NftCounterSource } from './sources/nft-counters';
 import { PollStore } from './store';
 import { firewallExtension } from './firewall';
 import { unixSeconds } from '../lib/time';
@@ -45,7 +45,7 @@ export function createContext(cfg: CollectorConfig, opts: { extension?: RulesetE
   const extension = opts.extension ?? firewallExtension(db, cfg.cgroupRoot);
   const log = opts.log ?? logLine;
   const reader = counterReader({ nftdumpBin: NFTDUMP_BIN, nftBin: cfg.nftBin, runDir: cfg.runDir, log });
-  const nft = new NftCounterSource(reader, { role: 'apps', elementTimeoutSec: cfg.elementTimeoutSec, idOfPath: (p) => tracker.idOfPath(p), log });
+  const nft = new NftCounterSource(reader, { role: 'apps', elementTimeoutSec: cfg.elementTimeoutSec, idOfPath: (p) => tracker.idOfPath(p), log, ifnames: new InterfaceNames(cfg.sysClassNet) });
   const reconciler = new Reconciler(nftRunner({ bin: cfg.nftBin }), { extension, log });
   return { cfg, db, tracker, reconciler, nft, bpf: null, dns: null, store: new PollStore(db, log), log, st: newPollState(db) };
 }

@@ -13,7 +13,7 @@ import { unattributedDeltas } from '../lib/unattributed';
 import type { LinkDelta } from '../lib/link-counters';
 import { atWireLevel, updateSegmentViews } from '../lib/segments';
 import { BPF_NETNS_FAMILIES, BPF_SEGMENT_FAMILIES } from './sources/bpf-counters';
-import { destDeltas, DEST_FAMILY, destElemKey, type DestDelta } from '../lib/destinations';
+import { destDeltas, DEST_FAMILY, destElemKey, NFT_DEST_FAMILY, type DestDelta, type DestDeltaResult } from '../lib/destinations';
 import type { DestDump, DestEntry } from '../lib/dest-dump';
 import { putDestNames } from '../db/store/dest-write';
 import { destinationsWanted, superviseBpf } from './counter-select';
@@ -105,11 +105,17 @@ export interface Counters {
  * readDests follows the destinations switch (`--no-destinations`, the global setting) and reads
  * the destinations map when they are counted. Read before the per-app map: the program adds a
  * packet to its app before its destination, so an app's destinations never exceed its total.
+ * Counting with nft, the destination sets came with the table's reading (read before the
+ * per-app sets, for the same reason); the switch adds and removes them (collector/ruleset.ts).
  */
-async function readDests(ctx: PollContext): Promise<DestDump | null> {
+async function readDests(ctx: PollContext, table: NftReading): Promise<DestDump | null> {
   const bpf = ctx.bpf;
-  if (!bpf) return null;
   const want = destinationsWanted(ctx);
+  if (!bpf) {
+    const nftDests = table.dests !== undefined && ctx.nft.currentRole === 'apps';
+    learnNames(ctx, want && nftDests);
+    return want && table.dests ? table.dests : null;
+  }
   learnNames(ctx, want);
   if (want !== bpf.countsDestinations) {
     await bpf.destinations(want);
@@ -122,8 +128,11 @@ async function readDests(ctx: PollContext): Promise<DestDump | null> {
  * reportDestinations records whether destinations are recorded now and why (lib/dest-state.ts):
  * what the dashboard's switch shows, rather than the wish it saved.
  */
-function reportDestinations(ctx: PollContext): void {
-  const cause = destinationsCause({ allowed: ctx.cfg.destinations, bpf: ctx.bpf !== null, counting: ctx.bpf?.countsDestinations ?? false });
+function reportDestinations(ctx: PollContext, table: NftReading): void {
+  const wanted = destinationsWanted(ctx);
+  // nft counts them in its destination sets while the per-app sets count, if this reading can see them.
+  const counting = ctx.bpf ? ctx.bpf.countsDestinations : wanted && table.dests !== undefined && ctx.nft.currentRole === 'apps';
+  const cause = destinationsCause({ allowed: ctx.cfg.destinations, wanted, counting });
   putDestinationsState(ctx.db, { recording: cause === 'on', cause }, unixSeconds(Date.now()));
 }
 
@@ -144,12 +153,13 @@ function learnNames(ctx: PollContext, want: boolean): void {
 export async function readCounters(ctx: PollContext): Promise<Counters> {
   const nft = await readTable(ctx);
   if (!ctx.bpf) {
-    reportDestinations(ctx);
-    return { nft, bpf: null, dests: null };
+    const dests = await readDests(ctx, nft);
+    reportDestinations(ctx, nft);
+    return { nft, bpf: null, dests };
   }
   try {
-    const dests = await readDests(ctx);
-    reportDestinations(ctx);
+    const dests = await readDests(ctx, nft);
+    reportDestinations(ctx, nft);
     const bpf = await ctx.bpf.read();
     await superviseBpf(ctx, null);
     return { nft, bpf, dests };
@@ -179,7 +189,10 @@ export interface PollDeltas extends DeltaResult {
  */
 export function pollDeltas(ctx: PollContext, r: Counters, now: number, links: readonly LinkDelta[] | undefined): PollDeltas {
   const nft = deltasOf(ctx, r.nft.snapshot, ctx.nft.families, now);
-  if (!r.bpf || !ctx.bpf) return { ...nft, bpfIdle: [], carry: ctx.st.carry, dests: [], destIdle: [] };
+  if (!r.bpf || !ctx.bpf) {
+    const d = nftDestDeltas(ctx, r, now);
+    return { ...nft, next: [...nft.next, ...d.next], gone: [...nft.gone, ...d.gone], bpfIdle: [], carry: ctx.st.carry, dests: d.deltas, destIdle: [] };
+  }
   const bpf = deltasOf(ctx, r.bpf, ctx.bpf.families, now);
   const seg = new Set(Object.values(BPF_SEGMENT_FAMILIES));
   const ns = new Set(Object.values(BPF_NETNS_FAMILIES));
@@ -195,6 +208,18 @@ export function pollDeltas(ctx: PollContext, r: Counters, now: number, links: re
     deltas: [...wire.apps, ...foreign, ...unattributed], next: [...nft.next, ...bpf.next, ...d.next], gone: [...nft.gone, ...bpf.gone, ...d.gone], idle: nft.idle,
     bpfIdle: bpf.idle, carry, dests: d.deltas, destIdle: d.idle,
   };
+}
+
+/**
+ * nftDestDeltas is what nft's destination sets added (their elements expire by themselves: none
+ * is deleted). When the table holds none (destinations off: the sets were deleted with their
+ * counters), the stored values of their elements are dropped; when this reading could not see
+ * them (nft's JSON listing), they are kept for the next reading that can.
+ */
+function nftDestDeltas(ctx: PollContext, r: Counters, now: number): Pick<DestDeltaResult, 'deltas' | 'next' | 'gone'> {
+  if (r.dests) return destDeltas(r.dests.entries, r.dests.mapId, ctx.st.states, now, { family: NFT_DEST_FAMILY, timeoutMs: ctx.cfg.elementTimeoutSec * 1000 });
+  const gone = r.nft.dests === null ? [...ctx.st.states.values()].filter((s) => s.setName === NFT_DEST_FAMILY).map((s) => `${s.setName}/${s.elemKey}`) : [];
+  return { deltas: [], next: [], gone };
 }
 
 /**
@@ -240,6 +265,20 @@ export function countersDetail(ctx: PollContext, r: Counters): Record<string, un
   const entries = r.nft.snapshot.entries.length + (r.bpf?.entries.length ?? 0);
   const destFill = r.dests ? { count: r.dests.count, size: r.dests.capacity } : null;
   return { source: r.bpf ? 'bpf' : 'nft', elements: entries, setFill: r.nft.snapshot.fill, mapFill: r.bpf?.fill ?? null, destFill, via: r.nft.via };
+}
+
+/**
+ * warnIfDestsFull reports one of nft's destination sets nearing its capacity, once an hour: unlike
+ * the BPF map (an LRU), a full set takes no new destination until idle ones time out.
+ */
+export function warnIfDestsFull(ctx: PollContext, r: Counters, now: number): void {
+  for (const [name, f] of Object.entries(r.nft.dests?.sets ?? {})) {
+    if (!r.dests || !f.size || f.count < f.size * 0.9 || now - ctx.st.lastFullWarnAt <= 3600_000) continue;
+    ctx.st.lastFullWarnAt = now;
+    const msg = `nft destination set ${name} is ${Math.round((100 * f.count) / f.size)}% full (${f.count}/${f.size}): new destinations go to "other destinations" until idle ones time out`;
+    ctx.log('warn', msg);
+    insertEvent(ctx.db, { ts: now, level: 'warn', kind: 'set-full', message: msg });
+  }
 }
 
 /** warnIfFull reports a set or map nearing its capacity, once an hour. */

@@ -24,7 +24,7 @@ import type { BpfCounterSource } from './sources/bpf-counters';
 import type { DnsNameSource } from './sources/dns-names';
 import { DEST_FAMILY } from '../lib/destinations';
 import type { NftCounterSource } from './sources/nft-counters';
-import { countersDetail, dropGoneBpf, dropGoneDests, dropVanished, noteNewGeneration, pollDeltas, readCounters, warnIfFull, type Counters, type PollDeltas } from './poll-counters';
+import { countersDetail, dropGoneBpf, dropGoneDests, dropVanished, noteNewGeneration, pollDeltas, readCounters, warnIfDestsFull, warnIfFull, type Counters, type PollDeltas } from './poll-counters';
 import { ensureRuleset } from './ruleset';
 import type { PollStore } from './store';
 import { unixSeconds } from '../lib/time';
@@ -132,7 +132,7 @@ export interface PollReport {
  * value: undercounted. The stored values are dropped instead, so every element counts from zero.
  */
 async function forgetStaleCounters(ctx: PollContext, now: number): Promise<void> {
-  const mine = new Set(ctx.nft.families);
+  const mine = new Set(ctx.nft.stateFamilies);
   const stale = [...ctx.st.states.values()].filter((s) => mine.has(s.setName)).map((s) => `${s.setName}/${s.elemKey}`);
   if (stale.length === 0) return;
   let present: boolean;
@@ -217,6 +217,7 @@ export async function poll(ctx: PollContext): Promise<PollReport> {
       report = { ok: true, durationMs: 0, elements, deltas: c.deltas.length, bytes: c.deltas.reduce((n, d) => n + d.bytes, 0) };
     }
     warnIfFull(ctx, r.nft.snapshot, now);
+    warnIfDestsFull(ctx, r, now);
     if (r.bpf) warnIfFull(ctx, r.bpf, now);
   }
   report.durationMs = performance.now() - t0;

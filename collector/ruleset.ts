@@ -4,6 +4,7 @@
  * the desired firewall changed.
  */
 import { accountingCommands, normaliseLevels } from '../lib/nft/accounting';
+import { destinationsWanted } from './counter-select';
 import type { PollContext, PollState } from './poll';
 import type { LiveCgroup } from './sources/cgroups';
 
@@ -31,8 +32,10 @@ export async function ensureRuleset(ctx: PollContext, opts: { force: boolean }):
   const { st, cfg } = ctx;
   const levels = currentLevels(st, st.live, Date.now());
   const role = ctx.nft.currentRole;
-  const accounting = accountingCommands({ levels, elementTimeoutSec: cfg.elementTimeoutSec, role });
-  const key = role === 'totals' ? 'totals+dns' : `${levels.join(',')}#${cfg.elementTimeoutSec}`;
+  // Counting with nft, destinations are nft's sets too: on and off with the switch.
+  const destinations = role === 'apps' && destinationsWanted(ctx);
+  const accounting = accountingCommands({ levels, elementTimeoutSec: cfg.elementTimeoutSec, role, destinations });
+  const key = role === 'totals' ? 'totals+dns' : `${levels.join(',')}#${cfg.elementTimeoutSec}${destinations ? '+dests' : ''}`;
   const r = await ctx.reconciler.ensure({ accounting, accountingKey: key, live: st.live, ifaces: st.ifaces }, opts);
   return r.applied;
 }

@@ -2,12 +2,13 @@
  * Whether destinations are being recorded, as the collector reports it (issue 19, the privacy
  * switch). The dashboard's switch and `appnet destinations on|off` only record a wish (the
  * global setting); the collector applies it at its next poll, unless it was started with
- * `--no-destinations` or counts with nft (no destinations then), and records what it does.
+ * `--no-destinations` or its counter cannot record them (nft read through its JSON listing), and
+ * records what it does.
  */
 import { z } from 'zod';
 import { formatDateTime } from './format';
 
-/** Why the collector records destinations or not: it does (`on`); the setting is off; `--no-destinations`; counting with nft. */
+/** Why the collector records destinations or not: it does (`on`); the setting is off; `--no-destinations`; its nft counter cannot show them. */
 export const DEST_CAUSES = ['on', 'setting', 'flag', 'nft'] as const;
 export type DestinationsCause = (typeof DEST_CAUSES)[number];
 
@@ -21,13 +22,14 @@ export type DestinationsState = z.infer<typeof destinationsStateSchema>;
 
 /**
  * destinationsCause is the state a collector is in, from its option (`allowed`: no
- * --no-destinations), its counter (`bpf`) and whether the program counts destinations now:
- * the option wins (the setting cannot undo it), then counting with nft, then the setting.
+ * --no-destinations), the wish (`wanted`: option and setting) and whether its counter counts
+ * destinations now: the option wins (the setting cannot undo it), then what is counted, then
+ * the setting; wanted and not counted is a counter that cannot (nft read as JSON).
  */
-export function destinationsCause(s: { allowed: boolean; bpf: boolean; counting: boolean }): DestinationsCause {
+export function destinationsCause(s: { allowed: boolean; wanted: boolean; counting: boolean }): DestinationsCause {
   if (!s.allowed) return 'flag';
-  if (!s.bpf) return 'nft';
-  return s.counting ? 'on' : 'setting';
+  if (s.counting) return 'on';
+  return s.wanted ? 'nft' : 'setting';
 }
 
 /** parseDestinationsState reads the stored state back; null when absent or not understood (an older or newer collector). */
@@ -56,6 +58,6 @@ export function destinationsStateText(state: DestinationsState | null, wish: boo
     case 'flag':
       return `Off since ${since}: the collector was started with --no-destinations, so this switch cannot turn recording on (restart it without that option).`;
     case 'nft':
-      return `Off since ${since}: the collector counts with nft sets, which record no destinations, so this switch cannot turn recording on.`;
+      return `Off since ${since}: the collector counts with nft sets and cannot read their destinations here (nft's JSON listing, used when its nftdump helper is not built, does not show them), so this switch cannot turn recording on.`;
   }
 }

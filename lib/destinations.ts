@@ -2,14 +2,33 @@
  * Destination deltas: what each destination counter of the BPF map (lib/dest-dump.ts) added
  * since the previous poll, with the same rules as the per-app counters (lib/delta.ts). The
  * map is an LRU hash: an entry missing from a dump was evicted (or deleted) and comes back
- * from zero, so its stored value is dropped at once instead of waiting for an expiry.
+ * from zero, so its stored value is dropped at once instead of waiting for an expiry. Counted
+ * by nft instead (lib/nft/dest-sets.ts), entries expire after an idle timeout and are kept
+ * under a family of their own (NFT_DEST_FAMILY): one missing from a listing is forgotten only
+ * once it must have expired, as the per-app counters are (a listing can skip elements).
  */
-import { counterDelta, type CounterState } from './delta';
+import { counterDelta, expiryOf, type CounterState } from './delta';
 import type { DestEntry } from './dest-dump';
 import type { Direction } from './counters';
 
 /** The family destination counters are stored under in the counter state. */
 export const DEST_FAMILY = 'dest';
+/** The family of the destinations nft's sets count (the `--counter nft` source). */
+export const NFT_DEST_FAMILY = 'dest_nft';
+
+/** A destination counter as read: with its time to expiry where its counters expire (nft's sets). */
+export interface DestReading extends DestEntry {
+  /** Milliseconds until the kernel drops it unless a packet refreshes it; null or missing: it does not expire. */
+  expiresMs?: number | null;
+}
+
+/** How a source's destination counters live: their family in the state and their idle timeout (null: they never expire, an LRU evicts them). */
+export interface DestCounterKind {
+  family: string;
+  timeoutMs: number | null;
+}
+
+const BPF_DESTS: DestCounterKind = { family: DEST_FAMILY, timeoutMs: null };
 
 /** A destination's traffic since the previous poll. */
 export interface DestDelta {
@@ -40,26 +59,30 @@ export interface DestDeltaResult {
   idle: DestEntry[];
 }
 
-/** destDeltas computes one dump's deltas against the stored states (map id = generation). */
-export function destDeltas(entries: readonly DestEntry[], mapId: number, states: ReadonlyMap<string, CounterState>, now: number): DestDeltaResult {
+/** destDeltas computes one dump's deltas against the stored states (map id or table handle = generation). */
+export function destDeltas(entries: readonly DestReading[], mapId: number, states: ReadonlyMap<string, CounterState>, now: number, kind: DestCounterKind = BPF_DESTS): DestDeltaResult {
   const deltas: DestDelta[] = [];
   const next: CounterState[] = [];
   const idle: DestEntry[] = [];
   const present = new Set<string>();
   for (const e of entries) {
     const elemKey = destElemKey(e);
-    const key = `${DEST_FAMILY}/${elemKey}`;
+    const key = `${kind.family}/${elemKey}`;
     if (present.has(key)) continue;
     present.add(key);
     const prev = states.get(key);
-    const d = counterDelta(prev, { bytes: e.bytes, packets: e.packets, tableHandle: mapId, expiresMs: null }, { now, timeoutMs: null });
-    next.push({ setName: DEST_FAMILY, elemKey, tableHandle: mapId, bytes: e.bytes, packets: e.packets, seenAt: now, expiresAt: null });
+    const reading = { bytes: e.bytes, packets: e.packets, tableHandle: mapId, expiresMs: e.expiresMs ?? null };
+    const d = counterDelta(prev, reading, { now, timeoutMs: kind.timeoutMs });
+    next.push({ setName: kind.family, elemKey, tableHandle: mapId, bytes: e.bytes, packets: e.packets, seenAt: now, expiresAt: expiryOf(reading, now) });
     if (d.bytes > 0 || d.packets > 0) {
       deltas.push({ cgroupId: e.cgroupId, ifindex: e.ifindex, iface: e.ifname ?? `if${e.ifindex}`, direction: e.direction, remote: e.remote, proto: e.proto, port: e.port, inbound: e.inbound, bytes: d.bytes, packets: d.packets });
     } else if (prev) idle.push(e);
   }
   const gone: string[] = [];
-  for (const [k, v] of states) if (v.setName === DEST_FAMILY && !present.has(k)) gone.push(k);
+  for (const [k, v] of states) {
+    if (v.setName !== kind.family || present.has(k)) continue;
+    if (v.expiresAt === null || v.tableHandle !== mapId || now > v.expiresAt + 5000) gone.push(k);
+  }
   return { deltas, next, gone, idle };
 }
 

@@ -40,8 +40,9 @@ export function getHealth(db: Db, dbPath: string): Health {
   const sets = [
     ...Object.entries(counters?.setFill ?? {}).map(([name, f]) => ({ name, count: f.count, size: f.size })),
     ...Object.entries(counters?.mapFill ?? {}).map(([name, f]) => ({ name: `BPF map ${name}`, count: f.count, size: f.size })),
-    // An LRU map: full is normal (the oldest destinations make room), so it is shown, not warned about.
-    ...(counters?.destFill ? [{ name: 'BPF map dests (destinations, LRU)', count: counters.destFill.count, size: counters.destFill.size }] : []),
+    // An LRU map: full is normal (the oldest destinations make room), so it is shown, not warned about;
+    // nft's sets (`--counter nft`) take no new destination while full, until idle ones time out.
+    ...(counters?.destFill ? [{ name: counters.source === 'nft' ? 'nft sets dst* (destinations, 8 sets)' : 'BPF map dests (destinations, LRU)', count: counters.destFill.count, size: counters.destFill.size }] : []),
   ];
   const choice = sources.find((s) => s.source === 'counter-source')?.detail as { source?: string; note?: string | null } | null;
   const source = counters?.source ?? choice?.source;

@@ -3,7 +3,7 @@
  * collector. nft 1.0.6's `nft -j list table` costs about a third of a second at 10,000
  * set elements (JSON building and printing); the kernel's own dump takes milliseconds.
  *
- *   nftdump [--serve] [-f inet|ip|ip6|arp|bridge|netdev] TABLE [SET...]
+ *   nftdump [--serve] [-f inet|ip|ip6|arp|bridge|netdev] TABLE [SET...] [--dests SET...]
  *
  * With --serve it stays running and dumps once per line read on stdin (the collector
  * keeps one running: no process start per poll); a failed dump then prints
@@ -18,6 +18,11 @@
  *                                 24-byte keys are a cgroup id (8 bytes, host order) and an
  *                                 interface name, 16-byte keys an interface name (ID null);
  *                                 BYTES/PACKETS null without a counter, EXPIRES_MS null without a timeout
+ *   delems NAME [[ID,PROTO,"ADDR",PORT,IFINDEX,BYTES,PACKETS,EXPIRES_MS],...]
+ *                                 the elements of a set named after --dests, keyed
+ *                                 `socket cgroupv2 . meta l4proto . ip(6) addr . th port . meta oif`
+ *                                 (24-byte keys IPv4, 36-byte IPv6; lib/nft/dest-sets.ts): the
+ *                                 address as inet_ntop writes it (an IPv4-mapped one dotted)
  *   chain NAME RULES              rule count of each chain of the table that has rules
  *   counter NAME PACKETS BYTES    named counters
  *   quota NAME BYTES USED         named quotas
@@ -52,6 +57,7 @@ struct set_info {
 	uint32_t size;
 	uint32_t keylen;
 	int found;
+	int dests; /* a destination set (named after --dests): printed as delems */
 };
 
 struct dump {
@@ -67,6 +73,7 @@ struct dump {
 	unsigned rules[MAX_CHAINS];
 	int nchains;
 	int first_elem;
+	int cur_dests;
 	uint64_t handle;
 	int has_handle;
 };
@@ -236,6 +243,33 @@ static void put_ifname(FILE *out, const uint8_t *p)
 	fputc('"', out);
 }
 
+/*
+ * put_dest_key writes a destination set's key as ID,PROTO,"ADDR",PORT,IFINDEX: each part of the
+ * concatenation padded to 4 bytes; the cgroup id and the interface index in host order, the
+ * address and the port in network order.
+ */
+static void put_dest_key(FILE *out, const uint8_t *p, uint16_t n)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	char buf[INET6_ADDRSTRLEN];
+	int alen = n == 24 ? 4 : n == 36 ? 16 : 0;
+	if (!alen) {
+		fputs("null,null,null,null,null", out); /* not a layout of ours: the parser refuses the set */
+		return;
+	}
+	uint64_t id;
+	uint32_t ifindex;
+	uint16_t port;
+	memcpy(&id, p, sizeof(id));
+	memcpy(&port, p + 12 + alen, sizeof(port));
+	memcpy(&ifindex, p + 16 + alen, sizeof(ifindex));
+	if (alen == 16 && memcmp(p + 12, mapped, 12) == 0)
+		inet_ntop(AF_INET, p + 24, buf, sizeof(buf));
+	else
+		inet_ntop(alen == 4 ? AF_INET : AF_INET6, p + 12, buf, sizeof(buf));
+	fprintf(out, "%" PRIu64 ",%u,\"%s\",%u,%" PRIu32, id, p[8], buf, ntohs(port), ifindex);
+}
+
 static void print_elem(struct dump *d, const struct nlattr *elem)
 {
 	struct attrs t, key;
@@ -264,7 +298,9 @@ static void print_elem(struct dump *d, const struct nlattr *elem)
 	uint16_t n = mnl_attr_get_payload_len(v);
 	fputs(d->first_elem ? "[" : ",[", d->out);
 	d->first_elem = 0;
-	if (n == 8 + IFNAMSIZ_) {
+	if (d->cur_dests) {
+		put_dest_key(d->out, p, n);
+	} else if (n == 8 + IFNAMSIZ_) {
 		uint64_t id;
 		memcpy(&id, p, sizeof(id));
 		fprintf(d->out, "%" PRIu64 ",", id);
@@ -376,16 +412,21 @@ static int dump_once(struct dump *d)
 		d->sets[i].found = 0;
 	if (talk(d, nlh, set_cb) < 0)
 		return -1;
-	for (int i = 0; i < d->nsets; i++) {
-		struct set_info *s = &d->sets[i];
-		if (!s->found)
+	/*
+	 * Destination sets first: the ruleset counts a packet to its app before its destination, so
+	 * read in this order an app's destinations never exceed its own counters.
+	 */
+	for (int k = 0; k < 2 * d->nsets; k++) {
+		struct set_info *s = &d->sets[k % d->nsets];
+		if (!s->found || s->dests != (k < d->nsets))
 			continue;
 		fprintf(d->out, "set %s %" PRIu32 " %" PRIu32 "\n", s->name, s->size, s->keylen);
 		nlh = request(d, buf, NFT_MSG_GETSETELEM, NLM_F_DUMP);
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, d->table);
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, s->name);
-		fprintf(d->out, "elems %s [", s->name);
+		fprintf(d->out, "%s %s [", s->dests ? "delems" : "elems", s->name);
 		d->first_elem = 1;
+		d->cur_dests = s->dests;
 		if (talk(d, nlh, elem_cb) < 0)
 			return -1;
 		fputs("]\n", d->out);
@@ -489,7 +530,7 @@ static int family_of(const char *s)
 
 static int usage(const char *why)
 {
-	fprintf(stderr, "nftdump: %s\nusage: nftdump [--serve] [-f FAMILY] TABLE [SET...]\n", why);
+	fprintf(stderr, "nftdump: %s\nusage: nftdump [--serve] [-f FAMILY] TABLE [SET...] [--dests SET...]\n", why);
 	return 2;
 }
 
@@ -510,9 +551,15 @@ int main(int argc, char **argv)
 	if (i >= argc || !valid_name(argv[i]))
 		return usage("a table name is required (letters, digits, _ - .)");
 	d.table = argv[i++];
+	int dests = 0;
 	for (; i < argc; i++) {
+		if (!dests && strcmp(argv[i], "--dests") == 0) {
+			dests = 1;
+			continue;
+		}
 		if (!valid_name(argv[i]) || d.nsets >= MAX_SETS)
 			return usage("bad set name, or too many sets");
+		d.sets[d.nsets].dests = dests;
 		snprintf(d.sets[d.nsets++].name, sizeof(d.sets[0].name), "%s", argv[i]);
 	}
 

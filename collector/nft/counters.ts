@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseNftDump } from '../../lib/nft/dump';
 import { parseFirewallCounters, type FirewallCounters } from '../../lib/nft/firewall-parse';
-import { COUNTER_SETS, TABLE_FAMILY, TABLE_NAME } from '../../lib/nft/names';
+import { COUNTER_SETS, DEST_SETS, TABLE_FAMILY, TABLE_NAME } from '../../lib/nft/names';
 import { parseTableSnapshot, type TableSnapshot } from '../../lib/nft/parse';
 import { HelperServer } from '../native-helper';
 import { nftRunner, type NftRunner } from './exec';
@@ -33,7 +33,8 @@ export interface CounterReader {
   close(): Promise<void>;
 }
 
-const HELPER_ARGS = ['-f', TABLE_FAMILY, TABLE_NAME, ...COUNTER_SETS];
+/** Our table, its counter sets and (read first) its destination sets. */
+export const HELPER_ARGS = ['-f', TABLE_FAMILY, TABLE_NAME, ...COUNTER_SETS, '--dests', ...DEST_SETS.map((s) => s.name)];
 
 /**
  * NftdumpServer keeps one `nftdump --serve` running and asks it for a dump per call.

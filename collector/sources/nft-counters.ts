@@ -4,7 +4,15 @@
  * per-interface unattributed sets; next to the BPF source it reads only the per-interface
  * totals. It also hands on what the same reading says about the table itself (its chains,
  * the firewall's rule hits and quota use), which the reconciler and the firewall need.
+ * Counting per app with destinations on, the same reading holds the destination sets
+ * (lib/nft/dest-sets.ts), handed on as the BPF source hands on its destinations map.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DestDump, DestEntry } from '../../lib/dest-dump';
+import { NFT_DEST_FAMILY, type DestReading } from '../../lib/destinations';
+import type { NftDestElement } from '../../lib/nft/dest-sets';
+import type { TableSnapshot } from '../../lib/nft/parse';
 import type { CounterEntry, CounterSnapshot, Direction } from '../../lib/counters';
 import type { FirewallCounters } from '../../lib/nft/firewall-parse';
 import { CHAIN_ACCT_FWD, CHAIN_ACCT_IN, CHAIN_ACCT_OUT, SET_ACCT_IN, SET_ACCT_OUT, SET_IFACE_IN, SET_IFACE_OUT, SET_UNATTR_IN, SET_UNATTR_OUT } from '../../lib/nft/names';
@@ -25,6 +33,12 @@ export function nftFamilies(role: NftRole): readonly string[] {
 
 const direction = (set: string): Direction => (set.endsWith('_in') ? 'in' : 'out');
 
+/** The destination sets of one reading, as the BPF source's destinations map, with each set's fill. */
+export interface NftDests extends DestDump {
+  entries: DestReading[];
+  sets: Record<string, { count: number; size: number | null }>;
+}
+
 /** One reading of our table. */
 export interface NftReading {
   snapshot: CounterSnapshot;
@@ -32,6 +46,12 @@ export interface NftReading {
   chains: Record<string, number>;
   firewall: FirewallCounters;
   via: 'netlink' | 'json';
+  /**
+   * The destination sets as typed destinations (generation: the table handle): null when the
+   * table has none (destinations off, or counted by the BPF program), undefined when this way
+   * of reading cannot see them (nft's JSON listing).
+   */
+  dests: NftDests | null | undefined;
 }
 
 export interface NftSourceOptions {
@@ -41,6 +61,8 @@ export interface NftSourceOptions {
   /** Maps a cgroup path (nft's JSON listing prints some ids as paths) to its id; null when it is gone. */
   idOfPath: (path: string) => number | null;
   log: (level: 'info' | 'warn' | 'error', msg: string) => void;
+  /** Names interfaces by index (destinations are keyed by index). */
+  ifnames?: InterfaceNames;
 }
 
 /** NftCounterSource reads our table's counters through a CounterReader (netlink helper, nft JSON as the fallback). */
@@ -54,6 +76,11 @@ export class NftCounterSource {
   /** The sets this source reads in its role. */
   get families(): readonly string[] {
     return FAMILIES[this.role];
+  }
+
+  /** The families of every counter this source reads in its role: its sets' and, counting per app, their destinations'. */
+  get stateFamilies(): readonly string[] {
+    return this.role === 'apps' ? [...FAMILIES.apps, NFT_DEST_FAMILY] : FAMILIES[this.role];
   }
 
   /** What the table counts (the collector picks it once it knows whether the BPF counter runs). */
@@ -95,7 +122,26 @@ export class NftCounterSource {
     }
     const fill: CounterSnapshot['fill'] = {};
     for (const [name, f] of Object.entries(r.snapshot.setFill)) if (wanted.has(name)) fill[name] = f;
-    return { snapshot: { source: 'nft', generation: r.snapshot.tableHandle, entries, fill }, chains: r.snapshot.chains, firewall: r.firewall, via: r.via };
+    const dests = this.role === 'apps' ? this.destsOf(r.snapshot) : null;
+    return { snapshot: { source: 'nft', generation: r.snapshot.tableHandle, entries, fill }, chains: r.snapshot.chains, firewall: r.firewall, via: r.via, dests };
+  }
+
+  /** destsOf turns the destination sets of a reading into the typed destinations of lib/dest-dump.ts, as the BPF source reads them. */
+  private destsOf(t: TableSnapshot): NftReading['dests'] {
+    if (!t.dests) return undefined;
+    const fills = Object.values(t.dests.fill);
+    if (!fills.length) return null;
+    this.opts.ifnames?.newReading();
+    const entries = t.dests.elements.map((e) => this.destEntry(e));
+    return { mapId: t.tableHandle, count: fills.reduce((n, f) => n + f.count, 0), capacity: fills.reduce((n, f) => n + (f.size ?? 0), 0), entries, sets: t.dests.fill };
+  }
+
+  private destEntry(e: NftDestElement): DestEntry & DestReading {
+    const ifname = this.opts.ifnames?.nameOf(e.ifindex) ?? null;
+    return {
+      cgroupId: e.cgroupId, ifindex: e.ifindex, ifname, direction: e.set.direction, remote: e.remote, proto: e.proto, port: e.port, inbound: e.set.inbound,
+      bytes: e.bytes, packets: e.packets, expiresMs: e.expiresSec === null ? null : e.expiresSec * 1000,
+    };
   }
 
   /** complete tells whether a reading shows every set and chain this role needs. */
@@ -106,5 +152,46 @@ export class NftCounterSource {
   /** close ends the reader's helper. */
   close(): Promise<void> {
     return this.reader.close();
+  }
+}
+
+/**
+ * InterfaceNames names interfaces by index from a /sys/class/net root, read once per reading of
+ * the counters that needs a name (so a renamed interface gets its new name, as bpfcount names
+ * them at each dump); a name once seen is kept, so an interface that is gone keeps its name for
+ * its counters' final reads (as the BPF source keeps it).
+ */
+export class InterfaceNames {
+  private readonly names = new Map<number, string>();
+  private fresh = false;
+
+  constructor(private readonly sysClassNet: string) {}
+
+  /** newReading has the next name asked for read the directory again. */
+  newReading(): void {
+    this.fresh = false;
+  }
+
+  /** nameOf names the interface with this index; null when no interface has had it. */
+  nameOf(ifindex: number): string | null {
+    if (!this.fresh) this.scan();
+    return this.names.get(ifindex) ?? null;
+  }
+
+  private scan(): void {
+    this.fresh = true;
+    let dir: string[];
+    try {
+      dir = readdirSync(this.sysClassNet);
+    } catch {
+      return;
+    }
+    for (const name of dir) {
+      try {
+        this.names.set(Number(readFileSync(join(this.sysClassNet, name, 'ifindex'), 'utf8').trim()), name);
+      } catch {
+        /* gone meanwhile */
+      }
+    }
   }
 }

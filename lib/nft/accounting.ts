@@ -2,6 +2,7 @@ import {
   ACCT_SET_SIZE, CHAIN_ACCT_FWD, CHAIN_ACCT_IN, CHAIN_ACCT_OUT, MAX_LEVEL, SET_ACCT_IN, SET_ACCT_OUT, SET_IFACE_IN, SET_IFACE_OUT,
   SET_UNATTR_IN, SET_UNATTR_OUT, TABLE_FAMILY, TABLE_NAME, UNATTR_SET_SIZE, DNS_LOG_GROUP,
 } from './names';
+import { destChains, destDispatch, destSetDeclarations, dropDestChains, dropDestSets } from './dest-sets';
 
 export interface AccountingOptions {
   /**
@@ -16,6 +17,11 @@ export interface AccountingOptions {
    * BPF program counts per app, nft only each interface's total (no socket lookup at all).
    */
   role?: 'apps' | 'totals';
+  /**
+   * Count destinations in nft's sets (lib/nft/dest-sets.ts): only with the 'apps' role (next to
+   * the BPF program its own map counts them). Off, the destination sets and chains are deleted.
+   */
+  destinations?: boolean;
 }
 
 const T = `${TABLE_FAMILY} ${TABLE_NAME}`;
@@ -64,6 +70,8 @@ function totalsCommands(timeout: number): string[] {
     `flush chain ${T} ${CHAIN_ACCT_FWD}`,
     `add rule ${T} ${CHAIN_ACCT_FWD} update @${SET_IFACE_IN} { iifname } update @${SET_IFACE_OUT} { oifname }`,
     ...dropSets([SET_ACCT_IN, SET_ACCT_OUT, SET_UNATTR_IN, SET_UNATTR_OUT], timeout),
+    ...dropDestChains([]),
+    ...dropDestSets(timeout),
   ];
 }
 
@@ -78,14 +86,21 @@ function totalsCommands(timeout: number): string[] {
  * so each packet lands exactly once: at the deepest populated level of its socket's
  * cgroup, or in the interface's unattributed counter when it has no full local socket.
  * With the 'totals' role the chains count each interface's total instead (totalsCommands).
+ * With destinations on, each level's rule goes on to that level's destination chains instead
+ * of returning, and the DNS answers the machine receives are logged for host names, as next to
+ * the BPF program (lib/nft/dest-sets.ts):
+ *   update @acct_out { socket cgroupv2 level 5 . oifname } meta nfproto vmap { ipv4 : goto dst4_out_l5, ipv6 : goto dst6_out_l5 }
  */
 export function accountingCommands(opts: AccountingOptions): string[] {
   const timeout = Math.max(10, Math.floor(opts.elementTimeoutSec));
   if (opts.role === 'totals') return totalsCommands(timeout);
   const levels = normaliseLevels(opts.levels);
+  const dests = opts.destinations === true;
+  const then = (dir: 'in' | 'out', l: number) => (dests ? destDispatch(dir, l) : 'return');
   const cascade = (chain: string, set: string, unattr: string, dirKey: DirKey) => [
     `flush chain ${T} ${chain}`,
-    ...levels.map((l) => `add rule ${T} ${chain} update @${set} { socket cgroupv2 level ${l} . ${dirKey} } return`),
+    ...(dests && chain === CHAIN_ACCT_IN ? [`add rule ${T} ${chain} udp sport 53 log group ${DNS_LOG_GROUP}`] : []),
+    ...levels.map((l) => `add rule ${T} ${chain} update @${set} { socket cgroupv2 level ${l} . ${dirKey} } ${then(dirKey === 'iifname' ? 'in' : 'out', l)}`),
     `add rule ${T} ${chain} update @${unattr} { ${dirKey} }`,
   ];
   return [
@@ -94,11 +109,14 @@ export function accountingCommands(opts: AccountingOptions): string[] {
     acctSet(SET_ACCT_OUT, 'oifname', timeout),
     ifaceSet(SET_UNATTR_IN, 'iifname'),
     ifaceSet(SET_UNATTR_OUT, 'oifname'),
+    ...(dests ? [...destSetDeclarations(timeout), ...destChains(levels)] : []),
     ...baseChains(),
     ...cascade(CHAIN_ACCT_IN, SET_ACCT_IN, SET_UNATTR_IN, 'iifname'),
     ...cascade(CHAIN_ACCT_OUT, SET_ACCT_OUT, SET_UNATTR_OUT, 'oifname'),
     `flush chain ${T} ${CHAIN_ACCT_FWD}`,
     `add rule ${T} ${CHAIN_ACCT_FWD} update @${SET_UNATTR_IN} { iifname } update @${SET_UNATTR_OUT} { oifname }`,
     ...dropSets([SET_IFACE_IN, SET_IFACE_OUT], timeout),
+    ...dropDestChains(dests ? levels : []),
+    ...(dests ? [] : dropDestSets(timeout)),
   ];
 }

@@ -3,11 +3,13 @@
  * netlink (set elements with their counters and expiry, rule counts per chain, named
  * counters and quotas), one record per line, each set's elements as one JSON array
  * (parsed natively: the bulk of a dump). Cgroup ids arrive as numbers, never as paths,
- * so nothing walks the cgroup tree to print them.
+ * so nothing walks the cgroup tree to print them. The destination sets' elements come as
+ * `delems` records (lib/nft/dest-sets.ts).
  */
 import type { FirewallCounters } from './firewall-parse';
 import { COUNTER_SETS, type CounterSetName, SET_ACCT_IN, SET_ACCT_OUT } from './names';
 import { NftParseError, type CounterElement, type TableSnapshot } from './parse';
+import { DEST_KEYLEN, destSetSpec, parseDestElems, type NftDestElement } from './dest-sets';
 
 /** What one dump holds: the counter snapshot and the firewall's named objects. */
 export interface NftDump {
@@ -66,6 +68,23 @@ function readElems(set: CounterSetName, keylen: number, json: string, out: Count
   return items.length;
 }
 
+/** readDestElems adds one destination set's elements (a `delems` record) to `out`; returns how many the set holds. */
+function readDestElems(name: string, keylen: number, json: string, out: NftDestElement[], line: number): number {
+  const set = destSetSpec(name)!;
+  if (keylen !== DEST_KEYLEN[set.ipv]) throw new NftParseError(`line ${line + 1}: set ${name} has ${keylen}-byte keys, expected ${DEST_KEYLEN[set.ipv]} (a destination of IPv${set.ipv})`);
+  let items: unknown;
+  try {
+    items = JSON.parse(json);
+  } catch (err) {
+    throw new NftParseError(`line ${line + 1}: elements of ${name} are not JSON (${err instanceof Error ? err.message.slice(0, 80) : ''})`);
+  }
+  try {
+    return parseDestElems(set, items, out);
+  } catch (err) {
+    throw new NftParseError(`line ${line + 1}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 /**
  * parseNftDump reads nftdump's output for our table; null when the table does not
  * exist. Sets other than the counter sets and elements without a counter are skipped,
@@ -82,6 +101,7 @@ export function parseNftDump(text: string): NftDump | null {
   const keylens = new Map<string, number>();
   const chains: Record<string, number> = {};
   const firewall: FirewallCounters = { rules: new Map(), quotas: new Map() };
+  const dests: NonNullable<TableSnapshot['dests']> = { elements: [], fill: {} };
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i];
     if (line === '') continue;
@@ -96,6 +116,14 @@ export function parseNftDump(text: string): NftDump | null {
       fill.count += readElems(set, keylens.get(set) ?? 0, line.slice(sp2 + 1), elements, i);
       continue;
     }
+    if (kind === 'delems') {
+      const sp2 = line.indexOf(' ', sp + 1);
+      const set = line.slice(sp + 1, sp2);
+      const fill = dests.fill[set];
+      if (!fill) throw new NftParseError(`line ${i + 1}: elements of ${set.slice(0, 40)} before its set record, or not a destination set`);
+      fill.count += readDestElems(set, keylens.get(set) ?? 0, line.slice(sp2 + 1), dests.elements, i);
+      continue;
+    }
     const f = line.split(' ');
     switch (kind) {
       case 'error':
@@ -108,8 +136,9 @@ export function parseNftDump(text: string): NftDump | null {
         break;
       case 'set':
         if (f.length !== 4) throw new NftParseError(`line ${i + 1}: set record has ${f.length} fields`);
-        if (!isCounterSet(f[1])) break;
-        setFill[f[1]] = { count: 0, size: count(f[2], 'set size', i) || null };
+        if (destSetSpec(f[1])) dests.fill[f[1]] = { count: 0, size: count(f[2], 'set size', i) || null };
+        else if (!isCounterSet(f[1])) break;
+        else setFill[f[1]] = { count: 0, size: count(f[2], 'set size', i) || null };
         keylens.set(f[1], count(f[3], 'key length', i));
         break;
       case 'chain':
@@ -130,5 +159,5 @@ export function parseNftDump(text: string): NftDump | null {
   if (!ended) throw new NftParseError('nftdump output is truncated (no end record)');
   if (absent) return null;
   if (tableHandle === null) throw new NftParseError('nftdump output has no table record');
-  return { snapshot: { tableHandle, elements, setFill, chains }, firewall };
+  return { snapshot: { tableHandle, elements, setFill, chains, dests }, firewall };
 }

@@ -14,6 +14,24 @@ export const SET_IFACE_OUT = 'iface_out';
 export const COUNTER_SETS = [SET_ACCT_IN, SET_ACCT_OUT, SET_UNATTR_IN, SET_UNATTR_OUT, SET_IFACE_IN, SET_IFACE_OUT] as const;
 export type CounterSetName = (typeof COUNTER_SETS)[number];
 
+/**
+ * Per-app destination sets (issue 19), when nft counts per app and destinations are on: one per
+ * IP family, direction and whose port the key holds — the remote one, or (`svc`) the app's own
+ * for a connection made to it — keyed as lib/nft/dest-sets.ts builds them.
+ */
+export interface DestSetSpec {
+  name: string;
+  ipv: 4 | 6;
+  direction: 'in' | 'out';
+  /** The key's port is the app's own (a connection made to it), as the BPF map's `inbound` flag. */
+  inbound: boolean;
+}
+export const DEST_SETS: readonly DestSetSpec[] = (['out', 'in'] as const).flatMap((direction) =>
+  ([4, 6] as const).flatMap((ipv) => [false, true].map((inbound) => ({ name: `dst${ipv}_${direction}${inbound ? '_svc' : ''}`, ipv, direction, inbound }))),
+);
+/** Capacity of each destination set: 8 sets, 32,768 destinations in all (the BPF map holds 16,384). */
+export const DEST_SET_SIZE = 4096;
+
 export const CHAIN_ACCT_IN = 'acct_input';
 export const CHAIN_ACCT_OUT = 'acct_output';
 export const CHAIN_ACCT_FWD = 'acct_forward';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { COUNTER_SETS, type CounterSetName, TABLE_NAME } from './names';
+import type { NftDestElement } from './dest-sets';
 
 /** One counter element as the kernel reported it. */
 export interface CounterElement {
@@ -21,6 +22,12 @@ export interface TableSnapshot {
   setFill: Record<string, { count: number; size: number | null }>;
   /** Rule count per chain, to see that our chains are in place. */
   chains: Record<string, number>;
+  /**
+   * The destination sets (lib/nft/dest-sets.ts) as the netlink helper read them: their elements,
+   * and the fill of each set present (none: destinations are off). Absent from nft's JSON listing,
+   * which does not read them.
+   */
+  dests?: { elements: NftDestElement[]; fill: Record<string, { count: number; size: number | null }> };
 }
 
 const setItem = z.object({

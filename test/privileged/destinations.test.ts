@@ -1,5 +1,6 @@
 /**
- * Per-app destinations on the real kernel (issue 19), counted by the BPF program: an app
+ * Per-app destinations on the real kernel (issue 19), counted by each source (the BPF
+ * program's map, or nft's destination sets with `--counter nft`): an app
  * talking to three peers — one by name through a DNS server in the peer namespace (a CNAME
  * chain), one by IPv4 address, one over IPv6 — shows all three, with the name where a DNS
  * answer gave one, and bytes within 1 % of what the peers counted; its destinations and
@@ -11,14 +12,18 @@ import { join } from 'node:path';
 import { createSandbox, type Link, type Sandbox } from '../../collector/sandbox/sandbox';
 import { openDb } from '../../db/open';
 import { getAppDestinations, getDestinationsState, setDestinationsSetting, type AppDestinations } from '../../db/queries/destinations';
-import { APPNET, appTotals, countersDetail, peerTruth, ROOT, sleep, startCollector, systemdSkeleton, tempDir, TRAFFIC, waitForPoll, waitListening, within } from './helpers';
+import { APPNET, appTotals, COUNTERS, countersDetail, peerTruth, ROOT, sleep, startCollector, systemdSkeleton, tempDir, TRAFFIC, waitForPoll, waitListening, within, type Counter } from './helpers';
 
 const node = process.execPath;
 const DNS = join(ROOT, 'test', 'privileged', 'dest-dns.mjs');
 const APP = 'system.slice/fetcher.service';
 const NAMED = '10.200.3.77';
+/** What each source can hold: the BPF map's entries, or nft's eight sets of 4,096. */
+const CAPACITY: Record<Counter, number> = { bpf: 16384, nft: 8 * 4096 };
 
-describe('per-app destinations, counted by bpf', () => {
+for (const counter of COUNTERS) describe(`per-app destinations, counted by ${counter}`, () => destinations(counter));
+
+function destinations(counter: Counter): void {
   let s: Sandbox;
   let wlan: Link;
   let tmp: ReturnType<typeof tempDir>;
@@ -38,7 +43,7 @@ describe('per-app destinations, counted by bpf', () => {
     await s.spawn([node, DNS, wlan.peerV4, 'files.example.test', 'cdn.example.test', NAMED], { net: 'peer' });
     for (const p of [7201, 7202, 7203]) await waitListening(s, p, { net: 'peer' });
     await waitListening(s, 53, { net: 'peer', udp: true });
-    collector = await startCollector(s, db, { interval: 1, counter: 'bpf' });
+    collector = await startCollector(s, db, { interval: 1, counter });
     await waitForPoll(db, Date.now());
   });
 
@@ -58,7 +63,7 @@ describe('per-app destinations, counted by bpf', () => {
     }
   }
 
-  function destinations(): AppDestinations {
+  function appDestinations(): AppDestinations {
     const d = openDb(db, { readonly: true });
     try {
       const { id } = d.prepare('SELECT id FROM apps WHERE app_key = ?').get('fetcher.service') as { id: number };
@@ -78,7 +83,7 @@ describe('per-app destinations, counted by bpf', () => {
     await waitForPoll(db, Date.now());
     await waitForPoll(db, Date.now());
     const t = await truth();
-    const g = destinations();
+    const g = appDestinations();
     const row = (remote: string, port: number) => {
       const r = g.rows.find((x) => x.remote === remote && x.port === port && x.proto === 6);
       assert.ok(r, `a destination ${remote} port ${port}; got ${JSON.stringify(g.rows.map((x) => `${x.remote}:${x.port}/${x.proto}`))}`);
@@ -99,7 +104,7 @@ describe('per-app destinations, counted by bpf', () => {
     assert.equal(g.total.rxBytes + g.total.txBytes, total.rx + total.tx, 'the same total as usage');
     assert.ok(g.other.rxBytes + g.other.txBytes >= 0);
     const fill = (countersDetail(db) as { destFill?: { count: number; size: number } | null }).destFill;
-    assert.ok(fill && fill.size === 16384 && fill.count >= 6, `the map's fill is reported: ${JSON.stringify(fill)}`);
+    assert.ok(fill && fill.size === CAPACITY[counter] && fill.count >= 6, `the fill is reported: ${JSON.stringify(fill)}`);
   });
 
   test("connections made to a service are one destination per client address, under the service's own port", async () => {
@@ -126,26 +131,28 @@ describe('per-app destinations, counted by bpf', () => {
     w.close();
     await waitForPoll(db, Date.now());
     assert.deepEqual(reported(), { recording: false, cause: 'setting' }, 'the collector reports it follows the setting');
-    const before = destinations();
+    const before = appDestinations();
+    assert.ok(before.rows.some((r) => r.remote === wlan.peerV4 && r.port === 7201), 'recorded while on');
     const sent = (g: AppDestinations) => g.rows.filter((r) => r.remote === wlan.peerV4 && r.port === 7201).reduce((n, r) => n + r.txBytes, 0);
     const appBefore = appTotals(db, 'fetcher.service');
     await s.execOk([node, TRAFFIC, 'tcp-send', wlan.peerV4, '7201', '100000'], { cgroup: APP });
     await sleep(300);
     await waitForPoll(db, Date.now());
     await waitForPoll(db, Date.now());
-    const afterOff = destinations();
+    const afterOff = appDestinations();
     assert.equal(sent(afterOff), sent(before), 'no bytes added to the destination');
     assert.equal(afterOff.rows.length, before.rows.length);
     const appAfter = appTotals(db, 'fetcher.service');
     assert.ok(appAfter.tx - appBefore.tx >= 100000, 'the app itself is still counted');
     assert.equal((countersDetail(db) as { destFill?: unknown }).destFill, null, 'the destinations map is not read');
+    if (counter === 'nft') assert.ok(!(await s.execOk(['nft', 'list', 'sets', 'inet'])).includes('dst4_out'), 'the destination sets are gone');
   });
 
-  test('appnet collect --no-destinations: the program counts none, the store gets none', async () => {
+  test('appnet collect --no-destinations: the source counts none, the store gets none', async () => {
     s.kill(collector.pid);
     await sleep(500);
     const db2 = join(tmp.dir, 'off.db');
-    await s.spawn([node, APPNET, 'collect', '--db', db2, '--interval', '1', '--counter', 'bpf', '--no-destinations']);
+    await s.spawn([node, APPNET, 'collect', '--db', db2, '--interval', '1', '--counter', counter, '--no-destinations']);
     await waitForPoll(db2, Date.now());
     await s.execOk([node, TRAFFIC, 'tcp-send', wlan.peerV4, '7201', '100000'], { cgroup: APP });
     await sleep(300);
@@ -158,4 +165,4 @@ describe('per-app destinations, counted by bpf', () => {
     assert.equal((countersDetail(db2) as { destFill?: unknown }).destFill, null);
     assert.deepEqual(reported(db2), { recording: false, cause: 'flag' }, 'the collector reports --no-destinations');
   });
-});
+}

@@ -7,11 +7,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, rmdirSync, statSync } from 'node:fs';
 import { createSandbox, type Sandbox } from '../../collector/sandbox/sandbox';
-import { NFTDUMP_BIN } from '../../collector/nft/counters';
+import { HELPER_ARGS, NFTDUMP_BIN } from '../../collector/nft/counters';
 import { parseNftDump } from '../../lib/nft/dump';
 import { parseFirewallCounters } from '../../lib/nft/firewall-parse';
 import { accountingCommands } from '../../lib/nft/accounting';
-import { COUNTER_SETS } from '../../lib/nft/names';
+import { COUNTER_SETS, DEST_SETS } from '../../lib/nft/names';
 import { parseTableSnapshot, type CounterElement } from '../../lib/nft/parse';
 import { elementCommands } from '../../bench/cgroups';
 import { TRAFFIC, waitListening } from './helpers';
@@ -78,6 +78,47 @@ describe('nftdump reads what nft lists', () => {
     const [a, b] = parts.map((p) => parseNftDump(p)!.snapshot.elements.map((e) => `${e.set} ${e.cgroup} ${e.iface} ${e.bytes}`).sort());
     assert.ok(a.length > 200);
     assert.deepEqual(a, b);
+  });
+
+  test('destination sets (--dests): the keys as the datapath made them, each packet of an app booked to one destination', async () => {
+    await s.execOk(['nft', '-f', '-'], { input: accountingCommands({ levels: [2, 5], elementTimeoutSec: 600, destinations: true }).join('\n') + '\n' });
+    const server = 'system.slice/httpd.service';
+    const client = 'user.slice/user-1000.slice/user@1000.service/app.slice/app-gnome-fetch-2.scope';
+    await s.spawn([node, TRAFFIC, 'serve-tcp', '127.0.0.1', '8093', 'sink'], { cgroup: server });
+    await s.spawn([node, TRAFFIC, 'serve-tcp', '::1', '8094', 'sink'], { cgroup: server });
+    await waitListening(s, 8093);
+    await waitListening(s, 8094);
+    await s.execOk([node, TRAFFIC, 'tcp-send', '127.0.0.1', '8093', '100000'], { cgroup: client });
+    await s.execOk([node, TRAFFIC, 'tcp-send', '::1', '8094', '50000'], { cgroup: client });
+    await s.execOk(['sysctl', '-q', '-w', 'net.ipv4.ping_group_range=0 2147483647']);
+    await s.execOk(['ping', '-n', '-q', '-c', '2', '-i', '0.2', '127.0.0.1'], { cgroup: client });
+
+    const d = parseNftDump(await s.execOk([NFTDUMP_BIN, ...HELPER_ARGS]))!;
+    const id = (c: string) => statSync(s.cgroupPath(c)).ino;
+    const lo = Number((await s.execOk(['cat', '/sys/class/net/lo/ifindex'])).trim());
+    const dests = d.snapshot.dests!.elements;
+    const find = (set: string, cgroup: string, proto: number, remote: string, port: number) => {
+      const e = dests.find((x) => x.set.name === set && x.cgroupId === id(cgroup) && x.proto === proto && x.remote === remote && x.port === port && x.ifindex === lo);
+      assert.ok(e, `${set} ${cgroup} ${proto} ${remote} ${port}; got ${JSON.stringify(dests.map((x) => [x.set.name, x.cgroupId, x.proto, x.remote, x.port, x.ifindex]))}`);
+      return e;
+    };
+    assert.ok(find('dst4_out', client, 6, '127.0.0.1', 8093).bytes > 100_000, 'the client sent its 100 kB to the service port');
+    assert.ok(find('dst6_out', client, 6, '::1', 8094).bytes > 50_000);
+    find('dst4_in', client, 6, '127.0.0.1', 8093);
+    find('dst4_out', client, 1, '127.0.0.1', 0);
+    assert.ok(find('dst4_in_svc', server, 6, '127.0.0.1', 8093).bytes > 100_000, "the service received it under its own port");
+    find('dst4_out_svc', server, 6, '127.0.0.1', 8093);
+    find('dst6_in_svc', server, 6, '::1', 8094);
+    assert.ok(dests.every((e) => e.expiresSec !== null && e.expiresSec > 500 && e.expiresSec <= 600));
+    // Every packet an app's counter took went to exactly one of its destinations.
+    for (const [c, dir] of [[client, 'out'], [client, 'in'], [server, 'out'], [server, 'in']] as const) {
+      const acct = d.snapshot.elements.filter((e) => e.set === `acct_${dir}` && e.cgroup === id(c) && e.iface === 'lo');
+      const booked = dests.filter((e) => e.set.direction === dir && e.cgroupId === id(c));
+      const sum = (xs: Array<{ bytes: number; packets: number }>) => [xs.reduce((n, x) => n + x.bytes, 0), xs.reduce((n, x) => n + x.packets, 0)];
+      assert.deepEqual(sum(booked), sum(acct), `${c} ${dir}: destinations = the app's counter`);
+    }
+    assert.deepEqual(Object.keys(d.snapshot.dests!.fill).sort(), DEST_SETS.map((x) => x.name).sort());
+    assert.equal(d.snapshot.dests!.fill.dst4_out.size, 4096);
   });
 
   test('a missing table is reported as absent, not as an error', async () => {

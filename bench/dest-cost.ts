@@ -5,17 +5,48 @@
  * interleaved rounds as in figure 1. The goal is ≤ +3 % CPU per 64-byte packet with
  * destinations on.
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Sandbox } from '../collector/sandbox/sandbox';
+import { median } from './stats';
 import { systemdSkeleton } from '../collector/sandbox/workloads';
 import { buildBpfCounter, loadBpfCounter } from './bpf';
 import { runMatrix, type Config, type TestResult, type TestSpec } from './matrix';
-import { buildNetbench } from './traffic';
+import { buildNetbench, OUT_DIR } from './traffic';
 
 export interface DestCostResult {
   rounds: number;
   secs: number;
   configs: Array<{ name: string; label: string }>;
   tests: TestResult[];
+  /** The program alone, BPF_PROG_TEST_RUN on one 64-byte packet, median ns per run (off, on) over rounds. */
+  programNs?: Array<{ prog: string; packet: string; off: number; on: number }>;
+}
+
+const BPFRUN_SRC = join(import.meta.dirname, 'tools', 'bpfrun.c');
+const BPFRUN = join(OUT_DIR, 'bpfrun');
+
+/** buildBpfRun compiles bench/tools/bpfrun.c once (cc, libbpf) and returns its path. */
+function buildBpfRun(): string {
+  mkdirSync(OUT_DIR, { recursive: true });
+  if (!existsSync(BPFRUN) || statSync(BPFRUN).mtimeMs < statSync(BPFRUN_SRC).mtimeMs) execFileSync('cc', ['-O2', '-Wall', '-o', BPFRUN, BPFRUN_SRC, '-lbpf'], { stdio: 'pipe' });
+  return BPFRUN;
+}
+
+/**
+ * programNs times the two programs alone in the sandbox (loaded unattached: no packet of the
+ * sandbox is counted by this copy), destinations off and on, `rounds` rounds of `repeat` runs.
+ */
+async function programNs(s: Sandbox, obj: string, opts: { repeat: number; rounds: number }): Promise<DestCostResult['programNs']> {
+  const out = await s.execOk([buildBpfRun(), obj, String(opts.repeat), String(opts.rounds)], { timeoutMs: 600_000 });
+  const runs = out.trim().split('\n').map((l) => JSON.parse(l) as { prog: string; packet: string; dests: number; ns: number });
+  const keys = [...new Set(runs.map((r) => `${r.prog} ${r.packet}`))];
+  return keys.map((k) => {
+    const [prog, packet] = k.split(' ');
+    const ns = (on: number) => median(runs.filter((r) => r.prog === prog && r.packet === packet && r.dests === on).map((r) => r.ns));
+    return { prog, packet, off: ns(0), on: ns(1) };
+  });
 }
 
 const TESTS: TestSpec[] = [
@@ -25,9 +56,10 @@ const TESTS: TestSpec[] = [
 ];
 
 /** benchDestCost runs the three configurations in `rounds` interleaved rounds inside the sandbox `s`. */
-export async function benchDestCost(s: Sandbox, opts: { rounds: number; secs: number; log?: (line: string) => void }): Promise<DestCostResult> {
-  const built = buildBpfCounter();
+export async function benchDestCost(s: Sandbox, opts: { rounds: number; secs: number; object?: string; log?: (line: string) => void }): Promise<DestCostResult> {
+  const built = opts.object ? { obj: opts.object } : buildBpfCounter();
   if ('missing' in built) throw new Error(built.missing);
+  const alone = await programNs(s, built.obj, { repeat: 1_000_000, rounds: Math.max(3, opts.rounds) });
   buildNetbench();
   systemdSkeleton(s);
   const link = await s.addLink({ name: 'wwan0', subnet: 7 });
@@ -41,7 +73,7 @@ export async function benchDestCost(s: Sandbox, opts: { rounds: number; secs: nu
       cfg('on', 'the BPF program, destinations on', true),
     ];
     const tests = await runMatrix(s, link, { configs, tests: TESTS, rounds: opts.rounds, secs: opts.secs, log: opts.log });
-    return { rounds: opts.rounds, secs: opts.secs, configs: configs.map(({ name, label }) => ({ name, label })), tests };
+    return { rounds: opts.rounds, secs: opts.secs, configs: configs.map(({ name, label }) => ({ name, label })), tests, programNs: alone };
   } finally {
     await bpf.detach();
   }

@@ -1,5 +1,5 @@
 /**
- * Figure 11's packet-path half on its own: node --import tsx bench/destinations.ts [--rounds=N]
+ * Figure 11's packet-path half on its own: node --import tsx bench/destinations.ts [--rounds=N] [--object=PATH]
  * (as root; `npm run bench -- --only=destinations` runs the same and renders BENCHMARKS.md).
  * Prints the table (ratios to "off"). Figures only: nothing here is asserted by a test.
  */
@@ -8,11 +8,14 @@ import { benchDestCost } from './dest-cost';
 
 const arg = process.argv.find((a) => a.startsWith('--rounds='));
 const rounds = arg ? Number(arg.slice(9)) : 10;
+// --object=PATH: another build of count.bpf.c (e.g. an older one, for a before/after).
+const object = process.argv.find((a) => a.startsWith('--object='))?.slice(9);
 
 async function main(): Promise<void> {
   const s = await createSandbox();
   try {
-    const r = await benchDestCost(s, { rounds, secs: 0.5, log: (l) => process.stdout.write(`${l}\n`) });
+    const r = await benchDestCost(s, { rounds, secs: 0.5, object, log: (l) => process.stdout.write(`${l}\n`) });
+    for (const p of r.programNs ?? []) process.stdout.write(`${p.prog} ${p.packet}: ${p.off} ns off, ${p.on} ns on\n`);
     const lines = ['| test | off-again ÷ off | on ÷ off | CPU/packet off-again ÷ off | CPU/packet on ÷ off |', '| --- | --- | --- | --- | --- |'];
     for (const t of r.tests) {
       const c = (n: string) => t.cells.find((x) => x.config === n)!;

@@ -391,6 +391,12 @@ function destCost(r: Results): string[] {
     out.push(`| ${test} | ≤ +3 % (≤ 1.03) | ${f(on ?? null)} | ${typeof on === 'number' ? mark(on <= 1.03) : '–'} | ${f(aa ?? null)} |`);
   }
   out.push('');
+  if (c.programNs?.length) {
+    out.push('The program alone (BPF_PROG_TEST_RUN, one 64-byte UDP packet, 10⁶ runs a round; median ns per run over rounds): what the packet path pays without the noise of the traffic.', '');
+    out.push('| program | packet | destinations off, ns | on, ns | on − off, ns |', '|---|---|---:|---:|---:|');
+    for (const p of c.programNs) out.push(`| ${p.prog} | ${p.packet} | ${p.off} | ${p.on} | ${p.on - p.off} |`);
+    out.push('');
+  }
   for (const t of c.tests) out.push(testTable(t, new Map()));
   return out;
 }

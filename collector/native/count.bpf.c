@@ -198,12 +198,12 @@ static __always_inline void dest_port(struct dkey *k, __u16 sport, __u16 dport, 
 }
 
 /*
- * The headers are read straight from the packet: the stack has the network header and the
- * transport header of TCP and UDP in the skb's linear data on both paths (ingress pulled them
- * before the socket was found), so the copies through bpf_skb_load_bytes are only the
- * fallback for a packet where that is not so.
+ * dest_key fills the key's address, protocol and port from the packet; 0 when the packet is
+ * neither IPv4 nor IPv6 or cannot be read. The headers are read straight from the packet: the
+ * stack has the network header and the transport header of TCP and UDP in the skb's linear
+ * data on both paths (ingress pulled them before the socket was found), so the copies through
+ * bpf_skb_load_bytes (a helper call each) are only the fallback where that is not so.
  */
-/* dest_key fills the key's address, protocol and port from the packet; 0 when the packet is neither IPv4 nor IPv6 or cannot be read. */
 static __always_inline int dest_key(struct __sk_buff *skb, struct dkey *k, __u32 dir)
 {
 	void *data = (void *)(long)skb->data;

@@ -118,7 +118,7 @@ function sample(db: Db, path: string, day: number): DestStoreSample {
 export function benchDestStore(opts: { apps?: number; days?: number; sampleDays?: number[]; log?: (line: string) => void } = {}): DestStoreResult {
   const apps = opts.apps ?? 50;
   const days = opts.days ?? 365;
-  const sampleDays = new Set(opts.sampleDays ?? [30, 90, 120, 180, 270, days]);
+  const sampleDays = new Set(opts.sampleDays ?? [30, 60, 90, 92, 120, 180, 270, days]);
   const dir = mkdtempSync(join(tmpdir(), 'appnet-dest-store-'));
   try {
     const path = join(dir, 'a.db');

@@ -1,5 +1,7 @@
 /** The shape of bench/results.json: every figure's raw numbers, as the last run left them. */
 import type { CollectorCpuResult } from './collector-cpu';
+import type { DestCostResult } from './dest-cost';
+import type { DestStoreResult } from './dest-store';
 import type { MachineInfo } from './machine';
 import type { PacketPathResult } from './packet-path';
 import type { PollResult } from './poll';
@@ -56,7 +58,10 @@ export interface Results {
   pageLoad?: Section<PageLoadData>;
   soak?: Section<SoakResult>;
   startup?: Section<StartupResult>;
+  /** Figure 11 (issue 19): destination counting's packet-path cost, and the destinations store over a year. */
+  destinations?: Section<DestCostResult>;
+  destinationsStore?: Section<DestStoreResult>;
 }
 
-export const SECTIONS = ['packetPath', 'totals', 'scale', 'collectorCpu', 'poll', 'queries', 'storage', 'pageLoad', 'soak', 'startup'] as const;
+export const SECTIONS = ['packetPath', 'totals', 'scale', 'collectorCpu', 'poll', 'queries', 'storage', 'pageLoad', 'soak', 'startup', 'destinations', 'destinationsStore'] as const;
 export type SectionName = (typeof SECTIONS)[number];

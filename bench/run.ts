@@ -3,7 +3,7 @@
  * in its own sandbox, writes bench/results.json (merged with the sections not re-run)
  * and renders BENCHMARKS.md from it. The soak runs only when named (--only=soak) or given a
  * length (--soak-minutes=N; 5 by default, 2 with --quick). --quick runs fewer, shorter trials;
- * --rounds=N sets the packet-path and scale rounds (4 and 3) and the startup rounds (30); --render-only re-renders
+ * --rounds=N sets the packet-path, scale and destinations rounds (4, 3 and 10) and the startup rounds (30); --render-only re-renders
  * BENCHMARKS.md without measuring.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSandbox, type Sandbox } from '../collector/sandbox/sandbox';
 import { benchCollectorCpu } from './collector-cpu';
+import { benchDestCost } from './dest-cost';
+import { benchDestStore } from './dest-store';
 import { buildHistory } from './history';
 import { machineInfo } from './machine';
 import { benchPacketPath } from './packet-path';
@@ -172,6 +174,8 @@ async function main(): Promise<void> {
       return { rounds: commands[0].wallMs.n, commands, firstPollReps: reps, firstPoll: await inSandbox((s) => benchFirstPoll(s, { reps, log })) };
     });
   }
+  if (only.includes('destinations')) res.destinations = await section('destinations', () => inSandbox((s) => benchDestCost(s, { rounds: rounds ?? (quick ? 2 : 10), secs: quick ? 0.3 : 0.5, log })));
+  if (only.includes('destinationsStore')) res.destinationsStore = await section('destinationsStore', async () => benchDestStore({ days: quick ? 100 : 365, log }));
   if (only.includes('soak')) res.soak = await section('soak', () => inSandbox((s) => benchSoak(s, { minutes: soakMinutes, log })));
   for (const k of only) reached.add(k);
   save(res);

@@ -22,7 +22,7 @@
  *   dests                 → bpfcount 1 / dests ID COUNT MAX / entries [[CGROUP,IFINDEX,"IFNAME"|null,DIR,"ADDR",PROTO,PORT,LOCAL,BYTES,PACKETS],...] / end
  *   ddelete C,I,D,A,P,N,L ... → deleted C,I,D,A,P,N,L (one line per destination removed) / end
  *   destinations on|off   → destinations on|off / end   (whether the program counts destinations)
- * The destinations map (PINDIR/dests, an LRU hash) counts per remote address, protocol and port
+ * The destinations map (PINDIR/dests, an LRU hash per CPU) counts per remote address, protocol and port
  * (LOCAL 1: the port is ours, a connection made to us); it is counted only while switched on
  * (serve's last argument, default dests; then the `destinations` command).
  * DIR is 0 for ingress, 1 for egress (+ 2: segments' extra headers, + 4: another namespace's);
@@ -320,14 +320,17 @@ static int setup(const char *pindir, const char *cgdir, const char *objpath, int
 	int created = access(pin, F_OK) != 0;
 	uint64_t netns = own_netns_cookie();
 	struct bpf_object *obj = load(objpath, pindir, &netns);
-	if (!obj && !created) {
-		/* A map of an older layout: start over with new ones (their counts are lost, and said so by a new id). */
-		unlink(pin);
-		path_of(pin, sizeof(pin), pindir, "dests");
+	/*
+	 * A pinned map of an older layout: first start the destinations map over alone (it went
+	 * from shared to per CPU values), keeping the per-app counts; then both (their counts are
+	 * lost, and said so by a new id).
+	 */
+	for (int attempt = 0; !obj && !created && attempt < 2; attempt++) {
+		path_of(pin, sizeof(pin), pindir, attempt == 0 ? "dests" : "counts");
 		unlink(pin);
 		netns = own_netns_cookie();
 		obj = load(objpath, pindir, &netns);
-		created = 1;
+		created = attempt == 1;
 	}
 	struct bpf_map *map = obj ? bpf_object__find_map_by_name(obj, "counts") : NULL;
 	if (!map)
@@ -503,19 +506,26 @@ static void dest_row(FILE *out, struct names *names, const void *key, const void
 {
 	const struct dkey *d = key;
 	const struct val *v = val;
+	uint64_t bytes = 0, packets = 0;
+	for (int c = 0; c < ncpus; c++) {
+		bytes += v[c].bytes;
+		packets += v[c].packets;
+	}
 	fprintf(out, "[%" PRIu64 ",%" PRIu32 ",", d->cgroup, d->ifindex);
 	put_ifname(out, names, d->ifindex);
 	fprintf(out, ",%u,", d->flags & 1);
 	put_addr(out, d->addr);
-	fprintf(out, ",%u,%u,%u,%" PRIu64 ",%" PRIu64 "]", d->proto, d->port, (d->flags >> 1) & 1, v->bytes, v->packets);
+	fprintf(out, ",%u,%u,%u,%" PRIu64 ",%" PRIu64 "]", d->proto, d->port, (d->flags >> 1) & 1, bytes, packets);
 }
 
-/* dump_dests writes every destination (the map is shared by all CPUs: one value each). */
+/* dump_dests writes every destination, summed over CPUs (the map is per CPU, as the counts). */
 static void dump_dests(void)
 {
 	static struct dkey keys[BATCH];
-	static struct val vals[BATCH];
-	dump_map(dests_fd, "destinations", "dests", dests_id, dests_max, keys, sizeof(keys[0]), vals, sizeof(vals[0]), dest_row);
+	static struct val *vals;
+	if (!vals)
+		vals = calloc((size_t)BATCH * ncpus, sizeof(struct val));
+	dump_map(dests_fd, "destinations", "dests", dests_id, dests_max, keys, sizeof(keys[0]), vals, ncpus * sizeof(struct val), dest_row);
 }
 
 /* delete_dests removes the destinations named on a ddelete line ("C,I,D,ADDR,PROTO,PORT,LOCAL" words). */

@@ -1,4 +1,4 @@
-/** Destinations (migration 080) as the dashboard, the API and the command line read them, and their switch (a global setting, next to the collector's `--no-destinations`). */
+/** Destinations (migrations 080–082) as the dashboard, the API and the command line read them, and their switch (a global setting, next to the collector's `--no-destinations`). */
 import { hasTable, prepared, type Db } from '../open';
 import { localMidnight, nextLocalMidnight } from '../../lib/time';
 import { seriesFilterSql, T_JOINS, totalsCte, type UsageFilter } from './sql-parts';
@@ -63,25 +63,57 @@ export interface AppDestinations {
 
 const HOUR = 3600;
 
+/** hourUp is the first hour bucket starting at or after ts (a local midnight need not be a whole UTC hour). */
+const hourUp = (ts: number) => Math.ceil(ts / HOUR) * HOUR;
+
+/** Seconds-wide buckets starting in [from, to) stepped by `next`. */
+function bucketsIn(from: number, to: number, next: (ts: number) => number): number[] {
+  const out: number[] = [];
+  for (let t = from; t < to; t = next(t)) out.push(t);
+  return out;
+}
+
 /**
- * destRowsSql is the destination rows of [since, until) (whole hours): whole local days that are
- * complete in dest_1d from there, the rest from dest_1h; never both for the same hour. With
- * `series`, only theirs, read by primary key (series, time) rather than every row of the period.
+ * destRowsSql is the destination rows of [since, until) (whole hours): whole local days before
+ * the days written to dest_1d (migration 082) from there, the rest from dest_1h; never both for
+ * the same hour. Columns: ts, series_id, dest_id, the four sums, first_seen and last_seen (unix
+ * seconds). With `series`, only theirs, each bucket and series found by primary key (ts,
+ * series_id); without, every row of the period's buckets. Buckets are clipped to what the
+ * tables hold, so a long period costs no more than the kept history.
  */
 function destRowsSql(db: Db, since: number, until: number, series?: number[]): { sql: string; params: number[] } {
-  const only = series ? ` AND series_id IN (${series.map(() => '?').join(',') || 'NULL'})` : '';
-  const ids = series ?? [];
-  const cols = 'ts, series_id, remote, proto, port, inbound, rx_bytes, tx_bytes, rx_packets, tx_packets, first_seen, last_seen';
-  const mark = hasTable(db, 'dest_1d') ? (prepared(db, "SELECT value FROM settings WHERE key = 'dest_folded_until'").get() as { value: string } | undefined) : undefined;
-  const folded = mark ? Number(mark.value) : null;
-  const dayFrom = localMidnight(since) === since ? since : nextLocalMidnight(since);
-  const dayTo = folded === null ? dayFrom : localMidnight(Math.min(until, folded));
-  if (dayTo <= dayFrom) return { sql: `SELECT ${cols} FROM dest_1h WHERE ts >= ? AND ts < ?${only}`, params: [since, until, ...ids] };
-  return {
-    sql: `SELECT ${cols} FROM dest_1d WHERE ts >= ? AND ts < ?${only}
-          UNION ALL SELECT ${cols} FROM dest_1h WHERE ts >= ? AND ts < ? AND (ts < ? OR ts >= ?)${only}`,
-    params: [dayFrom, dayTo, ...ids, since, until, dayFrom, dayTo, ...ids],
-  };
+  const cols = 'ts, series_id, dest_id, rx_bytes, tx_bytes, rx_packets, tx_packets, ts + first_seen AS first_seen, ts + last_seen AS last_seen';
+  const mark = prepared(db, "SELECT value FROM settings WHERE key = 'dest_days_folded_until'").pluck().get() as string | undefined;
+  const written = mark === undefined ? null : Number(mark);
+  const oldest = (t: string) => (prepared(db, `SELECT MIN(ts) FROM ${t}`).pluck().get() as number | null) ?? until;
+  const dayFrom = Math.max(localMidnight(since) === since ? since : nextLocalMidnight(since), localMidnight(oldest('dest_1d')));
+  const dayTo = written === null ? dayFrom : Math.max(dayFrom, localMidnight(Math.min(until, written)));
+  const hourFrom = Math.max(since, oldest('dest_1h'));
+  const ranges: Array<[table: 'dest_1d' | 'dest_1h', from: number, to: number, next: (t: number) => number]> = [
+    ['dest_1d', dayFrom, dayTo, nextLocalMidnight],
+    ['dest_1h', hourUp(hourFrom), Math.min(dayFrom, until), (t) => t + HOUR],
+    ['dest_1h', hourUp(Math.max(hourFrom, dayTo)), until, (t) => t + HOUR],
+  ];
+  const pieces: string[] = [];
+  const params: number[] = [];
+  for (const [table, from, to, next] of ranges) {
+    if (to <= from) continue;
+    if (series) {
+      const ts = bucketsIn(from, to, next);
+      pieces.push(`SELECT ${cols} FROM ${table} WHERE ts IN (${ts.map(() => '?').join(',')}) AND series_id IN (${series.map(() => '?').join(',') || 'NULL'})`);
+      params.push(...ts, ...series);
+    } else {
+      pieces.push(`SELECT ${cols} FROM ${table} WHERE ts >= ? AND ts < ?`);
+      params.push(from, to);
+    }
+  }
+  if (!pieces.length) return { sql: `SELECT ${cols} FROM dest_1h WHERE 0`, params: [] };
+  return { sql: pieces.join(' UNION ALL '), params };
+}
+
+/** stored tells whether the store keeps destinations by key (migration 082): a store the collector has not migrated yet shows none. */
+function stored(db: Db): boolean {
+  return hasTable(db, 'dest_keys');
 }
 
 type Sums = { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number };
@@ -105,18 +137,20 @@ export function getAppDestinations(db: Db, appId: number, f: UsageFilter, now: n
   const series = (
     db.prepare(`SELECT s.id FROM series s JOIN interfaces i ON i.id = s.iface_id JOIN networks n ON n.id = s.network_id ${w.sql ? `${w.sql} AND` : 'WHERE'} s.app_id = ?`).all(...w.params, appId) as Array<{ id: number }>
   ).map((r) => r.id);
-  const src = destRowsSql(db, since, until, series);
-  const scope = `FROM (${src.sql}) d JOIN series s ON s.id = d.series_id JOIN interfaces i ON i.id = s.iface_id JOIN networks n ON n.id = s.network_id
-    ${w.sql ? `${w.sql} AND` : 'WHERE'} s.app_id = ?`;
-  const params = [...src.params, ...w.params, appId];
-  const raw = db
-    .prepare(
-      `SELECT d.remote, d.proto, d.port, d.inbound, SUM(d.rx_bytes) AS rxBytes, SUM(d.tx_bytes) AS txBytes, SUM(d.rx_packets) AS rxPackets,
-              SUM(d.tx_packets) AS txPackets, MIN(d.first_seen) AS firstSeen, MAX(d.last_seen) AS lastSeen,
-              (SELECT name FROM dest_names WHERE addr = d.remote ORDER BY seen_at DESC, name LIMIT 1) AS host
-       ${scope} AND d.remote <> '' GROUP BY d.remote, d.proto, d.port, d.inbound ORDER BY rxBytes + txBytes DESC, d.remote LIMIT ?`,
-    )
-    .all(...params, fold6 === 'off' ? limit : -1) as Array<Omit<DestinationRow, 'inbound' | 'addresses'> & { inbound: number }>;
+  // Only the app's series in the filter are read: no join to filter rows afterwards.
+  const src = stored(db) ? destRowsSql(db, since, until, series) : null;
+  // Folding the /64s of privacy addresses needs every row; otherwise the top `limit` suffice.
+  const raw = !src
+    ? []
+    : (db
+        .prepare(
+          `SELECT k.remote, k.proto, k.port, k.inbound, SUM(d.rx_bytes) AS rxBytes, SUM(d.tx_bytes) AS txBytes, SUM(d.rx_packets) AS rxPackets,
+                  SUM(d.tx_packets) AS txPackets, MIN(d.first_seen) AS firstSeen, MAX(d.last_seen) AS lastSeen,
+                  (SELECT name FROM dest_names WHERE addr = k.remote ORDER BY seen_at DESC, name LIMIT 1) AS host
+           FROM (${src.sql}) d JOIN dest_keys k ON k.id = d.dest_id
+           GROUP BY d.dest_id ORDER BY rxBytes + txBytes DESC, k.remote, k.proto, k.port, k.inbound LIMIT ?`,
+        )
+        .all(...src.params, fold6 === 'off' ? limit : -1) as Array<Omit<DestinationRow, 'inbound' | 'addresses'> & { inbound: number }>);
   const rows = foldPrivacy64(raw.map((r) => ({ ...r, inbound: r.inbound === 1 })), fold6).slice(0, limit);
   const listed = rows.reduce((s, r) => ({ rxBytes: s.rxBytes + r.rxBytes, txBytes: s.txBytes + r.txBytes, rxPackets: s.rxPackets + r.rxPackets, txPackets: s.txPackets + r.txPackets }), { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 });
   const other = {
@@ -130,10 +164,11 @@ export function getAppDestinations(db: Db, appId: number, f: UsageFilter, now: n
 
 /** countAppDestinations counts each app's distinct destinations since a time (for /metrics: a count, never the destinations). */
 export function countAppDestinations(db: Db, since: number): Array<{ appId: number; destinations: number }> {
+  if (!stored(db)) return [];
   return prepared(
     db,
-    `SELECT s.app_id AS appId, COUNT(DISTINCT d.remote || '|' || d.proto || '|' || d.port || '|' || d.inbound) AS destinations
-     FROM dest_1h d JOIN series s ON s.id = d.series_id WHERE d.ts >= ? AND d.remote <> '' GROUP BY s.app_id`,
+    `SELECT s.app_id AS appId, COUNT(DISTINCT d.dest_id) AS destinations
+     FROM dest_1h d JOIN series s ON s.id = d.series_id WHERE d.ts >= ? AND d.dest_id <> 0 GROUP BY s.app_id`,
   ).all(since) as Array<{ appId: number; destinations: number }>;
 }
 
@@ -148,7 +183,7 @@ export function getDestinationReportRows(db: Db, f: UsageFilter, now: number, fo
   const until = Math.ceil(f.until / HOUR) * HOUR;
   const c = totalsCte(db, { ...f, since, until }, now);
   const w = seriesFilterSql(f);
-  const src = destRowsSql(db, since, until);
+  const src = stored(db) ? destRowsSql(db, since, until) : null;
   const apps = db
     .prepare(
       `${c.sql}
@@ -156,16 +191,18 @@ export function getDestinationReportRows(db: Db, f: UsageFilter, now: number, fo
        FROM t ${T_JOINS} ${w.sql} GROUP BY a.id ORDER BY rxBytes + txBytes DESC, a.app_key`,
     )
     .all(...c.params, ...w.params) as Array<{ id: number; appKey: string; appName: string; kind: string } & Sums>;
-  const dests = db
-    .prepare(
-      `SELECT s.app_id AS appId, d.remote, d.proto, d.port, d.inbound, SUM(d.rx_bytes) AS rxBytes, SUM(d.tx_bytes) AS txBytes,
-              SUM(d.rx_packets) AS rxPackets, SUM(d.tx_packets) AS txPackets,
-              (SELECT name FROM dest_names WHERE addr = d.remote ORDER BY seen_at DESC, name LIMIT 1) AS host
-       FROM (${src.sql}) d JOIN series s ON s.id = d.series_id JOIN interfaces i ON i.id = s.iface_id JOIN networks n ON n.id = s.network_id
-       ${w.sql ? `${w.sql} AND` : 'WHERE'} d.remote <> ''
-       GROUP BY s.app_id, d.remote, d.proto, d.port, d.inbound ORDER BY rxBytes + txBytes DESC, d.remote`,
-    )
-    .all(...src.params, ...w.params) as Array<{ appId: number; remote: string; proto: number; port: number; inbound: number; host: string | null } & Sums>;
+  const dests = !src
+    ? []
+    : (db
+        .prepare(
+          `SELECT s.app_id AS appId, k.remote, k.proto, k.port, k.inbound, SUM(d.rx_bytes) AS rxBytes, SUM(d.tx_bytes) AS txBytes,
+                  SUM(d.rx_packets) AS rxPackets, SUM(d.tx_packets) AS txPackets,
+                  (SELECT name FROM dest_names WHERE addr = k.remote ORDER BY seen_at DESC, name LIMIT 1) AS host
+           FROM (${src.sql}) d JOIN dest_keys k ON k.id = d.dest_id JOIN series s ON s.id = d.series_id JOIN interfaces i ON i.id = s.iface_id
+           JOIN networks n ON n.id = s.network_id ${w.sql}
+           GROUP BY s.app_id, d.dest_id ORDER BY rxBytes + txBytes DESC, k.remote, k.proto, k.port, k.inbound`,
+        )
+        .all(...src.params, ...w.params) as Array<{ appId: number; remote: string; proto: number; port: number; inbound: number; host: string | null } & Sums>);
   const byApp = new Map<number, Array<Omit<(typeof dests)[number], 'inbound'> & { inbound: boolean }>>();
   for (const d of dests) {
     const list = byApp.get(d.appId) ?? [];

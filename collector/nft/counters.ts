@@ -100,7 +100,6 @@ export function counterReader(opts: CounterReaderOptions): CounterReader {
   let helper = opts.nftdumpBin !== null && executable(opts.nftdumpBin) ? new NftdumpServer(opts.nftdumpBin) : null;
   if (helper === null) opts.log('warn', `listing counters with nft -j (slower): the netlink helper ${opts.nftdumpBin ?? ''} is not built (scripts/ensure-deps.sh builds it)`);
   let failures = 0;
-  const logged = new Set<string>();
   let ns: NumericNs | null = null;
   let nft: Promise<NftRunner> | null = null;
   const jsonRunner = () =>
@@ -127,8 +126,8 @@ export function counterReader(opts: CounterReaderOptions): CounterReader {
             opts.log('error', `the netlink counter helper failed ${failures} times in a row, listing with nft -j from now on: ${msg}`);
             helper.close();
             helper = null;
-          } else if (!logged.has(msg)) {
-            logged.add(msg);
+          } else if (failures === 1) {
+            // Once per run of failures: the helper's restarts word each failure anew (with its back-off).
             opts.log('warn', `the netlink counter helper failed, listed with nft -j instead: ${msg}`);
           }
         }

@@ -32,42 +32,28 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
+# libmnl_helper NAME WHY: builds collector/native/out/NAME from collector/native/NAME.c (libmnl)
+# when missing or older than its source; WHY says what is lost when it cannot be built.
+libmnl_helper() {
+  local out=collector/native/out/$1 src=collector/native/$1.c
+  if [ ! -x "$out" ] || [ "$src" -nt "$out" ]; then
+    mkdir -p collector/native/out
+    if cc -O2 -Wall -o "$out.tmp" "$src" -lmnl; then
+      mv -f "$out.tmp" "$out"
+    else
+      rm -f "$out.tmp"
+      echo "appnet: could not build $out: $2" >&2
+    fi
+  fi
+}
+
 # The collector reads its counters over netlink with a small C helper (collector/native);
 # without it, it falls back to nft's JSON listing, which is far slower on big tables.
-nftdump=collector/native/out/nftdump
-if [ ! -x "$nftdump" ] || [ collector/native/nftdump.c -nt "$nftdump" ]; then
-  mkdir -p collector/native/out
-  if cc -O2 -Wall -o "$nftdump.tmp" collector/native/nftdump.c -lmnl; then
-    mv -f "$nftdump.tmp" "$nftdump"
-  else
-    rm -f "$nftdump.tmp"
-    echo "appnet: could not build $nftdump: the collector will list counters with nft -j instead (slower)" >&2
-  fi
-fi
-
+libmnl_helper nftdump 'the collector will list counters with nft -j instead (slower)'
 # Host names of destinations come from the DNS answers our table logs over NFLOG, read by dnslog.
-dnslog=collector/native/out/dnslog
-if [ ! -x "$dnslog" ] || [ collector/native/dnslog.c -nt "$dnslog" ]; then
-  mkdir -p collector/native/out
-  if cc -O2 -Wall -o "$dnslog.tmp" collector/native/dnslog.c -lmnl; then
-    mv -f "$dnslog.tmp" "$dnslog"
-  else
-    rm -f "$dnslog.tmp"
-    echo "appnet: could not build $dnslog: destinations are shown by address only" >&2
-  fi
-fi
-
+libmnl_helper dnslog 'destinations are shown by address only'
 # The app page's live connections come from the sockets the kernel lists over sock_diag, read by sockdiag.
-sockdiag=collector/native/out/sockdiag
-if [ ! -x "$sockdiag" ] || [ collector/native/sockdiag.c -nt "$sockdiag" ]; then
-  mkdir -p collector/native/out
-  if cc -O2 -Wall -o "$sockdiag.tmp" collector/native/sockdiag.c -lmnl; then
-    mv -f "$sockdiag.tmp" "$sockdiag"
-  else
-    rm -f "$sockdiag.tmp"
-    echo "appnet: could not build $sockdiag: the app page shows no live connections" >&2
-  fi
-fi
+libmnl_helper sockdiag 'the app page shows no live connections'
 
 # Per-app counting runs in a cgroup_skb BPF program (collector/native/count.bpf.c), loaded and
 # read by a small libbpf helper; without them `appnet collect` counts with nft sets instead.

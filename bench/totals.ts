@@ -6,15 +6,37 @@
  * interface name (`update @iface_out { oifname }`), and two static shapes the collector could
  * keep up to date as interfaces come and go (a named counter per interface picked through an
  * objref map; a verdict map that jumps to a chain of one counter per interface, with the dynamic
- * set only for interfaces it does not know yet).
+ * set only for interfaces it does not know yet), and no nft at all: a tc (clsact) BPF program on
+ * each interface counting per (ifindex, direction) (bench/tools/tccount.bpf.c).
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Link, Sandbox } from '../collector/sandbox/sandbox';
 import { TABLE_FAMILY, TABLE_NAME } from '../lib/nft/names';
 import { buildBpfCounter, loadBpfCounter } from './bpf';
 import { runMatrix, type Config, type TestResult, type TestSpec } from './matrix';
 import { desktopCgroups } from './packet-path';
 import { accountingTotals, applyNft, dropConntrackOn, dropTable, plainCounter } from './rulesets';
-import { APP_CGROUP } from './traffic';
+import { APP_CGROUP, OUT_DIR } from './traffic';
+
+const TC_SRC = join(import.meta.dirname, 'tools', 'tccount.bpf.c');
+const TC_OBJ = join(OUT_DIR, 'tccount.bpf.o');
+const TC_PIN = '/sys/fs/bpf/appnet-bench-tc';
+
+/** buildTcCounter compiles bench/tools/tccount.bpf.c (clang) once; null when it cannot. */
+function buildTcCounter(): string | null {
+  try {
+    mkdirSync(OUT_DIR, { recursive: true });
+    if (!existsSync(TC_OBJ) || statSync(TC_OBJ).mtimeMs < statSync(TC_SRC).mtimeMs) {
+      const multiarch = execFileSync('gcc', ['-print-multiarch'], { encoding: 'utf8' }).trim();
+      execFileSync('clang', ['-O2', '-g', '-target', 'bpf', `-I/usr/include/${multiarch}`, '-c', TC_SRC, '-o', TC_OBJ], { stdio: 'pipe' });
+    }
+    return TC_OBJ;
+  } catch {
+    return null;
+  }
+}
 
 const T = `${TABLE_FAMILY} ${TABLE_NAME}`;
 
@@ -100,13 +122,29 @@ export async function benchTotals(s: Sandbox, opts: { rounds: number; secs: numb
   }
   const bpf = await loadBpfCounter(s, built.obj);
   const ifaces = ['lo', link.name];
-  const cfg = (name: string, label: string, cmds: string[], withBpf: boolean): Config => ({
+  // The tc counter: loaded once (its programs pinned), attached to both interfaces only in its configuration.
+  const tcObj = buildTcCounter();
+  if (tcObj) await s.execOk(['/usr/sbin/bpftool', 'prog', 'loadall', tcObj, TC_PIN, 'type', 'classifier', 'pinmaps', `${TC_PIN}-maps`]);
+  else opts.log?.('  no bpf+tc configuration: bench/tools/tccount.bpf.c did not build');
+  const tcOff = async () => {
+    for (const i of ifaces) await s.exec(['tc', 'qdisc', 'del', 'dev', i, 'clsact']);
+  };
+  const tcOn = async () => {
+    for (const i of ifaces) {
+      await s.execOk(['tc', 'qdisc', 'replace', 'dev', i, 'clsact']);
+      await s.execOk(['tc', 'filter', 'add', 'dev', i, 'ingress', 'bpf', 'da', 'object-pinned', `${TC_PIN}/tc_in`]);
+      await s.execOk(['tc', 'filter', 'add', 'dev', i, 'egress', 'bpf', 'da', 'object-pinned', `${TC_PIN}/tc_out`]);
+    }
+  };
+  const cfg = (name: string, label: string, cmds: string[], withBpf: boolean, withTc = false): Config => ({
     name,
     label,
     apply: async () => {
       await bpf.detach();
+      await tcOff();
       await applyNft(s, [...dropConntrackOn(), ...dropTable(), ...cmds]);
       if (withBpf) await bpf.attach();
+      if (withTc) await tcOn();
     },
   });
   const configs: Config[] = [
@@ -117,13 +155,21 @@ export async function benchTotals(s: Sandbox, opts: { rounds: number; secs: numb
     cfg('bpf+dynset', "the BPF program + today's totals: dynamic sets keyed by interface name on input, output and forward (appnet (bpf), no rules, of figure 1)", accountingTotals(), true),
     cfg('bpf+objref', `the BPF program + a named counter per interface picked by an objref map (${ifaces.join(', ')}; unknown interfaces would go uncounted)`, objrefTotals(ifaces), true),
     cfg('bpf+linear', `the BPF program + one \`oifname "…" counter accept\` rule per known interface (${ifaces.join(', ')}; the measured one is last), the dynamic set only for unknown ones`, linearTotals(ifaces), true),
+    ...(tcObj ? [cfg('bpf+tc', `the BPF program + a tc (clsact) BPF program on each interface (${ifaces.join(', ')}) counting per (ifindex, direction) in a per-CPU hash (bench/tools/tccount.bpf.c): no nft at all`, [], true, true)] : []),
     cfg('bpf+vmap', 'the BPF program + a verdict map to a one-counter chain per known interface, the dynamic set only for unknown ones', vmapTotals(ifaces), true),
   ];
   try {
     const tests = await runMatrix(s, link, { configs, tests: TOTALS_TESTS, rounds: opts.rounds, secs: opts.secs, log: opts.log });
+    if (tcObj) {
+      // A tc counter that counted nothing would look free: refuse that.
+      const dump = JSON.parse(await s.execOk(['/usr/sbin/bpftool', '-j', 'map', 'dump', 'pinned', `${TC_PIN}-maps/totals`])) as Array<{ formatted: { values: Array<{ value: { packets: number } }> } }>;
+      const packets = dump.reduce((n, e) => n + e.formatted.values.reduce((m, v) => m + Number(v.value.packets), 0), 0);
+      if (packets === 0) throw new Error('the tc counter counted no packets: its figures would be meaningless');
+    }
     return { configs: configs.map((c) => ({ name: c.name, label: c.label })), rounds: opts.rounds, secs: opts.secs, appCgroup: APP_CGROUP, tests };
   } finally {
     await bpf.detach();
+    await tcOff();
     await applyNft(s, [...dropConntrackOn(), ...dropTable()]);
   }
 }

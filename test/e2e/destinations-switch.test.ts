@@ -20,7 +20,7 @@ function destRows(db: string): { n: number; bytes: number } {
   try {
     return d
       .prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(rx_bytes + tx_bytes), 0) AS bytes FROM (
-                  SELECT rx_bytes, tx_bytes FROM dest_1h WHERE remote <> '' UNION ALL SELECT rx_bytes, tx_bytes FROM dest_1d WHERE remote <> '')`)
+                  SELECT rx_bytes, tx_bytes FROM dest_1h WHERE dest_id <> 0 UNION ALL SELECT rx_bytes, tx_bytes FROM dest_1d WHERE dest_id <> 0)`)
       .get() as { n: number; bytes: number };
   } finally {
     d.close();

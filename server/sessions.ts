@@ -3,6 +3,9 @@
  * until it would have expired anyway. A restart forgets both lists, so the server also
  * refuses every code and session minted before it started (`notBefore`): a used code or a
  * logged-out cookie never works again, at the price of signing in again after a restart.
+ * Tokens carry whole seconds, so the sessions this server mints count from the second after its
+ * start (`sessionsFrom`): a cookie of the server before it, logged out in the same second as this
+ * one started, would otherwise look minted by this one.
  */
 import type { AuthGate, AuthMethod, HeaderLookup } from '../lib/security/gate';
 import { bearerToken, parseCookies, sessionCookieName } from '../lib/security/cookies';
@@ -35,6 +38,8 @@ export class SessionAuthority implements AuthGate {
   private readonly loggedOut = new ExpiringSet();
   /** Start of this server's memory (whole seconds, as tokens carry): nothing minted earlier is accepted. */
   private readonly notBefore: number;
+  /** The first second this server's own sessions carry as minted; earlier ones are another server's. */
+  private readonly sessionsFrom: number;
   readonly cookieName: string;
 
   constructor(
@@ -45,6 +50,7 @@ export class SessionAuthority implements AuthGate {
   ) {
     this.cookieName = sessionCookieName(port);
     this.notBefore = Math.floor(clock());
+    this.sessionsFrom = this.notBefore + 1;
   }
 
   /** authenticate: an Authorization header is judged alone; otherwise the session cookie. */
@@ -62,7 +68,7 @@ export class SessionAuthority implements AuthGate {
     const value = parseCookies(headers.get('cookie')).get(this.cookieName);
     if (!value) return null;
     const s = verifySession(this.keys, value, this.clock());
-    return mintedSince(s, SESSION_TTL_SEC, this.notBefore) && !this.loggedOut.has(s.id) ? s.id : null;
+    return mintedSince(s, SESSION_TTL_SEC, this.sessionsFrom) && !this.loggedOut.has(s.id) ? s.id : null;
   }
 
   /** redeemLoginCode turns a genuine, unexpired, unused login code into a new session cookie value. */
@@ -88,7 +94,8 @@ export class SessionAuthority implements AuthGate {
 
   private newSession(): { value: string; maxAge: number } {
     const now = this.clock();
-    const s = mintSession(this.keys, now);
+    // Minted in the start second, a session counts from the next (it lives up to a second longer).
+    const s = mintSession(this.keys, Math.max(now, this.sessionsFrom));
     return { value: s.value, maxAge: s.exp - Math.floor(now) };
   }
 }

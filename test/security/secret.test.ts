@@ -57,6 +57,25 @@ test('sessions and login codes are signed, expire, and cannot stand in for each 
   assert.equal(auth.redeemLoginCode(mintLoginCode(keys, 1_800_000_000)), null, 'expired after 15 minutes');
 });
 
+test('a cookie logged out just before a restart in the same second stays refused by the new server', () => {
+  const keys = deriveKeys('k'.repeat(43));
+  const hosts = allowedHosts({ port: 1 });
+  let now = 1_799_999_990.5;
+  const before = new SessionAuthority(keys, hosts, 1, () => now);
+  now = 1_800_000_000.2;
+  const s = before.loginWithToken('k'.repeat(43));
+  assert.ok(s);
+  const cookie = new Headers({ cookie: `${before.cookieName}=${s.value}` });
+  assert.ok(before.sessionId(cookie));
+  before.logout(cookie);
+  assert.equal(before.sessionId(cookie), null, 'logged out');
+  now = 1_800_000_000.7;
+  const after = new SessionAuthority(keys, hosts, 1, () => now);
+  assert.equal(after.sessionId(cookie), null, 'the old server\'s cookie, though minted in the second this one started');
+  const fresh = after.loginWithToken('k'.repeat(43));
+  assert.ok(fresh && after.sessionId(new Headers({ cookie: `${after.cookieName}=${fresh.value}` })), 'a session of this server works at once');
+});
+
 let d: Dashboard | undefined;
 after(async () => d?.stop());
 

@@ -87,7 +87,7 @@ export async function benchPoll(s: Sandbox, opts: { sizes: number[]; reps: numbe
       const apps = makeApps(s, size);
       await applyNft(s, elementCommands(apps.slice(have), 'wwan0', { sets: ['acct_out'] }));
       // One entry each way per cgroup on the loopback, as after a packet each way.
-      if (bpfOn) await fillCounts(s, `${BPF_PIN}/counts`, apps.slice(have).map((c) => statSync(s.mkCgroup(c), { bigint: true }).ino), 1);
+      if (bpfOn) await fillCounts(s, `${BPF_PIN}/counts`, apps.slice(have).map((c) => statSync(s.cgroupPath(c), { bigint: true }).ino), 1);
       have = size;
       // A/B: the current and the previous path alternate, in halves, so both see the same load.
       const half = Math.max(1, Math.ceil(opts.reps / 2));

@@ -62,7 +62,7 @@ export async function benchScale(s: Sandbox, opts: { apps: number; rules: number
   const bpf = 'obj' in built ? await loadBpfCounter(s, built.obj) : null;
   if ('missing' in built) opts.log?.(`  no BPF configurations: ${built.missing}`);
   const ifindex = bpf ? (JSON.parse(await s.execOk(['ip', '-j', 'link', 'show', link.name])) as Array<{ ifindex: number }>)[0].ifindex : 0;
-  const manyIds = many.map((c) => statSync(s.mkCgroup(c), { bigint: true }).ino);
+  const manyIds = many.map((c) => statSync(s.cgroupPath(c), { bigint: true }).ino);
   let filled = false;
   const bpfCfg = (name: string, label: string, cmds: string[], full: boolean): Config => ({
     name,

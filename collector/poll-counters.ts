@@ -152,18 +152,16 @@ function learnNames(ctx: PollContext, want: boolean): void {
  */
 export async function readCounters(ctx: PollContext): Promise<Counters> {
   const nft = await readTable(ctx);
-  if (!ctx.bpf) {
-    const dests = await readDests(ctx, nft);
-    reportDestinations(ctx, nft);
-    return { nft, bpf: null, dests };
-  }
+  const source = ctx.bpf;
   try {
     const dests = await readDests(ctx, nft);
     reportDestinations(ctx, nft);
-    const bpf = await ctx.bpf.read();
+    if (!source) return { nft, bpf: null, dests };
+    const bpf = await source.read();
     await superviseBpf(ctx, null);
     return { nft, bpf, dests };
   } catch (err) {
+    // superviseBpf does nothing without the BPF source.
     await superviseBpf(ctx, err);
     throw err;
   }

@@ -57,10 +57,10 @@ export function packetPathConfigs(s: Sandbox, link: Link, bpf: BpfCounter | null
   const appnet = [...accounting(REALISTIC_LEVELS), ...fw.commands];
   const bpfConfigs = bpf
     ? [
-        cfg('appnet-bpf', `appnet (bpf): appnet's cgroup_skb program (collector/native/count.bpf.c) counts per app, attached to system.slice; nft counts each interface's total (no socket lookup); plus the same firewall as **appnet** (${fw.rules} rules)`, [...accountingTotals(), ...fw.commands], true),
-        cfg('appnet-bpf-norules', "appnet (bpf), no rules: the BPF program and nft's per-interface totals, no firewall", accountingTotals(), true),
+        cfg('appnet-bpf', `appnet (bpf): appnet's cgroup_skb program (collector/native/count.bpf.c) counts per app, attached to system.slice; each interface's total comes from its own statistics (no per-packet work); plus the same firewall as **appnet** (${fw.rules} rules)`, [...accountingTotals(), ...fw.commands], true),
+        cfg('appnet-bpf-norules', "appnet (bpf), no rules: the BPF program and appnet's table as the collector keeps it with no rules and destinations off (no chain)", accountingTotals(), true),
         cfg('bpf-count', "appnet's BPF program alone: no nftables ruleset at all", [], true),
-        cfg('bpf-count+fw', "the BPF program plus appnet's firewall, without nft's per-interface totals", fw.commands, true),
+        cfg('bpf-count+fw', "the BPF program plus appnet's firewall alone (the same as **appnet-bpf** since the totals come from the interfaces' statistics)", fw.commands, true),
       ]
     : [];
   return [

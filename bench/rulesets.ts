@@ -47,7 +47,7 @@ export function accounting(levels: number[]): string[] {
   return accountingCommands({ levels, elementTimeoutSec: BENCH_ELEMENT_TIMEOUT });
 }
 
-/** accountingTotals is our table when the BPF program counts per app: each interface's totals, no socket lookup. */
+/** accountingTotals is our table when the BPF program counts per app, with destinations off: no chain (the interfaces' statistics give their totals). */
 export function accountingTotals(): string[] {
   return accountingCommands({ levels: [1], elementTimeoutSec: BENCH_ELEMENT_TIMEOUT, role: 'totals' });
 }

@@ -1,8 +1,9 @@
 /**
  * Figure 1b: what each interface's totals cost next to the BPF counter. Where the program counts
- * per app, nft still counts every interface's total each way, so that unattributed traffic is the
- * interface's total less the apps'. Figure 1 measured that table dearer than the program itself;
- * this splits the cost: the base chains alone (a plain counter), today's dynamic sets keyed by
+ * per app, nft counted every interface's total each way until 2026-12-03, so that unattributed
+ * traffic is the interface's total less the apps'. Figure 1 measured that table dearer than the
+ * program itself (the interfaces' own statistics give the totals since, at no cost per packet);
+ * this splits the cost: the base chains alone (a plain counter), the dynamic sets keyed by
  * interface name (`update @iface_out { oifname }`), and two static shapes the collector could
  * keep up to date as interfaces come and go (a named counter per interface picked through an
  * objref map; a verdict map that jumps to a chain of one counter per interface, with the dynamic
@@ -17,7 +18,7 @@ import { TABLE_FAMILY, TABLE_NAME } from '../lib/nft/names';
 import { buildBpfCounter, loadBpfCounter } from './bpf';
 import { runMatrix, type Config, type TestResult, type TestSpec } from './matrix';
 import { desktopCgroups } from './packet-path';
-import { accountingTotals, applyNft, dropConntrackOn, dropTable, plainCounter } from './rulesets';
+import { applyNft, dropConntrackOn, dropTable, plainCounter } from './rulesets';
 import { APP_CGROUP, OUT_DIR } from './traffic';
 
 const TC_SRC = join(import.meta.dirname, 'tools', 'tccount.bpf.c');
@@ -53,13 +54,29 @@ export interface TotalsResult {
   tests: TestResult[];
 }
 
-/** The base chains of the totals (input, output, forward), as accountingTotals names them. */
+/** The base chains of the totals (input, output, forward), as appnet named them while nft counted the totals. */
 function chains(): string[] {
   return [
     `add table ${T}`,
     `add chain ${T} acct_input { type filter hook input priority -10; policy accept; }`,
     `add chain ${T} acct_output { type filter hook output priority 300; policy accept; }`,
     `add chain ${T} acct_forward { type filter hook forward priority -300; policy accept; }`,
+  ];
+}
+
+/**
+ * dynsetTotals: the totals as appnet's table counted them next to the program until 2026-12-03
+ * (dynamic sets keyed by interface name, and DNS answers logged for destinations' host names).
+ */
+export function dynsetTotals(): string[] {
+  return [
+    ...chains(),
+    `add set ${T} iface_in { typeof iifname; flags dynamic; size 4096; counter; }`,
+    `add set ${T} iface_out { typeof oifname; flags dynamic; size 4096; counter; }`,
+    `add rule ${T} acct_input update @iface_in { iifname }`,
+    `add rule ${T} acct_input udp sport 53 log group 7171`,
+    `add rule ${T} acct_output update @iface_out { oifname }`,
+    `add rule ${T} acct_forward update @iface_in { iifname } update @iface_out { oifname }`,
   ];
 }
 
@@ -152,7 +169,7 @@ export async function benchTotals(s: Sandbox, opts: { rounds: number; secs: numb
     cfg('none-again', 'the same again: the A/A control (noise floor)', [], false),
     cfg('bpf-count', "appnet's BPF program alone", [], true),
     cfg('bpf+counter', 'the BPF program + one plain `counter` rule on input and on output (the base chains alone: the least any nft totals can cost)', plainCounter(), true),
-    cfg('bpf+dynset', "the BPF program + today's totals: dynamic sets keyed by interface name on input, output and forward (appnet (bpf), no rules, of figure 1)", accountingTotals(), true),
+    cfg('bpf+dynset', 'the BPF program + the totals as nft counted them until 2026-12-03: dynamic sets keyed by interface name on input, output and forward', dynsetTotals(), true),
     cfg('bpf+objref', `the BPF program + a named counter per interface picked by an objref map (${ifaces.join(', ')}; unknown interfaces would go uncounted)`, objrefTotals(ifaces), true),
     cfg('bpf+linear', `the BPF program + one \`oifname "…" counter accept\` rule per known interface (${ifaces.join(', ')}; the measured one is last), the dynamic set only for unknown ones`, linearTotals(ifaces), true),
     ...(tcObj ? [cfg('bpf+tc', `the BPF program + a tc (clsact) BPF program on each interface (${ifaces.join(', ')}) counting per (ifindex, direction) in a per-CPU hash (bench/tools/tccount.bpf.c): no nft at all`, [], true, true)] : []),

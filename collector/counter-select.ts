@@ -1,6 +1,6 @@
 /**
- * Choosing what counts per app, at start: the cgroup_skb BPF program (nft then keeps only
- * the per-interface totals), or nft set counters. `auto` takes BPF when it loads and attaches,
+ * Choosing what counts per app, at start: the cgroup_skb BPF program (each interface's own
+ * statistics then give its total, and nft counts nothing), or nft set counters. `auto` takes BPF when it loads and attaches,
  * and otherwise says in one line why it counts with nft. The choice is recorded for the Health
  * page and /metrics. While the collector runs, BPF's helper is watched (superviseBpf): each of
  * its ends is reported once, and under `auto` a helper that cannot be started again falls back
@@ -107,7 +107,8 @@ export async function selectCounter(ctx: PollContext): Promise<CounterSelection>
 
 /** settle drops the stored values of the other mechanism's sets (dropped from our table with the next apply) and records the choice. */
 function settle(ctx: PollContext, sel: CounterSelection): void {
-  const other = sel.source === 'bpf' ? ['acct_in', 'acct_out', 'unattr_in', 'unattr_out', NFT_DEST_FAMILY] : ['iface_in', 'iface_out'];
+  // iface_in/iface_out: the per-interface totals nft counted next to the program before the interfaces' statistics did.
+  const other = sel.source === 'bpf' ? ['acct_in', 'acct_out', 'unattr_in', 'unattr_out', 'iface_in', 'iface_out', NFT_DEST_FAMILY] : ['iface_in', 'iface_out'];
   forgetFamilies(ctx, (f) => other.includes(f), `counting per app with ${sel.source}`);
   putSourceStatus(ctx.db, { source: 'counter-source', ok: true, lastRun: Date.now(), durationMs: 0, error: null, detail: sel });
 }

@@ -1,7 +1,7 @@
 /**
  * One poll's counters: read the sources (our table, re-created or repaired when needed, then
- * the BPF map), turn them into deltas against the stored values
- * (unattributed = total − apps next to the BPF map), and afterwards remove the kernel counters
+ * the BPF map), turn them into deltas against the stored values (unattributed = the
+ * interfaces' totals − apps next to the BPF map), and afterwards remove the kernel counters
  * of cgroups and interfaces that are gone once their final value is stored.
  */
 import { existsSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { computeDeltas, type CounterValue, type DeltaResult } from '../lib/delta
 import { unattributedDeltas } from '../lib/unattributed';
 import type { LinkDelta } from '../lib/link-counters';
 import { atWireLevel, updateSegmentViews } from '../lib/segments';
+import { linkTotals } from '../lib/link-totals';
 import { BPF_NETNS_FAMILIES, BPF_SEGMENT_FAMILIES } from './sources/bpf-counters';
 import { destDeltas, DEST_FAMILY, destElemKey, NFT_DEST_FAMILY, type DestDelta, type DestDeltaResult } from '../lib/destinations';
 import type { DestDump, DestEntry } from '../lib/dest-dump';
@@ -145,10 +146,11 @@ function learnNames(ctx: PollContext, want: boolean): void {
 }
 
 /**
- * readCounters reads our table first, then the destinations map, then the per-app map: see
- * lib/unattributed.ts for why the table comes first, readDests for why destinations before apps.
- * A failing BPF reading fails the whole reading (the totals alone would book every app's
- * traffic as unattributed); the kernel's counters keep it for the next poll.
+ * readCounters reads our table first, then the destinations map, then the per-app map (readDests
+ * says why destinations before apps; next to the BPF map the interfaces' statistics were read
+ * just before: lib/unattributed.ts). A failing BPF reading fails the whole reading (the totals
+ * alone would book every app's traffic as unattributed); the kernel's counters keep it for the
+ * next poll.
  */
 export async function readCounters(ctx: PollContext): Promise<Counters> {
   const nft = await readTable(ctx);
@@ -181,9 +183,10 @@ export interface PollDeltas extends DeltaResult {
 
 /**
  * pollDeltas computes what a reading adds. Counting with nft, our table's deltas are all of it;
- * next to the BPF map, the map's deltas are the apps and the table's per-interface totals give
- * the unattributed rest, total − apps (lib/unattributed.ts); on interfaces that carry
- * segments (lib/segments.ts, judged by the interfaces' own growth `links`), both count them.
+ * next to the BPF map, the map's deltas are the apps, and the interfaces' own statistics
+ * (`links`, read just before the map: lib/unattributed.ts says why) give each interface's total
+ * (lib/link-totals.ts) and so the unattributed rest, total − apps; on interfaces that carry
+ * segments (lib/segments.ts, judged by the same statistics) the apps are counted as segments.
  */
 export function pollDeltas(ctx: PollContext, r: Counters, now: number, links: readonly LinkDelta[] | undefined): PollDeltas {
   const nft = deltasOf(ctx, r.nft.snapshot, ctx.nft.families, now);
@@ -197,13 +200,15 @@ export function pollDeltas(ctx: PollContext, r: Counters, now: number, links: re
   const segments = bpf.deltas.filter((x) => seg.has(x.family));
   // Other namespaces' sockets (containers) are booked on their own interfaces, which no total of ours covers.
   const foreign = bpf.deltas.filter((x) => ns.has(x.family));
-  updateSegmentViews(ctx.st.segmentViews, nft.deltas, segments, links);
-  const wire = atWireLevel(ctx.st.segmentViews, bpf.deltas.filter((x) => !seg.has(x.family) && !ns.has(x.family)), segments, nft.deltas);
+  const apps = bpf.deltas.filter((x) => !seg.has(x.family) && !ns.has(x.family));
+  updateSegmentViews(ctx.st.segmentViews, atWireLevel(new Map(), apps, segments), segments, links);
+  const wire = atWireLevel(ctx.st.segmentViews, apps, segments);
   const carry = new Map(ctx.st.carry);
-  const unattributed = unattributedDeltas(wire.totals, wire.apps, carry);
+  // Statistics not read this poll: the next read's growth covers both polls, and the carry holds the apps meanwhile.
+  const unattributed = unattributedDeltas(linkTotals(links ?? [], now), wire, carry);
   const d = r.dests ? destDeltas(r.dests.entries, r.dests.mapId, ctx.st.states, now) : { deltas: [], next: [], gone: [], idle: [] };
   return {
-    deltas: [...wire.apps, ...foreign, ...unattributed], next: [...nft.next, ...bpf.next, ...d.next], gone: [...nft.gone, ...bpf.gone, ...d.gone], idle: nft.idle,
+    deltas: [...wire, ...foreign, ...unattributed], next: [...nft.next, ...bpf.next, ...d.next], gone: [...nft.gone, ...bpf.gone, ...d.gone], idle: nft.idle,
     bpfIdle: bpf.idle, carry, dests: d.deltas, destIdle: d.idle,
   };
 }

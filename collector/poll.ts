@@ -37,7 +37,7 @@ export interface PollContext {
   tracker: CgroupTracker;
   /** The only writer of our nft table. */
   reconciler: Reconciler;
-  /** Our table's counters: per app and unattributed, or (next to the BPF counter) per-interface totals. */
+  /** Our table's counters: per app and unattributed, or (next to the BPF counter) none; its firewall counters either way. */
   nft: NftCounterSource;
   /** The BPF counter, when it counts per app (collector/counter-select.ts chose it); null: nft counts. */
   bpf: BpfCounterSource | null;
@@ -196,9 +196,12 @@ export async function poll(ctx: PollContext): Promise<PollReport> {
   }
   await refreshInventory(ctx, now);
   await runSource(ctx, 'ruleset', () => ensureRuleset(ctx, { force: false }));
+  const readLinks = () => runSource(ctx, 'interface-counters', async () => readLinkCounters(ctx.cfg.sysClassNet, Date.now()), (v) => ({ interfaces: v.length }));
+  // Next to the BPF map the statistics are the totals, read just before it (lib/unattributed.ts);
+  // otherwise right after our table, so both figures cover the same interval.
+  const linksFirst = ctx.bpf ? await readLinks() : null;
   const counters = await runSource(ctx, 'counters', () => readCounters(ctx), (r) => countersDetail(ctx, r));
-  // Right after the counters, so both figures cover the same interval.
-  const linkRead = await runSource(ctx, 'interface-counters', async () => readLinkCounters(ctx.cfg.sysClassNet, Date.now()), (v) => ({ interfaces: v.length }));
+  const linkRead = linksFirst ?? (await readLinks());
   const links = linkRead.ok && linkRead.value ? { deltas: linkDeltas(ctx.st.links, linkRead.value), next: linkRead.value } : undefined;
   let report: PollReport = { ok: false, durationMs: 0, elements: 0, deltas: 0, bytes: 0 };
   if (counters.ok && counters.value) {

@@ -34,8 +34,10 @@ export async function ensureRuleset(ctx: PollContext, opts: { force: boolean }):
   const role = ctx.nft.currentRole;
   // Counting with nft, destinations are nft's sets too: on and off with the switch.
   const destinations = role === 'apps' && destinationsWanted(ctx);
-  const accounting = accountingCommands({ levels, elementTimeoutSec: cfg.elementTimeoutSec, role, destinations });
-  const key = role === 'totals' ? 'totals+dns' : `${levels.join(',')}#${cfg.elementTimeoutSec}${destinations ? '+dests' : ''}`;
+  // Next to the BPF program, nft logs DNS answers only while destinations' host names are learned.
+  const dnsLog = role === 'totals' && destinationsWanted(ctx);
+  const accounting = accountingCommands({ levels, elementTimeoutSec: cfg.elementTimeoutSec, role, destinations, dnsLog });
+  const key = role === 'totals' ? `totals${dnsLog ? '+dns' : ''}` : `${levels.join(',')}#${cfg.elementTimeoutSec}${destinations ? '+dests' : ''}`;
   const r = await ctx.reconciler.ensure({ accounting, accountingKey: key, live: st.live, ifaces: st.ifaces }, opts);
   return r.applied;
 }

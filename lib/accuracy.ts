@@ -76,10 +76,10 @@ export function sourceAccuracy(source: string | null | undefined): SourceAccurac
       seesSegments: true,
       summary:
         `The BPF counter counts what crossed the link: a large TCP send or a merged arrival is counted as the segments it is on the wire, ` +
-        `each with its own IP and TCP headers, and the interface totals (apps plus unattributed) get those headers too; ` +
-        `traffic without a local socket (forwarded) is counted as netfilter sees it, and so is all traffic on links that pass large packets whole (loopback, a container's veth). ` +
+        `each with its own IP and TCP headers, where the interface itself counts segments (on links that pass large packets whole, such as loopback or a container's veth, as whole packets). ` +
+        `Each interface's total is its own statistics less the link-layer headers (Ethernet, Wi-Fi), so the unattributed rest holds forwarded traffic and frames that are not IP (ARP) too. ` +
         `Bulk TCP and small packets alike read within 0.1 % of what crossed the link. ` +
-        `Link-layer headers (Ethernet, Wi-Fi) and frames that are not IP (ARP) are not counted: the Networks page shows them as the difference to the interface's own counters.`,
+        `Link-layer headers are not counted: the Networks page shows them as the difference to the interface's own counters.`,
       measured: [...BPF_MEASURED],
     };
   }

@@ -17,6 +17,27 @@ export interface LinkReading {
   txPackets: number;
   /** When it was read, unix ms. */
   readAt: number;
+  /** How the interface sits among the others (lib/link-totals.ts), when it was read with its counters. */
+  shape?: LinkShape;
+}
+
+/**
+ * How an interface sits among the others, for turning its statistics into its own IP traffic
+ * (lib/link-totals.ts): its link type, whether it is a port of another device (a bridge's or
+ * bond's: the packet is counted again on that device), and the devices stacked on it (VLANs,
+ * macvlans: their packets cross it too).
+ */
+export interface LinkShape {
+  /** ARPHRD_* link type (/sys/class/net/<if>/type); null when unreadable. */
+  type: number | null;
+  /** A port of a bridge, bond, team or Open vSwitch: what it carries is the master's traffic. */
+  port: boolean;
+  /** Interfaces stacked on this one (upper_<name> in sysfs). */
+  uppers: string[];
+  /** A VLAN device: each of its frames carries 4 more bytes (the tag) on the device below. */
+  vlan: boolean;
+  /** A bridge: it counts what it passes up to the host without the frame's header. */
+  bridge: boolean;
 }
 
 export interface Traffic {
@@ -35,6 +56,8 @@ export interface LinkDelta {
   txBytes: number;
   rxPackets: number;
   txPackets: number;
+  /** The interface's shape at this read (see LinkReading). */
+  shape?: LinkShape;
 }
 
 /** The files of /sys/class/net/<if> a reading is made of, as read (null: missing or unreadable). */
@@ -75,6 +98,7 @@ export function linkDelta(prev: LinkReading | undefined, cur: LinkReading): Link
   if (!prev) return null;
   const fresh = prev.ifindex !== cur.ifindex;
   const d: LinkDelta = { name: cur.name, since: prev.readAt, rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 };
+  if (cur.shape) d.shape = cur.shape;
   for (const f of FIELDS) d[f] = fresh || cur[f] < prev[f] ? cur[f] : cur[f] - prev[f];
   return d;
 }

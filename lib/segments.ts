@@ -6,8 +6,10 @@
  * the 64 KB packet whole: nothing was ever cut. The interface's own statistics say which: they
  * count frames as the device handled them. So per interface and direction, once the program
  * saw segments, appnet counts segments where the growth of the interface's packet count is
- * closer to the segment count than to the packet count netfilter saw, and packets otherwise,
- * judged on the sums over the polls (updateSegmentViews says why not poll by poll).
+ * closer to the apps' segment count than to their whole packets, and packets otherwise, judged
+ * on the sums over the polls (updateSegmentViews says why not poll by poll). The interface's
+ * statistics are also its total (lib/link-totals.ts), so its view decides only how the apps are
+ * counted: the total is what the interface counted either way.
  */
 import type { Direction } from './counters';
 import type { CounterDelta } from './delta';
@@ -24,7 +26,7 @@ const EVIDENCE = 5;
  */
 const DECAY_AT = 100_000;
 
-/** What one interface and direction is judged on: the growth of its own packet count, of netfilter's, and of the segments' extra packets. */
+/** What one interface and direction is judged on: the growth of its own packet count, of the apps' whole packets, and of the segments' extra packets. */
 interface Evidence {
   carries: boolean | null;
   own: number;
@@ -44,31 +46,36 @@ function sumPackets(deltas: readonly CounterDelta[]): Map<string, number> {
 }
 
 /**
- * updateSegmentViews judges which interfaces carry segments: `totals` are nft's per-interface
- * deltas of this poll (whole packets), `segments` the program's segment deltas, `links` the
- * interfaces' own growth (undefined: not read this poll, the next read covers it).
+ * updateSegmentViews judges which interfaces carry segments: `whole` are the apps' deltas of
+ * this poll counted as whole packets (the program's count less its segments), `segments` the
+ * program's segment deltas, `links` the interfaces' own growth (undefined: not read this poll,
+ * the next read covers it).
  *
- * The three are read one after the other (nft, the map, then the statistics), tens or
- * hundreds of milliseconds apart on a loaded machine, so one poll's deltas cover different
- * intervals: a transfer that ends between the map read and the statistics read is in this
- * poll's statistics and the next poll's segments. Judged poll by poll, such a poll says "the
- * interface counted whole packets" (its statistics grew by the few packets netfilter saw,
- * while the program saw thousands of segments) and the next one has no evidence, so the
- * wrong view stuck and the segments' headers went uncounted. The sums since the interface's
- * first read telescope instead: each is its counter's growth between two reads, so they
- * disagree only by what arrived while one poll's reads were made, which a bulk transfer
- * outgrows. An interface never judged counts whole packets, as netfilter sees them: nothing
- * is claimed that was not seen.
+ * The statistics and the map are read one after the other, tens or hundreds of milliseconds
+ * apart on a loaded machine, so one poll's deltas cover different intervals: a transfer that
+ * ends between the two reads is in this poll's statistics and the next poll's segments. Judged
+ * poll by poll, such a poll could say "the interface counted whole packets" and the next one has
+ * no evidence, so the wrong view stuck. The sums since the interface's first read telescope
+ * instead: each is its counter's growth between two reads, so they disagree only by what arrived
+ * while one poll's reads were made, which a bulk transfer outgrows. An interface never judged
+ * counts whole packets: nothing is claimed that was not seen.
+ *
+ * The interface's own count also holds the frames no app sent or received (ARP, forwarded
+ * packets, kernel replies), which lean the judgement towards segments: on an interface that
+ * counts whole packets and forwards more packets than half the apps' extra segments (a
+ * container bridge busy with its containers' own bulk traffic), the apps' bulk transfers are
+ * counted with the headers of segments that were never cut, about 3 % of their bytes, taken
+ * from that interface's unattributed rest.
  */
-export function updateSegmentViews(views: SegmentViews, totals: readonly CounterDelta[], segments: readonly CounterDelta[], links: readonly LinkDelta[] | undefined): void {
-  const whole = sumPackets(totals);
+export function updateSegmentViews(views: SegmentViews, whole: readonly CounterDelta[], segments: readonly CounterDelta[], links: readonly LinkDelta[] | undefined): void {
+  const wholeSums = sumPackets(whole);
   const extra = sumPackets(segments);
   const of = (k: string) => {
     let v = views.get(k);
     if (!v) views.set(k, (v = { carries: null, own: 0, whole: 0, extra: 0 }));
     return v;
   };
-  for (const [k, n] of whole) of(k).whole += n;
+  for (const [k, n] of wholeSums) of(k).whole += n;
   for (const [k, n] of extra) of(k).extra += n;
   if (!links) return;
   const read = new Set<string>();
@@ -100,22 +107,18 @@ export function updateSegmentViews(views: SegmentViews, totals: readonly Counter
 }
 
 /**
- * atWireLevel gives the apps' deltas and the per-interface totals as the interfaces carried them:
- * where an interface carries segments, the apps' counts as the program made them and nft's
- * totals plus the segments' extra headers; elsewhere, each app's count less its segments' part,
- * and nft's totals as they are.
+ * atWireLevel gives the apps' deltas as the interfaces carried them: where an interface carries
+ * segments, as the program counted them; elsewhere (and with no views at all: their whole
+ * packets), each app's count less its segments' part.
  */
-export function atWireLevel(views: SegmentViews, apps: readonly CounterDelta[], segments: readonly CounterDelta[], totals: readonly CounterDelta[]): { apps: CounterDelta[]; totals: CounterDelta[] } {
+export function atWireLevel(views: SegmentViews, apps: readonly CounterDelta[], segments: readonly CounterDelta[]): CounterDelta[] {
   const carries = (d: CounterDelta) => views.get(keyOf(d.direction, d.iface))?.carries ?? false;
   const whole = new Map<string, CounterDelta>();
   for (const s of segments) if (!carries(s)) whole.set(`${s.cgroupId}|${keyOf(s.direction, s.iface)}`, s);
-  return {
-    apps: apps.flatMap((a) => {
-      const s = whole.get(`${a.cgroupId}|${keyOf(a.direction, a.iface)}`);
-      if (!s) return [a];
-      const d = { ...a, bytes: Math.max(0, a.bytes - s.bytes), packets: Math.max(0, a.packets - s.packets) };
-      return d.bytes > 0 || d.packets > 0 ? [d] : [];
-    }),
-    totals: [...totals, ...segments.filter(carries)],
-  };
+  return apps.flatMap((a) => {
+    const s = whole.get(`${a.cgroupId}|${keyOf(a.direction, a.iface)}`);
+    if (!s) return [a];
+    const d = { ...a, bytes: Math.max(0, a.bytes - s.bytes), packets: Math.max(0, a.packets - s.packets) };
+    return d.bytes > 0 || d.packets > 0 ? [d] : [];
+  });
 }

@@ -1,17 +1,21 @@
 /**
- * Unattributed traffic when the BPF program counts per app: what crossed an interface minus
- * what the program counted for sockets on it, per direction. Where the program counts at wire
- * level (every segment of a GSO/GRO packet with its headers), nft's per-interface totals see
- * merged packets, so the totals passed here are nft's plus the segment headers the program kept
- * (count.bpf.c, lib/segments.ts): the same packets at wire level.
- * Both are read in the same poll, our table first. Every packet is counted by nft (input and
- * output hooks) before it reaches the program (socket delivery, after POSTROUTING), so a
- * packet that arrives between the two reads is in the map but not yet in the totals: the
- * difference can come out negative, and that rest is carried to the next poll, whose totals
- * hold the packet. Read the other way round, such a packet would be in the totals and not yet
- * in the map, booked as unattributed, and then counted again for its app the next poll: a
- * permanent overcount. In this order what was booked as unattributed never exceeds the true
- * unattributed traffic, and once traffic pauses, apps + unattributed = the totals exactly.
+ * Unattributed traffic when the BPF program counts per app: what crossed an interface (its own
+ * statistics, lib/link-totals.ts) minus what the program counted for sockets on it, per
+ * direction. Both are at the level the interface counted at: where it carries segments the
+ * apps are counted as the program counted them, every segment with its headers (count.bpf.c,
+ * lib/segments.ts), and elsewhere as whole packets.
+ * Both are read in the same poll, the statistics first. A packet sent is counted by the program
+ * (after POSTROUTING) before its device counts it, so a sent packet in the statistics is always
+ * in the map read after them. A packet received is counted by its device before the program
+ * (socket delivery), so one in the map and not yet in the statistics read before is no harm:
+ * the difference can come out negative, and that rest is carried to the next poll, whose totals
+ * hold the packet. The reverse, a packet in the statistics and not in the map, needs a packet
+ * still on its way from the device to its socket for the whole time between the two reads
+ * (microseconds against milliseconds). Read the other way round, every packet received between
+ * the reads would be in the totals and not yet in the map, booked as unattributed, and counted
+ * again for its app the next poll. In this order what was booked as unattributed does not
+ * exceed the true unattributed traffic, and once traffic pauses, apps + unattributed = the
+ * totals exactly.
  */
 import type { Direction } from './counters';
 import type { CounterDelta, CounterValue } from './delta';

@@ -36,7 +36,7 @@ export default async function HealthPage() {
           </p>
           {h.counter && (
             <p className="muted small" data-testid="counter-source" data-source={h.counter.source}>
-              Per-app counting: {h.counter.source === 'bpf' ? 'the cgroup BPF program (nft counts the per-interface totals)' : 'nft set counters'}.
+              Per-app counting: {h.counter.source === 'bpf' ? 'the cgroup BPF program (each interface\'s own statistics give its total)' : 'nft set counters'}.
               {h.counter.note ? ` ${h.counter.note}` : ''}
             </p>
           )}

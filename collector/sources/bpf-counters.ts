@@ -31,8 +31,8 @@ export const BPF_OBJECT = join(OUT, 'count.bpf.o');
 export const BPF_FAMILIES: Record<Direction, string> = { in: 'bpf_in', out: 'bpf_out' };
 /**
  * The families of the segments' extra headers per (cgroup, interface): what GSO/GRO packets
- * add on the wire beyond the merged packet nft counts. Never stored as usage: they raise nft's
- * per-interface totals to wire level (lib/unattributed.ts).
+ * add on the wire beyond the merged packet. Never stored as usage: where an interface counts
+ * whole packets, they are taken off its apps (lib/segments.ts).
  */
 export const BPF_SEGMENT_FAMILIES: Record<Direction, string> = { in: 'bpf_seg_in', out: 'bpf_seg_out' };
 /**

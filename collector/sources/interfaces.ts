@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import si from 'systeminformation';
-import { parseLinkFiles, type LinkReading } from '../../lib/link-counters';
+import { parseLinkFiles, type LinkReading, type LinkShape } from '../../lib/link-counters';
 import { classifyInterface, CONTAINER_LINKS, defaultMetered, isContainerLink, parseUevent, type NetKind, type SysNetFacts } from '../../lib/netkind';
 
 export interface InterfaceInfo {
@@ -33,8 +33,9 @@ function read(path: string): string | null {
 
 /**
  * readLinkCounters reads every interface's own counters (ifindex and statistics/{rx,tx}_{bytes,packets})
- * under a /sys/class/net root, at every poll: four small files per interface, no tools, no
- * network manager. An interface that vanishes mid-read is left out.
+ * under a /sys/class/net root, at every poll, with its shape (linkShape): a few small files and
+ * one directory listing per interface, no tools, no network manager. An interface that vanishes
+ * mid-read is left out.
  */
 export function readLinkCounters(sysClassNet: string, now: number): LinkReading[] {
   const out: LinkReading[] = [];
@@ -42,9 +43,35 @@ export function readLinkCounters(sysClassNet: string, now: number): LinkReading[
     const dir = join(sysClassNet, name);
     const st = (f: string) => read(join(dir, 'statistics', f));
     const r = parseLinkFiles(name, { ifindex: read(join(dir, 'ifindex')), rx_bytes: st('rx_bytes'), tx_bytes: st('tx_bytes'), rx_packets: st('rx_packets'), tx_packets: st('tx_packets') }, now);
-    if (r) out.push(r);
+    if (!r) continue;
+    const shape = linkShape(dir);
+    if (shape) r.shape = shape;
+    out.push(r);
   }
   return out;
+}
+
+/**
+ * linkShape reads how an interface sits among the others (lib/link-counters.ts LinkShape): its
+ * link type, a `master` (a port of a bridge, bond, team or VRF), the `upper_*` devices stacked on
+ * it, for a device stacked on another whether it is a VLAN, and whether it is a bridge. Null when the directory is gone.
+ */
+function linkShape(dir: string): LinkShape | null {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return null;
+  }
+  const type = read(join(dir, 'type'));
+  const stacked = entries.some((e) => e.startsWith('lower_'));
+  return {
+    type: type !== null && /^\d+$/.test(type) ? Number(type) : null,
+    port: entries.includes('master'),
+    uppers: entries.filter((e) => e.startsWith('upper_')).map((e) => e.slice('upper_'.length)),
+    vlan: stacked && parseUevent(read(join(dir, 'uevent')) ?? '').DEVTYPE === 'vlan',
+    bridge: entries.includes('bridge'),
+  };
 }
 
 /** readSysNet reads the facts lib/netkind.ts needs about one interface from sysfs. */

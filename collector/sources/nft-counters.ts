@@ -1,8 +1,7 @@
 /**
  * The nft counter source: our table's counter sets as typed counters (lib/counters.ts).
  * Counting per app (`--counter nft`) it reads the per-(cgroup, interface) sets and the
- * per-interface unattributed sets; next to the BPF source it reads only the per-interface
- * totals. It also hands on what the same reading says about the table itself (its chains,
+ * per-interface unattributed sets; next to the BPF source it reads no counter set at all. It also hands on what the same reading says about the table itself (its chains,
  * the firewall's rule hits and quota use), which the reconciler and the firewall need.
  * Counting per app with destinations on, the same reading holds the destination sets
  * (lib/nft/dest-sets.ts), handed on as the BPF source hands on its destinations map.
@@ -15,15 +14,15 @@ import type { NftDestElement } from '../../lib/nft/dest-sets';
 import type { TableSnapshot } from '../../lib/nft/parse';
 import type { CounterEntry, CounterSnapshot, Direction } from '../../lib/counters';
 import type { FirewallCounters } from '../../lib/nft/firewall-parse';
-import { CHAIN_ACCT_FWD, CHAIN_ACCT_IN, CHAIN_ACCT_OUT, SET_ACCT_IN, SET_ACCT_OUT, SET_IFACE_IN, SET_IFACE_OUT, SET_UNATTR_IN, SET_UNATTR_OUT } from '../../lib/nft/names';
+import { CHAIN_ACCT_FWD, CHAIN_ACCT_IN, CHAIN_ACCT_OUT, SET_ACCT_IN, SET_ACCT_OUT, SET_UNATTR_IN, SET_UNATTR_OUT } from '../../lib/nft/names';
 import type { CounterReader } from '../nft/counters';
 
-/** What our table counts: apps and unattributed traffic, or only the per-interface totals (the BPF program counts apps). */
+/** What our table counts: apps and unattributed traffic, or nothing (the BPF program counts apps, the interfaces' statistics their totals). */
 export type NftRole = 'apps' | 'totals';
 
 const FAMILIES: Record<NftRole, readonly string[]> = {
   apps: [SET_ACCT_IN, SET_ACCT_OUT, SET_UNATTR_IN, SET_UNATTR_OUT],
-  totals: [SET_IFACE_IN, SET_IFACE_OUT],
+  totals: [],
 };
 
 /** nftFamilies lists the counter sets of a role. */
@@ -144,8 +143,9 @@ export class NftCounterSource {
     };
   }
 
-  /** complete tells whether a reading shows every set and chain this role needs. */
+  /** complete tells whether a reading shows every set and chain this role needs (next to the BPF program: none). */
   complete(r: NftReading): boolean {
+    if (this.role === 'totals') return true;
     return [CHAIN_ACCT_IN, CHAIN_ACCT_OUT, CHAIN_ACCT_FWD].every((c) => (r.chains[c] ?? 0) > 0) && this.families.every((s) => r.snapshot.fill[s] !== undefined);
   }
 

@@ -14,7 +14,8 @@ export interface AccountingOptions {
   elementTimeoutSec: number;
   /**
    * 'apps' (default): nft counts per app and the unattributed rest. 'totals': the cgroup_skb
-   * BPF program counts per app, nft only each interface's total (no socket lookup at all).
+   * BPF program counts per app and nft counts nothing (the name stays from when nft counted
+   * each interface's total; the interfaces' own statistics give it now).
    */
   role?: 'apps' | 'totals';
   /**
@@ -22,6 +23,11 @@ export interface AccountingOptions {
    * the BPF program its own map counts them). Off, the destination sets and chains are deleted.
    */
   destinations?: boolean;
+  /**
+   * With the 'totals' role: keep the input chain that logs DNS answers for destinations' host
+   * names (collector/native/dnslog). Off, the table has no chain of its own at all.
+   */
+  dnsLog?: boolean;
 }
 
 const T = `${TABLE_FAMILY} ${TABLE_NAME}`;
@@ -50,26 +56,27 @@ const dropSets = (sets: string[], timeout: number) =>
   sets.flatMap((s) => [s === SET_ACCT_IN || s === SET_ACCT_OUT ? acctSet(s, s === SET_ACCT_IN ? 'iifname' : 'oifname', timeout) : ifaceSet(s, s.endsWith('_in') ? 'iifname' : 'oifname'), `delete set ${T} ${s}`]);
 
 /**
- * totalsCommands: each interface's total, every packet, no socket lookup:
- *   update @iface_in { iifname }
- * and the DNS answers the machine receives go to an NFLOG group, where collector/native/dnslog
- * reads the host names of destinations (nothing is logged to a file; with no reader, nothing happens):
+ * totalsCommands: our table next to the BPF program, which counts per app while each
+ * interface's own statistics give its total (lib/link-totals.ts): no accounting chain, so no
+ * packet passes a hook of ours unless a firewall rule needs it. Only while destinations' host
+ * names are learned from nft (`dnsLog`) does the input chain stay, with one rule logging the
+ * DNS answers the machine receives to an NFLOG group, where collector/native/dnslog reads them
+ * (nothing is logged to a file; with no reader, nothing happens):
  *   udp sport 53 log group 7171
+ * Chains and sets of the other role or of an older appnet are removed (added first: deleting a
+ * missing one fails).
  */
-function totalsCommands(timeout: number): string[] {
+function totalsCommands(timeout: number, dnsLog: boolean): string[] {
   return [
     `add table ${T}`,
-    ifaceSet(SET_IFACE_IN, 'iifname'),
-    ifaceSet(SET_IFACE_OUT, 'oifname'),
     ...baseChains(),
     `flush chain ${T} ${CHAIN_ACCT_IN}`,
-    `add rule ${T} ${CHAIN_ACCT_IN} update @${SET_IFACE_IN} { iifname }`,
-    `add rule ${T} ${CHAIN_ACCT_IN} udp sport 53 log group ${DNS_LOG_GROUP}`,
     `flush chain ${T} ${CHAIN_ACCT_OUT}`,
-    `add rule ${T} ${CHAIN_ACCT_OUT} update @${SET_IFACE_OUT} { oifname }`,
     `flush chain ${T} ${CHAIN_ACCT_FWD}`,
-    `add rule ${T} ${CHAIN_ACCT_FWD} update @${SET_IFACE_IN} { iifname } update @${SET_IFACE_OUT} { oifname }`,
-    ...dropSets([SET_ACCT_IN, SET_ACCT_OUT, SET_UNATTR_IN, SET_UNATTR_OUT], timeout),
+    ...(dnsLog ? [`add rule ${T} ${CHAIN_ACCT_IN} udp sport 53 log group ${DNS_LOG_GROUP}`] : [`delete chain ${T} ${CHAIN_ACCT_IN}`]),
+    `delete chain ${T} ${CHAIN_ACCT_OUT}`,
+    `delete chain ${T} ${CHAIN_ACCT_FWD}`,
+    ...dropSets([SET_ACCT_IN, SET_ACCT_OUT, SET_UNATTR_IN, SET_UNATTR_OUT, SET_IFACE_IN, SET_IFACE_OUT], timeout),
     ...dropDestChains([]),
     ...dropDestSets(timeout),
   ];
@@ -85,7 +92,7 @@ function totalsCommands(timeout: number): string[] {
  *   update @unattr_out { oifname }
  * so each packet lands exactly once: at the deepest populated level of its socket's
  * cgroup, or in the interface's unattributed counter when it has no full local socket.
- * With the 'totals' role the chains count each interface's total instead (totalsCommands).
+ * With the 'totals' role our table has no accounting chain (totalsCommands).
  * With destinations on, each level's rule goes on to that level's destination chains instead
  * of returning, and the DNS answers the machine receives are logged for host names, as next to
  * the BPF program (lib/nft/dest-sets.ts):
@@ -93,7 +100,7 @@ function totalsCommands(timeout: number): string[] {
  */
 export function accountingCommands(opts: AccountingOptions): string[] {
   const timeout = Math.max(10, Math.floor(opts.elementTimeoutSec));
-  if (opts.role === 'totals') return totalsCommands(timeout);
+  if (opts.role === 'totals') return totalsCommands(timeout, opts.dnsLog === true);
   const levels = normaliseLevels(opts.levels);
   const dests = opts.destinations === true;
   const then = (dir: 'in' | 'out', l: number) => (dests ? destDispatch(dir, l) : 'return');

@@ -8,7 +8,7 @@ export const SET_ACCT_OUT = 'acct_out';
 /** Per-interface counters for packets no local socket accounts for. */
 export const SET_UNATTR_IN = 'unattr_in';
 export const SET_UNATTR_OUT = 'unattr_out';
-/** Per-interface totals of every packet, when the BPF program counts per app (unattributed = total − apps). */
+/** Per-interface totals nft counted next to the BPF program until 2026-12-03 (the interfaces' statistics give them since): only dropped now. */
 export const SET_IFACE_IN = 'iface_in';
 export const SET_IFACE_OUT = 'iface_out';
 export const COUNTER_SETS = [SET_ACCT_IN, SET_ACCT_OUT, SET_UNATTR_IN, SET_UNATTR_OUT, SET_IFACE_IN, SET_IFACE_OUT] as const;

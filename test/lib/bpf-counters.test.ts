@@ -58,17 +58,6 @@ test('segments\' extra headers are entries of their own (direction + 2), kept pe
   assert.deepEqual([...parseBpfDeleted('deleted 42:3:2\nend\n')], ['42:3:2']);
 });
 
-test('unattributedDeltas at wire level: nft\'s total of the merged packet plus the segments\' headers = the app\'s wire count', () => {
-  const carry = new Map<string, CounterValue>();
-  const nft = delta('eth0', 'in', 10052 + 300, 1 + 3, null); // the GRO packet and 3 packets without a socket
-  const app = delta('eth0', 'in', 10520, 10);
-  const segments = delta('eth0', 'in', 468, 9, null);
-  const u = unattributedDeltas([nft, segments], [app], carry);
-  assert.deepEqual(u.map((d) => [d.bytes, d.packets]), [[300, 3]], 'only the packets without a socket are unattributed');
-  assert.equal(carry.size, 0);
-  assert.equal(app.bytes + u[0].bytes, nft.bytes + segments.bytes, 'apps + unattributed = the interface at wire level');
-});
-
 test('a counter kept by interface index keeps its key when the interface is renamed or gone', () => {
   const e = { cgroupId: 42, iface: 'wlan0', ifindex: 3 };
   assert.equal(entryElemKey(e), entryElemKey({ ...e, iface: 'if3' }));

@@ -38,14 +38,14 @@ test('accountingCommands looks up only populated levels, deepest first, and neve
     'add rule inet appnet acct_output update @unattr_out { oifname }',
   ]);
   assert.ok(!cmds.some((c) => /^flush (set|table)|^delete table|^delete set inet appnet (acct|unattr)_/.test(c)), 'counters survive a rebuild');
-  // Next to the BPF program, nft counts only per-interface totals; the per-app sets go (and come back empty on a switch back);
-  // DNS answers go to the NFLOG group the collector learns destinations' host names from.
+  // Next to the BPF program nft counts nothing: no chain hooks a packet (the per-app sets and the old per-interface totals go);
+  // only while destinations' host names are learned from nft, DNS answers go to the NFLOG group the collector reads.
   const totals = accountingCommands({ levels: [2, 5], elementTimeoutSec: 600, role: 'totals' });
-  assert.deepEqual(totals.filter((c) => c.startsWith('add rule')), [
-    'add rule inet appnet acct_input update @iface_in { iifname }',
-    'add rule inet appnet acct_input udp sport 53 log group 7171',
-    'add rule inet appnet acct_output update @iface_out { oifname }',
-    'add rule inet appnet acct_forward update @iface_in { iifname } update @iface_out { oifname }',
-  ]);
-  assert.ok(!totals.some((c) => /^add rule .*socket cgroupv2|^delete set inet appnet iface_/.test(c)), 'no socket lookup; the totals survive a rebuild');
+  assert.deepEqual(totals.filter((c) => c.startsWith('add rule')), []);
+  assert.deepEqual(totals.filter((c) => c.startsWith('delete chain inet appnet acct_')), ['delete chain inet appnet acct_input', 'delete chain inet appnet acct_output', 'delete chain inet appnet acct_forward']);
+  assert.ok(totals.includes('delete set inet appnet iface_in') && totals.includes('delete set inet appnet acct_in'));
+  const dns = accountingCommands({ levels: [2, 5], elementTimeoutSec: 600, role: 'totals', dnsLog: true });
+  assert.deepEqual(dns.filter((c) => c.startsWith('add rule')), ['add rule inet appnet acct_input udp sport 53 log group 7171']);
+  assert.deepEqual(dns.filter((c) => c.startsWith('delete chain inet appnet acct_')), ['delete chain inet appnet acct_output', 'delete chain inet appnet acct_forward']);
+  assert.ok(!dns.some((c) => /^add rule .*socket cgroupv2/.test(c)), 'no socket lookup');
 });

@@ -103,7 +103,7 @@ export async function benchScale(s: Sandbox, opts: { apps: number; rules: number
   });
   const bpfConfigs: Config[] = bpf
     ? [
-        bpfCfg('appnet-bpf-10', `appnet (bpf): the BPF program counts per app, nft each interface's total, firewall of ${fwSmall.rules} rules; 10 apps tracked`, [...accountingTotals(), ...fwSmall.commands], false),
+        bpfCfg('appnet-bpf-10', `appnet (bpf): the BPF program counts per app (each interface's total from its own statistics), firewall of ${fwSmall.rules} rules; 10 apps tracked`, [...accountingTotals(), ...fwSmall.commands], false),
         bpfCfg('appnet-bpf-scaled', `appnet (bpf), ${opts.apps} more apps tracked (${2 * opts.apps} more entries in the program's map), ${fwBig.rules} firewall rules for ${fwBig.apps} apps`, [...accountingTotals(), ...fwBig.commands], true),
       ]
     : [];

@@ -3,6 +3,7 @@
  * shape, read the counter sources and store their deltas in one SQLite transaction. Each
  * part is timed and isolated: one that fails is recorded and the others still run.
  */
+import { readFileSync } from 'node:fs';
 import type { Db } from '../db/open';
 import { markAbsentCgroupsGone } from '../db/queries/apps';
 import { getLinkStates } from '../db/queries/link-counted';
@@ -74,8 +75,23 @@ export interface PollState {
   treeChecked: boolean;
 }
 
-/** newPollState loads what the previous run stored, so a restart resumes exactly. */
-export function newPollState(db: Db): PollState {
+/** bootedAt is when this machine booted, unix ms (from /proc/uptime); null when unknown. */
+export function bootedAt(): number | null {
+  try {
+    const up = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    return Number.isFinite(up) ? Date.now() - up * 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * newPollState loads what the previous run stored, so a restart resumes exactly. The interfaces'
+ * counters start from zero at boot: a reading stored before this boot (`booted`) is dropped, or
+ * the new counters, once above it, would be read as its growth and lose what the old one counted
+ * (next to the BPF program these are the totals the unattributed rest is made of).
+ */
+export function newPollState(db: Db, booted: number | null = bootedAt()): PollState {
   const states = new Map<string, CounterState>();
   let lastHandle: number | null = null;
   for (const s of getCounterStates(db)) {
@@ -83,7 +99,8 @@ export function newPollState(db: Db): PollState {
     if (s.setName.startsWith('bpf_') || s.setName === DEST_FAMILY) continue;
     lastHandle = lastHandle === null ? s.tableHandle : Math.max(lastHandle, s.tableHandle);
   }
-  const links = new Map(getLinkStates(db).map((r) => [r.name, r]));
+  // A second of slack: uptime and the clock are read a moment apart.
+  const links = new Map(getLinkStates(db).filter((r) => booted === null || r.readAt >= booted - 1000).map((r) => [r.name, r]));
   return { states, levelsSeen: new Map(), ifaces: [], ifacesAt: 0, links, lastHandle, lastMapId: null, carry: new Map(), segmentViews: new Map(), lastFullWarnAt: 0, live: [], started: false, treeChecked: false };
 }
 

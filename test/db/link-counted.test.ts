@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { getNetworkCards } from '../../app/_data/networks';
+import { newPollState } from '../../collector/poll';
 import { PollStore } from '../../collector/store';
 import type { InterfaceInfo } from '../../collector/sources/interfaces';
 import { openDb } from '../../db/open';
@@ -80,5 +81,15 @@ test('the Networks page’s read of one network’s cycle searches the primary k
   assert.equal(sqls.length, 1);
   const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sqls[0]}`).all(1, 0) as Array<{ detail: string }>).map((r) => r.detail).join('; ');
   assert.match(plan, /SEARCH link_counted USING PRIMARY KEY \(network_id=\? AND ts>\?\)/);
+  db.close();
+});
+
+test("a restart resumes from the interfaces' stored readings, a reboot does not (their counters started again from zero)", () => {
+  const db = openDb(join(dir, 'boot.db'), { migrate: true });
+  const store = new PollStore(db, () => undefined);
+  const readAt = Date.UTC(2026, 11, 3, 7, 0, 5);
+  store.storePoll({ now: readAt, cgroups: [], ifaces: [WLAN], deltas: [], next: [], gone: [], prev: new Map(), links: { deltas: [], next: [reading(readAt, 5000, 900, 10, 5)] } });
+  assert.deepEqual([...newPollState(db, readAt - 3600_000).links.keys()], ['wlan0'], 'booted an hour before the reading: a restart');
+  assert.deepEqual([...newPollState(db, readAt + 60_000).links.keys()], [], 'booted after the reading: its counters restarted');
   db.close();
 });

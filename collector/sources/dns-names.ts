@@ -37,8 +37,12 @@ export class DnsNameSource {
   private child: ChildProcessWithoutNullStreams | null = null;
   private pending = new Map<string, DnsName & { at: number }>();
   private stderr = '';
-  /** Answers the kernel dropped (its queue or the program's ring overflowed) or that did not fit MAX_PENDING. */
+  /**
+   * Losses: answers the program found its ring full for (one each), overflows of dnslog's
+   * NFLOG queue (one per overflow, of unknown size), names that did not fit MAX_PENDING.
+   */
   lost = 0;
+  private lostTaken = 0;
   /** Whether the answers come from the BPF program's ring (true) or from our nft table's log rule (false); fixed at construction. */
   readonly fromProgram: boolean;
   private readonly bin: string;
@@ -104,6 +108,13 @@ export class DnsNameSource {
     const out = [...this.pending.values()];
     this.pending = new Map();
     return out;
+  }
+
+  /** takeLost returns the losses counted since the last call. */
+  takeLost(): number {
+    const n = this.lost - this.lostTaken;
+    this.lostTaken = this.lost;
+    return n;
   }
 
   /** close ends the reader. */

@@ -14,7 +14,7 @@ import { createSandbox, type Link, type Sandbox } from '../../collector/sandbox/
 import { openDb } from '../../db/open';
 import { CHAIN_ACCT_IN, TABLE_FAMILY, TABLE_NAME } from '../../lib/nft/names';
 import { getAppDestinations, getDestinationsState, setDestinationsSetting, type AppDestinations } from '../../db/queries/destinations';
-import { APPNET, appTotals, COUNTERS, countersDetail, peerTruth, ROOT, sleep, startCollector, systemdSkeleton, tempDir, TRAFFIC, waitForPoll, waitListening, within, type Counter } from './helpers';
+import { APPNET, appTotals, childPid, COUNTERS, countersDetail, peerTruth, ROOT, sleep, startCollector, systemdSkeleton, tempDir, TRAFFIC, waitForPoll, waitListening, within, type Counter } from './helpers';
 
 const node = process.execPath;
 const DNS = join(ROOT, 'test', 'privileged', 'dest-dns.mjs');
@@ -27,6 +27,42 @@ const RING_NAMED = '10.200.3.79';
 const CAPACITY: Record<Counter, number> = { bpf: 16384, nft: 8 * 4096 };
 
 for (const counter of COUNTERS) describe(`per-app destinations, counted by ${counter}`, () => destinations(counter));
+
+/** The answers the program's DNS ring holds (256 KiB of 528-byte records), and more than that. */
+const RING_HOLDS = 496;
+const FLOOD = 900;
+
+test("DNS answers the program's ring had no room for: counted, and said by the collector", async () => {
+  const tmp = tempDir();
+  const s = await createSandbox();
+  try {
+    const wlan = await s.addLink({ name: 'wlan0', subnet: 3 });
+    systemdSkeleton(s);
+    const db = join(tmp.dir, 'appnet.db');
+    await s.spawn([node, TRAFFIC, 'serve-udp', wlan.v6, '7205'], { cgroup: APP });
+    await waitListening(s, 7205, { udp: true });
+    const collector = await startCollector(s, db, { interval: 1, counter: 'bpf' });
+    await waitForPoll(db, Date.now());
+    await waitForPoll(db, Date.now());
+    const reader = childPid(collector.pid, 'dnsring');
+    assert.ok(reader, 'the collector reads the DNS ring with dnsring');
+    // The reader stopped, the ring fills up with the first answers and counts the rest as lost.
+    s.kill(reader, 'SIGSTOP');
+    await s.execOk([node, DNS, '--flood', wlan.peerV6, wlan.v6, '7205', String(FLOOD)], { net: 'peer' });
+    s.kill(reader, 'SIGCONT');
+    await sleep(1500);
+    await waitForPoll(db, Date.now());
+    s.kill(collector.pid, 'SIGTERM');
+    const { stderr } = await collector.done;
+    const m = /host names: DNS answers were lost before they were read \((\d+) found the BPF program's DNS ring full\)/.exec(stderr);
+    assert.ok(m, `the collector says answers were lost: ${stderr}`);
+    const lost = Number(m[1]);
+    assert.ok(lost >= FLOOD - RING_HOLDS - 10 && lost <= FLOOD - RING_HOLDS + 10, `about ${FLOOD - RING_HOLDS} lost (IPv6 answers, all copied until the ring was full): ${lost}`);
+  } finally {
+    await s.close();
+    tmp.remove();
+  }
+});
 
 function destinations(counter: Counter): void {
   let s: Sandbox;

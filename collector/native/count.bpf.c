@@ -360,7 +360,8 @@ static __always_inline void count_dest(struct __sk_buff *skb, __u64 cgroup, __u3
 	if (!dest_key(skb, &k, dir))
 		return;
 	add_dest(skb, &k);
-	if (k.port == 53 && k.flags == 0 && k.proto == IPPROTO_UDP)
+	/* dir first: a constant in each program, so the egress one has none of this. */
+	if (dir == 0 && k.port == 53 && k.flags == 0 && k.proto == IPPROTO_UDP)
 		copy_dns(skb);
 }
 

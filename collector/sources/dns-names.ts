@@ -22,6 +22,7 @@ const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', 'native', 'out')
 export const DNSLOG_BIN = join(OUT, 'dnslog');
 export const DNSRING_BIN = join(OUT, 'dnsring');
 
+/** Which feed a DnsNameSource reads: the program's ring when given its pin directory and dnsring is built, else NFLOG. */
 export interface DnsFeedOptions {
   /** The BPF counter's pin directory when the program counts: its DNS ring is read there (if dnsring is built). */
   programPinDir?: string | null;

@@ -25,6 +25,16 @@ export function destinationsWanted(ctx: PollContext): boolean {
   return ctx.cfg.destinations && getDestinationsSetting(ctx.db);
 }
 
+/**
+ * dnsFromProgram: the DNS answers for destinations' host names come from the BPF program's
+ * ring (the program counts and its reader dnsring is built), so our table needs no
+ * `udp sport 53 log` rule; false when nft counts or dnsring is missing (then dnslog reads that
+ * rule's log). Set by selectCounter; false from the moment superviseBpf falls back to nft.
+ */
+export function dnsFromProgram(ctx: PollContext): boolean {
+  return ctx.dns?.fromProgram === true;
+}
+
 /** What was chosen, and why when it is not what was asked for. */
 export interface CounterSelection {
   source: CounterSourceKind;
@@ -90,7 +100,8 @@ export async function selectCounter(ctx: PollContext): Promise<CounterSelection>
     try {
       ctx.bpf = await openBpf(ctx);
       ctx.nft.setRole('totals');
-      ctx.dns = new DnsNameSource(ctx.log);
+      // Host names from the program's DNS ring: no nft rule needed for them (dnsFromProgram).
+      ctx.dns = new DnsNameSource(ctx.log, { programPinDir: ctx.cfg.bpfPinDir });
       sel = { source: 'bpf', note: ctx.bpf.netnsApart ? null : NETNS_TOGETHER };
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);

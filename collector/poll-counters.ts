@@ -143,6 +143,9 @@ function learnNames(ctx: PollContext, want: boolean): void {
   if (want) ctx.dns.start();
   const names = ctx.dns.take();
   if (want && names.length) putDestNames(ctx.db, names);
+  const lost = ctx.dns.takeLost();
+  const how = ctx.dns.fromProgram ? `${lost} found the BPF program's DNS ring full` : `the NFLOG queue overflowed ${lost} times`;
+  if (want && lost) ctx.log('warn', `host names: DNS answers were lost before they were read (${how}); the addresses they named stay addresses`);
 }
 
 /**

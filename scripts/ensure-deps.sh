@@ -70,6 +70,18 @@ if [ ! -x "$bpfcount" ] || [ collector/native/bpfcount.c -nt "$bpfcount" ] || [ 
     echo "appnet: could not build the BPF counter ($bpfcount): the collector will count with nft sets instead" >&2
   fi
 fi
+# Next to the BPF counter, host names come from the DNS answers the program copies to a ring
+# buffer, read by dnsring (no nft rule needed); without it, from the nft rule and dnslog as with nft.
+dnsring=collector/native/out/dnsring
+if [ ! -x "$dnsring" ] || [ collector/native/dnsring.c -nt "$dnsring" ]; then
+  mkdir -p collector/native/out
+  if cc -O2 -Wall -o "$dnsring.tmp" collector/native/dnsring.c -lbpf; then
+    mv -f "$dnsring.tmp" "$dnsring"
+  else
+    rm -f "$dnsring.tmp"
+    echo "appnet: could not build $dnsring: next to the BPF counter, host names are learned through nft and dnslog" >&2
+  fi
+fi
 
 # The command line runs compiled (.build/cli), so it starts without transpiling TypeScript;
 # rebuilt when any of its sources is newer than the build.

@@ -22,6 +22,8 @@
  *   dests                 → bpfcount 1 / dests ID COUNT MAX / entries [[CGROUP,IFINDEX,"IFNAME"|null,DIR,"ADDR",PROTO,PORT,LOCAL,BYTES,PACKETS],...] / end
  *   ddelete C,I,D,A,P,N,L ... → deleted C,I,D,A,P,N,L (one line per destination removed) / end
  *   destinations on|off   → destinations on|off / end   (whether the program counts destinations)
+ * While destinations are counted, the program also copies each DNS answer a socket receives
+ * into the ring buffer PINDIR/dns_ring (drops counted in PINDIR/dns_lost), read by dnsring.
  * The destinations map (PINDIR/dests, an LRU hash per CPU) counts per remote address, protocol and port
  * (LOCAL 1: the port is ours, a connection made to us); it is counted only while switched on
  * (serve's last argument, default dests; then the `destinations` command).
@@ -182,14 +184,16 @@ static int ncpus;
 static int dests_fd = -1, dest_cfg_fd = -1;
 static uint32_t dests_id, dests_max;
 
-/* pin_maps sets the pin paths of the two pinned maps. */
+/* The pinned maps: per-app counts, destinations, the DNS answers' ring and its drop counter (read by dnsring). */
+static const char *const MAPS[4] = { "counts", "dests", "dns_ring", "dns_lost" };
+
+/* pin_maps sets the pin paths of the pinned maps. */
 static int pin_maps(struct bpf_object *obj, const char *pindir)
 {
-	static const char *const names[2] = { "counts", "dests" };
 	char pin[4096];
-	for (int i = 0; i < 2; i++) {
-		struct bpf_map *m = bpf_object__find_map_by_name(obj, names[i]);
-		path_of(pin, sizeof(pin), pindir, names[i]);
+	for (int i = 0; i < 4; i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(obj, MAPS[i]);
+		path_of(pin, sizeof(pin), pindir, MAPS[i]);
 		if (!m || bpf_map__set_pin_path(m, pin) < 0)
 			return -1;
 	}
@@ -321,13 +325,15 @@ static int setup(const char *pindir, const char *cgdir, const char *objpath, int
 	uint64_t netns = own_netns_cookie();
 	struct bpf_object *obj = load(objpath, pindir, &netns);
 	/*
-	 * A pinned map of an older layout: first start the destinations map over alone (it went
-	 * from shared to per CPU values), keeping the per-app counts; then both (their counts are
-	 * lost, and said so by a new id).
+	 * A pinned map of an older layout: first start the destinations map and the DNS maps over
+	 * (the destinations went from shared to per CPU values), keeping the per-app counts; then
+	 * the counts too (their counts are lost, and said so by a new id).
 	 */
 	for (int attempt = 0; !obj && !created && attempt < 2; attempt++) {
-		path_of(pin, sizeof(pin), pindir, attempt == 0 ? "dests" : "counts");
-		unlink(pin);
+		for (int i = attempt == 0 ? 1 : 0; i < (attempt == 0 ? 4 : 1); i++) {
+			path_of(pin, sizeof(pin), pindir, MAPS[i]);
+			unlink(pin);
+		}
 		netns = own_netns_cookie();
 		obj = load(objpath, pindir, &netns);
 		created = attempt == 1;
@@ -613,9 +619,8 @@ static int remove_all(const char *pindir)
 		if (unlink(pin) == 0)
 			removed++;
 	}
-	static const char *const maps[2] = { "counts", "dests" };
-	for (int i = 0; i < 2; i++) {
-		path_of(pin, sizeof(pin), pindir, maps[i]);
+	for (int i = 0; i < 4; i++) {
+		path_of(pin, sizeof(pin), pindir, MAPS[i]);
 		if (unlink(pin) == 0)
 			removed++;
 	}

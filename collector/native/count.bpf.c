@@ -31,7 +31,8 @@
  * raise the collector's own interfaces' totals) and without destinations.
  *
  * Helpers used: bpf_skb_cgroup_id, bpf_skb_load_bytes, bpf_map_lookup_elem,
- * bpf_map_update_elem, all present for cgroup_skb programs long before Linux 6.1 (Debian 12);
+ * bpf_map_update_elem, bpf_ringbuf_reserve/submit/discard (5.8), all present for cgroup_skb
+ * programs before Linux 6.1 (Debian 12);
  * bpf_get_netns_cookie, which cgroup_skb programs have since Linux 6.15: on older kernels
  * bpfcount loads the program with own_netns 0, the verifier then never reaches the call, and
  * other namespaces' packets are counted as the collector's own (named by index, as before);
@@ -271,7 +272,80 @@ static __always_inline int dest_key(struct __sk_buff *skb, struct dkey *k, __u32
 	return 1;
 }
 
-/* count_dest adds the packet to its destination's counter on this CPU (plain adds, as add() does), when destinations are counted. */
+/* add_dest adds the packet to its destination's counter on this CPU (plain adds, as add() does). */
+static __always_inline void add_dest(struct __sk_buff *skb, struct dkey *k)
+{
+	struct val *v = bpf_map_lookup_elem(&dests, k);
+	if (!v) {
+		/* A new entry holds the packet on this CPU and zero on every other. */
+		struct val first = { skb->len, 1 };
+		if (bpf_map_update_elem(&dests, k, &first, BPF_NOEXIST) == 0)
+			return;
+		/* Another CPU made it meanwhile. */
+		v = bpf_map_lookup_elem(&dests, k);
+		if (!v)
+			return;
+	}
+	v->bytes += skb->len;
+	v->packets += 1;
+}
+
+/*
+ * DNS answers (issue 19's host names, without any nft rule: issue 15): while destinations
+ * are counted, every UDP packet from port 53 a socket receives is copied, from its network
+ * header and up to DNS_COPY bytes (a longer answer is cut: lib/dns.ts keeps the records
+ * before the cut), into a ring buffer that collector/native/dnsring reads and prints as the
+ * NFLOG reader dnslog does. Only a socket's own namespace's answers (those of other
+ * namespaces are not counted as destinations either). An answer that finds the ring full is
+ * counted in dns_lost, for the reader to report.
+ */
+#define DNS_COPY 512
+
+struct dns_packet {
+	__u32 len; /* bytes of packet that follow */
+	__u8 packet[DNS_COPY];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} dns_ring SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} dns_lost SEC(".maps");
+
+/* copy_dns puts the packet (an answer from port 53) in the ring, or counts it lost when the ring is full. */
+static __always_inline void copy_dns(struct __sk_buff *skb)
+{
+	__u32 zero = 0;
+	struct dns_packet *d = bpf_ringbuf_reserve(&dns_ring, sizeof(*d), 0);
+	if (!d) {
+		__u64 *lost = bpf_map_lookup_elem(&dns_lost, &zero);
+		if (lost)
+			*lost += 1;
+		return;
+	}
+	__u32 len = skb->len;
+	if (len > DNS_COPY)
+		len = DNS_COPY;
+	if (len == 0 || bpf_skb_load_bytes(skb, 0, d->packet, len)) {
+		bpf_ringbuf_discard(d, 0);
+		return;
+	}
+	d->len = len;
+	bpf_ringbuf_submit(d, 0);
+}
+
+/*
+ * count_dest adds the packet to its destination's counter, when destinations are counted;
+ * then an answer from port 53 on the way in goes to the DNS ring: the key already says so
+ * (UDP, remote port 53: dest_port() takes the local port only when it is below 32768 and the
+ * remote one above), so any other packet pays three compares for it.
+ */
 static __always_inline void count_dest(struct __sk_buff *skb, __u64 cgroup, __u32 ifindex, __u32 dir)
 {
 	__u32 zero = 0;
@@ -285,19 +359,10 @@ static __always_inline void count_dest(struct __sk_buff *skb, __u64 cgroup, __u3
 	k.flags = dir;
 	if (!dest_key(skb, &k, dir))
 		return;
-	struct val *v = bpf_map_lookup_elem(&dests, &k);
-	if (!v) {
-		/* A new entry holds the packet on this CPU and zero on every other. */
-		struct val first = { skb->len, 1 };
-		if (bpf_map_update_elem(&dests, &k, &first, BPF_NOEXIST) == 0)
-			return;
-		/* Another CPU made it meanwhile. */
-		v = bpf_map_lookup_elem(&dests, &k);
-		if (!v)
-			return;
-	}
-	v->bytes += skb->len;
-	v->packets += 1;
+	add_dest(skb, &k);
+	/* dir first: a constant in each program, so the egress one has none of this. */
+	if (dir == 0 && k.port == 53 && k.flags == 0 && k.proto == IPPROTO_UDP)
+		copy_dns(skb);
 }
 
 static __always_inline int count(struct __sk_buff *skb, __u32 dir)

@@ -57,6 +57,14 @@ test('refused: error answers, other ports, truncation, pointer loops, odd charac
   assert.deepEqual(parseDnsMessage(Uint8Array.from(odd)), []);
 });
 
+test('a packet cut short (the BPF program copies 512 bytes at most): the answers before the cut', () => {
+  const pkt = udp4(answer());
+  const last = rr(name('other.test'), 1, 60, [198, 51, 100, 1]).length;
+  const inAaaa = pkt.slice(0, pkt.length - last - 3); // the IP header still gives the full length
+  assert.deepEqual(parseDnsPacket(Uint8Array.from(inAaaa)), [{ addr: '192.0.2.7', name: 'files.example.test', ttl: 60 }]);
+  assert.deepEqual(parseDnsPacket(Uint8Array.from(pkt.slice(0, 30))), [], 'cut in the header: nothing');
+});
+
 test('IPv6 text as inet_ntop writes it', () => {
   const b = (hex: string) => Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16)));
   assert.equal(ipv6(b('fd000200000300000000000000000002'), 0), 'fd00:200:3::2');

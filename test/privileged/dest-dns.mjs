@@ -3,6 +3,8 @@
 //   dest-dns.mjs ADDR NAME CNAME A_ADDR     answers NAME with NAME CNAME CNAME, CNAME A A_ADDR (TTL 300); anything else NXDOMAIN
 // And the app's side, run in its cgroup:
 //   dest-dns.mjs --fetch SERVER NAME PORT BYTES   resolves NAME at SERVER, then sends BYTES over TCP to the first address
+// And a flood of answers, run in the peer namespace:
+//   dest-dns.mjs --flood ADDR TARGET PORT COUNT   sends COUNT datagrams of 400 bytes from ADDR port 53 to TARGET:PORT, one after another
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { Resolver } from 'node:dns/promises';
@@ -12,7 +14,15 @@ const label = (n) => Buffer.concat([...n.split('.').map((l) => Buffer.concat([Bu
 const u16 = (v) => Buffer.from([v >> 8, v & 255]);
 const u32 = (v) => Buffer.from([(v >>> 24) & 255, (v >> 16) & 255, (v >> 8) & 255, v & 255]);
 
-if (args[0] === '--fetch') {
+if (args[0] === '--flood') {
+  const [, addr, target, port, count] = args;
+  const sock = dgram.createSocket(addr.includes(':') ? 'udp6' : 'udp4');
+  const body = Buffer.alloc(400, 0x61);
+  sock.bind(53, addr, async () => {
+    for (let i = 0; i < Number(count); i++) await new Promise((res, rej) => sock.send(body, Number(port), target, (e) => (e ? rej(e) : res())));
+    sock.close();
+  });
+} else if (args[0] === '--fetch') {
   const [, server, name, port, bytes] = args;
   const r = new Resolver();
   r.setServers([server]);

@@ -4,24 +4,65 @@
  * talking to three peers — one by name through a DNS server in the peer namespace (a CNAME
  * chain), one by IPv4 address, one over IPv6 — shows all three, with the name where a DNS
  * answer gave one, and bytes within 1 % of what the peers counted; its destinations and
- * "other destinations" add up to its total; turning destinations off stops recording.
+ * "other destinations" add up to its total; turning destinations off stops recording. On the
+ * BPF source the names come from the program's DNS ring, with no nft rule logging answers.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createSandbox, type Link, type Sandbox } from '../../collector/sandbox/sandbox';
 import { openDb } from '../../db/open';
+import { CHAIN_ACCT_IN, TABLE_FAMILY, TABLE_NAME } from '../../lib/nft/names';
 import { getAppDestinations, getDestinationsState, setDestinationsSetting, type AppDestinations } from '../../db/queries/destinations';
-import { APPNET, appTotals, COUNTERS, countersDetail, peerTruth, ROOT, sleep, startCollector, systemdSkeleton, tempDir, TRAFFIC, waitForPoll, waitListening, within, type Counter } from './helpers';
+import { APPNET, appTotals, childPid, COUNTERS, countersDetail, peerTruth, ROOT, sleep, startCollector, systemdSkeleton, tempDir, TRAFFIC, waitForPoll, waitListening, within, type Counter } from './helpers';
 
 const node = process.execPath;
 const DNS = join(ROOT, 'test', 'privileged', 'dest-dns.mjs');
 const APP = 'system.slice/fetcher.service';
 const NAMED = '10.200.3.77';
+/** A second DNS server and the address it names, for the answers only the program sees. */
+const RING_DNS = '10.200.3.78';
+const RING_NAMED = '10.200.3.79';
 /** What each source can hold: the BPF map's entries, or nft's eight sets of 4,096. */
 const CAPACITY: Record<Counter, number> = { bpf: 16384, nft: 8 * 4096 };
 
 for (const counter of COUNTERS) describe(`per-app destinations, counted by ${counter}`, () => destinations(counter));
+
+/** The answers the program's DNS ring holds (256 KiB of 528-byte records), and more than that. */
+const RING_HOLDS = 496;
+const FLOOD = 900;
+
+test("DNS answers the program's ring had no room for: counted, and said by the collector", async () => {
+  const tmp = tempDir();
+  const s = await createSandbox();
+  try {
+    const wlan = await s.addLink({ name: 'wlan0', subnet: 3 });
+    systemdSkeleton(s);
+    const db = join(tmp.dir, 'appnet.db');
+    await s.spawn([node, TRAFFIC, 'serve-udp', wlan.v6, '7205'], { cgroup: APP });
+    await waitListening(s, 7205, { udp: true });
+    const collector = await startCollector(s, db, { interval: 1, counter: 'bpf' });
+    await waitForPoll(db, Date.now());
+    await waitForPoll(db, Date.now());
+    const reader = childPid(collector.pid, 'dnsring');
+    assert.ok(reader, 'the collector reads the DNS ring with dnsring');
+    // The reader stopped, the ring fills up with the first answers and counts the rest as lost.
+    s.kill(reader, 'SIGSTOP');
+    await s.execOk([node, DNS, '--flood', wlan.peerV6, wlan.v6, '7205', String(FLOOD)], { net: 'peer' });
+    s.kill(reader, 'SIGCONT');
+    await sleep(1500);
+    await waitForPoll(db, Date.now());
+    s.kill(collector.pid, 'SIGTERM');
+    const { stderr } = await collector.done;
+    const m = /host names: DNS answers were lost before they were read \((\d+) found the BPF program's DNS ring full\)/.exec(stderr);
+    assert.ok(m, `the collector says answers were lost: ${stderr}`);
+    const lost = Number(m[1]);
+    assert.ok(lost >= FLOOD - RING_HOLDS - 10 && lost <= FLOOD - RING_HOLDS + 10, `about ${FLOOD - RING_HOLDS} lost (IPv6 answers, all copied until the ring was full): ${lost}`);
+  } finally {
+    await s.close();
+    tmp.remove();
+  }
+});
 
 function destinations(counter: Counter): void {
   let s: Sandbox;
@@ -35,14 +76,16 @@ function destinations(counter: Counter): void {
     db = join(tmp.dir, 'appnet.db');
     s = await createSandbox();
     wlan = await s.addLink({ name: 'wlan0', subnet: 3 });
-    await s.execOk(['ip', 'addr', 'add', `${NAMED}/24`, 'dev', wlan.peerName], { net: 'peer' });
+    for (const a of [NAMED, RING_DNS, RING_NAMED]) await s.execOk(['ip', 'addr', 'add', `${a}/24`, 'dev', wlan.peerName], { net: 'peer' });
     systemdSkeleton(s);
     await s.spawn([node, TRAFFIC, 'serve-tcp', wlan.peerV4, '7201', 'sink'], { net: 'peer' });
     await s.spawn([node, TRAFFIC, 'serve-tcp', wlan.peerV6, '7202', 'sink'], { net: 'peer' });
     await s.spawn([node, TRAFFIC, 'serve-tcp', NAMED, '7203', 'sink'], { net: 'peer' });
+    await s.spawn([node, TRAFFIC, 'serve-tcp', RING_NAMED, '7204', 'sink'], { net: 'peer' });
     await s.spawn([node, DNS, wlan.peerV4, 'files.example.test', 'cdn.example.test', NAMED], { net: 'peer' });
-    for (const p of [7201, 7202, 7203]) await waitListening(s, p, { net: 'peer' });
-    await waitListening(s, 53, { net: 'peer', udp: true });
+    await s.spawn([node, DNS, RING_DNS, 'ring.example.test', 'edge.example.test', RING_NAMED], { net: 'peer' });
+    for (const p of [7201, 7202, 7203, 7204]) await waitListening(s, p, { net: 'peer' });
+    for (const a of [wlan.peerV4, RING_DNS]) await waitUdpListening(s, a, 53);
     collector = await startCollector(s, db, { interval: 1, counter });
     await waitForPoll(db, Date.now());
   });
@@ -107,6 +150,19 @@ function destinations(counter: Counter): void {
     assert.ok(fill && fill.size === CAPACITY[counter] && fill.count >= 6, `the fill is reported: ${JSON.stringify(fill)}`);
   });
 
+  if (counter === 'bpf')
+    test("host names from the program's DNS ring: learned with no nft rule logging DNS answers", async () => {
+      await dropDnsLogRule(s);
+      await s.execOk([node, DNS, '--fetch', RING_DNS, 'ring.example.test', '7204', '50000'], { cgroup: APP });
+      await sleep(300);
+      await waitForPoll(db, Date.now());
+      await waitForPoll(db, Date.now());
+      const r = appDestinations().rows.find((x) => x.remote === RING_NAMED && x.port === 7204 && x.proto === 6);
+      assert.ok(r, 'a destination for the named address');
+      assert.equal(r.host, 'ring.example.test', 'the name the app asked for, through the CNAME chain');
+      assert.ok(!(await s.execOk(['nft', 'list', 'table', TABLE_FAMILY, TABLE_NAME])).includes('log group'), 'no rule logged the answer');
+    });
+
   test("connections made to a service are one destination per client address, under the service's own port", async () => {
     const SERVICE = 'system.slice/httpd.service';
     await s.spawn([node, TRAFFIC, 'serve-tcp', wlan.v4, '7400', 'sink'], { cgroup: SERVICE });
@@ -165,4 +221,22 @@ function destinations(counter: Counter): void {
     assert.equal((countersDetail(db2) as { destFill?: unknown }).destFill, null);
     assert.deepEqual(reported(db2), { recording: false, cause: 'flag' }, 'the collector reports --no-destinations');
   });
+}
+
+/** waitUdpListening waits until something in the peer namespace listens on UDP `addr`:`port`. */
+async function waitUdpListening(s: Sandbox, addr: string, port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((await s.execOk(['ss', '-lunH'], { net: 'peer' })).includes(`${addr}:${port} `)) return;
+    await sleep(100);
+  }
+  throw new Error(`nothing listens on udp ${addr}:${port} after 10 s`);
+}
+
+/** dropDnsLogRule deletes our table's `udp sport 53 log` rule, if it has one, so only the program can see DNS answers. */
+async function dropDnsLogRule(s: Sandbox): Promise<void> {
+  const listing = await s.execOk(['nft', '-a', 'list', 'chain', TABLE_FAMILY, TABLE_NAME, CHAIN_ACCT_IN]);
+  for (const line of listing.split('\n')) {
+    const m = /udp sport 53 log .*# handle (\d+)/.exec(line);
+    if (m) await s.execOk(['nft', 'delete', 'rule', TABLE_FAMILY, TABLE_NAME, CHAIN_ACCT_IN, 'handle', m[1]]);
+  }
 }

@@ -7,50 +7,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { getRecentEvents } from '../../db/queries/status';
 import { withSandbox, type Sandbox } from '../../collector/sandbox/sandbox';
-import { appTotals, countersDetail, peerTruth, sleep, startCollector, systemdSkeleton, tempDir, TRAFFIC, waitForPoll, waitListening, within } from './helpers';
+import { appTotals, countersDetail, peerTruth, sleep, startCollector, systemdSkeleton, tempDir, TRAFFIC, waitChild, waitForPoll, waitListening, within } from './helpers';
 
 const node = process.execPath;
-
-/** childPid finds the running child of a process with the given command name; null when there is none. */
-function childPid(parent: number, comm: string): number | null {
-  let tasks: string[];
-  try {
-    tasks = readdirSync(`/proc/${parent}/task`);
-  } catch {
-    return null;
-  }
-  for (const t of tasks) {
-    let kids: string[] = [];
-    try {
-      kids = readFileSync(`/proc/${parent}/task/${t}/children`, 'utf8').split(' ').filter(Boolean);
-    } catch {
-      continue;
-    }
-    for (const k of kids) {
-      try {
-        if (readFileSync(`/proc/${k}/comm`, 'utf8').trim() === comm) return Number(k);
-      } catch {
-        /* ended meanwhile */
-      }
-    }
-  }
-  return null;
-}
-
-/** waitChild waits until the process has a child of that name other than `not` (a restarted helper). */
-async function waitChild(parent: number, comm: string, not: number | null): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    const pid = childPid(parent, comm);
-    if (pid !== null && pid !== not) return pid;
-    await sleep(50);
-  }
-  throw new Error(`no ${comm} under process ${parent} (other than ${not}) within 10 s`);
-}
 
 function events(db: string, kind: string): Array<{ message: string }> {
   const d = new Database(db, { readonly: true });

@@ -1,11 +1,12 @@
 /** Shared pieces of the real-kernel tests: a collector in the sandbox, ground truth from the peer, store reads. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createSandbox, type Link, type Running, type Sandbox } from '../../collector/sandbox/sandbox';
 import { systemdSkeleton } from '../../collector/sandbox/workloads';
 import { APPNET, waitForPoll } from '../../harness/collector';
+import { sleep } from '../../harness/peer';
 import { nicLike } from '../../harness/wire';
 
 export { APPNET, waitForPoll } from '../../harness/collector';
@@ -103,3 +104,39 @@ export function within(actual: number, expected: number, pct: number, what: stri
 }
 
 export { systemdSkeleton } from '../../collector/sandbox/workloads';
+
+/** childPid finds the running child of a process with the given command name; null when there is none. */
+export function childPid(parent: number, comm: string): number | null {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${parent}/task`);
+  } catch {
+    return null;
+  }
+  for (const t of tasks) {
+    let kids: string[] = [];
+    try {
+      kids = readFileSync(`/proc/${parent}/task/${t}/children`, 'utf8').split(' ').filter(Boolean);
+    } catch {
+      continue;
+    }
+    for (const k of kids) {
+      try {
+        if (readFileSync(`/proc/${k}/comm`, 'utf8').trim() === comm) return Number(k);
+      } catch {
+        /* ended meanwhile */
+      }
+    }
+  }
+  return null;
+}
+
+/** waitChild waits until the process has a child of that name other than `not` (a restarted helper). */
+export async function waitChild(parent: number, comm: string, not: number | null): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const pid = childPid(parent, comm);
+    if (pid !== null && pid !== not) return pid;
+    await sleep(50);
+  }
+  throw new Error(`no ${comm} under process ${parent} (other than ${not}) within 10 s`);
+}

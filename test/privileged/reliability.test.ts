@@ -273,8 +273,8 @@ function reliability(counter: Counter): void {
     if (counter === 'bpf') assert.match(await attached(), /count_ingress[\s\S]*count_egress|count_egress[\s\S]*count_ingress/, 'the premise: the BPF counter is attached');
     const out = await s.execOk([node, APPNET, 'uninstall']);
     assert.match(out, /removed the inet appnet table/);
-    // Two links (ingress, egress) and two maps (the per-app counts, the destinations).
-    if (counter === 'bpf') assert.match(out, /^detached the BPF counter: removed 4 pins and \/sys\/fs\/bpf\/appnet$/m);
+    // Two links (ingress, egress) and four maps (the per-app counts, the destinations, the DNS answers' ring and its drop counter).
+    if (counter === 'bpf') assert.match(out, /^detached the BPF counter: removed 6 pins and \/sys\/fs\/bpf\/appnet$/m);
     assert.doesNotMatch(await attached(), /count_/, 'no program of ours stays attached');
     assert.equal((await s.exec(['ls', '/sys/fs/bpf/appnet'])).code, 2, 'nothing of ours stays pinned');
     const tables = await s.execOk(['nft', 'list', 'tables']);

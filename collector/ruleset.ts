@@ -4,7 +4,7 @@
  * the desired firewall changed.
  */
 import { accountingCommands, normaliseLevels } from '../lib/nft/accounting';
-import { destinationsWanted } from './counter-select';
+import { destinationsWanted, dnsFromProgram } from './counter-select';
 import type { PollContext, PollState } from './poll';
 import type { LiveCgroup } from './sources/cgroups';
 
@@ -34,8 +34,8 @@ export async function ensureRuleset(ctx: PollContext, opts: { force: boolean }):
   const role = ctx.nft.currentRole;
   // Counting with nft, destinations are nft's sets too: on and off with the switch.
   const destinations = role === 'apps' && destinationsWanted(ctx);
-  // Next to the BPF program, nft logs DNS answers only while destinations' host names are learned.
-  const dnsLog = role === 'totals' && destinationsWanted(ctx);
+  // Next to the BPF program, nft logs DNS answers only while destinations' host names are learned and the program cannot pass them up itself.
+  const dnsLog = role === 'totals' && destinationsWanted(ctx) && !dnsFromProgram(ctx);
   const accounting = accountingCommands({ levels, elementTimeoutSec: cfg.elementTimeoutSec, role, destinations, dnsLog });
   const key = role === 'totals' ? `totals${dnsLog ? '+dns' : ''}` : `${levels.join(',')}#${cfg.elementTimeoutSec}${destinations ? '+dests' : ''}`;
   const r = await ctx.reconciler.ensure({ accounting, accountingKey: key, live: st.live, ifaces: st.ifaces }, opts);

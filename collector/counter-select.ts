@@ -8,6 +8,7 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { getLinkStates } from '../db/queries/link-counted';
 import { insertEvent, putSourceStatus } from '../db/queries/status';
 import type { CounterSourceKind } from '../lib/counters';
 import type { PollContext } from './poll';
@@ -55,7 +56,16 @@ async function openBpf(ctx: PollContext): Promise<BpfCounterSource> {
     return c ? join(root, c.path) : null;
   };
   const { source, ready } = await BpfCounterSource.open({ cgroupRoot: root, pinDir: ctx.cfg.bpfPinDir, rootId, destinations: destinationsWanted(ctx), cgroupDir });
-  if (ready.created) forgetFamilies(ctx, (f) => source.families.includes(f) || f === DEST_FAMILY, 'the BPF counter map was made now');
+  if (ready.created) {
+    // A store that counted before (its counters, or its interfaces' readings) met a map that was gone: say so, as for our nft table.
+    const counted = [...ctx.st.states.values()].some((s) => source.families.includes(s.setName)) || getLinkStates(ctx.db).length > 0;
+    forgetFamilies(ctx, (f) => source.families.includes(f) || f === DEST_FAMILY, 'the BPF counter map was made now');
+    if (counted) {
+      const msg = 'the BPF counter map was not there when the collector started (a reboot, or removed while no collector ran): counting per app starts again from zero; traffic while it was missing is not counted';
+      ctx.log('warn', msg);
+      insertEvent(ctx.db, { ts: Date.now(), level: 'warn', kind: 'table-recreated', message: msg });
+    }
+  }
   return source;
 }
 

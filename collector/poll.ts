@@ -3,10 +3,11 @@
  * shape, read the counter sources and store their deltas in one SQLite transaction. Each
  * part is timed and isolated: one that fails is recorded and the others still run.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Db } from '../db/open';
 import { markAbsentCgroupsGone } from '../db/queries/apps';
-import { getLinkStates } from '../db/queries/link-counted';
+import { forgetLinkStates, getLinkStates } from '../db/queries/link-counted';
 import { getCounterStates } from '../db/queries/state';
 import { insertEvent, putSourceStatus } from '../db/queries/status';
 import { upsertInterface, upsertNetwork } from '../db/queries/interfaces';
@@ -59,6 +60,8 @@ export interface PollState {
   ifacesAt: number;
   /** The last stored read of every interface's own counters, by name. */
   links: Map<string, LinkReading>;
+  /** When this run last stored a read of all interfaces, unix ms: an interface first read after it is new (null: none yet). */
+  linksAt: number | null;
   /** Generation (table handle) of the nft counters at the last stored poll. */
   lastHandle: number | null;
   /** Generation (map id) of the BPF counters at the last stored poll. */
@@ -101,7 +104,7 @@ export function newPollState(db: Db, booted: number | null = bootedAt()): PollSt
   }
   // A second of slack: uptime and the clock are read a moment apart.
   const links = new Map(getLinkStates(db).filter((r) => booted === null || r.readAt >= booted - 1000).map((r) => [r.name, r]));
-  return { states, levelsSeen: new Map(), ifaces: [], ifacesAt: 0, links, lastHandle, lastMapId: null, carry: new Map(), segmentViews: new Map(), lastFullWarnAt: 0, live: [], started: false, treeChecked: false };
+  return { states, levelsSeen: new Map(), ifaces: [], ifacesAt: 0, links, linksAt: null, lastHandle, lastMapId: null, carry: new Map(), segmentViews: new Map(), lastFullWarnAt: 0, live: [], started: false, treeChecked: false };
 }
 
 export interface SourceResult<T> {
@@ -193,7 +196,7 @@ async function refreshInventory(ctx: PollContext, now: number): Promise<void> {
 async function afterStore(ctx: PollContext, r: Counters, c: PollDeltas, now: number, links: { next: LinkReading[] } | undefined): Promise<void> {
   for (const s of c.next) ctx.st.states.set(`${s.setName}/${s.elemKey}`, s);
   for (const k of c.gone) ctx.st.states.delete(k);
-  for (const l of links?.next ?? []) ctx.st.links.set(l.name, l);
+  if (links) forgetGoneLinks(ctx, links.next);
   ctx.st.lastHandle = r.nft.snapshot.generation;
   ctx.st.lastMapId = r.bpf?.generation ?? null;
   ctx.st.carry = c.carry;
@@ -219,7 +222,7 @@ export async function poll(ctx: PollContext): Promise<PollReport> {
   const linksFirst = ctx.bpf ? await readLinks() : null;
   const counters = await runSource(ctx, 'counters', () => readCounters(ctx), (r) => countersDetail(ctx, r));
   const linkRead = linksFirst ?? (await readLinks());
-  const links = linkRead.ok && linkRead.value ? { deltas: linkDeltas(ctx.st.links, linkRead.value), next: linkRead.value } : undefined;
+  const links = linkRead.ok && linkRead.value ? { deltas: linkDeltas(ctx.st.links, linkRead.value, ctx.st.linksAt), next: linkRead.value } : undefined;
   let report: PollReport = { ok: false, durationMs: 0, elements: 0, deltas: 0, bytes: 0 };
   if (counters.ok && counters.value) {
     const r = counters.value;
@@ -261,6 +264,22 @@ function recordInterfaces(ctx: PollContext, ifaces: InterfaceInfo[], now: number
       upsertInterface(ctx.db, { name: i.name, kind: i.kind, mac: i.mac, networkId }, ts);
     }
   })();
+}
+
+/**
+ * forgetGoneLinks keeps this poll's reading of every interface as the base of the next, and
+ * forgets the interfaces that are gone (absent from sysfs), in memory and in the store: a
+ * container host's veths would otherwise pile up. One merely unreadable this time keeps its
+ * reading.
+ */
+function forgetGoneLinks(ctx: PollContext, next: readonly LinkReading[]): void {
+  for (const l of next) ctx.st.links.set(l.name, l);
+  ctx.st.linksAt = Math.max(ctx.st.linksAt ?? 0, ...next.map((l) => l.readAt));
+  const read = new Set(next.map((l) => l.name));
+  const gone = [...ctx.st.links.keys()].filter((n) => !read.has(n) && !existsSync(join(ctx.cfg.sysClassNet, n)));
+  if (!gone.length) return;
+  for (const n of gone) ctx.st.links.delete(n);
+  forgetLinkStates(ctx.db, gone);
 }
 
 /** forgetUncounted drops gone cgroups no kernel counter refers to any more: memory stays flat under churn. */

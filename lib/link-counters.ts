@@ -103,11 +103,17 @@ export function linkDelta(prev: LinkReading | undefined, cur: LinkReading): Link
   return d;
 }
 
-/** linkDeltas applies linkDelta to every interface read now; interfaces read for the first time give none. */
-export function linkDeltas(prev: ReadonlyMap<string, LinkReading>, next: readonly LinkReading[]): LinkDelta[] {
+/**
+ * linkDeltas applies linkDelta to every interface read now. An interface read for the first
+ * time gives none (its counters hold what it carried before anyone looked), unless it appeared
+ * since the previous read of all interfaces, at `appearedSince`: a new interface counts from
+ * zero, so all it counted is new (a container's veth that carried its traffic before the poll).
+ */
+export function linkDeltas(prev: ReadonlyMap<string, LinkReading>, next: readonly LinkReading[], appearedSince: number | null = null): LinkDelta[] {
   const out: LinkDelta[] = [];
   for (const r of next) {
-    const d = linkDelta(prev.get(r.name), r);
+    const before = prev.get(r.name) ?? (appearedSince === null ? undefined : { ...r, rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0, readAt: appearedSince });
+    const d = linkDelta(before, r);
     if (d) out.push(d);
   }
   return out;

@@ -15,6 +15,12 @@ export function getLinkStates(db: Db): LinkReading[] {
     .all() as LinkReading[];
 }
 
+/** forgetLinkStates drops the stored reads of interfaces that are gone. */
+export function forgetLinkStates(db: Db, names: readonly string[]): void {
+  const st = prepared(db, 'DELETE FROM link_counter_state WHERE name = ?');
+  for (const n of names) st.run(n);
+}
+
 /** putLinkStates stores the latest read of each interface's counters. */
 export function putLinkStates(db: Db, readings: readonly LinkReading[]): void {
   const st = prepared(

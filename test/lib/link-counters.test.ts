@@ -25,10 +25,12 @@ test('a re-created interface (new ifindex) or a counter that went down counts it
   assert.deepEqual(linkDelta(at({}), at({ rxBytes: 100, txBytes: 2500, rxPackets: 1, txPackets: 25 })), { name: 'wlan0', since: 1, rxBytes: 100, txBytes: 500, rxPackets: 1, txPackets: 5 });
 });
 
-test('linkDeltas covers the interfaces read before, not the new ones', () => {
+test('linkDeltas covers the interfaces read before; a new one only once all were read before (it counts from zero)', () => {
   const prev = new Map([['wlan0', at({})]]);
   const d = linkDeltas(prev, [at({ rxBytes: 1100 }), at({ name: 'wwan0' })]);
-  assert.deepEqual(d.map((x) => [x.name, x.rxBytes]), [['wlan0', 100]]);
+  assert.deepEqual(d.map((x) => [x.name, x.rxBytes]), [['wlan0', 100]], "the run's first read: what wwan0 counted came before anyone looked");
+  const later = linkDeltas(prev, [at({ rxBytes: 1100 }), at({ name: 'veth3' })], 7);
+  assert.deepEqual(later.map((x) => [x.name, x.since, x.rxBytes, x.txPackets]), [['wlan0', 1, 100, 0], ['veth3', 7, 1000, 20]], 'veth3 appeared since the read at 7: all it counted is new');
 });
 
 test('linkCounts pairs each interface’s growth with appnet’s deltas on it, and only those', () => {

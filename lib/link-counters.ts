@@ -108,11 +108,14 @@ export function linkDelta(prev: LinkReading | undefined, cur: LinkReading): Link
  * time gives none (its counters hold what it carried before anyone looked), unless it appeared
  * since the previous read of all interfaces, at `appearedSince`: a new interface counts from
  * zero, so all it counted is new (a container's veth that carried its traffic before the poll).
+ * A renamed interface (its index read before under a name now gone) goes on from that reading.
  */
 export function linkDeltas(prev: ReadonlyMap<string, LinkReading>, next: readonly LinkReading[], appearedSince: number | null = null): LinkDelta[] {
   const out: LinkDelta[] = [];
+  const names = new Set(next.map((r) => r.name));
+  const renamed = new Map([...prev.values()].filter((p) => !names.has(p.name)).map((p) => [p.ifindex, p]));
   for (const r of next) {
-    const before = prev.get(r.name) ?? (appearedSince === null ? undefined : { ...r, rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0, readAt: appearedSince });
+    const before = prev.get(r.name) ?? renamed.get(r.ifindex) ?? (appearedSince === null ? undefined : { ...r, rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0, readAt: appearedSince });
     const d = linkDelta(before, r);
     if (d) out.push(d);
   }

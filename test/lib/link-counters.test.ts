@@ -31,6 +31,8 @@ test('linkDeltas covers the interfaces read before; a new one only once all were
   assert.deepEqual(d.map((x) => [x.name, x.rxBytes]), [['wlan0', 100]], "the run's first read: what wwan0 counted came before anyone looked");
   const later = linkDeltas(prev, [at({ rxBytes: 1100 }), at({ name: 'veth3' })], 7);
   assert.deepEqual(later.map((x) => [x.name, x.since, x.rxBytes, x.txPackets]), [['wlan0', 1, 100, 0], ['veth3', 7, 1000, 20]], 'veth3 appeared since the read at 7: all it counted is new');
+  const renamed = linkDeltas(prev, [at({ name: 'wlp2s0', rxBytes: 1200 })], 7);
+  assert.deepEqual(renamed.map((x) => [x.name, x.since, x.rxBytes]), [['wlp2s0', 1, 200]], 'wlan0 renamed: its index goes on from its reading');
 });
 
 test('linkCounts pairs each interface’s growth with appnet’s deltas on it, and only those', () => {

@@ -7,17 +7,15 @@
  * lookup of its own, and covers what nft's `socket cgroupv2` cannot see: a listener's SYN-ACKs
  * (sent from a request socket, run here with the listener) and ICMP echo replies to a ping
  * socket. Packets without a full local socket (forwarded, kernel resets, TIME_WAIT ACKs,
- * dropped before delivery) never reach these programs: they are the interface's total (nft)
- * minus what is counted here.
+ * dropped before delivery) never reach these programs: they are the interface's total (its
+ * own statistics, lib/link-totals.ts) minus what is counted here.
  *
  * Counts are what crossed the link (issue #20): a GSO packet on the way out and a GRO packet
  * on the way in are one skb for up to 45 segments on the wire, each with its own IP and TCP
  * (or UDP) headers; wire_size() adds those headers and counts the segments. What that adds
  * is also kept apart, under the same cgroup and interface with direction SEGMENTS + dir, so
- * the collector can raise nft's per-interface totals, which see the merged packets only, to
- * wire level: total = nft's total + the segments' headers of the sockets it counts per app
- * (per cgroup, so that sockets it leaves out, such as another namespace's under the root
- * cgroup, are left out of both).
+ * that on an interface that passes the merged packet whole (loopback, a veth with TSO on) the
+ * collector counts the apps as whole packets, as the interface's statistics do (lib/segments.ts).
  *
  * Destinations (issue #19) are counted in a second map by the packet as the stack sees it
  * (skb->len): the collector decides per interface whether segments count (lib/segments.ts),

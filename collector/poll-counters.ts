@@ -30,7 +30,10 @@ async function readTable(ctx: PollContext): Promise<NftReading> {
   let read = await ctx.nft.read();
   if (read === null) {
     if (ctx.st.lastHandle !== null) {
-      const msg = 'the appnet nft table was missing (deleted by hand or after a reboot): re-created it; traffic while it was gone is not counted';
+      // Next to the BPF program the table counts nothing: only its firewall was missing.
+      const msg = ctx.bpf
+        ? 'the appnet nft table was missing (deleted by hand or after a reboot): re-created it; its firewall rules did not apply while it was gone (the BPF program went on counting)'
+        : 'the appnet nft table was missing (deleted by hand or after a reboot): re-created it; traffic while it was gone is not counted';
       ctx.log('warn', msg);
       insertEvent(ctx.db, { ts: Date.now(), level: 'warn', kind: 'table-recreated', message: msg });
     }
@@ -67,7 +70,8 @@ export function noteNewGeneration(ctx: PollContext, r: Counters, now: number): v
   const notes: string[] = [];
   const last = ctx.st.lastHandle;
   const handle = r.nft.snapshot.generation;
-  if (last !== null && handle !== last) notes.push(`the appnet nft table was re-created (handle ${last} → ${handle})`);
+  // Next to the BPF program the table holds no counter: a new one restarts nothing (readTable said what it means for the firewall).
+  if (last !== null && handle !== last && !r.bpf) notes.push(`the appnet nft table was re-created (handle ${last} → ${handle})`);
   const map = r.bpf?.generation ?? null;
   if (map !== null && ctx.st.lastMapId !== null && map !== ctx.st.lastMapId) notes.push(`the BPF counter map was re-created (id ${ctx.st.lastMapId} → ${map})`);
   for (const n of notes) {

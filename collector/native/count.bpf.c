@@ -144,16 +144,22 @@ static __always_inline struct val wire_size(struct __sk_buff *skb)
 }
 
 /* add adds bytes and packets to a key's counter, making it on its first packet. */
-static __always_inline void add(struct key *k, __u64 bytes, __u64 packets)
+/*
+ * add_to adds bytes and packets to a key's counter on this CPU, in either per-CPU map (the
+ * per-app counts, the destinations): plain adds, no atomics. A new entry holds them on this CPU
+ * and zero on every other.
+ */
+static __always_inline void add_to(void *map, const void *k, __u64 bytes, __u64 packets)
 {
-	struct val *v = bpf_map_lookup_elem(&counts, k);
+	struct val *v = bpf_map_lookup_elem(map, k);
 	if (!v) {
-		struct val first = { 0, 0 };
-		/* Another CPU may have added the key meanwhile: then look it up again. */
-		bpf_map_update_elem(&counts, k, &first, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&counts, k);
+		struct val first = { bytes, packets };
+		if (bpf_map_update_elem(map, k, &first, BPF_NOEXIST) == 0)
+			return;
+		/* Another CPU made it meanwhile; or the map is full: not counted (the collector reports the fill). */
+		v = bpf_map_lookup_elem(map, k);
 		if (!v)
-			return; /* the map is full: not counted (the collector reports the fill) */
+			return;
 	}
 	v->bytes += bytes;
 	v->packets += packets;
@@ -270,24 +276,6 @@ static __always_inline int dest_key(struct __sk_buff *skb, struct dkey *k, __u32
 	return 1;
 }
 
-/* add_dest adds the packet to its destination's counter on this CPU (plain adds, as add() does). */
-static __always_inline void add_dest(struct __sk_buff *skb, struct dkey *k)
-{
-	struct val *v = bpf_map_lookup_elem(&dests, k);
-	if (!v) {
-		/* A new entry holds the packet on this CPU and zero on every other. */
-		struct val first = { skb->len, 1 };
-		if (bpf_map_update_elem(&dests, k, &first, BPF_NOEXIST) == 0)
-			return;
-		/* Another CPU made it meanwhile. */
-		v = bpf_map_lookup_elem(&dests, k);
-		if (!v)
-			return;
-	}
-	v->bytes += skb->len;
-	v->packets += 1;
-}
-
 /*
  * DNS answers (issue 19's host names, without any nft rule: issue 15): while destinations
  * are counted, every UDP packet from port 53 a socket receives is copied, from its network
@@ -357,7 +345,7 @@ static __always_inline void count_dest(struct __sk_buff *skb, __u64 cgroup, __u3
 	k.flags = dir;
 	if (!dest_key(skb, &k, dir))
 		return;
-	add_dest(skb, &k);
+	add_to(&dests, &k, skb->len, 1);
 	/* dir first: a constant in each program, so the egress one has none of this. */
 	if (dir == 0 && k.port == 53 && k.flags == 0 && k.proto == IPPROTO_UDP)
 		copy_dns(skb);
@@ -372,13 +360,13 @@ static __always_inline int count(struct __sk_buff *skb, __u32 dir)
 	struct val w = wire_size(skb);
 	if (own_netns && bpf_get_netns_cookie(skb) != own_netns) {
 		k.dir = FOREIGN + dir;
-		add(&k, w.bytes, w.packets);
+		add_to(&counts, &k, w.bytes, w.packets);
 		return 1;
 	}
-	add(&k, w.bytes, w.packets);
+	add_to(&counts, &k, w.bytes, w.packets);
 	if (w.packets > 1) {
 		struct key seg = { .cgroup = k.cgroup, .ifindex = ifindex, .dir = SEGMENTS + dir };
-		add(&seg, w.bytes - skb->len, w.packets - 1);
+		add_to(&counts, &seg, w.bytes - skb->len, w.packets - 1);
 	}
 	count_dest(skb, k.cgroup, ifindex, dir);
 	return 1; /* counting only: every packet goes on */

@@ -32,28 +32,28 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
-# libmnl_helper NAME WHY: builds collector/native/out/NAME from collector/native/NAME.c (libmnl)
-# when missing or older than its source; WHY says what is lost when it cannot be built.
-libmnl_helper() {
+# native_helper NAME LIB WHY: builds collector/native/out/NAME from collector/native/NAME.c,
+# linked with LIB, when missing or older than its source; WHY says what is lost when it cannot be built.
+native_helper() {
   local out=collector/native/out/$1 src=collector/native/$1.c
   if [ ! -x "$out" ] || [ "$src" -nt "$out" ]; then
     mkdir -p collector/native/out
-    if cc -O2 -Wall -o "$out.tmp" "$src" -lmnl; then
+    if cc -O2 -Wall -o "$out.tmp" "$src" "$2"; then
       mv -f "$out.tmp" "$out"
     else
       rm -f "$out.tmp"
-      echo "appnet: could not build $out: $2" >&2
+      echo "appnet: could not build $out: $3" >&2
     fi
   fi
 }
 
 # The collector reads its counters over netlink with a small C helper (collector/native);
 # without it, it falls back to nft's JSON listing, which is far slower on big tables.
-libmnl_helper nftdump 'the collector will list counters with nft -j instead (slower)'
+native_helper nftdump -lmnl 'the collector will list counters with nft -j instead (slower)'
 # Host names of destinations come from the DNS answers our table logs over NFLOG, read by dnslog.
-libmnl_helper dnslog 'destinations are shown by address only'
+native_helper dnslog -lmnl 'destinations are shown by address only'
 # The app page's live connections come from the sockets the kernel lists over sock_diag, read by sockdiag.
-libmnl_helper sockdiag 'the app page shows no live connections'
+native_helper sockdiag -lmnl 'the app page shows no live connections'
 
 # Per-app counting runs in a cgroup_skb BPF program (collector/native/count.bpf.c), loaded and
 # read by a small libbpf helper; without them `appnet collect` counts with nft sets instead.
@@ -72,16 +72,7 @@ if [ ! -x "$bpfcount" ] || [ collector/native/bpfcount.c -nt "$bpfcount" ] || [ 
 fi
 # Next to the BPF counter, host names come from the DNS answers the program copies to a ring
 # buffer, read by dnsring (no nft rule needed); without it, from the nft rule and dnslog as with nft.
-dnsring=collector/native/out/dnsring
-if [ ! -x "$dnsring" ] || [ collector/native/dnsring.c -nt "$dnsring" ]; then
-  mkdir -p collector/native/out
-  if cc -O2 -Wall -o "$dnsring.tmp" collector/native/dnsring.c -lbpf; then
-    mv -f "$dnsring.tmp" "$dnsring"
-  else
-    rm -f "$dnsring.tmp"
-    echo "appnet: could not build $dnsring: next to the BPF counter, host names are learned through nft and dnslog" >&2
-  fi
-fi
+native_helper dnsring -lbpf 'next to the BPF counter, host names are learned through nft and dnslog'
 
 # The command line runs compiled (.build/cli), so it starts without transpiling TypeScript;
 # rebuilt when any of its sources is newer than the build.

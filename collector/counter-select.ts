@@ -12,6 +12,7 @@ import { getLinkStates } from '../db/queries/link-counted';
 import { insertEvent, putSourceStatus } from '../db/queries/status';
 import type { CounterSourceKind } from '../lib/counters';
 import type { PollContext } from './poll';
+import { warnEvent } from './warn-event';
 import { BpfCounterSource, removeBpfCounter } from './sources/bpf-counters';
 import { getDestinationsSetting } from '../db/queries/destinations';
 import { DEST_FAMILY, NFT_DEST_FAMILY } from '../lib/destinations';
@@ -62,8 +63,7 @@ async function openBpf(ctx: PollContext): Promise<BpfCounterSource> {
     forgetFamilies(ctx, (f) => source.families.includes(f) || f === DEST_FAMILY, 'the BPF counter map was made now');
     if (counted) {
       const msg = 'the BPF counter map was not there when the collector started (a reboot, or removed while no collector ran): counting per app starts again from zero; traffic while it was missing is not counted';
-      ctx.log('warn', msg);
-      insertEvent(ctx.db, { ts: Date.now(), level: 'warn', kind: 'table-recreated', message: msg });
+      warnEvent(ctx, 'table-recreated', msg);
     }
   }
   return source;
@@ -118,8 +118,7 @@ export async function selectCounter(ctx: PollContext): Promise<CounterSelection>
       if (want === 'bpf') throw new Error(`cannot count with BPF (--counter bpf): ${why}`);
       await useNft(ctx);
       sel = { source: 'nft', note: `Counting per app with nft sets: the BPF counter is unavailable (${why}).` };
-      ctx.log('warn', sel.note!);
-      insertEvent(ctx.db, { ts: Date.now(), level: 'warn', kind: 'counter-fallback', message: sel.note! });
+      warnEvent(ctx, 'counter-fallback', sel.note!);
     }
   }
   settle(ctx, sel);
@@ -153,8 +152,7 @@ export async function superviseBpf(ctx: PollContext, failure: unknown): Promise<
     const msg = end.ran
       ? `the BPF counter's helper bpfcount ended (${end.why}); it is started again at the next poll and takes over the pinned map: the program went on counting in the kernel meanwhile`
       : `the BPF counter's helper bpfcount could not be started again (${end.why}); next try in ${Math.max(0, Math.ceil((end.retryAt - Date.now()) / 1000))} s`;
-    ctx.log('warn', msg);
-    insertEvent(ctx.db, { ts: Date.now(), level: 'warn', kind: 'counter-helper', message: msg });
+    warnEvent(ctx, 'counter-helper', msg);
   }
   if (failure === null || bpf.failedStarts < BPF_FAILED_STARTS || ctx.cfg.counter !== 'auto') return;
   const why = failure instanceof Error ? failure.message : String(failure);
@@ -163,8 +161,7 @@ export async function superviseBpf(ctx: PollContext, failure: unknown): Promise<
   ctx.dns = null;
   await useNft(ctx);
   const sel: CounterSelection = { source: 'nft', note: `Counting per app with nft sets since ${new Date().toISOString()}: the BPF counter could not be started again ${BPF_FAILED_STARTS} times in a row (${why}); what it counted since its last reading is lost.` };
-  ctx.log('warn', sel.note!);
-  insertEvent(ctx.db, { ts: Date.now(), level: 'warn', kind: 'counter-fallback', message: sel.note! });
+  warnEvent(ctx, 'counter-fallback', sel.note!);
   settle(ctx, sel);
   // The per-app sets now, not at the next poll: traffic from here on is counted.
   await ensureRuleset(ctx, { force: true }).catch((err: unknown) => ctx.log('error', `ruleset: ${err instanceof Error ? err.message : String(err)}`));

@@ -22,6 +22,7 @@ import { putDestinationsState } from '../db/queries/destinations';
 import { destinationsCause } from '../lib/dest-state';
 import { unixSeconds } from '../lib/time';
 import type { PollContext } from './poll';
+import { warnEvent } from './warn-event';
 import { ensureRuleset } from './ruleset';
 import type { NftReading } from './sources/nft-counters';
 
@@ -34,8 +35,7 @@ async function readTable(ctx: PollContext): Promise<NftReading> {
       const msg = ctx.bpf
         ? 'the appnet nft table was missing (deleted by hand or after a reboot): re-created it; its firewall rules did not apply while it was gone (the BPF program went on counting)'
         : 'the appnet nft table was missing (deleted by hand or after a reboot): re-created it; traffic while it was gone is not counted';
-      ctx.log('warn', msg);
-      insertEvent(ctx.db, { ts: Date.now(), level: 'warn', kind: 'table-recreated', message: msg });
+      warnEvent(ctx, 'table-recreated', msg);
     }
     await ensureRuleset(ctx, { force: true });
     read = await ctx.nft.read();
@@ -76,8 +76,7 @@ export function noteNewGeneration(ctx: PollContext, r: Counters, now: number): v
   if (map !== null && ctx.st.lastMapId !== null && map !== ctx.st.lastMapId) notes.push(`the BPF counter map was re-created (id ${ctx.st.lastMapId} → ${map})`);
   for (const n of notes) {
     const msg = `${n}: counting restarts from zero; bytes while it was absent are unknown`;
-    ctx.log('warn', msg);
-    insertEvent(ctx.db, { ts: now, level: 'warn', kind: 'table-recreated', message: msg });
+    warnEvent(ctx, 'table-recreated', msg, now);
   }
 }
 
@@ -117,8 +116,7 @@ async function readDests(ctx: PollContext, table: NftReading): Promise<DestDump 
   const bpf = ctx.bpf;
   const want = destinationsWanted(ctx);
   if (!bpf) {
-    const nftDests = table.dests !== undefined && ctx.nft.currentRole === 'apps';
-    learnNames(ctx, want && nftDests);
+    learnNames(ctx, want && nftSeesDests(ctx, table));
     return want && table.dests ? table.dests : null;
   }
   learnNames(ctx, want);
@@ -129,14 +127,18 @@ async function readDests(ctx: PollContext, table: NftReading): Promise<DestDump 
   return want ? bpf.readDests() : null;
 }
 
+/** nftSeesDests: nft counts destinations in its sets (while its per-app sets count) and this reading of the table can see them. */
+function nftSeesDests(ctx: PollContext, table: NftReading): boolean {
+  return table.dests !== undefined && ctx.nft.currentRole === 'apps';
+}
+
 /**
  * reportDestinations records whether destinations are recorded now and why (lib/dest-state.ts):
  * what the dashboard's switch shows, rather than the wish it saved.
  */
 function reportDestinations(ctx: PollContext, table: NftReading): void {
   const wanted = destinationsWanted(ctx);
-  // nft counts them in its destination sets while the per-app sets count, if this reading can see them.
-  const counting = ctx.bpf ? ctx.bpf.countsDestinations : wanted && table.dests !== undefined && ctx.nft.currentRole === 'apps';
+  const counting = ctx.bpf ? ctx.bpf.countsDestinations : wanted && nftSeesDests(ctx, table);
   const cause = destinationsCause({ allowed: ctx.cfg.destinations, wanted, counting });
   putDestinationsState(ctx.db, { recording: cause === 'on', cause }, unixSeconds(Date.now()));
 }
@@ -277,28 +279,23 @@ export function countersDetail(ctx: PollContext, r: Counters): Record<string, un
   return { source: r.bpf ? 'bpf' : 'nft', elements: entries, setFill: r.nft.snapshot.fill, mapFill: r.bpf?.fill ?? null, destFill, via: r.nft.via };
 }
 
-/**
- * warnIfDestsFull reports one of nft's destination sets nearing its capacity, once an hour: unlike
- * the BPF map (an LRU), a full set takes no new destination until idle ones time out.
- */
-export function warnIfDestsFull(ctx: PollContext, r: Counters, now: number): void {
-  for (const [name, f] of Object.entries(r.nft.dests?.sets ?? {})) {
-    if (!r.dests || !f.size || f.count < f.size * 0.9 || now - ctx.st.lastFullWarnAt <= 3600_000) continue;
-    ctx.st.lastFullWarnAt = now;
-    const msg = `nft destination set ${name} is ${Math.round((100 * f.count) / f.size)}% full (${f.count}/${f.size}): new destinations go to "other destinations" until idle ones time out`;
-    ctx.log('warn', msg);
-    insertEvent(ctx.db, { ts: now, level: 'warn', kind: 'set-full', message: msg });
-  }
+/** warnFull reports one set or map nearing its capacity (90 %), at most once an hour over all of them. */
+function warnFull(ctx: PollContext, now: number, what: string, f: { count: number; size: number | null }, then: string): void {
+  if (!f.size || f.count < f.size * 0.9 || now - ctx.st.lastFullWarnAt <= 3600_000) return;
+  ctx.st.lastFullWarnAt = now;
+  warnEvent(ctx, 'set-full', `${what} is ${Math.round((100 * f.count) / f.size)}% full (${f.count}/${f.size}): ${then}`, now);
 }
 
-/** warnIfFull reports a set or map nearing its capacity, once an hour. */
+/**
+ * warnIfDestsFull reports one of nft's destination sets nearing its capacity: unlike the BPF map
+ * (an LRU), a full set takes no new destination until idle ones time out.
+ */
+export function warnIfDestsFull(ctx: PollContext, r: Counters, now: number): void {
+  if (!r.dests) return;
+  for (const [name, f] of Object.entries(r.nft.dests?.sets ?? {})) warnFull(ctx, now, `nft destination set ${name}`, f, 'new destinations go to "other destinations" until idle ones time out');
+}
+
+/** warnIfFull reports a counter set or map nearing its capacity. */
 export function warnIfFull(ctx: PollContext, snap: CounterSnapshot, now: number): void {
-  for (const [name, f] of Object.entries(snap.fill)) {
-    if (f.size && f.count >= f.size * 0.9 && now - ctx.st.lastFullWarnAt > 3600_000) {
-      ctx.st.lastFullWarnAt = now;
-      const msg = `${snap.source === 'nft' ? 'nft set' : 'BPF map'} ${name} is ${Math.round((100 * f.count) / f.size)}% full (${f.count}/${f.size}): new apps may go uncounted until idle counters are removed`;
-      ctx.log('warn', msg);
-      insertEvent(ctx.db, { ts: now, level: 'warn', kind: 'set-full', message: msg });
-    }
-  }
+  for (const [name, f] of Object.entries(snap.fill)) warnFull(ctx, now, `${snap.source === 'nft' ? 'nft set' : 'BPF map'} ${name}`, f, 'new apps may go uncounted until idle counters are removed');
 }

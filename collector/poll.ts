@@ -30,6 +30,7 @@ import { countersDetail, dropGoneBpf, dropGoneDests, dropVanished, noteNewGenera
 import { ensureRuleset } from './ruleset';
 import type { PollStore } from './store';
 import { unixSeconds } from '../lib/time';
+import { warnEvent } from './warn-event';
 
 export type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
 
@@ -167,8 +168,7 @@ async function forgetStaleCounters(ctx: PollContext, now: number): Promise<void>
   for (const k of stale) ctx.st.states.delete(k);
   ctx.st.lastHandle = null;
   const msg = 'the appnet nft table was not there when the collector started (a reboot, or deleted while no collector ran): counting starts again from zero; traffic while it was missing is not counted';
-  ctx.log('warn', msg);
-  insertEvent(ctx.db, { ts: now, level: 'warn', kind: 'table-recreated', message: msg });
+  warnEvent(ctx, 'table-recreated', msg, now);
 }
 
 /** refreshInventory updates the live cgroups and (every 30 s) the interfaces. */

@@ -19,8 +19,6 @@ export interface InterfaceInfo {
   netKey: string;
   netName: string;
   meteredAuto: boolean | null;
-  /** Interface counters, for conservation checks. */
-  stats: { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number };
 }
 
 function read(path: string): string | null {
@@ -93,11 +91,6 @@ export function readSysNet(sysClassNet: string, name: string): SysNetFacts {
   };
 }
 
-function num(path: string): number {
-  const v = read(path);
-  return v === null ? 0 : Number(v) || 0;
-}
-
 /** nmMetered asks NetworkManager (if present) whether a device's connection is metered. */
 function nmMetered(name: string): Promise<{ metered: boolean | null; connection: string | null }> {
   return new Promise((resolve) => {
@@ -132,13 +125,7 @@ export async function readInterfaces(sysClassNet: string): Promise<InterfaceInfo
     const dir = join(sysClassNet, f.name);
     const kind = kinds.get(f.name) ?? 'other';
     const speed = Number(read(join(dir, 'speed')) ?? NaN);
-    const stats = {
-      rxBytes: num(join(dir, 'statistics', 'rx_bytes')),
-      txBytes: num(join(dir, 'statistics', 'tx_bytes')),
-      rxPackets: num(join(dir, 'statistics', 'rx_packets')),
-      txPackets: num(join(dir, 'statistics', 'tx_packets')),
-    };
-    const common = { name: f.name, kind, mac: read(join(dir, 'address')), speedMbps: Number.isFinite(speed) && speed > 0 ? speed : null, stats };
+    const common = { name: f.name, kind, mac: read(join(dir, 'address')), speedMbps: Number.isFinite(speed) && speed > 0 ? speed : null };
     if (isContainerLink(f.name, kind, f.linkKind ?? null)) {
       out.push({ ...common, netKey: CONTAINER_LINKS.netKey, netName: CONTAINER_LINKS.netName, meteredAuto: false });
       continue;

@@ -21,7 +21,7 @@ import { cycleBounds } from '../../lib/period';
 import { LEARNING_SECONDS } from '../../lib/alerts';
 
 const MiB = 2 ** 20;
-const wwan0: InterfaceInfo = { name: 'wwan0', kind: 'mobile', mac: null, speedMbps: null, netKey: 'conn:Mobile', netName: 'Mobile', meteredAuto: true, stats: { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 } };
+const wwan0: InterfaceInfo = { name: 'wwan0', kind: 'mobile', mac: null, speedMbps: null, netKey: 'conn:Mobile', netName: 'Mobile', meteredAuto: true };
 const FF = 'user.slice/user-1000.slice/user@1000.service/app.slice/app-gnome-firefox-4711.scope';
 
 function setup() {

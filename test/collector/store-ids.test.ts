@@ -11,7 +11,7 @@ import type { PollContext } from '../../collector/poll';
 import type { InterfaceInfo } from '../../collector/sources/interfaces';
 import { tempDir } from '../privileged/helpers';
 
-const wlan0 = (netKey: string, netName: string, meteredAuto: boolean): InterfaceInfo => ({ name: 'wlan0', kind: 'wifi', mac: null, speedMbps: null, netKey, netName, meteredAuto, stats: { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 } });
+const wlan0 = (netKey: string, netName: string, meteredAuto: boolean): InterfaceInfo => ({ name: 'wlan0', kind: 'wifi', mac: null, speedMbps: null, netKey, netName, meteredAuto });
 
 let tmp: ReturnType<typeof tempDir>;
 let ctx: PollContext;

@@ -12,7 +12,7 @@ import { byNetwork, historyCsv, historyQuerySchema, historySince } from '../../l
 import { parseCsv } from '../parse-csv';
 
 const link = (name: string, kind: 'wifi' | 'mobile', netKey: string, netName: string): InterfaceInfo => ({
-  name, kind, mac: null, speedMbps: null, netKey, netName, meteredAuto: kind === 'mobile', stats: { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 },
+  name, kind, mac: null, speedMbps: null, netKey, netName, meteredAuto: kind === 'mobile',
 });
 const local = (y: number, m: number, d: number, h = 12) => Math.floor(new Date(y, m - 1, d, h).getTime() / 1000);
 

@@ -23,7 +23,6 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const WLAN: InterfaceInfo = {
   name: 'wlan0', kind: 'wifi', mac: null, speedMbps: null, netKey: 'wifi:Home', netName: 'Home', meteredAuto: false,
-  stats: { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 },
 };
 
 const reading = (readAt: number, rxBytes: number, txBytes: number, rxPackets: number, txPackets: number): LinkReading => ({ name: 'wlan0', ifindex: 3, rxBytes, txBytes, rxPackets, txPackets, readAt });

@@ -21,7 +21,7 @@ import { loggedIn, screenshot, shareableDir, shareDb, startDashboard, type Brows
 const MiB = 2 ** 20;
 const SHOWN = 'test.shownNotifications';
 const APP = 'user.slice/user-1000.slice/user@1000.service/app.slice';
-const wwan0: InterfaceInfo = { name: 'wwan0', kind: 'mobile', mac: null, speedMbps: null, netKey: 'conn:Mobile', netName: 'Mobile', meteredAuto: true, stats: { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 } };
+const wwan0: InterfaceInfo = { name: 'wwan0', kind: 'mobile', mac: null, speedMbps: null, netKey: 'conn:Mobile', netName: 'Mobile', meteredAuto: true };
 
 describe('alerts', () => {
   let dir: string;

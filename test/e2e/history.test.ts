@@ -15,7 +15,7 @@ import { loggedIn, screenshot, shareableDir, shareDb, startDashboard, type Brows
 
 const MiB = 2 ** 20;
 const link = (name: string, kind: 'wifi' | 'mobile', netKey: string, netName: string): InterfaceInfo => ({
-  name, kind, mac: null, speedMbps: null, netKey, netName, meteredAuto: kind === 'mobile', stats: { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 },
+  name, kind, mac: null, speedMbps: null, netKey, netName, meteredAuto: kind === 'mobile',
 });
 
 describe('per-network history', () => {

@@ -45,9 +45,10 @@ export function createContext(cfg: CollectorConfig, opts: { extension?: RulesetE
   const extension = opts.extension ?? firewallExtension(db, cfg.cgroupRoot);
   const log = opts.log ?? logLine;
   const reader = counterReader({ nftdumpBin: NFTDUMP_BIN, nftBin: cfg.nftBin, runDir: cfg.runDir, log });
-  const nft = new NftCounterSource(reader, { role: 'apps', elementTimeoutSec: cfg.elementTimeoutSec, idOfPath: (p) => tracker.idOfPath(p), log, ifnames: new InterfaceNames(cfg.sysClassNet) });
+  const ifnames = new InterfaceNames();
+  const nft = new NftCounterSource(reader, { role: 'apps', elementTimeoutSec: cfg.elementTimeoutSec, idOfPath: (p) => tracker.idOfPath(p), log, ifnames });
   const reconciler = new Reconciler(nftRunner({ bin: cfg.nftBin }), { extension, log });
-  return { cfg, db, tracker, reconciler, nft, bpf: null, dns: null, store: new PollStore(db, log), log, st: newPollState(db) };
+  return { cfg, db, tracker, reconciler, nft, ifnames, bpf: null, dns: null, store: new PollStore(db, log), log, st: newPollState(db) };
 }
 
 const HOUR = 3600_000;

@@ -25,7 +25,7 @@ import { readInterfaces, readLinkCounters, type InterfaceInfo } from './sources/
 import type { BpfCounterSource } from './sources/bpf-counters';
 import type { DnsNameSource } from './sources/dns-names';
 import { DEST_FAMILY } from '../lib/destinations';
-import type { NftCounterSource } from './sources/nft-counters';
+import type { InterfaceNames, NftCounterSource } from './sources/nft-counters';
 import { countersDetail, dropGoneBpf, dropGoneDests, dropVanished, noteNewGeneration, pollDeltas, readCounters, warnIfDestsFull, warnIfFull, type Counters, type PollDeltas } from './poll-counters';
 import { ensureRuleset } from './ruleset';
 import type { PollStore } from './store';
@@ -42,6 +42,8 @@ export interface PollContext {
   reconciler: Reconciler;
   /** Our table's counters: per app and unattributed, or (next to the BPF counter) none; its firewall counters either way. */
   nft: NftCounterSource;
+  /** Interface names by index, learned from each poll's reading of the interfaces (nft's destination sets are keyed by index). */
+  ifnames: InterfaceNames;
   /** The BPF counter, when it counts per app (collector/counter-select.ts chose it); null: nft counts. */
   bpf: BpfCounterSource | null;
   /** The reader of logged DNS answers (host names of destinations), next to the BPF counter; null: none. */
@@ -216,12 +218,11 @@ export async function poll(ctx: PollContext): Promise<PollReport> {
   }
   await refreshInventory(ctx, now);
   await runSource(ctx, 'ruleset', () => ensureRuleset(ctx, { force: false }));
-  const readLinks = () => runSource(ctx, 'interface-counters', async () => readLinkCounters(ctx.cfg.sysClassNet, Date.now()), (v) => ({ interfaces: v.length }));
-  // Next to the BPF map the statistics are the totals, read just before it (lib/unattributed.ts);
-  // otherwise right after our table, so both figures cover the same interval.
-  const linksFirst = ctx.bpf ? await readLinks() : null;
+  // The interfaces' statistics just before the counters: next to the BPF map they are the totals
+  // (lib/unattributed.ts says why before), and they name the interfaces nft's destinations index.
+  const linkRead = await runSource(ctx, 'interface-counters', async () => readLinkCounters(ctx.cfg.sysClassNet, Date.now()), (v) => ({ interfaces: v.length }));
+  if (linkRead.value) ctx.ifnames.learn(linkRead.value);
   const counters = await runSource(ctx, 'counters', () => readCounters(ctx), (r) => countersDetail(ctx, r));
-  const linkRead = linksFirst ?? (await readLinks());
   const links = linkRead.ok && linkRead.value ? { deltas: linkDeltas(ctx.st.links, linkRead.value, ctx.st.linksAt), next: linkRead.value } : undefined;
   let report: PollReport = { ok: false, durationMs: 0, elements: 0, deltas: 0, bytes: 0 };
   if (counters.ok && counters.value) {

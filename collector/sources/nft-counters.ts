@@ -6,8 +6,6 @@
  * Counting per app with destinations on, the same reading holds the destination sets
  * (lib/nft/dest-sets.ts), handed on as the BPF source hands on its destinations map.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { DestDump, DestEntry } from '../../lib/dest-dump';
 import { NFT_DEST_FAMILY, type DestReading } from '../../lib/destinations';
 import type { NftDestElement } from '../../lib/nft/dest-sets';
@@ -60,7 +58,7 @@ export interface NftSourceOptions {
   /** Maps a cgroup path (nft's JSON listing prints some ids as paths) to its id; null when it is gone. */
   idOfPath: (path: string) => number | null;
   log: (level: 'info' | 'warn' | 'error', msg: string) => void;
-  /** Names interfaces by index (destinations are keyed by index). */
+  /** Names interfaces by index (destinations are keyed by index); the poll feeds it (PollContext.ifnames). */
   ifnames?: InterfaceNames;
 }
 
@@ -130,7 +128,6 @@ export class NftCounterSource {
     if (!t.dests) return undefined;
     const fills = Object.values(t.dests.fill);
     if (!fills.length) return null;
-    this.opts.ifnames?.newReading();
     const entries = t.dests.elements.map((e) => this.destEntry(e));
     return { mapId: t.tableHandle, count: fills.reduce((n, f) => n + f.count, 0), capacity: fills.reduce((n, f) => n + (f.size ?? 0), 0), entries, sets: t.dests.fill };
   }
@@ -156,42 +153,22 @@ export class NftCounterSource {
 }
 
 /**
- * InterfaceNames names interfaces by index from a /sys/class/net root, read once per reading of
- * the counters that needs a name (so a renamed interface gets its new name, as bpfcount names
- * them at each dump); a name once seen is kept, so an interface that is gone keeps its name for
- * its counters' final reads (as the BPF source keeps it).
+ * InterfaceNames names interfaces by index, from the interfaces' readings each poll makes anyway
+ * (collector/sources/interfaces.ts readLinkCounters, before our table is read), so a renamed
+ * interface gets its new name, as bpfcount names them at each dump; a name once seen is kept,
+ * so an interface that is gone keeps its name for its counters' final reads (as the BPF source
+ * keeps it).
  */
 export class InterfaceNames {
   private readonly names = new Map<number, string>();
-  private fresh = false;
 
-  constructor(private readonly sysClassNet: string) {}
-
-  /** newReading has the next name asked for read the directory again. */
-  newReading(): void {
-    this.fresh = false;
+  /** learn takes the names of one reading of all interfaces. */
+  learn(readings: ReadonlyArray<{ name: string; ifindex: number }>): void {
+    for (const r of readings) this.names.set(r.ifindex, r.name);
   }
 
   /** nameOf names the interface with this index; null when no interface has had it. */
   nameOf(ifindex: number): string | null {
-    if (!this.fresh) this.scan();
     return this.names.get(ifindex) ?? null;
-  }
-
-  private scan(): void {
-    this.fresh = true;
-    let dir: string[];
-    try {
-      dir = readdirSync(this.sysClassNet);
-    } catch {
-      return;
-    }
-    for (const name of dir) {
-      try {
-        this.names.set(Number(readFileSync(join(this.sysClassNet, name, 'ifindex'), 'utf8').trim()), name);
-      } catch {
-        /* gone meanwhile */
-      }
-    }
   }
 }

@@ -7,14 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { createSandbox, type Link, type Running, type Sandbox } from '../../collector/sandbox/sandbox';
 import { systemdSkeleton } from '../../collector/sandbox/workloads';
+import { callCollector } from '../../app/_data/channel';
 import { getLiveSnapshot, type LiveSnapshot } from '../../db/queries/live';
-import { controlSocketPath, encodeRequest } from '../../lib/channel';
+import { DB_ENV } from '../../lib/store-path';
 import { ROOT, TRAFFIC, sleep, startCollector, tempDir, waitForPoll, waitListening } from './helpers';
 
 const node = process.execPath;
@@ -24,18 +24,8 @@ const SENT = 30_000;
 const PEER_SENDS = 20_000;
 const LISTEN = 7600;
 
-/** look asks the collector for an app's live connections, as the dashboard does at each refresh. */
-function look(db: string, app: number): Promise<{ ok: boolean; value?: { available: boolean; reason: string | null } }> {
-  return new Promise((ok, fail) => {
-    const c = connect(controlSocketPath(db));
-    let buf = '';
-    c.setEncoding('utf8');
-    c.on('connect', () => c.write(encodeRequest('live.watch', { app })));
-    c.on('data', (d: string) => (buf += d));
-    c.on('end', () => ok(JSON.parse(buf)));
-    c.on('error', fail);
-  });
-}
+/** look asks the collector for an app's live connections, as the dashboard does at each refresh (its own client; APPNET_DB names the store). */
+const look = (app: number) => callCollector('live.watch', { app });
 
 function snapshot(db: string, app: number): LiveSnapshot | null {
   const d = new Database(db, { readonly: true });
@@ -59,8 +49,8 @@ function appId(db: string, key: string): number | undefined {
 async function watchUntil(db: string, app: number, what: string, ok: (s: LiveSnapshot) => boolean): Promise<LiveSnapshot> {
   let last: LiveSnapshot | null = null;
   for (let i = 0; i < 80; i++) {
-    const a = await look(db, app);
-    assert.ok(a.ok && a.value?.available, `the collector lists live connections: ${JSON.stringify(a)}`);
+    const a = await look(app);
+    assert.ok(a.ok && a.value.available, `the collector lists live connections: ${JSON.stringify(a)}`);
     last = snapshot(db, app);
     if (last && ok(last)) return last;
     await sleep(250);
@@ -83,6 +73,7 @@ describe('live connections on the real kernel', () => {
   before(async () => {
     tmp = tempDir();
     db = join(tmp.dir, 'appnet.db');
+    process.env[DB_ENV] = db;
     s = await createSandbox();
     wlan = await s.addLink({ name: 'wlan0', subnet: 5 });
     systemdSkeleton(s);

@@ -48,10 +48,7 @@ function cell(t: TestResult | undefined, config: string): CellResult | undefined
   return t?.cells.find((c) => c.config === config);
 }
 
-/**
- * marginalOverConntrack: on a host that already tracks connections, appnet's own cost is
- * appnet+conntrack ÷ conntrack, paired per round (rows only when both were measured).
- */
+/** totals renders figure 1b (bench/totals.ts): the per-interface totals' cost next to the BPF counter. */
 function totals(r: Results): string {
   const sec = r.totals;
   const out = [
@@ -73,6 +70,10 @@ function totals(r: Results): string {
   return out.join('\n');
 }
 
+/**
+ * marginalOverConntrack: on a host that already tracks connections, appnet's own cost is
+ * appnet+conntrack ÷ conntrack, paired per round (rows only when both were measured).
+ */
 function marginalOverConntrack(tests: TestResult[]): string[] {
   const rows = tests.flatMap((t) => {
     const base = cell(t, 'conntrack');

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Link, Sandbox } from '../collector/sandbox/sandbox';
 import { TABLE_FAMILY, TABLE_NAME } from '../lib/nft/names';
-import { buildBpfCounter, loadBpfCounter } from './bpf';
+import { BPFTOOL, buildBpfCounter, loadBpfCounter } from './bpf';
 import { runMatrix, type Config, type TestResult, type TestSpec } from './matrix';
 import { desktopCgroups } from './packet-path';
 import { applyNft, dropConntrackOn, dropTable, plainCounter } from './rulesets';
@@ -138,10 +138,12 @@ export async function benchTotals(s: Sandbox, opts: { rounds: number; secs: numb
     return null;
   }
   const bpf = await loadBpfCounter(s, built.obj);
+  // buildBpfCounter found bpftool.
+  const bpftool = BPFTOOL!;
   const ifaces = ['lo', link.name];
   // The tc counter: loaded once (its programs pinned), attached to both interfaces only in its configuration.
   const tcObj = buildTcCounter();
-  if (tcObj) await s.execOk(['/usr/sbin/bpftool', 'prog', 'loadall', tcObj, TC_PIN, 'type', 'classifier', 'pinmaps', `${TC_PIN}-maps`]);
+  if (tcObj) await s.execOk([bpftool, 'prog', 'loadall', tcObj, TC_PIN, 'type', 'classifier', 'pinmaps', `${TC_PIN}-maps`]);
   else opts.log?.('  no bpf+tc configuration: bench/tools/tccount.bpf.c did not build');
   const tcOff = async () => {
     for (const i of ifaces) await s.exec(['tc', 'qdisc', 'del', 'dev', i, 'clsact']);
@@ -179,7 +181,7 @@ export async function benchTotals(s: Sandbox, opts: { rounds: number; secs: numb
     const tests = await runMatrix(s, link, { configs, tests: TOTALS_TESTS, rounds: opts.rounds, secs: opts.secs, log: opts.log });
     if (tcObj) {
       // A tc counter that counted nothing would look free: refuse that.
-      const dump = JSON.parse(await s.execOk(['/usr/sbin/bpftool', '-j', 'map', 'dump', 'pinned', `${TC_PIN}-maps/totals`])) as Array<{ formatted: { values: Array<{ value: { packets: number } }> } }>;
+      const dump = JSON.parse(await s.execOk([bpftool, '-j', 'map', 'dump', 'pinned', `${TC_PIN}-maps/totals`])) as Array<{ formatted: { values: Array<{ value: { packets: number } }> } }>;
       const packets = dump.reduce((n, e) => n + e.formatted.values.reduce((m, v) => m + Number(v.value.packets), 0), 0);
       if (packets === 0) throw new Error('the tc counter counted no packets: its figures would be meaningless');
     }

@@ -41,7 +41,7 @@ function buildTcCounter(): string | null {
 
 const T = `${TABLE_FAMILY} ${TABLE_NAME}`;
 
-export const TOTALS_TESTS: TestSpec[] = [
+const TOTALS_TESTS: TestSpec[] = [
   { kind: 'udp64', dir: 'egress' },
   { kind: 'udp64', dir: 'ingress' },
 ];
@@ -64,15 +64,22 @@ function chains(): string[] {
   ];
 }
 
-/**
- * dynsetTotals: the totals as appnet's table counted them next to the program until 2026-12-03
- * (dynamic sets keyed by interface name, and DNS answers logged for destinations' host names).
- */
-export function dynsetTotals(): string[] {
+/** dynamicSets: the base chains and the dynamic per-interface-name sets that counted the totals until 2026-12-03. */
+function dynamicSets(): string[] {
   return [
     ...chains(),
     `add set ${T} iface_in { typeof iifname; flags dynamic; size 4096; counter; }`,
     `add set ${T} iface_out { typeof oifname; flags dynamic; size 4096; counter; }`,
+  ];
+}
+
+/**
+ * dynsetTotals: the totals as appnet's table counted them next to the program until 2026-12-03
+ * (dynamic sets keyed by interface name, and DNS answers logged for destinations' host names).
+ */
+function dynsetTotals(): string[] {
+  return [
+    ...dynamicSets(),
     `add rule ${T} acct_input update @iface_in { iifname }`,
     `add rule ${T} acct_input udp sport 53 log group 7171`,
     `add rule ${T} acct_output update @iface_out { oifname }`,
@@ -81,7 +88,7 @@ export function dynsetTotals(): string[] {
 }
 
 /** objrefTotals: one named counter per interface and direction, picked by the interface's name. */
-export function objrefTotals(ifaces: string[]): string[] {
+function objrefTotals(ifaces: string[]): string[] {
   const out = [...chains(), `add map ${T} ifc_in { type ifname : counter; }`, `add map ${T} ifc_out { type ifname : counter; }`];
   for (const i of ifaces) {
     out.push(`add counter ${T} tot_in_${i}`, `add counter ${T} tot_out_${i}`);
@@ -93,11 +100,9 @@ export function objrefTotals(ifaces: string[]): string[] {
 }
 
 /** vmapTotals: a verdict map sends known interfaces to a chain holding their counter; others fill the dynamic set. */
-export function vmapTotals(ifaces: string[]): string[] {
+function vmapTotals(ifaces: string[]): string[] {
   const out = [
-    ...chains(),
-    `add set ${T} iface_in { typeof iifname; flags dynamic; size 4096; counter; }`,
-    `add set ${T} iface_out { typeof oifname; flags dynamic; size 4096; counter; }`,
+    ...dynamicSets(),
     `add map ${T} known_in { type ifname : verdict; }`,
     `add map ${T} known_out { type ifname : verdict; }`,
   ];
@@ -116,12 +121,8 @@ export function vmapTotals(ifaces: string[]): string[] {
  * linearTotals: one rule per known interface, `oifname "wwan0" counter accept` (a 16-byte compare
  * and a counter, no map; accept ends only this base chain), the dynamic set for the others.
  */
-export function linearTotals(ifaces: string[]): string[] {
-  const out = [
-    ...chains(),
-    `add set ${T} iface_in { typeof iifname; flags dynamic; size 4096; counter; }`,
-    `add set ${T} iface_out { typeof oifname; flags dynamic; size 4096; counter; }`,
-  ];
+function linearTotals(ifaces: string[]): string[] {
+  const out = dynamicSets();
   for (const i of ifaces) out.push(`add rule ${T} acct_input iifname "${i}" counter accept`, `add rule ${T} acct_output oifname "${i}" counter accept`);
   out.push(`add rule ${T} acct_input update @iface_in { iifname }`, `add rule ${T} acct_output update @iface_out { oifname }`);
   out.push(`add rule ${T} acct_forward update @iface_in { iifname } update @iface_out { oifname }`);

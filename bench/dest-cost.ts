@@ -15,8 +15,7 @@ import { buildBpfCounter, loadBpfCounter } from './bpf';
 import { runMatrix, type Config, type TestResult, type TestSpec } from './matrix';
 import { buildNetbench, OUT_DIR } from './traffic';
 import { REALISTIC_LEVELS } from './packet-path';
-import { applyNft, BENCH_ELEMENT_TIMEOUT, dropTable } from './rulesets';
-import { accountingCommands } from '../lib/nft/accounting';
+import { accounting, applyNft, dropTable } from './rulesets';
 
 export interface DestCostResult {
   rounds: number;
@@ -94,7 +93,7 @@ export async function benchDestCostNft(s: Sandbox, opts: { rounds: number; secs:
   const cfg = (name: string, label: string, on: boolean): Config => ({
     name,
     label,
-    apply: () => applyNft(s, [...dropTable(), ...accountingCommands({ levels: REALISTIC_LEVELS, elementTimeoutSec: BENCH_ELEMENT_TIMEOUT, destinations: on })]),
+    apply: () => applyNft(s, [...dropTable(), ...accounting(REALISTIC_LEVELS, on)]),
   });
   const configs = [
     cfg('off', `nft accounting at levels ${REALISTIC_LEVELS.join(',')}, destinations off`, false),

@@ -11,7 +11,6 @@
  * each interface counting per (ifindex, direction) (bench/tools/tccount.bpf.c).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Link, Sandbox } from '../collector/sandbox/sandbox';
 import { TABLE_FAMILY, TABLE_NAME } from '../lib/nft/names';
@@ -19,7 +18,7 @@ import { BPFTOOL, buildBpfCounter, loadBpfCounter } from './bpf';
 import { runMatrix, type Config, type TestResult, type TestSpec } from './matrix';
 import { desktopCgroups } from './packet-path';
 import { applyNft, dropConntrackOn, dropTable, plainCounter } from './rulesets';
-import { APP_CGROUP, OUT_DIR } from './traffic';
+import { APP_CGROUP, buildTool, OUT_DIR } from './traffic';
 
 const TC_SRC = join(import.meta.dirname, 'tools', 'tccount.bpf.c');
 const TC_OBJ = join(OUT_DIR, 'tccount.bpf.o');
@@ -28,12 +27,8 @@ const TC_PIN = '/sys/fs/bpf/appnet-bench-tc';
 /** buildTcCounter compiles bench/tools/tccount.bpf.c (clang) once; null when it cannot. */
 function buildTcCounter(): string | null {
   try {
-    mkdirSync(OUT_DIR, { recursive: true });
-    if (!existsSync(TC_OBJ) || statSync(TC_OBJ).mtimeMs < statSync(TC_SRC).mtimeMs) {
-      const multiarch = execFileSync('gcc', ['-print-multiarch'], { encoding: 'utf8' }).trim();
-      execFileSync('clang', ['-O2', '-g', '-target', 'bpf', `-I/usr/include/${multiarch}`, '-c', TC_SRC, '-o', TC_OBJ], { stdio: 'pipe' });
-    }
-    return TC_OBJ;
+    const multiarch = execFileSync('gcc', ['-print-multiarch'], { encoding: 'utf8' }).trim();
+    return buildTool(TC_SRC, TC_OBJ, ['clang', '-O2', '-g', '-target', 'bpf', `-I/usr/include/${multiarch}`, '-c', TC_SRC, '-o', TC_OBJ]);
   } catch {
     return null;
   }

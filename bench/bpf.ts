@@ -10,7 +10,8 @@ import { existsSync } from 'node:fs';
 import type { Sandbox } from '../collector/sandbox/sandbox';
 import { BPF_OBJECT } from '../collector/sources/bpf-counters';
 
-const BPFTOOL = ['/usr/sbin/bpftool', '/usr/bin/bpftool'].find((p) => existsSync(p)) ?? null;
+/** bpftool where it is installed, or null. */
+export const BPFTOOL = ['/usr/sbin/bpftool', '/usr/bin/bpftool'].find((p) => existsSync(p)) ?? null;
 
 /** buildBpfCounter finds the program scripts/ensure-deps.sh built, or says what is missing. */
 export function buildBpfCounter(): { obj: string } | { missing: string } {

@@ -5,18 +5,15 @@
  * interleaved rounds as in figure 1. The goal is ≤ +3 % CPU per 64-byte packet with
  * destinations on.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Sandbox } from '../collector/sandbox/sandbox';
 import { median } from './stats';
 import { systemdSkeleton } from '../collector/sandbox/workloads';
 import { buildBpfCounter, loadBpfCounter } from './bpf';
 import { runMatrix, type Config, type TestResult, type TestSpec } from './matrix';
-import { buildNetbench, OUT_DIR } from './traffic';
+import { buildNetbench, buildTool, OUT_DIR } from './traffic';
 import { REALISTIC_LEVELS } from './packet-path';
-import { applyNft, BENCH_ELEMENT_TIMEOUT, dropTable } from './rulesets';
-import { accountingCommands } from '../lib/nft/accounting';
+import { accounting, applyNft, dropTable } from './rulesets';
 
 export interface DestCostResult {
   rounds: number;
@@ -32,9 +29,7 @@ const BPFRUN = join(OUT_DIR, 'bpfrun');
 
 /** buildBpfRun compiles bench/tools/bpfrun.c once (cc, libbpf) and returns its path. */
 function buildBpfRun(): string {
-  mkdirSync(OUT_DIR, { recursive: true });
-  if (!existsSync(BPFRUN) || statSync(BPFRUN).mtimeMs < statSync(BPFRUN_SRC).mtimeMs) execFileSync('cc', ['-O2', '-Wall', '-o', BPFRUN, BPFRUN_SRC, '-lbpf'], { stdio: 'pipe' });
-  return BPFRUN;
+  return buildTool(BPFRUN_SRC, BPFRUN, ['cc', '-O2', '-Wall', '-o', BPFRUN, BPFRUN_SRC, '-lbpf']);
 }
 
 /**
@@ -94,7 +89,7 @@ export async function benchDestCostNft(s: Sandbox, opts: { rounds: number; secs:
   const cfg = (name: string, label: string, on: boolean): Config => ({
     name,
     label,
-    apply: () => applyNft(s, [...dropTable(), ...accountingCommands({ levels: REALISTIC_LEVELS, elementTimeoutSec: BENCH_ELEMENT_TIMEOUT, destinations: on })]),
+    apply: () => applyNft(s, [...dropTable(), ...accounting(REALISTIC_LEVELS, on)]),
   });
   const configs = [
     cfg('off', `nft accounting at levels ${REALISTIC_LEVELS.join(',')}, destinations off`, false),

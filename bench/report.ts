@@ -48,10 +48,7 @@ function cell(t: TestResult | undefined, config: string): CellResult | undefined
   return t?.cells.find((c) => c.config === config);
 }
 
-/**
- * marginalOverConntrack: on a host that already tracks connections, appnet's own cost is
- * appnet+conntrack ÷ conntrack, paired per round (rows only when both were measured).
- */
+/** totals renders figure 1b (bench/totals.ts): the per-interface totals' cost next to the BPF counter. */
 function totals(r: Results): string {
   const sec = r.totals;
   const out = [
@@ -63,7 +60,9 @@ function totals(r: Results): string {
   ];
   const d = sec?.data;
   if (!d) {
-    out.push(sec ? 'Not measured: the BPF counter is not built (scripts/ensure-deps.sh).' : '`npm run bench -- --only=totals`: figure 1\'s BPF configurations split into the program and the nft totals beside it.');
+    // A failed run's error is in the header; data null means the BPF counter was not built.
+    if (!sec) out.push('`npm run bench -- --only=totals`: figure 1\'s BPF configurations split into the program and the nft totals beside it.');
+    else if (!sec.error) out.push('Not measured: the BPF counter is not built (scripts/ensure-deps.sh).');
     return out.join('\n') + '\n';
   }
   out.push(`Same method as figure 1 (${d.rounds} rounds × ${d.secs} s, configurations interleaved and rotated, CPU per packet as the median of ratios paired per round), the app in \`${d.appCgroup}\`.`, '');
@@ -73,6 +72,10 @@ function totals(r: Results): string {
   return out.join('\n');
 }
 
+/**
+ * marginalOverConntrack: on a host that already tracks connections, appnet's own cost is
+ * appnet+conntrack ÷ conntrack, paired per round (rows only when both were measured).
+ */
 function marginalOverConntrack(tests: TestResult[]): string[] {
   const rows = tests.flatMap((t) => {
     const base = cell(t, 'conntrack');

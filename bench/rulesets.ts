@@ -42,9 +42,9 @@ export function dropConntrackOn(): string[] {
   return [`add table ${HOST_FW}`, `delete table ${HOST_FW}`];
 }
 
-/** accounting is appnet's counting cascade for the given populated cgroup levels. */
-export function accounting(levels: number[]): string[] {
-  return accountingCommands({ levels, elementTimeoutSec: BENCH_ELEMENT_TIMEOUT });
+/** accounting is appnet's counting cascade for the given populated cgroup levels, with or without its destination sets. */
+export function accounting(levels: number[], destinations = false): string[] {
+  return accountingCommands({ levels, elementTimeoutSec: BENCH_ELEMENT_TIMEOUT, destinations });
 }
 
 /** accountingTotals is our table when the BPF program counts per app, with destinations off: no chain (the interfaces' statistics give their totals). */

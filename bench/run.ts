@@ -134,30 +134,26 @@ async function queriesAndStorage(): Promise<{ q?: Section<QueriesData>; st?: Sec
 async function main(): Promise<void> {
   const t0 = Date.now();
   const prev: Partial<Results> = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Partial<Results>) : {};
-  const res: Results = { ...prev, machine: only.length || !prev.machine ? machineInfo() : prev.machine };
+  // Only what this run measures: save() merges it into the file as it is then.
+  const res: Results = { machine: only.length || !prev.machine ? machineInfo() : prev.machine };
   if (only.some((o) => ['packetPath', 'totals', 'scale', 'collectorCpu'].includes(o))) buildNetbench();
   if (only.includes('packetPath')) {
-    reached.add('packetPath');
     res.packetPath = await section('packetPath', () => inSandbox((s) => benchPacketPath(s, { rounds: rounds ?? (quick ? 2 : 4), secs: quick ? 0.3 : 0.5, log })));
     save(res);
   }
   if (only.includes('totals')) {
-    reached.add('totals');
     res.totals = await section('totals', () => inSandbox((s) => benchTotals(s, { rounds: rounds ?? (quick ? 2 : 10), secs: quick ? 0.3 : 0.5, log })));
     save(res);
   }
   if (only.includes('scale')) {
-    reached.add('scale');
     res.scale = await section('scale', () => inSandbox((s) => benchScale(s, { apps: 10_000, rules: 500, rounds: rounds ?? (quick ? 1 : 3), secs: quick ? 0.3 : 0.5, log })));
     save(res);
   }
   if (only.includes('collectorCpu')) {
-    reached.add('collectorCpu');
     res.collectorCpu = await section('collectorCpu', () => inSandbox((s) => benchCollectorCpu(s, { windowSec: quick ? 10 : 30, intervalSec: 5, rounds: quick ? 1 : 3, log })));
     save(res);
   }
   if (only.includes('poll')) {
-    reached.add('poll');
     res.poll = await section('poll', () => inSandbox((s) => benchPoll(s, { sizes: [100, 300, 1000, 10_000], reps: quick ? 5 : 8, plainBudgetMs: 2000, log })));
     save(res);
   }
@@ -177,7 +173,6 @@ async function main(): Promise<void> {
   if (only.includes('destinations')) res.destinations = await section('destinations', () => inSandbox((s) => benchDestCost(s, { rounds: rounds ?? (quick ? 2 : 10), secs: quick ? 0.3 : 0.5, log })));
   if (only.includes('destinationsStore')) res.destinationsStore = await section('destinationsStore', async () => benchDestStore({ days: quick ? 100 : 365, log }));
   if (only.includes('soak')) res.soak = await section('soak', () => inSandbox((s) => benchSoak(s, { minutes: soakMinutes, log })));
-  for (const k of only) reached.add(k);
   save(res);
   log(`wrote ${RESULTS} and ${REPORT} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
@@ -188,13 +183,9 @@ async function main(): Promise<void> {
  * other sections while this run went on (a soak takes minutes): what this run measured is merged
  * into the file as it is now, not as it was at the start.
  */
-const reached = new Set<string>();
 function save(res: Results): void {
   const latest: Partial<Results> = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Partial<Results>) : {};
-  const measured = Object.fromEntries(Object.entries(res).filter(([k]) => k === 'machine' || (only as string[]).includes(k)));
-  // Sections of `only` not reached yet keep what the file has.
-  for (const k of only) if (!reached.has(k)) delete measured[k];
-  const merged: Results = { ...latest, ...measured, machine: res.machine };
+  const merged: Results = { ...latest, ...res };
   writeFileSync(RESULTS, JSON.stringify(merged, null, 1) + '\n');
   writeFileSync(REPORT, renderReport(merged));
 }

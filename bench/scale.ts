@@ -38,6 +38,12 @@ export interface ScaleResult {
 /** Removes the iptables-nft table of the sandbox (iptables -F leaves its hooks registered). */
 const dropIptables = ['add table ip filter', 'delete table ip filter'];
 
+/** degradation is config `scaled` ÷ config `small` per test, paired per round. */
+function degradation(tests: TestResult[], small: string, scaled: string): Record<string, RatioSummary> {
+  const values = (t: TestResult, config: string) => t.cells.find((c) => c.config === config)?.trials.map((x) => x.value) ?? [];
+  return Object.fromEntries(tests.map((t) => [t.test, pairedRatios(values(t, small), values(t, scaled))]));
+}
+
 /** benchScale runs figure 2 with `apps` tracked cgroups and `rules` firewall rules. */
 export async function benchScale(s: Sandbox, opts: { apps: number; rules: number; rounds: number; secs: number; log?: (l: string) => void }): Promise<ScaleResult> {
   const link = s.links.find((l) => l.name === 'wwan0') ?? (await s.addLink({ name: 'wwan0', subnet: 7 }));
@@ -78,16 +84,13 @@ export async function benchScale(s: Sandbox, opts: { apps: number; rules: number
       await bpf!.attach();
     },
   });
-  // The nft and iptables configurations run without the program attached.
-  const nftOnly = async () => {
-    await bpf?.detach();
-  };
   const nftCfg = (name: string, label: string, cmds: string[]): Config => ({
     name,
     label,
     settleMs,
     async apply() {
-      await nftOnly();
+      // The nft and iptables configurations run without the program attached.
+      await bpf?.detach();
       await applyNft(s, [...dropIptables, ...dropTable(), ...cmds]);
     },
   });
@@ -96,7 +99,7 @@ export async function benchScale(s: Sandbox, opts: { apps: number; rules: number
     label,
     settleMs,
     async apply() {
-      await nftOnly();
+      await bpf?.detach();
       await applyNft(s, [...dropIptables, ...dropTable()]);
       await s.execOk(['iptables-restore'], { input: restore, timeoutMs: 600_000 });
     },
@@ -120,19 +123,8 @@ export async function benchScale(s: Sandbox, opts: { apps: number; rules: number
   ];
   try {
     const tests = await runMatrix(s, link, { configs, tests: SCALE_TESTS, rounds: opts.rounds, secs: opts.secs, log: opts.log });
-    const iptablesDegradation: Record<string, RatioSummary> = {};
-    for (const t of tests) {
-      const a = t.cells.find((c) => c.config === 'iptables-10')?.trials.map((x) => x.value) ?? [];
-      const b = t.cells.find((c) => c.config === 'iptables-scaled')?.trials.map((x) => x.value) ?? [];
-      iptablesDegradation[t.test] = pairedRatios(a, b);
-    }
-    const bpfDegradation: Record<string, RatioSummary> | undefined = bpf ? {} : undefined;
-    if (bpfDegradation)
-      for (const t of tests) {
-        const a = t.cells.find((c) => c.config === 'appnet-bpf-10')?.trials.map((x) => x.value) ?? [];
-        const b = t.cells.find((c) => c.config === 'appnet-bpf-scaled')?.trials.map((x) => x.value) ?? [];
-        bpfDegradation[t.test] = pairedRatios(a, b);
-      }
+    const iptablesDegradation = degradation(tests, 'iptables-10', 'iptables-scaled');
+    const bpfDegradation = bpf ? degradation(tests, 'appnet-bpf-10', 'appnet-bpf-scaled') : undefined;
     return { apps: opts.apps, rules: fwBig.rules, configs: configs.map((c) => ({ name: c.name, label: c.label })), bpfMissing: 'missing' in built ? built.missing : undefined, rounds: opts.rounds, secs: opts.secs, tests, iptablesDegradation, bpfDegradation };
   } finally {
     await bpf?.detach();

@@ -11,15 +11,14 @@
  * each interface counting per (ifindex, direction) (bench/tools/tccount.bpf.c).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Link, Sandbox } from '../collector/sandbox/sandbox';
 import { TABLE_FAMILY, TABLE_NAME } from '../lib/nft/names';
-import { buildBpfCounter, loadBpfCounter } from './bpf';
+import { BPFTOOL, buildBpfCounter, loadBpfCounter } from './bpf';
 import { runMatrix, type Config, type TestResult, type TestSpec } from './matrix';
 import { desktopCgroups } from './packet-path';
 import { applyNft, dropConntrackOn, dropTable, plainCounter } from './rulesets';
-import { APP_CGROUP, OUT_DIR } from './traffic';
+import { APP_CGROUP, buildTool, OUT_DIR } from './traffic';
 
 const TC_SRC = join(import.meta.dirname, 'tools', 'tccount.bpf.c');
 const TC_OBJ = join(OUT_DIR, 'tccount.bpf.o');
@@ -28,12 +27,8 @@ const TC_PIN = '/sys/fs/bpf/appnet-bench-tc';
 /** buildTcCounter compiles bench/tools/tccount.bpf.c (clang) once; null when it cannot. */
 function buildTcCounter(): string | null {
   try {
-    mkdirSync(OUT_DIR, { recursive: true });
-    if (!existsSync(TC_OBJ) || statSync(TC_OBJ).mtimeMs < statSync(TC_SRC).mtimeMs) {
-      const multiarch = execFileSync('gcc', ['-print-multiarch'], { encoding: 'utf8' }).trim();
-      execFileSync('clang', ['-O2', '-g', '-target', 'bpf', `-I/usr/include/${multiarch}`, '-c', TC_SRC, '-o', TC_OBJ], { stdio: 'pipe' });
-    }
-    return TC_OBJ;
+    const multiarch = execFileSync('gcc', ['-print-multiarch'], { encoding: 'utf8' }).trim();
+    return buildTool(TC_SRC, TC_OBJ, ['clang', '-O2', '-g', '-target', 'bpf', `-I/usr/include/${multiarch}`, '-c', TC_SRC, '-o', TC_OBJ]);
   } catch {
     return null;
   }
@@ -41,7 +36,7 @@ function buildTcCounter(): string | null {
 
 const T = `${TABLE_FAMILY} ${TABLE_NAME}`;
 
-export const TOTALS_TESTS: TestSpec[] = [
+const TOTALS_TESTS: TestSpec[] = [
   { kind: 'udp64', dir: 'egress' },
   { kind: 'udp64', dir: 'ingress' },
 ];
@@ -64,15 +59,22 @@ function chains(): string[] {
   ];
 }
 
-/**
- * dynsetTotals: the totals as appnet's table counted them next to the program until 2026-12-03
- * (dynamic sets keyed by interface name, and DNS answers logged for destinations' host names).
- */
-export function dynsetTotals(): string[] {
+/** dynamicSets: the base chains and the dynamic per-interface-name sets that counted the totals until 2026-12-03. */
+function dynamicSets(): string[] {
   return [
     ...chains(),
     `add set ${T} iface_in { typeof iifname; flags dynamic; size 4096; counter; }`,
     `add set ${T} iface_out { typeof oifname; flags dynamic; size 4096; counter; }`,
+  ];
+}
+
+/**
+ * dynsetTotals: the totals as appnet's table counted them next to the program until 2026-12-03
+ * (dynamic sets keyed by interface name, and DNS answers logged for destinations' host names).
+ */
+function dynsetTotals(): string[] {
+  return [
+    ...dynamicSets(),
     `add rule ${T} acct_input update @iface_in { iifname }`,
     `add rule ${T} acct_input udp sport 53 log group 7171`,
     `add rule ${T} acct_output update @iface_out { oifname }`,
@@ -81,7 +83,7 @@ export function dynsetTotals(): string[] {
 }
 
 /** objrefTotals: one named counter per interface and direction, picked by the interface's name. */
-export function objrefTotals(ifaces: string[]): string[] {
+function objrefTotals(ifaces: string[]): string[] {
   const out = [...chains(), `add map ${T} ifc_in { type ifname : counter; }`, `add map ${T} ifc_out { type ifname : counter; }`];
   for (const i of ifaces) {
     out.push(`add counter ${T} tot_in_${i}`, `add counter ${T} tot_out_${i}`);
@@ -93,11 +95,9 @@ export function objrefTotals(ifaces: string[]): string[] {
 }
 
 /** vmapTotals: a verdict map sends known interfaces to a chain holding their counter; others fill the dynamic set. */
-export function vmapTotals(ifaces: string[]): string[] {
+function vmapTotals(ifaces: string[]): string[] {
   const out = [
-    ...chains(),
-    `add set ${T} iface_in { typeof iifname; flags dynamic; size 4096; counter; }`,
-    `add set ${T} iface_out { typeof oifname; flags dynamic; size 4096; counter; }`,
+    ...dynamicSets(),
     `add map ${T} known_in { type ifname : verdict; }`,
     `add map ${T} known_out { type ifname : verdict; }`,
   ];
@@ -116,12 +116,8 @@ export function vmapTotals(ifaces: string[]): string[] {
  * linearTotals: one rule per known interface, `oifname "wwan0" counter accept` (a 16-byte compare
  * and a counter, no map; accept ends only this base chain), the dynamic set for the others.
  */
-export function linearTotals(ifaces: string[]): string[] {
-  const out = [
-    ...chains(),
-    `add set ${T} iface_in { typeof iifname; flags dynamic; size 4096; counter; }`,
-    `add set ${T} iface_out { typeof oifname; flags dynamic; size 4096; counter; }`,
-  ];
+function linearTotals(ifaces: string[]): string[] {
+  const out = dynamicSets();
   for (const i of ifaces) out.push(`add rule ${T} acct_input iifname "${i}" counter accept`, `add rule ${T} acct_output oifname "${i}" counter accept`);
   out.push(`add rule ${T} acct_input update @iface_in { iifname }`, `add rule ${T} acct_output update @iface_out { oifname }`);
   out.push(`add rule ${T} acct_forward update @iface_in { iifname } update @iface_out { oifname }`);
@@ -138,10 +134,12 @@ export async function benchTotals(s: Sandbox, opts: { rounds: number; secs: numb
     return null;
   }
   const bpf = await loadBpfCounter(s, built.obj);
+  // buildBpfCounter found bpftool.
+  const bpftool = BPFTOOL!;
   const ifaces = ['lo', link.name];
   // The tc counter: loaded once (its programs pinned), attached to both interfaces only in its configuration.
   const tcObj = buildTcCounter();
-  if (tcObj) await s.execOk(['/usr/sbin/bpftool', 'prog', 'loadall', tcObj, TC_PIN, 'type', 'classifier', 'pinmaps', `${TC_PIN}-maps`]);
+  if (tcObj) await s.execOk([bpftool, 'prog', 'loadall', tcObj, TC_PIN, 'type', 'classifier', 'pinmaps', `${TC_PIN}-maps`]);
   else opts.log?.('  no bpf+tc configuration: bench/tools/tccount.bpf.c did not build');
   const tcOff = async () => {
     for (const i of ifaces) await s.exec(['tc', 'qdisc', 'del', 'dev', i, 'clsact']);
@@ -179,7 +177,7 @@ export async function benchTotals(s: Sandbox, opts: { rounds: number; secs: numb
     const tests = await runMatrix(s, link, { configs, tests: TOTALS_TESTS, rounds: opts.rounds, secs: opts.secs, log: opts.log });
     if (tcObj) {
       // A tc counter that counted nothing would look free: refuse that.
-      const dump = JSON.parse(await s.execOk(['/usr/sbin/bpftool', '-j', 'map', 'dump', 'pinned', `${TC_PIN}-maps/totals`])) as Array<{ formatted: { values: Array<{ value: { packets: number } }> } }>;
+      const dump = JSON.parse(await s.execOk([bpftool, '-j', 'map', 'dump', 'pinned', `${TC_PIN}-maps/totals`])) as Array<{ formatted: { values: Array<{ value: { packets: number } }> } }>;
       const packets = dump.reduce((n, e) => n + e.formatted.values.reduce((m, v) => m + Number(v.value.packets), 0), 0);
       if (packets === 0) throw new Error('the tc counter counted no packets: its figures would be meaningless');
     }

@@ -21,12 +21,17 @@ export const APP_CGROUP = 'system.slice/bench.service';
 /** Direction of a test, seen from the app in the sandbox. */
 export type Direction = 'egress' | 'ingress';
 
+/** buildTool runs `argv` (a compiler making `out` in OUT_DIR from `src`) unless `out` is newer than `src`; returns `out`. */
+export function buildTool(src: string, out: string, argv: string[]): string {
+  mkdirSync(OUT_DIR, { recursive: true });
+  if (!existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs) execFileSync(argv[0], argv.slice(1), { stdio: 'pipe' });
+  return out;
+}
+
 /** buildNetbench compiles bench/tools/netbench.c once (needs a C compiler) and returns its path. */
 export function buildNetbench(): string {
-  mkdirSync(OUT_DIR, { recursive: true });
-  if (existsSync(BIN) && statSync(BIN).mtimeMs >= statSync(SRC).mtimeMs) return BIN;
   try {
-    execFileSync('cc', ['-O2', '-Wall', '-o', BIN, SRC], { stdio: 'pipe' });
+    buildTool(SRC, BIN, ['cc', '-O2', '-Wall', '-o', BIN, SRC]);
   } catch (err) {
     throw new Error(`cannot build bench/tools/netbench.c (install gcc / build-essential): ${err instanceof Error ? err.message : String(err)}`);
   }

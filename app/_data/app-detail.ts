@@ -1,7 +1,7 @@
 /** Everything the App detail page shows. */
 import { hasTable, type Db } from '../../db/open';
-import { getAppDestinations, getDestinationsSetting, getDestinationsState } from '../../db/queries/destinations';
-import { destinationsStateText } from '../../lib/dest-state';
+import { getAppDestinations } from '../../db/queries/destinations';
+import { getDestinationSettings } from './dest-settings';
 import type { DestinationsView } from '../../lib/destinations';
 import {
   getApp, getAppCgroups, getAppLastActive, getAppSeriesByNetwork, type AppCgroup, type AppRow,
@@ -30,14 +30,13 @@ export interface AppDetail {
 function destinationsOf(db: Db, id: number, view: View, now: number): DestinationsView | null {
   if (!hasTable(db, 'dest_1h')) return null;
   const g = getAppDestinations(db, id, view.filter, now, 200);
-  const state = getDestinationsState(db);
-  const wish = getDestinationsSetting(db);
+  const s = getDestinationSettings(db);
   return {
     rows: g.rows.map((r) => ({ remote: r.remote, host: r.host, proto: r.proto, port: r.port, inbound: r.inbound, rxBytes: r.rxBytes, txBytes: r.txBytes, lastSeen: r.lastSeen, addresses: r.addresses })),
     other: { rxBytes: g.other.rxBytes, txBytes: g.other.txBytes },
     total: g.total.rxBytes + g.total.txBytes,
-    recording: state?.recording ?? wish,
-    recordingText: destinationsStateText(state, wish),
+    recording: s.recording ?? s.wish,
+    recordingText: s.text,
   };
 }
 

@@ -14,7 +14,9 @@ export function registerDestinations(program: Command): void {
     .addOption(dbOption())
     .action(async (action: string, opts: { db: string }) => {
       if (!['on', 'off', 'clear', 'status'].includes(action)) throw new Error(`the action is on, off, clear or status, not '${action}'`);
-      const [{ openDb }, q, w] = await Promise.all([import('../../db/open'), import('../../db/queries/destinations'), import('../../db/store/dest-write')]);
+      const [{ openDb }, q, w, { destinationsStateText }] = await Promise.all([
+        import('../../db/open'), import('../../db/queries/destinations'), import('../../db/store/dest-write'), import('../../lib/dest-state'),
+      ]);
       const db = openDb(opts.db, { migrate: true });
       try {
         if (action === 'on' || action === 'off') {
@@ -26,7 +28,7 @@ export function registerDestinations(program: Command): void {
           const wish = q.getDestinationsSetting(db);
           const state = q.getDestinationsState(db);
           process.stdout.write(`destination history is ${wish ? 'on' : 'off'}\n`);
-          if (state) process.stdout.write(`the collector: ${(await import('../../lib/dest-state')).destinationsStateText(state, wish)}\n`);
+          if (state) process.stdout.write(`the collector: ${destinationsStateText(state, wish)}\n`);
         }
       } finally {
         db.close();

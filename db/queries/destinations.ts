@@ -9,23 +9,29 @@ import { parseDestinationsState, type DestinationsCause, type DestinationsState 
 
 const KEY = 'destinations';
 
+function readSetting(db: Db, key: string): string | undefined {
+  return (prepared(db, 'SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+}
+
+function writeSetting(db: Db, key: string, value: string): void {
+  prepared(db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+}
+
 /** getDestinationsSetting tells whether the global setting lets destinations be recorded (default: yes). */
 export function getDestinationsSetting(db: Db): boolean {
-  const row = prepared(db, 'SELECT value FROM settings WHERE key = ?').get(KEY) as { value: string } | undefined;
-  return row?.value !== 'off';
+  return readSetting(db, KEY) !== 'off';
 }
 
 /** setDestinationsSetting turns recording of destinations on or off for the collector (read at every poll). */
 export function setDestinationsSetting(db: Db, on: boolean): void {
-  prepared(db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(KEY, on ? 'on' : 'off');
+  writeSetting(db, KEY, on ? 'on' : 'off');
 }
 
 const STATE_KEY = 'destinations_state';
 
 /** getDestinationsState is what the collector last reported about recording destinations (lib/dest-state.ts); null: nothing yet. */
 export function getDestinationsState(db: Db): DestinationsState | null {
-  const row = prepared(db, 'SELECT value FROM settings WHERE key = ?').get(STATE_KEY) as { value: string } | undefined;
-  return parseDestinationsState(row?.value);
+  return parseDestinationsState(readSetting(db, STATE_KEY));
 }
 
 /**
@@ -36,7 +42,7 @@ export function putDestinationsState(db: Db, s: { recording: boolean; cause: Des
   const prev = getDestinationsState(db);
   if (prev && prev.recording === s.recording && prev.cause === s.cause) return prev;
   const next: DestinationsState = { recording: s.recording, cause: s.cause, since: now };
-  prepared(db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(STATE_KEY, JSON.stringify(next));
+  writeSetting(db, STATE_KEY, JSON.stringify(next));
   return next;
 }
 

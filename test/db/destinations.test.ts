@@ -251,6 +251,10 @@ describe('destinations in the report and on the command line', () => {
   test('appnet destinations off|status|clear|on: the switch and clearing, from the command line', () => {
     assert.match(appnet(['destinations', 'off']), /destination history is off: nothing new is recorded/);
     assert.equal(appnet(['destinations', 'status']), 'destination history is off\n');
+    const w = openDb(path);
+    putDestinationsState(w, { recording: false, cause: 'flag' }, now);
+    w.close();
+    assert.match(appnet(['destinations', 'status']), /^destination history is off\nthe collector: Off since .*--no-destinations, so this switch cannot turn recording on/);
     assert.match(appnet(['destinations', 'clear']), /^deleted 3 destination rows and the learned host names$/m);
     assert.equal(parseCsv(appnet(['export', '--since', '2h', '--by', 'app,remote'])).filter((r) => r[5] !== '' && r[5] !== 'remote').length, 0, 'nothing left but other destinations');
     assert.match(appnet(['destinations', 'on']), /destination history is on/);

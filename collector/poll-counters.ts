@@ -140,7 +140,10 @@ function reportDestinations(ctx: PollContext, table: NftReading): void {
   const wanted = destinationsWanted(ctx);
   const counting = ctx.bpf ? ctx.bpf.countsDestinations : wanted && nftSeesDests(ctx, table);
   const cause = destinationsCause({ allowed: ctx.cfg.destinations, wanted, counting });
+  // The store keeps when the state began; only a change (or the run's first report) is written.
+  if (ctx.st.destsCause === cause) return;
   putDestinationsState(ctx.db, { recording: cause === 'on', cause }, unixSeconds(Date.now()));
+  ctx.st.destsCause = cause;
 }
 
 /** learnNames stores the host names DNS answers gave since the last poll (dropped unheard while destinations are off). */

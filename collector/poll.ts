@@ -15,6 +15,7 @@ import { cgroupIdOfElemKey } from '../lib/counters';
 import type { CounterState, CounterValue } from '../lib/delta';
 import { linkDeltas, type LinkReading } from '../lib/link-counters';
 import type { SegmentViews } from '../lib/segments';
+import type { DestinationsCause } from '../lib/dest-state';
 import type { CollectorConfig } from './config';
 import type { Reconciler } from './reconcile';
 
@@ -74,6 +75,8 @@ export interface PollState {
   /** Which interfaces carry segments, per 'direction|iface' (lib/segments.ts). */
   segmentViews: SegmentViews;
   lastFullWarnAt: number;
+  /** Why destinations are (not) recorded, as this run last stored it (lib/dest-state.ts); null: not yet. */
+  destsCause: DestinationsCause | null;
   live: LiveCgroup[];
   /** The run has checked the counters the previous run stored (forgetStaleCounters). */
   started: boolean;
@@ -107,7 +110,7 @@ export function newPollState(db: Db, booted: number | null = bootedAt()): PollSt
   }
   // A second of slack: uptime and the clock are read a moment apart.
   const links = new Map(getLinkStates(db).filter((r) => booted === null || r.readAt >= booted - 1000).map((r) => [r.name, r]));
-  return { states, levelsSeen: new Map(), ifaces: [], ifacesAt: 0, links, linksAt: null, lastHandle, lastMapId: null, carry: new Map(), segmentViews: new Map(), lastFullWarnAt: 0, live: [], started: false, treeChecked: false };
+  return { states, levelsSeen: new Map(), ifaces: [], ifacesAt: 0, links, linksAt: null, lastHandle, lastMapId: null, carry: new Map(), segmentViews: new Map(), lastFullWarnAt: 0, destsCause: null, live: [], started: false, treeChecked: false };
 }
 
 export interface SourceResult<T> {
